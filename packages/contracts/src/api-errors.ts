@@ -1,0 +1,46 @@
+/** The one error shape of the public API and the HTTP status of each error code. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  missing_parameters: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  trigger_disabled: 403,
+  not_found: 404,
+  workflow_not_found: 404,
+  execution_not_found: 404,
+  webhook_not_found: 404,
+  workflow_not_published: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_workflow_definition: 422,
+  rate_limited: 429,
+  internal: 500,
+  dependency_unavailable: 503,
+  timeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = ERROR_STATUS[code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}

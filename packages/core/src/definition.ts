@@ -1,0 +1,187 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The workflow definition: one schema validates it and gives its type. Errors point at the field
+ * (`steps[1].request.url`). Step types implemented by the engine today: http, transform, branch,
+ * respond, fail.
+ */
+
+const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const stepId = z.string().regex(STEP_ID, 'must start with a letter and use only letters, digits, _ and - (max 64)');
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+const headerMap = z.record(z.string().min(1), z.string());
+const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+
+const stepBase = {
+  id: stepId,
+  name: z.string().max(200).optional(),
+  /** Step to run after this one; defaults to the next step in the list. */
+  next: stepId.optional(),
+};
+
+const retrySchema = z
+  .object({
+    max_attempts: z.number().int().min(1).max(10).default(1),
+    backoff_s: z.number().min(0).max(3600).default(1),
+  })
+  .strict();
+
+const extractSchema = z.record(z.string().min(1), z.string().startsWith('$', 'must be a JSONPath starting with $'));
+
+export const httpStepSchema = z
+  .object({
+    ...stepBase,
+    type: z.literal('http'),
+    request: z
+      .object({
+        method: z.enum(HTTP_METHODS).default('GET'),
+        url: z.string().min(1),
+        headers: headerMap.optional(),
+        query: z.record(z.string().min(1), z.string()).optional(),
+        body: z.unknown().optional(),
+      })
+      .strict(),
+    timeout_s: z.number().positive().max(300).default(30),
+    retry: retrySchema.optional(),
+    extract: extractSchema.optional(),
+  })
+  .strict();
+
+export const transformStepSchema = z
+  .object({ ...stepBase, type: z.literal('transform'), expression: z.string().min(1).max(20_000) })
+  .strict();
+
+export const branchStepSchema = z
+  .object({
+    ...stepBase,
+    type: z.literal('branch'),
+    when: z.string().min(1).max(5_000),
+    then: stepId,
+    else: stepId.optional(),
+  })
+  .strict();
+
+export const respondStepSchema = z
+  .object({
+    ...stepBase,
+    type: z.literal('respond'),
+    status: z.number().int().min(100).max(599).default(200),
+    headers: headerMap.optional(),
+    body: z.unknown().optional(),
+  })
+  .strict();
+
+export const failStepSchema = z
+  .object({ ...stepBase, type: z.literal('fail'), message: z.string().min(1).max(2_000) })
+  .strict();
+
+export const stepSchema = z.discriminatedUnion('type', [
+  httpStepSchema,
+  transformStepSchema,
+  branchStepSchema,
+  respondStepSchema,
+  failStepSchema,
+]);
+
+export const responseModeSchema = z.enum(['minimal', 'last_step', 'step', 'all_steps']);
+
+const webhookTriggerSchema = z
+  .object({
+    sync_timeout_s: z.number().positive().max(300).default(50),
+    response: z
+      .object({
+        mode: responseModeSchema.default('last_step'),
+        step: stepId.optional(),
+        status: z.number().int().min(100).max(599).optional(),
+        headers: headerMap.optional(),
+      })
+      .strict()
+      .default({ mode: 'last_step' }),
+  })
+  .strict();
+
+export const definitionSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(2_000).optional(),
+    trigger: z
+      .object({ webhook: webhookTriggerSchema.default({ sync_timeout_s: 50, response: { mode: 'last_step' } }) })
+      .strict()
+      .default({ webhook: { sync_timeout_s: 50, response: { mode: 'last_step' } } }),
+    max_concurrent_executions: z.number().int().min(0).default(1),
+    max_workflow_duration_seconds: z.number().int().min(1).max(7200).default(1800),
+    on_success_url: absoluteUrl.optional(),
+    on_failure_url: absoluteUrl.optional(),
+    steps: z.array(stepSchema).min(1).max(100),
+  })
+  .strict()
+  .superRefine((def, ctx) => {
+    const ids = new Set<string>();
+    def.steps.forEach((step, i) => {
+      if (ids.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
+      ids.add(step.id);
+    });
+    const mustExist = (target: string | undefined, path: (string | number)[]) => {
+      if (target !== undefined && !ids.has(target))
+        ctx.addIssue({ code: 'custom', path, message: `unknown step id "${target}"` });
+    };
+    def.steps.forEach((step, i) => {
+      mustExist(step.next, ['steps', i, 'next']);
+      if (step.type === 'branch') {
+        mustExist(step.then, ['steps', i, 'then']);
+        mustExist(step.else, ['steps', i, 'else']);
+      }
+    });
+    const response = def.trigger.webhook.response;
+    if (response.mode === 'step') {
+      if (response.step === undefined)
+        ctx.addIssue({ code: 'custom', path: ['trigger', 'webhook', 'response', 'step'], message: 'required when mode is "step"' });
+      else mustExist(response.step, ['trigger', 'webhook', 'response', 'step']);
+    }
+  });
+
+export type WorkflowDefinition = z.infer<typeof definitionSchema>;
+export type Step = z.infer<typeof stepSchema>;
+export type StepType = Step['type'];
+export type HttpStep = z.infer<typeof httpStepSchema>;
+export type ResponseMode = z.infer<typeof responseModeSchema>;
+
+export interface DefinitionIssue {
+  /** Field path such as `steps[1].request.url`; empty for the document itself. */
+  path: string;
+  message: string;
+}
+
+export type DefinitionResult = { ok: true; definition: WorkflowDefinition } | { ok: false; issues: DefinitionIssue[] };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+/** Validates an already-parsed definition object. */
+export function validateDefinition(input: unknown): DefinitionResult {
+  const result = definitionSchema.safeParse(input);
+  if (result.success) return { ok: true, definition: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+  };
+}
+
+/** Parses a definition from JSON or YAML text, then validates it. */
+export function parseDefinitionText(text: string, format: 'json' | 'yaml'): DefinitionResult {
+  let parsed: unknown;
+  try {
+    parsed = format === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+  } catch (err) {
+    return { ok: false, issues: [{ path: '', message: `not valid ${format.toUpperCase()}: ${(err as Error).message}` }] };
+  }
+  return validateDefinition(parsed);
+}
+
+export function findStep(def: WorkflowDefinition, id: string): Step | undefined {
+  return def.steps.find((s) => s.id === id);
+}

@@ -1,0 +1,230 @@
+import { JSONPath } from 'jsonpath-plus';
+import type { HttpStep, Step, WorkflowDefinition } from './definition';
+import { findStep } from './definition';
+import { DomainError } from './errors';
+import type { ExecutionErrorInfo, ExecutionStatus, SyncResponse, TriggerInput } from './execution';
+import { isTerminal } from './execution';
+import { evaluateCondition, evaluateExpression, type ExpressionLimits } from './expression';
+import { isPlainObject } from './json';
+import { renderForStep, renderTemplate, type TemplateScope } from './template';
+
+/**
+ * The step state machine. Pure: it takes the definition, the run state and step outcomes and
+ * returns the next state and what to do; the execution service performs the effects (HTTP calls,
+ * persistence, timers) and feeds the outcomes back.
+ */
+
+export interface RunState {
+  status: ExecutionStatus;
+  /** Id of the next step to run; null once finished. */
+  cursor: string | null;
+  /** Output of each completed step (the latest run of it, for loops). */
+  outputs: Record<string, unknown>;
+  /** Completed step ids in the order they ran. */
+  order: string[];
+  /** Values written by `extract`, visible as `context.*`. */
+  context: Record<string, unknown>;
+  /** Set by a `respond` step: the synchronous answer. */
+  response: SyncResponse | null;
+  finalOutput: unknown;
+  error: ExecutionErrorInfo | null;
+}
+
+export const DEFAULT_MAX_STEPS_PER_EXECUTION = 1000;
+
+export function startRun(def: WorkflowDefinition): RunState {
+  const first = def.steps[0];
+  if (!first) throw new DomainError('invalid_workflow_definition', 'workflow has no steps');
+  return {
+    status: 'running',
+    cursor: first.id,
+    outputs: {},
+    order: [],
+    context: {},
+    response: null,
+    finalOutput: null,
+    error: null,
+  };
+}
+
+export function templateScope(trigger: TriggerInput, state: RunState): TemplateScope {
+  const steps: Record<string, { output: unknown }> = {};
+  for (const [id, output] of Object.entries(state.outputs)) steps[id] = { output };
+  return { trigger, context: state.context, steps };
+}
+
+export interface HttpRequestPlan {
+  method: HttpStep['request']['method'];
+  url: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  body: unknown;
+}
+
+/** A step ready to run: templates rendered. Only `http` needs the outside world. */
+export type StepPlan =
+  | { type: 'http'; stepId: string; request: HttpRequestPlan; timeoutMs: number; maxAttempts: number }
+  | { type: 'transform'; stepId: string; expression: string; input: TemplateScope }
+  | { type: 'branch'; stepId: string; when: string; input: TemplateScope; then: string; else: string | null }
+  | { type: 'respond'; stepId: string; response: SyncResponse }
+  | { type: 'fail'; stepId: string; message: string };
+
+export type StepOutcome =
+  | { ok: true; output: unknown; next?: string | null }
+  | { ok: false; error: ExecutionErrorInfo; retryable: boolean; retryAfterMs?: number };
+
+function stringMap(value: unknown, what: string, stepId: string): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw new DomainError('invalid_step_input', `step "${stepId}": ${what} must be an object`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
+
+function currentStep(def: WorkflowDefinition, state: RunState): Step {
+  if (state.cursor === null) throw new DomainError('execution_finished', 'execution has no next step');
+  const step = findStep(def, state.cursor);
+  if (!step) throw new DomainError('unknown_step', `step "${state.cursor}" is not in the workflow`);
+  return step;
+}
+
+/** Renders the current step's templates. Throws TemplateError (with step id and path). */
+export function planStep(def: WorkflowDefinition, state: RunState, trigger: TriggerInput): StepPlan {
+  const step = currentStep(def, state);
+  const scope = templateScope(trigger, state);
+  return renderForStep(step.id, (): StepPlan => {
+    switch (step.type) {
+      case 'http': {
+        const r = step.request;
+        const url = renderTemplate(r.url, scope);
+        return {
+          type: 'http',
+          stepId: step.id,
+          request: {
+            method: r.method,
+            url: typeof url === 'string' ? url : JSON.stringify(url),
+            headers: stringMap(renderTemplate(r.headers, scope), 'headers', step.id),
+            query: stringMap(renderTemplate(r.query, scope), 'query', step.id),
+            body: renderTemplate(r.body, scope),
+          },
+          timeoutMs: step.timeout_s * 1000,
+          maxAttempts: step.retry?.max_attempts ?? 1,
+        };
+      }
+      case 'transform':
+        return { type: 'transform', stepId: step.id, expression: step.expression, input: scope };
+      case 'branch':
+        return { type: 'branch', stepId: step.id, when: step.when, input: scope, then: step.then, else: step.else ?? null };
+      case 'respond':
+        return {
+          type: 'respond',
+          stepId: step.id,
+          response: {
+            status: step.status,
+            headers: stringMap(renderTemplate(step.headers, scope), 'headers', step.id),
+            body: renderTemplate(step.body ?? null, scope),
+          },
+        };
+      case 'fail':
+        return { type: 'fail', stepId: step.id, message: String(renderTemplate(step.message, scope)) };
+    }
+  });
+}
+
+function errorInfo(err: unknown, stepId: string): ExecutionErrorInfo {
+  if (err instanceof DomainError) return { code: err.code, message: err.message, step_id: stepId };
+  return { code: 'step_failed', message: err instanceof Error ? err.message : String(err), step_id: stepId };
+}
+
+/** Runs a step that needs no I/O (everything but `http`). */
+export async function runLocalStep(plan: Exclude<StepPlan, { type: 'http' }>, limits?: ExpressionLimits): Promise<StepOutcome> {
+  try {
+    switch (plan.type) {
+      case 'transform':
+        return { ok: true, output: await evaluateExpression(plan.expression, plan.input, limits) };
+      case 'branch': {
+        const taken = await evaluateCondition(plan.when, plan.input, limits);
+        const next = taken ? plan.then : plan.else;
+        return { ok: true, output: { condition: taken, next }, next };
+      }
+      case 'respond':
+        return { ok: true, output: plan.response };
+      case 'fail':
+        return { ok: false, error: { code: 'workflow_failed', message: plan.message, step_id: plan.stepId }, retryable: false };
+    }
+  } catch (err) {
+    return { ok: false, error: errorInfo(err, plan.stepId), retryable: false };
+  }
+}
+
+export type Transition =
+  | { kind: 'retry'; delayMs: number; error: ExecutionErrorInfo }
+  | { kind: 'continue'; state: RunState }
+  | { kind: 'finished'; state: RunState };
+
+export interface CompleteOptions {
+  /** 1-based attempt number of the outcome. */
+  attempt: number;
+  /** Random number in [0, 1) for backoff jitter (injected to keep this pure). */
+  random: number;
+  maxSteps?: number;
+}
+
+/** Exponential backoff with full jitter in [base/2, base]: base = backoff_s * 2^(attempt-1). */
+export function retryDelayMs(backoffSeconds: number, attempt: number, random: number, retryAfterMs?: number): number {
+  const base = backoffSeconds * 1000 * 2 ** (attempt - 1);
+  const jittered = Math.round(base / 2 + (base / 2) * random);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+function extractValues(step: Step, output: unknown): Record<string, unknown> {
+  if (step.type !== 'http' || !step.extract) return {};
+  const out: Record<string, unknown> = {};
+  for (const [key, path] of Object.entries(step.extract)) {
+    const json = (output ?? null) as null | boolean | number | string | object | unknown[];
+    const value: unknown = JSONPath({ path, json, wrap: false });
+    out[key] = value === undefined ? null : value;
+  }
+  return out;
+}
+
+function nextStepId(def: WorkflowDefinition, step: Step, outcomeNext: string | null | undefined): string | null {
+  if (outcomeNext !== undefined) return outcomeNext;
+  if (step.next !== undefined) return step.next;
+  const index = def.steps.findIndex((s) => s.id === step.id);
+  return def.steps[index + 1]?.id ?? null;
+}
+
+/** Applies a step outcome to the run state: retry, continue with the next step, or finish. */
+export function completeStep(def: WorkflowDefinition, state: RunState, outcome: StepOutcome, opts: CompleteOptions): Transition {
+  const step = currentStep(def, state);
+  if (!outcome.ok) {
+    const maxAttempts = step.type === 'http' ? (step.retry?.max_attempts ?? 1) : 1;
+    if (outcome.retryable && opts.attempt < maxAttempts) {
+      const backoff = step.type === 'http' ? (step.retry?.backoff_s ?? 1) : 1;
+      return { kind: 'retry', delayMs: retryDelayMs(backoff, opts.attempt, opts.random, outcome.retryAfterMs), error: outcome.error };
+    }
+    return { kind: 'finished', state: { ...state, status: 'failed', cursor: null, error: outcome.error } };
+  }
+  const outputs = { ...state.outputs, [step.id]: outcome.output };
+  const order = [...state.order, step.id];
+  const context = { ...state.context, ...extractValues(step, outcome.output) };
+  const response = step.type === 'respond' ? (outcome.output as SyncResponse) : state.response;
+  const next = nextStepId(def, step, outcome.next);
+  const advanced: RunState = { ...state, outputs, order, context, response };
+  if (next === null) {
+    return { kind: 'finished', state: { ...advanced, status: 'succeeded', cursor: null, finalOutput: outcome.output } };
+  }
+  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS_PER_EXECUTION;
+  if (order.length >= maxSteps) {
+    const error = { code: 'max_steps_exceeded', message: `execution ran ${order.length} steps, the limit is ${maxSteps}`, step_id: step.id };
+    return { kind: 'finished', state: { ...advanced, status: 'failed', cursor: null, error } };
+  }
+  return { kind: 'continue', state: { ...advanced, cursor: next } };
+}
+
+/** Ends a non-terminal run from outside (duration limit, cancel). Returns null if already ended. */
+export function endRun(state: RunState, status: 'timed_out' | 'cancelled', error: ExecutionErrorInfo): RunState | null {
+  if (isTerminal(state.status)) return null;
+  return { ...state, status, cursor: null, error };
+}

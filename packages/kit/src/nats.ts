@@ -1,0 +1,200 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Subjects } from '@flowgate/contracts';
+import type { Logger } from './logger';
+import { extractTraceContext, inSpan, injectTraceHeaders, SpanKind } from './trace-context';
+import type { ConsumerMetrics } from './metrics';
+
+export type { JsMsg, JetStreamClient } from '@nats-io/jetstream';
+export type { NatsConnection } from '@nats-io/transport-node';
+
+export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
+  const nc = await connect({ servers: url.split(','), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error')
+        logger.warn({ nats: status.type }, 'nats connection status changed');
+    }
+  })();
+  return nc;
+}
+
+/** Readiness: a round trip to the server. */
+export function natsReady(nc: NatsConnection): () => Promise<boolean> {
+  return async () => {
+    if (nc.isClosed()) return false;
+    await nc.flush();
+    return true;
+  };
+}
+
+const DEDUP_WINDOW_MS = 2 * 60_000;
+
+/** Creates or updates the streams (idempotent; each owning service calls it at start-up). */
+export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects): Promise<void> {
+  const wanted = [
+    {
+      name: subjects.commandsStream,
+      subjects: [subjects.commandsAll],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(DEDUP_WINDOW_MS),
+    },
+    {
+      name: subjects.eventsStream,
+      subjects: [subjects.eventsAll],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      duplicate_window: nanos(DEDUP_WINDOW_MS),
+      max_age: nanos(7 * 24 * 3600_000),
+    },
+  ];
+  for (const config of wanted) {
+    try {
+      await jsm.streams.info(config.name);
+      await jsm.streams.update(config.name, config);
+    } catch (err) {
+      if (!String((err as Error).message).includes('not found')) throw err;
+      await jsm.streams.add(config);
+    }
+  }
+}
+
+export interface DurableConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubjects: string[];
+  ackWaitMs: number;
+  maxDeliver: number;
+  /** Ack-timeout backoff; must be shorter than maxDeliver. */
+  backoffMs?: number[];
+  deliverPolicy?: DeliverPolicy;
+}
+
+export async function ensureDurableConsumer(jsm: JetStreamManager, spec: DurableConsumerSpec): Promise<void> {
+  const config = {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(spec.ackWaitMs),
+    max_deliver: spec.maxDeliver,
+    filter_subjects: spec.filterSubjects,
+    deliver_policy: spec.deliverPolicy ?? DeliverPolicy.All,
+    ...(spec.backoffMs ? { backoff: spec.backoffMs.map(nanos) } : {}),
+  };
+  try {
+    await jsm.consumers.info(spec.stream, spec.durable);
+    const { deliver_policy: _ignored, durable_name: _name, ...updatable } = config;
+    await jsm.consumers.update(spec.stream, spec.durable, updatable);
+  } catch (err) {
+    if (!String((err as Error).message).includes('not found')) throw err;
+    await jsm.consumers.add(spec.stream, config);
+  }
+}
+
+export async function jetStreamClients(nc: NatsConnection): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
+  return { js: jetstream(nc), jsm: await jetstreamManager(nc) };
+}
+
+/** Publishes JSON with a de-duplication id and the current trace context; resolves on the stream's ack. */
+export async function publishJson(js: JetStreamClient, subject: string, data: unknown, msgID: string, timeoutMs = 5_000): Promise<{ duplicate: boolean; seq: number }> {
+  return inSpan(`send ${subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': msgID } }, async () => {
+    const h = natsHeaders();
+    injectTraceHeaders(h);
+    const ack = await js.publish(subject, JSON.stringify(data), { msgID, headers: h, timeout: timeoutMs });
+    return { duplicate: ack.duplicate, seq: ack.seq };
+  });
+}
+
+export type MessageDisposition = 'ack' | { nakMs: number } | { term: string };
+
+export interface ConsumeLoop {
+  stop(): Promise<void>;
+}
+
+/**
+ * Pulls messages from a durable consumer and hands each to `handle` inside a span continuing the
+ * publisher's trace. `handle` decides the disposition; a thrown error naks with a delay. Acks wait
+ * for the server's confirmation, so a message is never considered done before its effect is.
+ * After `maxDeliver` attempts the message is passed to `onDeadLetter` and terminated.
+ */
+export async function consumeDurable(opts: {
+  js: JetStreamClient;
+  stream: string;
+  durable: string;
+  maxDeliver: number;
+  maxInFlight: number;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  handle: (msg: JsMsg) => Promise<MessageDisposition>;
+  onDeadLetter: (msg: JsMsg, reason: string) => Promise<void>;
+  errorDelayMs?: number;
+}): Promise<ConsumeLoop> {
+  const consumer = await opts.js.consumers.get(opts.stream, opts.durable);
+  const messages = await consumer.consume({ max_messages: opts.maxInFlight });
+  const inflight = new Set<Promise<void>>();
+  const label = { consumer: opts.durable };
+
+  const process = async (msg: JsMsg) => {
+    const end = opts.metrics.handled.startTimer(label);
+    let outcome = 'ack';
+    if (msg.info.deliveryCount > 1) opts.metrics.redeliveries.inc(label);
+    try {
+      const disposition = await inSpan(
+        `process ${msg.subject}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: extractTraceContext(msg.headers),
+          attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': opts.durable },
+        },
+        () => opts.handle(msg),
+      );
+      if (disposition === 'ack') await msg.ackAck();
+      else if ('term' in disposition) {
+        outcome = 'dead_letter';
+        await opts.onDeadLetter(msg, disposition.term);
+        opts.metrics.deadLetters.inc({ ...label, reason: disposition.term });
+        msg.term(disposition.term);
+      } else {
+        outcome = 'nak';
+        msg.nak(disposition.nakMs);
+      }
+    } catch (err) {
+      outcome = 'error';
+      opts.logger.error({ err, subject: msg.subject, delivery: msg.info.deliveryCount }, 'message handling failed; will retry');
+      if (msg.info.deliveryCount >= opts.maxDeliver) {
+        outcome = 'dead_letter';
+        await opts.onDeadLetter(msg, 'max_deliveries').catch((e: unknown) => opts.logger.error({ err: e }, 'dead letter record failed'));
+        opts.metrics.deadLetters.inc({ ...label, reason: 'max_deliveries' });
+        msg.term('max_deliveries');
+      } else msg.nak(opts.errorDelayMs ?? 1_000);
+    } finally {
+      end({ outcome });
+    }
+  };
+
+  const loop = (async () => {
+    for await (const msg of messages) {
+      const p = process(msg).finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= opts.maxInFlight) await Promise.race(inflight);
+    }
+  })();
+
+  return {
+    async stop() {
+      await messages.close();
+      await loop.catch(() => undefined);
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// Bundles each service into dist/<service>.js with esbuild: our workspace packages are compiled in,
+// third-party packages stay external (loaded from node_modules, so OpenTelemetry can instrument them).
+import { build } from 'esbuild';
+
+const services = ['ingress', 'execution', 'scheduler', 'callback'];
+
+const externalPackages = {
+  name: 'external-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@flowgate/')) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+const started = Date.now();
+await Promise.all(
+  services.map((service) =>
+    build({
+      entryPoints: [`services/${service}/src/main.ts`],
+      outfile: `dist/${service}.js`,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: true,
+      logLevel: 'warning',
+      plugins: [externalPackages],
+    }),
+  ),
+);
+console.error(`build: ${services.length} services bundled into dist/ in ${Date.now() - started} ms`);

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/**
+ * Starts the real servers Flowgate needs on this machine: a pinned nats-server with JetStream and
+ * FerretDB 1.x (MongoDB wire protocol, SQLite backend), both built by scripts/tools.sh into
+ * .tools/bin. Used by `pnpm dev`, the jest global set-up and `pnpm bench`.
+ */
+export const ROOT = resolve(__dirname, '..');
+const BIN = join(ROOT, '.tools', 'bin');
+
+export interface LocalServer {
+  name: string;
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before listening on ${port}`);
+    const ok = await new Promise<boolean>((done) => {
+      const socket = new Socket();
+      socket.once('connect', () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+function binary(name: string): string {
+  const path = join(BIN, name);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`bash scripts/tools.sh\` first`);
+  return path;
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+function launch(name: string, command: string, args: string[], logFile: string): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  child.once('error', (err) => log.write(`${name} failed to start: ${err.message}\n`));
+  return child;
+}
+
+/** nats-server with JetStream on a free loopback port; data in `dataDir`. */
+export async function startNats(dataDir: string, opts: { port?: number; monitorPort?: number } = {}): Promise<LocalServer> {
+  mkdirSync(dataDir, { recursive: true });
+  const port = opts.port ?? (await freePort());
+  const monitorPort = opts.monitorPort ?? (await freePort());
+  const configFile = join(dataDir, 'nats.conf');
+  writeFileSync(
+    configFile,
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `http: "127.0.0.1:${monitorPort}"`,
+      'max_payload: 8MB',
+      `jetstream { store_dir: "${join(dataDir, 'jetstream')}", max_memory_store: 256MB, max_file_store: 8GB }`,
+      '',
+    ].join('\n'),
+  );
+  const child = launch('nats-server', binary('nats-server'), ['-c', configFile], join(dataDir, 'nats-server.log'));
+  await waitForPort(port, 15_000, child);
+  return { name: 'nats-server', url: `nats://127.0.0.1:${port}`, port, process: child, stop: stopper(child) };
+}
+
+/** FerretDB 1.x with its SQLite backend on a free loopback port; data in `dataDir`. */
+export async function startFerretDb(dataDir: string, opts: { port?: number } = {}): Promise<LocalServer> {
+  const sqliteDir = join(dataDir, 'sqlite');
+  mkdirSync(sqliteDir, { recursive: true });
+  const port = opts.port ?? (await freePort());
+  const debugPort = await freePort();
+  const child = launch(
+    'ferretdb',
+    binary('ferretdb'),
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${sqliteDir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--debug-addr=127.0.0.1:${debugPort}`,
+      `--state-dir=${dataDir}`,
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    join(dataDir, 'ferretdb.log'),
+  );
+  await waitForPort(port, 15_000, child);
+  return { name: 'ferretdb', url: `mongodb://127.0.0.1:${port}`, port, process: child, stop: stopper(child) };
+}

@@ -1,0 +1,135 @@
+import './instrument';
+import { createSubjects, executionEventSchema } from '@flowgate/contracts';
+import {
+  connectMongo,
+  connectNats,
+  consumeDurable,
+  consumerMetrics,
+  counter,
+  createLogger,
+  createRegistry,
+  ensureDurableConsumer,
+  ensureStreams,
+  jetStreamClients,
+  mongoReady,
+  natsReady,
+  onShutdown,
+  startOpsServer,
+  type JsMsg,
+  type MessageDisposition,
+} from '@flowgate/kit';
+import { collections, ensureIndexes, insertIfAbsent, recordDeadLetter } from '@flowgate/store';
+import { Webhook } from 'standardwebhooks';
+import { loadCallbackConfig } from './config';
+import { callbackPayload, callbackTarget, sendSigned } from './deliver';
+
+const CONSUMER = 'callback';
+const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+
+async function main(): Promise<void> {
+  const config = loadCallbackConfig();
+  const logger = createLogger('callback', config.LOG_LEVEL);
+  const subjects = createSubjects(config.FLOWGATE_NATS_PREFIX);
+  const registry = createRegistry('callback');
+  const consumer = consumerMetrics(registry);
+  const attemptsTotal = counter(registry, 'flowgate_callback_attempts_total', 'Callback delivery attempts by outcome', ['outcome']);
+  const schedule = config.FLOWGATE_CALLBACK_RETRY_SCHEDULE_S;
+  const signer = new Webhook(config.FLOWGATE_CALLBACK_SIGNING_SECRET);
+
+  const { client: mongo, db } = await connectMongo(config.MONGO_URL, 'flowgate-callback');
+  const store = collections(db);
+  await ensureIndexes(store);
+  const nc = await connectNats(config.NATS_URL, 'flowgate-callback', logger);
+  const { js, jsm } = await jetStreamClients(nc);
+  await ensureStreams(jsm, subjects);
+  const maxDeliver = schedule.length + 2;
+  await ensureDurableConsumer(jsm, {
+    stream: subjects.eventsStream,
+    durable: CONSUMER,
+    filterSubjects: TERMINAL.map((s) => subjects.executionEventsFilter(s)),
+    ackWaitMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS + 20_000,
+    maxDeliver,
+  });
+  const ops = await startOpsServer({ port: config.FLOWGATE_OPS_PORT, registry, logger, checks: { nats: natsReady(nc), mongodb: mongoReady(db) } });
+
+  const handle = async (msg: JsMsg): Promise<MessageDisposition> => {
+    let raw: unknown;
+    try {
+      raw = msg.json();
+    } catch {
+      return { term: 'malformed_json' };
+    }
+    const parsed = executionEventSchema.safeParse(raw);
+    if (!parsed.success) return { term: 'invalid_event' };
+    const event = parsed.data;
+    const target = callbackTarget(event);
+    if (!target) return 'ack';
+    const id = `${event.execution_id}.${target.type}`;
+    const now = new Date();
+    await insertIfAbsent(store.deliveries, {
+      _id: id,
+      workspace_id: event.workspace_id,
+      execution_id: event.execution_id,
+      event: target.type,
+      url: target.url,
+      status: 'pending',
+      attempts: [],
+      created_at: now,
+      updated_at: now,
+    });
+    const delivery = await store.deliveries.findOne({ _id: id });
+    if (!delivery || delivery.status !== 'pending') return 'ack';
+    const attemptNo = delivery.attempts.length + 1;
+    const { retryable, ...attempt } = await sendSigned({
+      url: target.url,
+      webhookId: id,
+      payload: callbackPayload(event, target.type, now),
+      signer,
+      timeoutMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS,
+      now,
+    });
+    const succeeded = attempt.error === null;
+    const exhausted = attemptNo >= schedule.length;
+    const status = succeeded ? 'succeeded' : retryable && !exhausted ? 'pending' : 'failed';
+    await store.deliveries.updateOne({ _id: id }, { $push: { attempts: attempt }, $set: { status, updated_at: new Date() } });
+    attemptsTotal.inc({ outcome: succeeded ? 'succeeded' : status === 'pending' ? 'retry' : 'failed' });
+    logger.info({ execution_id: event.execution_id, delivery_id: id, attempt: attemptNo, status, status_code: attempt.status_code }, 'callback attempt');
+    if (status === 'pending') return { nakMs: (schedule[attemptNo] ?? 0) * 1000 };
+    return 'ack';
+  };
+
+  const loop = await consumeDurable({
+    js,
+    stream: subjects.eventsStream,
+    durable: CONSUMER,
+    maxDeliver,
+    maxInFlight: config.FLOWGATE_CALLBACK_CONCURRENCY,
+    logger,
+    metrics: consumer,
+    handle,
+    onDeadLetter: async (msg, reason) => {
+      await recordDeadLetter(store.deadLetters, {
+        consumer: CONSUMER,
+        streamSequence: msg.info.streamSequence,
+        subject: msg.subject,
+        data: msg.string(),
+        reason,
+        deliveryCount: msg.info.deliveryCount,
+      });
+    },
+  });
+  logger.info({ ops_port: ops.port }, 'callback service ready');
+
+  onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
+    { name: 'not ready', run: async () => ops.setShuttingDown() },
+    { name: 'stop consuming and finish in-flight deliveries', run: () => loop.stop() },
+    { name: 'nats drain', run: () => nc.drain() },
+    { name: 'mongodb', run: () => mongo.close() },
+    { name: 'ops', run: () => ops.close() },
+  ]);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'callback', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+import { validateDefinition, type WorkflowDefinition } from '@flowgate/core';
+import type { Collections } from '@flowgate/store';
+
+/** Published versions are immutable, so a loaded definition is cached for good. */
+export class DefinitionCache {
+  private readonly cache = new Map<string, WorkflowDefinition>();
+
+  constructor(private readonly store: Collections) {}
+
+  async get(workflowId: string, version: number): Promise<WorkflowDefinition | null> {
+    const key = `${workflowId}:${version}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const doc = await this.store.workflowVersions.findOne({ _id: key });
+    if (!doc) return null;
+    const result = validateDefinition(JSON.parse(doc.definition_json));
+    if (!result.ok) return null;
+    this.cache.set(key, result.definition);
+    return result.definition;
+  }
+}

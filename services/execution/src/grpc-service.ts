@@ -1,0 +1,68 @@
+import { isTerminal } from '@flowgate/core';
+import type { Execution, ExecutionServiceHandlers } from '@flowgate/contracts';
+import { grpc, GrpcStatusError, toServiceError, unary, type Logger } from '@flowgate/kit';
+import type { Collections } from '@flowgate/store';
+import type { Histogram } from 'prom-client';
+import { toExecutionMessage } from './execution-view';
+import type { WatchHub } from './watch-hub';
+
+const WATCH_POLL_MS = 2_000;
+
+export function executionHandlers(deps: {
+  store: Collections;
+  hub: WatchHub;
+  metric: Histogram<'method' | 'code'>;
+  logger: Logger;
+}): ExecutionServiceHandlers {
+  const load = async (workspaceId: string, executionId: string): Promise<Execution> => {
+    if (!workspaceId || !executionId) throw new GrpcStatusError(grpc.status.INVALID_ARGUMENT, 'workspace_id and execution_id are required');
+    const doc = await deps.store.executions.findOne({ _id: executionId, workspace_id: workspaceId });
+    if (!doc) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
+    const steps = await deps.store.stepExecutions.find({ execution_id: executionId }).sort({ seq: 1 }).toArray();
+    return toExecutionMessage(doc, steps);
+  };
+
+  return {
+    GetExecution: unary('GetExecution', deps.metric, (req) => load(req.workspaceId, req.executionId)),
+
+    WatchExecution(call) {
+      const end = deps.metric.startTimer({ method: 'WatchExecution' });
+      const { workspaceId, executionId } = call.request;
+      let closed = false;
+      let lastRevisionKey = '';
+      let pending: Promise<void> = Promise.resolve();
+      const finish = (code: grpc.status, err?: Partial<grpc.ServiceError>) => {
+        if (closed) return;
+        closed = true;
+        unsubscribe();
+        clearInterval(poll);
+        end({ code: grpc.status[code] });
+        if (err) call.destroy(Object.assign(new Error(err.details ?? 'error'), err));
+        else call.end();
+      };
+      const push = () => {
+        pending = pending.then(async () => {
+          if (closed) return;
+          try {
+            const execution = await load(workspaceId, executionId);
+            const key = `${execution.status}:${execution.stepExecutions?.length ?? 0}:${execution.finishedAt}`;
+            if (key !== lastRevisionKey) {
+              lastRevisionKey = key;
+              call.write(execution);
+            }
+            if (isTerminal(execution.status as Parameters<typeof isTerminal>[0])) finish(grpc.status.OK);
+          } catch (err) {
+            const se = toServiceError(err);
+            if (se.code === grpc.status.INTERNAL) deps.logger.error({ err, execution_id: executionId }, 'watch failed');
+            finish(se.code ?? grpc.status.INTERNAL, se);
+          }
+        });
+      };
+      const unsubscribe = deps.hub.watch(executionId, push);
+      const poll = setInterval(push, WATCH_POLL_MS);
+      call.on('cancelled', () => finish(grpc.status.CANCELLED));
+      call.on('close', () => finish(grpc.status.CANCELLED));
+      push();
+    },
+  };
+}

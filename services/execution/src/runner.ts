@@ -1,0 +1,260 @@
+import {
+  completeStep,
+  DomainError,
+  endRun,
+  isTerminal,
+  planStep,
+  runLocalStep,
+  startRun,
+  type StepOutcome,
+  type TriggerInput,
+  type WorkflowDefinition,
+} from '@flowgate/core';
+import type { StartCommand, Subjects, TimerCommand } from '@flowgate/contracts';
+import type { JetStreamClient, Logger, MessageDisposition } from '@flowgate/kit';
+import { fromJsonText, insertIfAbsent, recordExecution, toJsonText, updateExecution, type Collections, type ExecutionDoc } from '@flowgate/store';
+import type { ExecutionConfig } from './config';
+import type { DefinitionCache } from './definitions';
+import { publishExecutionEvent } from './events';
+import { runHttpStep } from './http-step';
+import type { ExecutionMetrics } from './metrics';
+import { docChangesOf, runStateOf } from './run-state';
+
+/**
+ * Drives executions: applies the core state machine step by step, checkpointing every step to
+ * MongoDB before moving on. A redelivered command resumes from the stored cursor, so completed
+ * steps never run again; the interrupted step runs again with the same idempotency key.
+ */
+export interface RunnerDeps {
+  store: Collections;
+  js: JetStreamClient;
+  subjects: Subjects;
+  definitions: DefinitionCache;
+  config: ExecutionConfig;
+  metrics: ExecutionMetrics;
+  logger: Logger;
+  now?: () => Date;
+}
+
+const DURATION_TIMER = (executionId: string) => `${executionId}:duration`;
+
+export class Runner {
+  private readonly now: () => Date;
+  /** Aborts in-flight steps of executions ended by a timer or cancel handled on this replica. */
+  private readonly aborts = new Map<string, AbortController>();
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async handleStart(cmd: StartCommand, keepAlive: () => void): Promise<MessageDisposition> {
+    const { store } = this.deps;
+    await recordExecution(store.executions, {
+      _id: cmd.execution_id,
+      workspace_id: cmd.workspace_id,
+      workflow_id: cmd.workflow_id,
+      workflow_version: cmd.workflow_version,
+      trigger_input_json: toJsonText(cmd.trigger_input),
+      on_success_url: null,
+      on_failure_url: null,
+      created_at: new Date(cmd.accepted_at),
+    });
+    let doc = await store.executions.findOne({ _id: cmd.execution_id });
+    if (!doc) throw new Error(`execution ${cmd.execution_id} vanished after upsert`);
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    if (!def) {
+      doc = await this.finishWithError(doc, { code: 'workflow_not_found', message: `workflow ${doc.workflow_id} v${doc.workflow_version} not found` });
+      if (doc) await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
+      return { term: 'unknown_workflow' };
+    }
+    if (doc.status === 'queued') doc = await this.begin(doc, def);
+    const abort = new AbortController();
+    this.aborts.set(doc._id, abort);
+    try {
+      doc = await this.runSteps(doc, def, keepAlive, abort.signal);
+    } finally {
+      this.aborts.delete(doc._id);
+    }
+    if (isTerminal(doc.status)) await this.announceTerminal(doc);
+    return 'ack';
+  }
+
+  async handleTimer(cmd: TimerCommand): Promise<MessageDisposition> {
+    for (let i = 0; i < 10; i++) {
+      const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
+      if (!doc) return { term: 'unknown_execution' };
+      if (isTerminal(doc.status)) {
+        await this.deps.store.timers.updateOne({ _id: cmd.timer_id }, { $set: { status: 'fired', fired_at: this.now() } });
+        return 'ack';
+      }
+      const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+      const limit = def?.max_workflow_duration_seconds ?? 0;
+      const ended = endRun(runStateOf(doc), 'timed_out', {
+        code: 'workflow_timed_out',
+        message: `execution exceeded max_workflow_duration_seconds (${limit})`,
+      });
+      if (!ended) return 'ack';
+      const updated = await updateExecution(this.deps.store.executions, doc._id, doc.revision, { ...docChangesOf(ended), finished_at: this.now() }, this.now());
+      if (updated) {
+        this.aborts.get(doc._id)?.abort(new DomainError('workflow_timed_out', 'execution timed out'));
+        await this.announceTerminal(updated);
+        return 'ack';
+      }
+    }
+    throw new Error(`could not time out execution ${cmd.execution_id}: too many concurrent changes`);
+  }
+
+  private async begin(doc: ExecutionDoc, def: WorkflowDefinition): Promise<ExecutionDoc> {
+    const now = this.now();
+    const state = startRun(def);
+    const updated = await updateExecution(
+      this.deps.store.executions,
+      doc._id,
+      doc.revision,
+      {
+        ...docChangesOf(state),
+        started_at: now,
+        on_success_url: def.on_success_url ?? null,
+        on_failure_url: def.on_failure_url ?? null,
+      },
+      now,
+    );
+    if (!updated) return this.reload(doc._id);
+    await insertIfAbsent(this.deps.store.timers, {
+      _id: DURATION_TIMER(doc._id),
+      workspace_id: doc.workspace_id,
+      execution_id: doc._id,
+      kind: 'duration_timeout',
+      due_at: new Date(now.getTime() + def.max_workflow_duration_seconds * 1000),
+      status: 'pending',
+      fired_at: null,
+      created_at: now,
+    });
+    this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
+    await publishExecutionEvent(this.deps.js, this.deps.subjects, updated);
+    return updated;
+  }
+
+  private async reload(id: string): Promise<ExecutionDoc> {
+    const doc = await this.deps.store.executions.findOne({ _id: id });
+    if (!doc) throw new Error(`execution ${id} not found`);
+    return doc;
+  }
+
+  private async runSteps(start: ExecutionDoc, def: WorkflowDefinition, keepAlive: () => void, signal: AbortSignal): Promise<ExecutionDoc> {
+    let doc = start;
+    const trigger = fromJsonText(doc.trigger_input_json) as TriggerInput;
+    while (doc.status === 'running' && doc.cursor !== null) {
+      keepAlive();
+      const state = runStateOf(doc);
+      const seq = doc.step_seq + 1;
+      const claimed = await updateExecution(this.deps.store.executions, doc._id, doc.revision, { step_seq: seq }, this.now());
+      if (!claimed) {
+        doc = await this.reload(doc._id);
+        continue;
+      }
+      doc = claimed;
+      const stepId = doc.cursor as string;
+      const type = def.steps.find((s) => s.id === stepId)?.type ?? 'unknown';
+      const startedAt = this.now();
+      let input: unknown = null;
+      let outcome: StepOutcome;
+      try {
+        const plan = planStep(def, state, trigger);
+        input = plan.type === 'http' ? plan.request : plan.type === 'respond' ? plan.response : null;
+        await this.recordStepStart(doc, seq, stepId, type, input, startedAt);
+        outcome =
+          plan.type === 'http'
+            ? await runHttpStep(stepId, plan.request, {
+                timeoutMs: plan.timeoutMs,
+                maxResponseBytes: this.deps.config.FLOWGATE_HTTP_STEP_MAX_RESPONSE_BYTES,
+                idempotencyKey: `${doc._id}:${stepId}`,
+                signal,
+              })
+            : await runLocalStep(plan);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        await this.recordStepStart(doc, seq, stepId, type, input, startedAt);
+        outcome = { ok: false, error: { code: err.code, message: err.message, step_id: stepId }, retryable: false };
+      }
+      const finishedAt = this.now();
+      this.deps.metrics.stepDuration.observe({ type, outcome: outcome.ok ? 'succeeded' : 'failed' }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+      await this.deps.store.stepExecutions.updateOne(
+        { _id: `${doc._id}:${seq}` },
+        {
+          $set: {
+            status: outcome.ok ? 'succeeded' : 'failed',
+            output_json: outcome.ok ? toJsonText(outcome.output) : null,
+            error: outcome.ok ? null : outcome.error,
+            finished_at: finishedAt,
+          },
+        },
+      );
+      const transition = completeStep(def, state, outcome, {
+        attempt: doc.attempt,
+        random: Math.random(),
+        maxSteps: this.deps.config.FLOWGATE_MAX_STEPS_PER_EXECUTION,
+      });
+      let next: ExecutionDoc | null;
+      if (transition.kind === 'retry') {
+        next = await updateExecution(this.deps.store.executions, doc._id, doc.revision, { attempt: doc.attempt + 1 }, this.now());
+        if (next) await this.sleep(transition.delayMs, keepAlive, signal);
+      } else {
+        const changes = { ...docChangesOf(transition.state), attempt: 1 };
+        next = await updateExecution(
+          this.deps.store.executions,
+          doc._id,
+          doc.revision,
+          transition.kind === 'finished' ? { ...changes, finished_at: this.now() } : changes,
+          this.now(),
+        );
+      }
+      doc = next ?? (await this.reload(doc._id));
+    }
+    return doc;
+  }
+
+  private async recordStepStart(doc: ExecutionDoc, seq: number, stepId: string, type: string, input: unknown, at: Date): Promise<void> {
+    await this.deps.store.stepExecutions.updateOne(
+      { _id: `${doc._id}:${seq}` },
+      {
+        $set: {
+          workspace_id: doc.workspace_id,
+          execution_id: doc._id,
+          seq,
+          step_id: stepId,
+          type,
+          attempt: doc.attempt,
+          status: 'running',
+          input_json: toJsonText(input),
+          output_json: null,
+          error: null,
+          started_at: at,
+          finished_at: null,
+        },
+      },
+      { upsert: true },
+    );
+  }
+
+  private async sleep(ms: number, keepAlive: () => void, signal: AbortSignal): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !signal.aborted) {
+      keepAlive();
+      await new Promise((r) => setTimeout(r, Math.min(5_000, until - Date.now())));
+    }
+  }
+
+  private async finishWithError(doc: ExecutionDoc, error: { code: string; message: string }): Promise<ExecutionDoc | null> {
+    if (isTerminal(doc.status)) return doc;
+    return updateExecution(this.deps.store.executions, doc._id, doc.revision, { status: 'failed', cursor: null, error, finished_at: this.now() }, this.now());
+  }
+
+  /** Terminal bookkeeping, safe to repeat: cancel the duration timer, publish the final event. */
+  private async announceTerminal(doc: ExecutionDoc): Promise<void> {
+    await this.deps.store.timers.updateOne({ _id: DURATION_TIMER(doc._id), status: 'pending' }, { $set: { status: 'cancelled' } });
+    await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
+    this.deps.metrics.finished.inc({ workflow_id: doc.workflow_id, status: doc.status });
+    this.deps.logger.info({ execution_id: doc._id, status: doc.status }, 'execution finished');
+  }
+}

@@ -1,0 +1,35 @@
+import { randomToken, sha256Hex, type Logger } from '@flowgate/kit';
+import { insertIfAbsent, type Collections } from '@flowgate/store';
+
+export const DEFAULT_WORKSPACE = 'default';
+const BOOTSTRAP_KEY_ID = 'key_bootstrap';
+
+/**
+ * Makes sure the default workspace and a first API key exist. With FLOWGATE_BOOTSTRAP_API_KEY the
+ * key is that value (its hash is stored); without it, a key is generated once, on the first start
+ * of an empty database, and printed to stderr once. Safe with several replicas starting together.
+ */
+export async function bootstrap(store: Collections, configuredKey: string | undefined, logger: Logger): Promise<void> {
+  const now = new Date();
+  await insertIfAbsent(store.workspaces, { _id: DEFAULT_WORKSPACE, name: 'Default', created_at: now });
+  if (configuredKey) {
+    const key = { key_hash: sha256Hex(configuredKey), key_prefix: configuredKey.slice(0, 8), revoked_at: null };
+    const created = await insertIfAbsent(store.apiKeys, { _id: BOOTSTRAP_KEY_ID, workspace_id: DEFAULT_WORKSPACE, name: 'bootstrap', created_at: now, ...key });
+    if (!created) await store.apiKeys.updateOne({ _id: BOOTSTRAP_KEY_ID }, { $set: key });
+    return;
+  }
+  if ((await store.apiKeys.countDocuments({}, { limit: 1 })) > 0) return;
+  const key = randomToken('fgk_');
+  const created = await insertIfAbsent(store.apiKeys, {
+    _id: BOOTSTRAP_KEY_ID,
+    workspace_id: DEFAULT_WORKSPACE,
+    name: 'bootstrap',
+    key_hash: sha256Hex(key),
+    key_prefix: key.slice(0, 8),
+    created_at: now,
+    revoked_at: null,
+  });
+  if (!created) return; // another replica created it first
+  process.stderr.write(`\nFlowgate generated the first API key (shown once, store it now):\n\n  ${key}\n\n`);
+  logger.info({ key_prefix: key.slice(0, 8) }, 'generated bootstrap API key');
+}

@@ -1,0 +1,26 @@
+import { baseConfigShape, env, loadConfig } from '@flowgate/kit';
+import { z } from 'zod';
+
+export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) =>
+  loadConfig(
+    {
+      ...baseConfigShape,
+      FLOWGATE_OPS_PORT: env.port(9464),
+      FLOWGATE_HTTP_PORT: env.port(8080),
+      FLOWGATE_HTTP_HOST: env.string('0.0.0.0'),
+      /** Base URL external systems use to reach ingress; webhook URLs are built from it. */
+      FLOWGATE_PUBLIC_URL: env.url('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
+      FLOWGATE_EXECUTION_GRPC_URL: env.string('127.0.0.1:50051'),
+      FLOWGATE_GRPC_DEADLINE_MS: env.int(5_000, 100, 60_000),
+      /** API key created at start-up for the default workspace (else one is generated and printed once). */
+      FLOWGATE_BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+      /** 32 random bytes, base64: seals webhook tokens and trigger secrets at rest. */
+      FLOWGATE_ENCRYPTION_KEY: z
+        .string({ error: 'is required (32 random bytes, base64: openssl rand -base64 32)' })
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+      FLOWGATE_MAX_BODY_BYTES: env.int(1024 * 1024, 1024, 16 * 1024 * 1024),
+      FLOWGATE_PUBLISH_TIMEOUT_MS: env.int(5_000, 100, 60_000),
+    },
+    source,
+  );
+export type IngressConfig = ReturnType<typeof loadIngressConfig>;

@@ -1,0 +1,26 @@
+import { ApiError } from '@flowgate/contracts';
+import type { Logger } from '@flowgate/kit';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+/** Every error leaves in the one shape of DESIGN.md; no stack trace ever reaches a response. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    let apiError: ApiError;
+    if (err instanceof ApiError) apiError = err;
+    else {
+      const e = err as { type?: string; status?: number; limit?: number };
+      if (e.type === 'entity.too.large') apiError = new ApiError('payload_too_large', `Request body is larger than ${e.limit ?? 'the limit'} bytes`);
+      else if (e.type === 'entity.parse.failed') apiError = new ApiError('invalid_json', 'Request body is not valid JSON');
+      else if (e.type === 'request.aborted') apiError = new ApiError('invalid_request', 'Request aborted');
+      else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) apiError = new ApiError('invalid_request', 'Invalid request');
+      else {
+        logger.error({ err }, 'unhandled error');
+        apiError = new ApiError('internal', 'Internal error');
+      }
+    }
+    if (res.headersSent) return;
+    res.status(apiError.status).json(apiError.toBody());
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => next(new ApiError('not_found', `No route for ${req.method} ${req.path}`));

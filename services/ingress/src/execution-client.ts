@@ -1,0 +1,62 @@
+import { loadExecutionProto, type Execution__Output, type ExecutionServiceClient } from '@flowgate/contracts';
+import { ApiError } from '@flowgate/contracts';
+import { deadline, grpc } from '@flowgate/kit';
+
+/** gRPC client of the execution service; every call has a deadline; statuses map to API errors. */
+export class ExecutionClient {
+  private readonly client: ExecutionServiceClient;
+
+  constructor(
+    target: string,
+    private readonly deadlineMs: number,
+  ) {
+    const proto = loadExecutionProto();
+    this.client = new proto.flowgate.v1.ExecutionService(target, grpc.credentials.createInsecure());
+  }
+
+  get(workspaceId: string, executionId: string): Promise<Execution__Output> {
+    return new Promise((resolve, reject) => {
+      this.client.GetExecution({ workspaceId, executionId }, { deadline: deadline(this.deadlineMs) }, (err, res) =>
+        err || !res ? reject(toApiError(err)) : resolve(res),
+      );
+    });
+  }
+
+  /**
+   * Follows an execution until it is terminal or `timeoutMs` passes; resolves with the last state
+   * seen (null if none arrived in time).
+   */
+  watchUntil(workspaceId: string, executionId: string, timeoutMs: number): Promise<Execution__Output | null> {
+    return new Promise((resolve, reject) => {
+      let last: Execution__Output | null = null;
+      const stream = this.client.WatchExecution({ workspaceId, executionId }, { deadline: deadline(timeoutMs) });
+      stream.on('data', (e: Execution__Output) => {
+        last = e;
+      });
+      stream.on('end', () => resolve(last));
+      stream.on('error', (err: grpc.ServiceError) => {
+        if (err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED) resolve(last);
+        else if (err.code === grpc.status.NOT_FOUND) resolve(last);
+        else reject(toApiError(err));
+      });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export function toApiError(err: grpc.ServiceError | null): ApiError {
+  switch (err?.code) {
+    case grpc.status.NOT_FOUND:
+      return new ApiError('execution_not_found', err.details || 'Execution not found');
+    case grpc.status.INVALID_ARGUMENT:
+      return new ApiError('invalid_request', err.details || 'Invalid request');
+    case grpc.status.UNAVAILABLE:
+    case grpc.status.DEADLINE_EXCEEDED:
+      return new ApiError('dependency_unavailable', 'Execution service unavailable');
+    default:
+      return new ApiError('internal', 'Internal error');
+  }
+}

@@ -1,0 +1,3 @@
+import { startTracing } from '@flowgate/kit/src/tracing';
+
+startTracing('flowgate-ingress');

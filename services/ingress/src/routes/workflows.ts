@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '@flowgate/contracts';
+import { parseDefinitionText, validateDefinition, type DefinitionResult } from '@flowgate/core';
+import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
+import type { Collections, WorkflowDoc } from '@flowgate/store';
+import { Router, type Request } from 'express';
+import { workspaceOf } from '../auth';
+import { webhookUrls, workflowView } from '../views';
+
+/** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
+const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
+
+function definitionFrom(req: Request): DefinitionResult {
+  if (typeof req.body === 'string') return parseDefinitionText(req.body, 'yaml');
+  if (req.body === undefined) throw new ApiError('unsupported_media_type', 'Send the definition as application/json or application/yaml');
+  return validateDefinition(req.body);
+}
+
+function validDefinition(req: Request) {
+  const result = definitionFrom(req);
+  if (!result.ok) {
+    const summary = result.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    throw new ApiError('invalid_workflow_definition', `Invalid workflow definition: ${summary}`, { errors: result.issues });
+  }
+  return result.definition;
+}
+
+export function workflowRoutes(deps: { store: Collections; box: SecretBox; publicUrl: string }): Router {
+  const { store, box } = deps;
+  const router = Router();
+
+  const findWorkflow = async (req: Request): Promise<WorkflowDoc> => {
+    const id = String(req.params.id);
+    const doc = WORKFLOW_ID.test(id) ? await store.workflows.findOne({ _id: id, workspace_id: workspaceOf(req) }) : null;
+    if (!doc) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
+    return doc;
+  };
+
+  const view = async (doc: WorkflowDoc) => {
+    const trigger = await store.triggers.findOne({ workflow_id: doc._id, workspace_id: doc.workspace_id });
+    return workflowView(doc, trigger ? webhookUrls(deps.publicUrl, box.decrypt(trigger.token_sealed)) : null);
+  };
+
+  router.post('/v1/workflows', async (req, res) => {
+    const definition = validDefinition(req);
+    const workspaceId = workspaceOf(req);
+    const now = new Date();
+    const doc: WorkflowDoc = {
+      _id: `wf_${randomUUID().replace(/-/g, '')}`,
+      workspace_id: workspaceId,
+      name: definition.name,
+      draft_json: JSON.stringify(definition),
+      published_version: null,
+      created_at: now,
+      updated_at: now,
+    };
+    const token = randomToken('wh_');
+    await store.workflows.insertOne(doc);
+    await store.triggers.insertOne({
+      _id: `tr_${randomUUID().replace(/-/g, '')}`,
+      workspace_id: workspaceId,
+      workflow_id: doc._id,
+      token_hash: sha256Hex(token),
+      token_sealed: box.encrypt(token),
+      enabled: true,
+      created_at: now,
+    });
+    res.status(201).json(await view(doc));
+  });
+
+  router.get('/v1/workflows', async (req, res) => {
+    const docs = await store.workflows.find({ workspace_id: workspaceOf(req) }).sort({ created_at: -1 }).limit(100).toArray();
+    res.json({ data: await Promise.all(docs.map(view)) });
+  });
+
+  router.get('/v1/workflows/:id', async (req, res) => {
+    res.json(await view(await findWorkflow(req)));
+  });
+
+  router.put('/v1/workflows/:id', async (req, res) => {
+    const doc = await findWorkflow(req);
+    const definition = validDefinition(req);
+    const updated = await store.workflows.findOneAndUpdate(
+      { _id: doc._id, workspace_id: doc.workspace_id },
+      { $set: { name: definition.name, draft_json: JSON.stringify(definition), updated_at: new Date() } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
+    res.json(await view(updated));
+  });
+
+  router.post('/v1/workflows/:id/publish', async (req, res) => {
+    const doc = await findWorkflow(req);
+    const version = (doc.published_version ?? 0) + 1;
+    const now = new Date();
+    try {
+      await store.workflowVersions.insertOne({
+        _id: `${doc._id}:${version}`,
+        workspace_id: doc.workspace_id,
+        workflow_id: doc._id,
+        version,
+        definition_json: doc.draft_json,
+        published_at: now,
+      });
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) throw new ApiError('conflict', 'Another publish of this workflow happened at the same time; retry');
+      throw err;
+    }
+    const updated = await store.workflows.findOneAndUpdate(
+      { _id: doc._id, published_version: doc.published_version },
+      { $set: { published_version: version, updated_at: now } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) throw new ApiError('conflict', 'Another publish of this workflow happened at the same time; retry');
+    res.status(201).json({ workflow_id: doc._id, version, published_at: now.toISOString(), workflow: await view(updated) });
+  });
+
+  return router;
+}

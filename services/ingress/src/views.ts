@@ -1,0 +1,76 @@
+import type { Execution__Output } from '@flowgate/contracts';
+import type { ExecutionOutcomeView, ExecutionStatus } from '@flowgate/core';
+import type { WorkflowDoc } from '@flowgate/store';
+
+/** JSON views of stored and gRPC data for API responses. */
+
+const parseOr = (text: string, fallback: unknown = null): unknown => (text ? (JSON.parse(text) as unknown) : fallback);
+const orNull = (s: string) => (s === '' ? null : s);
+
+export interface WebhookUrls {
+  async: string;
+  sync: string;
+}
+
+export function webhookUrls(publicUrl: string, token: string): WebhookUrls {
+  return { async: `${publicUrl}/hooks/${token}`, sync: `${publicUrl}/hooks/${token}/sync` };
+}
+
+export function workflowView(doc: WorkflowDoc, urls: WebhookUrls | null) {
+  return {
+    id: doc._id,
+    name: doc.name,
+    published_version: doc.published_version,
+    definition: JSON.parse(doc.draft_json) as unknown,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+    triggers: urls
+      ? {
+          production: {
+            ...urls,
+            curl: `curl -X POST '${urls.async}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
+          },
+        }
+      : {},
+  };
+}
+
+export function executionView(e: Execution__Output, statusUrl: string) {
+  return {
+    id: e.id,
+    workflow_id: e.workflowId,
+    workflow_version: e.workflowVersion,
+    status: e.status,
+    status_url: statusUrl,
+    trigger_input: parseOr(e.triggerInputJson),
+    step_executions: e.stepExecutions.map((s) => ({
+      step_id: s.stepId,
+      type: s.type,
+      attempt: s.attempt,
+      status: s.status,
+      input: parseOr(s.inputJson),
+      output: parseOr(s.outputJson),
+      error: s.error,
+      started_at: orNull(s.startedAt),
+      finished_at: orNull(s.finishedAt),
+    })),
+    final_output: parseOr(e.finalOutputJson),
+    error: e.error,
+    created_at: orNull(e.createdAt),
+    started_at: orNull(e.startedAt),
+    finished_at: orNull(e.finishedAt),
+  };
+}
+
+export function outcomeViewOf(e: Execution__Output, statusUrl: string): ExecutionOutcomeView {
+  return {
+    executionId: e.id,
+    status: e.status as ExecutionStatus,
+    statusUrl,
+    outputs: parseOr(e.outputsJson, {}) as Record<string, unknown>,
+    order: e.stepOrder,
+    response: parseOr(e.responseJson) as ExecutionOutcomeView['response'],
+    finalOutput: parseOr(e.finalOutputJson),
+    error: e.error ? { code: e.error.code, message: e.error.message, ...(e.error.stepId ? { step_id: e.error.stepId } : {}) } : null,
+  };
+}

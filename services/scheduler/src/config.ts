@@ -1,0 +1,15 @@
+import { baseConfigShape, env, loadConfig } from '@flowgate/kit';
+
+export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
+  loadConfig(
+    {
+      ...baseConfigShape,
+      FLOWGATE_OPS_PORT: env.port(9466),
+      FLOWGATE_GRPC_PORT: env.port(50052),
+      /** How often due timers are looked for. */
+      FLOWGATE_SCHEDULER_TICK_MS: env.int(250, 10, 60_000),
+      FLOWGATE_SCHEDULER_BATCH: env.int(500, 1, 10_000),
+    },
+    source,
+  );
+export type SchedulerConfig = ReturnType<typeof loadSchedulerConfig>;

@@ -1,0 +1,227 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MongoClient, type Db } from 'mongodb';
+import { freePort, ROOT } from '../../scripts/local-servers';
+
+/**
+ * One isolated Flowgate per test file: the four services as separate processes (the bundled
+ * dist/*.js), against the run's real NATS and MongoDB-wire server, with their own database name and
+ * NATS subject/stream prefix so test files run in parallel.
+ */
+export type ServiceName = 'ingress' | 'execution' | 'scheduler' | 'callback';
+export const ALL_SERVICES: ServiceName[] = ['ingress', 'execution', 'scheduler', 'callback'];
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+interface Running {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+  output: string[];
+}
+
+export class Stack {
+  readonly apiKey = `fgk_test_${randomBytes(18).toString('base64url')}`;
+  readonly encryptionKey = randomBytes(32).toString('base64');
+  readonly signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  readonly prefix: string;
+  readonly dbName: string;
+  readonly natsUrl: string;
+  readonly mongoUrl: string;
+  readonly ports: Record<ServiceName, number> & { http: number; executionGrpc: number; schedulerGrpc: number };
+  private readonly running = new Map<ServiceName, Running>();
+  private mongo: MongoClient | undefined;
+
+  private constructor(
+    readonly name: string,
+    ports: Stack['ports'],
+    private readonly extraEnv: Partial<Record<ServiceName, Record<string, string>>>,
+  ) {
+    const id = randomBytes(4).toString('hex');
+    this.prefix = `fgt${id}`;
+    this.dbName = `fgt_${name.replace(/[^A-Za-z0-9]/g, '_').slice(0, 30)}_${id}`;
+    this.natsUrl = required('FLOWGATE_TEST_NATS_URL');
+    const mongo = new URL(required('FLOWGATE_TEST_MONGO_URL'));
+    mongo.pathname = `/${this.dbName}`;
+    this.mongoUrl = mongo.toString();
+    this.ports = ports;
+  }
+
+  static async start(name: string, opts: { services?: ServiceName[]; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Stack> {
+    const ports = {
+      ingress: await freePort(),
+      execution: await freePort(),
+      scheduler: await freePort(),
+      callback: await freePort(),
+      http: await freePort(),
+      executionGrpc: await freePort(),
+      schedulerGrpc: await freePort(),
+    };
+    const stack = new Stack(name, ports, opts.env ?? {});
+    await Promise.all((opts.services ?? ALL_SERVICES).map((s) => stack.startService(s)));
+    return stack;
+  }
+
+  get ingressUrl(): string {
+    return `http://127.0.0.1:${this.ports.http}`;
+  }
+
+  opsUrl(service: ServiceName): string {
+    return `http://127.0.0.1:${this.ports[service]}`;
+  }
+
+  envFor(service: ServiceName): Record<string, string> {
+    const common = {
+      NATS_URL: this.natsUrl,
+      MONGO_URL: this.mongoUrl,
+      FLOWGATE_NATS_PREFIX: this.prefix,
+      FLOWGATE_OPS_PORT: String(this.ports[service]),
+      LOG_LEVEL: 'debug',
+      FLOWGATE_SHUTDOWN_TIMEOUT_MS: '10000',
+    };
+    const specific: Record<ServiceName, Record<string, string>> = {
+      ingress: {
+        FLOWGATE_HTTP_PORT: String(this.ports.http),
+        FLOWGATE_HTTP_HOST: '127.0.0.1',
+        FLOWGATE_PUBLIC_URL: this.ingressUrl,
+        FLOWGATE_EXECUTION_GRPC_URL: `127.0.0.1:${this.ports.executionGrpc}`,
+        FLOWGATE_BOOTSTRAP_API_KEY: this.apiKey,
+        FLOWGATE_ENCRYPTION_KEY: this.encryptionKey,
+      },
+      execution: { FLOWGATE_GRPC_PORT: String(this.ports.executionGrpc) },
+      scheduler: { FLOWGATE_GRPC_PORT: String(this.ports.schedulerGrpc), FLOWGATE_SCHEDULER_TICK_MS: '100' },
+      callback: { FLOWGATE_CALLBACK_SIGNING_SECRET: this.signingSecret, FLOWGATE_CALLBACK_RETRY_SCHEDULE_S: '0,1,1' },
+    };
+    return { ...common, ...specific[service], ...(this.extraEnv[service] ?? {}) };
+  }
+
+  /** Starts a service process and waits until its /readyz answers 200. */
+  async startService(service: ServiceName): Promise<void> {
+    if (this.running.has(service)) throw new Error(`${service} already running`);
+    const logDir = join(process.env.FLOWGATE_TEST_DATA_DIR ?? join(ROOT, '.test-results'), 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const log = createWriteStream(join(logDir, `${this.dbName}-${service}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', `${service}.js`)], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.envFor(service) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    const collect = (chunk: Buffer) => {
+      output.push(chunk.toString('utf8'));
+      log.write(chunk);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    this.running.set(service, { child, exit, output });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output.join('').slice(-3000)}`);
+      try {
+        const res = await fetch(`${this.opsUrl(service)}/readyz`);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    throw new Error(`${service} not ready after 30 s:\n${output.join('').slice(-3000)}`);
+  }
+
+  /** Sends a signal; resolves with the exit code once the process is gone. */
+  async stopService(service: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const running = this.running.get(service);
+    if (!running) return null;
+    running.child.kill(signal);
+    const code = await running.exit;
+    this.running.delete(service);
+    return code;
+  }
+
+  logs(service: ServiceName): string {
+    return this.running.get(service)?.output.join('') ?? '';
+  }
+
+  async db(): Promise<Db> {
+    if (!this.mongo) {
+      this.mongo = new MongoClient(this.mongoUrl);
+      await this.mongo.connect();
+    }
+    return this.mongo.db();
+  }
+
+  async api<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.apiKey}`, ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    }
+    return request<T>(`${this.ingressUrl}${path}`, init);
+  }
+
+  /** Creates and publishes a workflow; returns its id and webhook URLs. */
+  async deploy(definition: unknown): Promise<{ id: string; async: string; sync: string }> {
+    const created = await this.api('POST', '/v1/workflows', definition);
+    if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
+    const published = await this.api('POST', `/v1/workflows/${created.body.id}/publish`);
+    if (published.status !== 201) throw new Error(`publish failed: ${published.status} ${published.text}`);
+    return { id: created.body.id, ...created.body.triggers.production };
+  }
+
+  /** Polls GET /v1/executions/{id} until `until` holds. */
+  async waitForExecution(id: string, until: (e: any) => boolean = (e) => TERMINAL.includes(e.status), timeoutMs = 30_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ApiResponse | undefined;
+    while (Date.now() < deadline) {
+      last = await this.api('GET', `/v1/executions/${id}`);
+      if (last.status === 200 && until(last.body)) return last.body;
+      await sleep(100);
+    }
+    throw new Error(`execution ${id} did not reach the expected state: ${last?.status} ${last?.text}`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((s) => this.stopService(s)));
+    const db = await this.db();
+    await db.dropDatabase().catch(() => undefined);
+    await this.mongo?.close();
+    const nc = await connect({ servers: this.natsUrl });
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [`${this.prefix.toUpperCase()}_COMMANDS`, `${this.prefix.toUpperCase()}_EVENTS`])
+      await jsm.streams.delete(stream).catch(() => undefined);
+    await nc.close();
+  }
+}
+
+export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (test/support/global-setup.ts)`);
+  return value;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function request<T = any>(url: string, init: RequestInit = {}): Promise<ApiResponse<T>> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, headers: res.headers, body: body as T, text };
+}
