@@ -9,7 +9,10 @@ describe('walking skeleton', () => {
   let callbacks: Receiver;
 
   beforeAll(async () => {
-    downstream = await new Receiver((req) => ({ status: 200, body: { received: JSON.parse(req.body || 'null'), customer_id: 'c-42' } })).start();
+    downstream = await new Receiver((req) => ({
+      status: 200,
+      body: { received: JSON.parse(req.body || 'null'), customer_id: 'c-42' },
+    })).start();
     callbacks = await new Receiver().start();
     stack = await Stack.start('walking-skeleton');
   });
@@ -32,7 +35,11 @@ describe('walking skeleton', () => {
         request: {
           method: 'POST',
           url: `${downstream.url('/orders')}/{{trigger.body.order_id}}`,
-          body: { order: '{{steps.shape.output.order}}', doubled: '{{steps.shape.output.double}}', note: 'order {{trigger.body.order_id}}' },
+          body: {
+            order: '{{steps.shape.output.order}}',
+            doubled: '{{steps.shape.output.double}}',
+            note: 'order {{trigger.body.order_id}}',
+          },
         },
         extract: { customer: '$.body.customer_id' },
       },
@@ -125,7 +132,11 @@ describe('walking skeleton', () => {
       name: 'sync-echo',
       steps: [{ id: 'echo', type: 'transform', expression: '{"hello": trigger.body.name, "method": trigger.method}' }],
     });
-    const res = await request(wf.sync, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada' }) });
+    const res = await request(wf.sync, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Ada' }),
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ hello: 'Ada', method: 'POST' });
   });
@@ -139,8 +150,16 @@ describe('walking skeleton', () => {
       steps: [{ id: 'boom', type: 'fail', message: 'no stock for {{trigger.body.sku}}' }],
     });
     const before = callbacks.requests.length;
-    const a = await request(ok.async, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ order_id: 'B-2', amount: 1 }) });
-    const b = await request(failing.async, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'X' }) });
+    const a = await request(ok.async, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ order_id: 'B-2', amount: 1 }),
+    });
+    const b = await request(failing.async, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'X' }),
+    });
     const failed = await stack.waitForExecution(b.body.execution_id);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ code: 'workflow_failed', message: 'no stock for X', stepId: 'boom' });
@@ -148,7 +167,8 @@ describe('walking skeleton', () => {
 
     const mine = (id: string) => callbacks.requests.slice(before).filter((r) => r.body.includes(id));
     const deadline = Date.now() + 15_000;
-    while ((mine(a.body.execution_id).length < 1 || mine(b.body.execution_id).length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((mine(a.body.execution_id).length < 1 || mine(b.body.execution_id).length < 1) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 500)); // a duplicate would arrive by now
 
     const verifier = new Webhook(stack.signingSecret);
@@ -159,16 +179,28 @@ describe('walking skeleton', () => {
     expect(success?.path).toBe('/ok');
     expect(failure?.path).toBe('/failed');
     for (const cb of [success, failure]) {
-      const headers = { 'webhook-id': String(cb?.headers['webhook-id']), 'webhook-timestamp': String(cb?.headers['webhook-timestamp']), 'webhook-signature': String(cb?.headers['webhook-signature']) };
+      const headers = {
+        'webhook-id': String(cb?.headers['webhook-id']),
+        'webhook-timestamp': String(cb?.headers['webhook-timestamp']),
+        'webhook-signature': String(cb?.headers['webhook-signature']),
+      };
       expect(() => verifier.verify(cb?.body ?? '', headers)).not.toThrow();
       expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(cb?.body ?? '', headers)).toThrow();
     }
-    expect(JSON.parse(success?.body ?? '{}')).toMatchObject({ type: 'execution.succeeded', data: { execution_id: a.body.execution_id, status: 'succeeded' } });
-    expect(JSON.parse(failure?.body ?? '{}')).toMatchObject({ type: 'execution.failed', data: { execution_id: b.body.execution_id, status: 'failed' } });
+    expect(JSON.parse(success?.body ?? '{}')).toMatchObject({
+      type: 'execution.succeeded',
+      data: { execution_id: a.body.execution_id, status: 'succeeded' },
+    });
+    expect(JSON.parse(failure?.body ?? '{}')).toMatchObject({
+      type: 'execution.failed',
+      data: { execution_id: b.body.execution_id, status: 'failed' },
+    });
   });
 
   it('ends a hanging execution as timed_out through a real scheduler timer', async () => {
-    downstream.respond((req) => (req.path.startsWith('/hang') ? { status: 200, body: {}, delayMs: 20_000 } : { status: 200, body: { customer_id: 'c-42' } }));
+    downstream.respond((req) =>
+      req.path.startsWith('/hang') ? { status: 200, body: {}, delayMs: 20_000 } : { status: 200, body: { customer_id: 'c-42' } },
+    );
     const wf = await stack.deploy({
       name: 'hangs',
       max_workflow_duration_seconds: 2,

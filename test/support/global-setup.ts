@@ -21,8 +21,15 @@ function dockerReachable(): boolean {
 
 async function startContainers(): Promise<{ nats: string; mongo: string; stop(): Promise<void> }> {
   const { GenericContainer, Wait } = await import('testcontainers');
-  const nats = await new GenericContainer('nats:2.12').withCommand(['-js']).withExposedPorts(4222).withWaitStrategy(Wait.forLogMessage(/Server is ready/)).start();
-  const mongo = await new GenericContainer('mongo:7').withExposedPorts(27017).withWaitStrategy(Wait.forLogMessage(/Waiting for connections/)).start();
+  const nats = await new GenericContainer('nats:2.12')
+    .withCommand(['-js'])
+    .withExposedPorts(4222)
+    .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
+    .start();
+  const mongo = await new GenericContainer('mongo:7')
+    .withExposedPorts(27017)
+    .withWaitStrategy(Wait.forLogMessage(/Waiting for connections/))
+    .start();
   return {
     nats: `nats://${nats.getHost()}:${nats.getMappedPort(4222)}`,
     mongo: `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}`,

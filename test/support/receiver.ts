@@ -14,6 +14,7 @@ export type Responder = (req: Received) => { status?: number; body?: unknown; he
 export class Receiver {
   readonly requests: Received[] = [];
   private server: Server | undefined;
+  private readonly delayed = new Set<NodeJS.Timeout>();
   port = 0;
 
   constructor(private responder: Responder = () => ({ status: 200, body: { ok: true } })) {}
@@ -31,15 +32,25 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const received: Received = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+        const received: Received = {
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        };
         this.requests.push(received);
         const answer = this.responder(received);
         const send = () => {
           res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
           res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? null));
         };
-        if (answer.delayMs) setTimeout(send, answer.delayMs);
-        else send();
+        if (!answer.delayMs) return send();
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          send();
+        }, answer.delayMs);
+        this.delayed.add(timer);
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
@@ -56,6 +67,8 @@ export class Receiver {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }

@@ -44,18 +44,28 @@ export class Stack {
     readonly name: string,
     ports: Stack['ports'],
     private readonly extraEnv: Partial<Record<ServiceName, Record<string, string>>>,
+    servers: { natsUrl?: string; mongoUrl?: string },
   ) {
     const id = randomBytes(4).toString('hex');
     this.prefix = `fgt${id}`;
     this.dbName = `fgt_${name.replace(/[^A-Za-z0-9]/g, '_').slice(0, 30)}_${id}`;
-    this.natsUrl = required('FLOWGATE_TEST_NATS_URL');
-    const mongo = new URL(required('FLOWGATE_TEST_MONGO_URL'));
+    this.natsUrl = servers.natsUrl ?? required('FLOWGATE_TEST_NATS_URL');
+    const mongo = new URL(servers.mongoUrl ?? required('FLOWGATE_TEST_MONGO_URL'));
     mongo.pathname = `/${this.dbName}`;
     this.mongoUrl = mongo.toString();
     this.ports = ports;
   }
 
-  static async start(name: string, opts: { services?: ServiceName[]; env?: Partial<Record<ServiceName, Record<string, string>>> } = {}): Promise<Stack> {
+  static async start(
+    name: string,
+    opts: {
+      services?: ServiceName[];
+      env?: Partial<Record<ServiceName, Record<string, string>>>;
+      /** Dedicated servers (for tests that stop them); default: the run's shared ones. */
+      natsUrl?: string;
+      mongoUrl?: string;
+    } = {},
+  ): Promise<Stack> {
     const ports = {
       ingress: await freePort(),
       execution: await freePort(),
@@ -65,7 +75,7 @@ export class Stack {
       executionGrpc: await freePort(),
       schedulerGrpc: await freePort(),
     };
-    const stack = new Stack(name, ports, opts.env ?? {});
+    const stack = new Stack(name, ports, opts.env ?? {}, { natsUrl: opts.natsUrl, mongoUrl: opts.mongoUrl });
     await Promise.all((opts.services ?? ALL_SERVICES).map((s) => stack.startService(s)));
     return stack;
   }

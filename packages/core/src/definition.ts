@@ -72,9 +72,7 @@ export const respondStepSchema = z
   })
   .strict();
 
-export const failStepSchema = z
-  .object({ ...stepBase, type: z.literal('fail'), message: z.string().min(1).max(2_000) })
-  .strict();
+export const failStepSchema = z.object({ ...stepBase, type: z.literal('fail'), message: z.string().min(1).max(2_000) }).strict();
 
 export const stepSchema = z.discriminatedUnion('type', [
   httpStepSchema,
@@ -123,8 +121,7 @@ export const definitionSchema = z
       ids.add(step.id);
     });
     const mustExist = (target: string | undefined, path: (string | number)[]) => {
-      if (target !== undefined && !ids.has(target))
-        ctx.addIssue({ code: 'custom', path, message: `unknown step id "${target}"` });
+      if (target !== undefined && !ids.has(target)) ctx.addIssue({ code: 'custom', path, message: `unknown step id "${target}"` });
     };
     def.steps.forEach((step, i) => {
       mustExist(step.next, ['steps', i, 'next']);
@@ -156,9 +153,7 @@ export interface DefinitionIssue {
 export type DefinitionResult = { ok: true; definition: WorkflowDefinition } | { ok: false; issues: DefinitionIssue[] };
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
-    .join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
 }
 
 /** Validates an already-parsed definition object. */

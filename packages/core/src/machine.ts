@@ -70,8 +70,7 @@ export type StepPlan =
   | { type: 'fail'; stepId: string; message: string };
 
 export type StepOutcome =
-  | { ok: true; output: unknown; next?: string | null }
-  | { ok: false; error: ExecutionErrorInfo; retryable: boolean; retryAfterMs?: number };
+  { ok: true; output: unknown; next?: string | null } | { ok: false; error: ExecutionErrorInfo; retryable: boolean; retryAfterMs?: number };
 
 function stringMap(value: unknown, what: string, stepId: string): Record<string, string> {
   if (value === undefined) return {};
@@ -217,7 +216,11 @@ export function completeStep(def: WorkflowDefinition, state: RunState, outcome: 
   }
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS_PER_EXECUTION;
   if (order.length >= maxSteps) {
-    const error = { code: 'max_steps_exceeded', message: `execution ran ${order.length} steps, the limit is ${maxSteps}`, step_id: step.id };
+    const error = {
+      code: 'max_steps_exceeded',
+      message: `execution ran ${order.length} steps, the limit is ${maxSteps}`,
+      step_id: step.id,
+    };
     return { kind: 'finished', state: { ...advanced, status: 'failed', cursor: null, error } };
   }
   return { kind: 'continue', state: { ...advanced, cursor: next } };

@@ -35,7 +35,11 @@ export const env = {
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
   string: (fallback: string) => z.string().min(1).default(fallback),
-  url: (fallback: string) => z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a URL').default(fallback),
+  url: (fallback: string) =>
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a URL')
+      .default(fallback),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 

@@ -32,8 +32,13 @@ export function consumerMetrics(registry: Registry) {
       'consumer',
       'outcome',
     ]),
-    redeliveries: counter(registry, 'flowgate_consumer_redeliveries_total', 'Messages received with a delivery count above 1', ['consumer']),
-    deadLetters: counter(registry, 'flowgate_dead_letters_total', 'Messages given up on and recorded as dead letters', ['consumer', 'reason']),
+    redeliveries: counter(registry, 'flowgate_consumer_redeliveries_total', 'Messages received with a delivery count above 1', [
+      'consumer',
+    ]),
+    deadLetters: counter(registry, 'flowgate_dead_letters_total', 'Messages given up on and recorded as dead letters', [
+      'consumer',
+      'reason',
+    ]),
   };
 }
 export type ConsumerMetrics = ReturnType<typeof consumerMetrics>;

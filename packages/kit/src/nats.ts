@@ -106,13 +106,26 @@ export async function jetStreamClients(nc: NatsConnection): Promise<{ js: JetStr
 }
 
 /** Publishes JSON with a de-duplication id and the current trace context; resolves on the stream's ack. */
-export async function publishJson(js: JetStreamClient, subject: string, data: unknown, msgID: string, timeoutMs = 5_000): Promise<{ duplicate: boolean; seq: number }> {
-  return inSpan(`send ${subject}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': msgID } }, async () => {
-    const h = natsHeaders();
-    injectTraceHeaders(h);
-    const ack = await js.publish(subject, JSON.stringify(data), { msgID, headers: h, timeout: timeoutMs });
-    return { duplicate: ack.duplicate, seq: ack.seq };
-  });
+export async function publishJson(
+  js: JetStreamClient,
+  subject: string,
+  data: unknown,
+  msgID: string,
+  timeoutMs = 5_000,
+): Promise<{ duplicate: boolean; seq: number }> {
+  return inSpan(
+    `send ${subject}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': msgID },
+    },
+    async () => {
+      const h = natsHeaders();
+      injectTraceHeaders(h);
+      const ack = await js.publish(subject, JSON.stringify(data), { msgID, headers: h, timeout: timeoutMs });
+      return { duplicate: ack.duplicate, seq: ack.seq };
+    },
+  );
 }
 
 export type MessageDisposition = 'ack' | { nakMs: number } | { term: string };
@@ -154,7 +167,11 @@ export async function consumeDurable(opts: {
         {
           kind: SpanKind.CONSUMER,
           parent: extractTraceContext(msg.headers),
-          attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.consumer.group.name': opts.durable },
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.destination.name': msg.subject,
+            'messaging.consumer.group.name': opts.durable,
+          },
         },
         () => opts.handle(msg),
       );

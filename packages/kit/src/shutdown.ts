@@ -6,7 +6,7 @@ import type { Logger } from './logger';
  */
 export interface ShutdownStep {
   name: string;
-  run: () => Promise<void>;
+  run: () => Promise<void> | void;
 }
 
 export function onShutdown(logger: Logger, timeoutMs: number, steps: ShutdownStep[]): void {
@@ -21,7 +21,7 @@ export function onShutdown(logger: Logger, timeoutMs: number, steps: ShutdownSte
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          step.run(),
+          Promise.resolve().then(step.run),
           new Promise<void>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`timed out after ${remaining} ms`)), remaining);
           }),

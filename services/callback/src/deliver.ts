@@ -68,7 +68,14 @@ export async function sendSigned(opts: {
         retryable: !ok && (res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408),
       };
     } catch (err) {
-      return { at: opts.now, status_code: null, latency_ms: Date.now() - started, error: (err as Error).message, response_body: null, retryable: true };
+      return {
+        at: opts.now,
+        status_code: null,
+        latency_ms: Date.now() - started,
+        error: (err as Error).message,
+        response_body: null,
+        retryable: true,
+      };
     }
   });
 }

@@ -50,7 +50,12 @@ async function main(): Promise<void> {
     ackWaitMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS + 20_000,
     maxDeliver,
   });
-  const ops = await startOpsServer({ port: config.FLOWGATE_OPS_PORT, registry, logger, checks: { nats: natsReady(nc), mongodb: mongoReady(db) } });
+  const ops = await startOpsServer({
+    port: config.FLOWGATE_OPS_PORT,
+    registry,
+    logger,
+    checks: { nats: natsReady(nc), mongodb: mongoReady(db) },
+  });
 
   const handle = async (msg: JsMsg): Promise<MessageDisposition> => {
     let raw: unknown;
@@ -93,7 +98,10 @@ async function main(): Promise<void> {
     const status = succeeded ? 'succeeded' : retryable && !exhausted ? 'pending' : 'failed';
     await store.deliveries.updateOne({ _id: id }, { $push: { attempts: attempt }, $set: { status, updated_at: new Date() } });
     attemptsTotal.inc({ outcome: succeeded ? 'succeeded' : status === 'pending' ? 'retry' : 'failed' });
-    logger.info({ execution_id: event.execution_id, delivery_id: id, attempt: attemptNo, status, status_code: attempt.status_code }, 'callback attempt');
+    logger.info(
+      { execution_id: event.execution_id, delivery_id: id, attempt: attemptNo, status, status_code: attempt.status_code },
+      'callback attempt',
+    );
     if (status === 'pending') return { nakMs: (schedule[attemptNo] ?? 0) * 1000 };
     return 'ack';
   };
@@ -121,7 +129,7 @@ async function main(): Promise<void> {
   logger.info({ ops_port: ops.port }, 'callback service ready');
 
   onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
-    { name: 'not ready', run: async () => ops.setShuttingDown() },
+    { name: 'not ready', run: () => ops.setShuttingDown() },
     { name: 'stop consuming and finish in-flight deliveries', run: () => loop.stop() },
     { name: 'nats drain', run: () => nc.drain() },
     { name: 'mongodb', run: () => mongo.close() },
@@ -130,6 +138,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'callback', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'fatal', service: 'callback', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`,
+  );
   process.exit(1);
 });

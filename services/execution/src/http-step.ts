@@ -42,13 +42,20 @@ export async function runHttpStep(stepId: string, plan: HttpRequestPlan, opts: H
   try {
     url = buildUrl(plan);
   } catch {
-    return { ok: false, error: { code: 'invalid_url', message: `step "${stepId}": invalid URL "${plan.url}"`, step_id: stepId }, retryable: false };
+    return {
+      ok: false,
+      error: { code: 'invalid_url', message: `step "${stepId}": invalid URL "${plan.url}"`, step_id: stepId },
+      retryable: false,
+    };
   }
   const headers: Record<string, string> = { ...plan.headers, 'idempotency-key': opts.idempotencyKey };
   const body = encodeBody(plan, headers);
   return inSpan(
     plan.method,
-    { kind: SpanKind.CLIENT, attributes: { 'http.request.method': plan.method, 'url.full': url.origin + url.pathname, 'server.address': url.hostname } },
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': plan.method, 'url.full': url.origin + url.pathname, 'server.address': url.hostname },
+    },
     async (): Promise<StepOutcome> => {
       propagation.inject(context.active(), headers);
       const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
@@ -62,7 +69,11 @@ export async function runHttpStep(stepId: string, plan: HttpRequestPlan, opts: H
             res.body.destroy();
             return {
               ok: false,
-              error: { code: 'response_too_large', message: `step "${stepId}": response above ${opts.maxResponseBytes} bytes`, step_id: stepId },
+              error: {
+                code: 'response_too_large',
+                message: `step "${stepId}": response above ${opts.maxResponseBytes} bytes`,
+                step_id: stepId,
+              },
               retryable: false,
             };
           }
@@ -86,7 +97,11 @@ export async function runHttpStep(stepId: string, plan: HttpRequestPlan, opts: H
         const wait = retryAfterMs(res.headers['retry-after']);
         return {
           ok: false,
-          error: { code: 'http_error', message: `step "${stepId}": ${plan.method} ${url.origin}${url.pathname} answered ${res.statusCode}`, step_id: stepId },
+          error: {
+            code: 'http_error',
+            message: `step "${stepId}": ${plan.method} ${url.origin}${url.pathname} answered ${res.statusCode}`,
+            step_id: stepId,
+          },
           retryable,
           ...(wait !== undefined ? { retryAfterMs: wait } : {}),
         };

@@ -121,10 +121,10 @@ async function main(): Promise<void> {
   logger.info({ grpc_port: grpcServer.port, ops_port: ops.port }, 'execution service ready');
 
   onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
-    { name: 'not ready', run: async () => ops.setShuttingDown() },
+    { name: 'not ready', run: () => ops.setShuttingDown() },
     { name: 'stop consuming and finish in-flight executions', run: () => loop.stop() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
-    { name: 'watch hub', run: async () => hub.stop() },
+    { name: 'watch hub', run: () => hub.stop() },
     { name: 'nats drain', run: () => nc.drain() },
     { name: 'mongodb', run: () => mongo.close() },
     { name: 'ops', run: () => ops.close() },
@@ -132,6 +132,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'execution', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'fatal', service: 'execution', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`,
+  );
   process.exit(1);
 });

@@ -6,7 +6,10 @@ export function executionMetrics(registry: Registry) {
     consumer: consumerMetrics(registry),
     grpc: grpcServerMetrics(registry),
     started: counter(registry, 'flowgate_executions_started_total', 'Executions that started running', ['workflow_id']),
-    finished: counter(registry, 'flowgate_executions_finished_total', 'Executions that reached a terminal status', ['workflow_id', 'status']),
+    finished: counter(registry, 'flowgate_executions_finished_total', 'Executions that reached a terminal status', [
+      'workflow_id',
+      'status',
+    ]),
     stepDuration: histogram(registry, 'flowgate_step_duration_seconds', 'Duration of one step attempt', ['type', 'outcome']),
   };
 }

@@ -12,7 +12,15 @@ import {
 } from '@flowgate/core';
 import type { StartCommand, Subjects, TimerCommand } from '@flowgate/contracts';
 import type { JetStreamClient, Logger, MessageDisposition } from '@flowgate/kit';
-import { fromJsonText, insertIfAbsent, recordExecution, toJsonText, updateExecution, type Collections, type ExecutionDoc } from '@flowgate/store';
+import {
+  fromJsonText,
+  insertIfAbsent,
+  recordExecution,
+  toJsonText,
+  updateExecution,
+  type Collections,
+  type ExecutionDoc,
+} from '@flowgate/store';
 import type { ExecutionConfig } from './config';
 import type { DefinitionCache } from './definitions';
 import { publishExecutionEvent } from './events';
@@ -63,7 +71,10 @@ export class Runner {
     if (!doc) throw new Error(`execution ${cmd.execution_id} vanished after upsert`);
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
     if (!def) {
-      doc = await this.finishWithError(doc, { code: 'workflow_not_found', message: `workflow ${doc.workflow_id} v${doc.workflow_version} not found` });
+      doc = await this.finishWithError(doc, {
+        code: 'workflow_not_found',
+        message: `workflow ${doc.workflow_id} v${doc.workflow_version} not found`,
+      });
       if (doc) await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
       return { term: 'unknown_workflow' };
     }
@@ -94,7 +105,13 @@ export class Runner {
         message: `execution exceeded max_workflow_duration_seconds (${limit})`,
       });
       if (!ended) return 'ack';
-      const updated = await updateExecution(this.deps.store.executions, doc._id, doc.revision, { ...docChangesOf(ended), finished_at: this.now() }, this.now());
+      const updated = await updateExecution(
+        this.deps.store.executions,
+        doc._id,
+        doc.revision,
+        { ...docChangesOf(ended), finished_at: this.now() },
+        this.now(),
+      );
       if (updated) {
         this.aborts.get(doc._id)?.abort(new DomainError('workflow_timed_out', 'execution timed out'));
         await this.announceTerminal(updated);
@@ -178,7 +195,10 @@ export class Runner {
         outcome = { ok: false, error: { code: err.code, message: err.message, step_id: stepId }, retryable: false };
       }
       const finishedAt = this.now();
-      this.deps.metrics.stepDuration.observe({ type, outcome: outcome.ok ? 'succeeded' : 'failed' }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+      this.deps.metrics.stepDuration.observe(
+        { type, outcome: outcome.ok ? 'succeeded' : 'failed' },
+        (finishedAt.getTime() - startedAt.getTime()) / 1000,
+      );
       await this.deps.store.stepExecutions.updateOne(
         { _id: `${doc._id}:${seq}` },
         {
@@ -247,7 +267,13 @@ export class Runner {
 
   private async finishWithError(doc: ExecutionDoc, error: { code: string; message: string }): Promise<ExecutionDoc | null> {
     if (isTerminal(doc.status)) return doc;
-    return updateExecution(this.deps.store.executions, doc._id, doc.revision, { status: 'failed', cursor: null, error, finished_at: this.now() }, this.now());
+    return updateExecution(
+      this.deps.store.executions,
+      doc._id,
+      doc.revision,
+      { status: 'failed', cursor: null, error, finished_at: this.now() },
+      this.now(),
+    );
   }
 
   /** Terminal bookkeeping, safe to repeat: cancel the duration timer, publish the final event. */

@@ -35,7 +35,8 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, res, next) => {
     const end = deps.metrics.http.startTimer({ method: req.method });
     res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const matched = req.route as { path?: unknown } | undefined;
+      const route = matched ? `${req.baseUrl}${String(matched.path)}` : 'unmatched';
       end({ route, status_code: String(res.statusCode) });
     });
     next();

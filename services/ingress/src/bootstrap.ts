@@ -14,7 +14,13 @@ export async function bootstrap(store: Collections, configuredKey: string | unde
   await insertIfAbsent(store.workspaces, { _id: DEFAULT_WORKSPACE, name: 'Default', created_at: now });
   if (configuredKey) {
     const key = { key_hash: sha256Hex(configuredKey), key_prefix: configuredKey.slice(0, 8), revoked_at: null };
-    const created = await insertIfAbsent(store.apiKeys, { _id: BOOTSTRAP_KEY_ID, workspace_id: DEFAULT_WORKSPACE, name: 'bootstrap', created_at: now, ...key });
+    const created = await insertIfAbsent(store.apiKeys, {
+      _id: BOOTSTRAP_KEY_ID,
+      workspace_id: DEFAULT_WORKSPACE,
+      name: 'bootstrap',
+      created_at: now,
+      ...key,
+    });
     if (!created) await store.apiKeys.updateOne({ _id: BOOTSTRAP_KEY_ID }, { $set: key });
     return;
   }

@@ -9,10 +9,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof ApiError) apiError = err;
     else {
       const e = err as { type?: string; status?: number; limit?: number };
-      if (e.type === 'entity.too.large') apiError = new ApiError('payload_too_large', `Request body is larger than ${e.limit ?? 'the limit'} bytes`);
+      if (e.type === 'entity.too.large')
+        apiError = new ApiError('payload_too_large', `Request body is larger than ${e.limit ?? 'the limit'} bytes`);
       else if (e.type === 'entity.parse.failed') apiError = new ApiError('invalid_json', 'Request body is not valid JSON');
       else if (e.type === 'request.aborted') apiError = new ApiError('invalid_request', 'Request aborted');
-      else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) apiError = new ApiError('invalid_request', 'Invalid request');
+      else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+        apiError = new ApiError('invalid_request', 'Invalid request');
       else {
         logger.error({ err }, 'unhandled error');
         apiError = new ApiError('internal', 'Internal error');

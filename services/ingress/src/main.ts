@@ -38,7 +38,12 @@ async function main(): Promise<void> {
   await ensureStreams(jsm, subjects);
   const executions = new ExecutionClient(config.FLOWGATE_EXECUTION_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
-  const ops = await startOpsServer({ port: config.FLOWGATE_OPS_PORT, registry, logger, checks: { nats: natsReady(nc), mongodb: mongoReady(db) } });
+  const ops = await startOpsServer({
+    port: config.FLOWGATE_OPS_PORT,
+    registry,
+    logger,
+    checks: { nats: natsReady(nc), mongodb: mongoReady(db) },
+  });
   const app = createApp({
     store,
     js,
@@ -56,10 +61,13 @@ async function main(): Promise<void> {
   });
   server.headersTimeout = 30_000;
   server.requestTimeout = 330_000;
-  logger.info({ http_port: config.FLOWGATE_HTTP_PORT, ops_port: ops.port, public_url: config.FLOWGATE_PUBLIC_URL }, 'ingress service ready');
+  logger.info(
+    { http_port: config.FLOWGATE_HTTP_PORT, ops_port: ops.port, public_url: config.FLOWGATE_PUBLIC_URL },
+    'ingress service ready',
+  );
 
   onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
-    { name: 'not ready', run: async () => ops.setShuttingDown() },
+    { name: 'not ready', run: () => ops.setShuttingDown() },
     {
       name: 'stop accepting and finish in-flight requests',
       run: () =>
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
           server.closeIdleConnections();
         }),
     },
-    { name: 'grpc client', run: async () => executions.close() },
+    { name: 'grpc client', run: () => executions.close() },
     { name: 'nats drain', run: () => nc.drain() },
     { name: 'mongodb', run: () => mongo.close() },
     { name: 'ops', run: () => ops.close() },
@@ -76,6 +84,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'ingress', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'fatal', service: 'ingress', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`,
+  );
   process.exit(1);
 });

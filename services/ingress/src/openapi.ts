@@ -61,7 +61,14 @@ export const openApiDocument = {
       post: {
         summary: 'Start an execution asynchronously (any method is accepted)',
         requestBody: { content: { '*/*': { schema: {} } } },
-        responses: { '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Accepted' }) }, '400': error, '403': error, '404': error, '413': error, '503': error },
+        responses: {
+          '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Accepted' }) },
+          '400': error,
+          '403': error,
+          '404': error,
+          '413': error,
+          '503': error,
+        },
       },
     },
     '/hooks/{token}/sync': {
@@ -83,21 +90,40 @@ export const openApiDocument = {
         security: [{ apiKey: [] }],
         summary: 'Create a workflow from a JSON or YAML definition',
         requestBody: { content: { 'application/json': { schema: obj }, 'application/yaml': { schema: { type: 'string' } } } },
-        responses: { '201': { description: 'Created', ...json({ $ref: '#/components/schemas/Workflow' }) }, '401': error, '415': error, '422': error },
+        responses: {
+          '201': { description: 'Created', ...json({ $ref: '#/components/schemas/Workflow' }) },
+          '401': error,
+          '415': error,
+          '422': error,
+        },
       },
     },
     '/v1/workflows/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      get: { security: [{ apiKey: [] }], responses: { '200': { description: 'Workflow', ...json({ $ref: '#/components/schemas/Workflow' }) }, '404': error } },
-      put: { security: [{ apiKey: [] }], summary: 'Replace the draft', responses: { '200': { description: 'Workflow' }, '404': error, '422': error } },
+      get: {
+        security: [{ apiKey: [] }],
+        responses: { '200': { description: 'Workflow', ...json({ $ref: '#/components/schemas/Workflow' }) }, '404': error },
+      },
+      put: {
+        security: [{ apiKey: [] }],
+        summary: 'Replace the draft',
+        responses: { '200': { description: 'Workflow' }, '404': error, '422': error },
+      },
     },
     '/v1/workflows/{id}/publish': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      post: { security: [{ apiKey: [] }], summary: 'Publish the draft as a new immutable version', responses: { '201': { description: 'Published' }, '404': error, '409': error } },
+      post: {
+        security: [{ apiKey: [] }],
+        summary: 'Publish the draft as a new immutable version',
+        responses: { '201': { description: 'Published' }, '404': error, '409': error },
+      },
     },
     '/v1/executions/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      get: { security: [{ apiKey: [] }], responses: { '200': { description: 'Execution', ...json({ $ref: '#/components/schemas/Execution' }) }, '404': error, '503': error } },
+      get: {
+        security: [{ apiKey: [] }],
+        responses: { '200': { description: 'Execution', ...json({ $ref: '#/components/schemas/Execution' }) }, '404': error, '503': error },
+      },
     },
   },
 };

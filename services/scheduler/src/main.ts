@@ -37,7 +37,12 @@ async function main(): Promise<void> {
   const { js, jsm } = await jetStreamClients(nc);
   await ensureStreams(jsm, subjects);
 
-  const ops = await startOpsServer({ port: config.FLOWGATE_OPS_PORT, registry, logger, checks: { nats: natsReady(nc), mongodb: mongoReady(db) } });
+  const ops = await startOpsServer({
+    port: config.FLOWGATE_OPS_PORT,
+    registry,
+    logger,
+    checks: { nats: natsReady(nc), mongodb: mongoReady(db) },
+  });
 
   const handlers: SchedulerServiceHandlers = {
     ListTimers: unary('ListTimers', grpcMetric, async (req) => {
@@ -64,12 +69,21 @@ async function main(): Promise<void> {
   });
   grpcServer.setServing(true);
 
-  const firer = new TimerFirer({ store, js, subjects, logger, tickMs: config.FLOWGATE_SCHEDULER_TICK_MS, batch: config.FLOWGATE_SCHEDULER_BATCH, fired, lag });
+  const firer = new TimerFirer({
+    store,
+    js,
+    subjects,
+    logger,
+    tickMs: config.FLOWGATE_SCHEDULER_TICK_MS,
+    batch: config.FLOWGATE_SCHEDULER_BATCH,
+    fired,
+    lag,
+  });
   firer.start();
   logger.info({ grpc_port: grpcServer.port, ops_port: ops.port }, 'scheduler service ready');
 
   onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
-    { name: 'not ready', run: async () => ops.setShuttingDown() },
+    { name: 'not ready', run: () => ops.setShuttingDown() },
     { name: 'stop firing', run: () => firer.stop() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
     { name: 'nats drain', run: () => nc.drain() },
@@ -79,6 +93,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'scheduler', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 'fatal', service: 'scheduler', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`,
+  );
   process.exit(1);
 });

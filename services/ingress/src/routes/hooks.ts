@@ -78,10 +78,19 @@ export function hookRoutes(deps: HookDeps): Router {
       accepted_at: acceptedAt.toISOString(),
     };
     try {
-      await publishJson(deps.js, deps.subjects.command('start', workflow.workspace_id), command, messageIds.start(executionId), deps.publishTimeoutMs);
+      await publishJson(
+        deps.js,
+        deps.subjects.command('start', workflow.workspace_id),
+        command,
+        messageIds.start(executionId),
+        deps.publishTimeoutMs,
+      );
     } catch (err) {
       deps.logger.warn({ err, workflow_id: workflow._id }, 'start command not acknowledged');
-      return reject('publish_failed', new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later'));
+      return reject(
+        'publish_failed',
+        new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later'),
+      );
     }
     deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async' });
     const statusUrl = `${deps.publicUrl}/v1/executions/${executionId}`;

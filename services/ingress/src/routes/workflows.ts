@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
 import { parseDefinitionText, validateDefinition, type DefinitionResult } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
-import type { Collections, WorkflowDoc } from '@flowgate/store';
+import { insertIfAbsent, type Collections, type WorkflowDoc } from '@flowgate/store';
 import { Router, type Request } from 'express';
 import { workspaceOf } from '../auth';
 import { webhookUrls, workflowView } from '../views';
@@ -41,6 +41,29 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     return workflowView(doc, trigger ? webhookUrls(deps.publicUrl, box.decrypt(trigger.token_sealed)) : null);
   };
 
+  /** Publishes the draft as the next immutable version; concurrent publishes of one workflow → 409. */
+  const publish = async (doc: WorkflowDoc): Promise<{ version: number; publishedAt: Date; workflow: WorkflowDoc }> => {
+    const version = (doc.published_version ?? 0) + 1;
+    const publishedAt = new Date();
+    const conflict = () => new ApiError('conflict', 'Another publish of this workflow happened at the same time; retry');
+    const inserted = await insertIfAbsent(store.workflowVersions, {
+      _id: `${doc._id}:${version}`,
+      workspace_id: doc.workspace_id,
+      workflow_id: doc._id,
+      version,
+      definition_json: doc.draft_json,
+      published_at: publishedAt,
+    });
+    if (!inserted) throw conflict();
+    const workflow = await store.workflows.findOneAndUpdate(
+      { _id: doc._id, published_version: doc.published_version },
+      { $set: { published_version: version, updated_at: publishedAt } },
+      { returnDocument: 'after' },
+    );
+    if (!workflow) throw conflict();
+    return { version, publishedAt, workflow };
+  };
+
   router.post('/v1/workflows', async (req, res) => {
     const definition = validDefinition(req);
     const workspaceId = workspaceOf(req);
@@ -65,11 +88,16 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       enabled: true,
       created_at: now,
     });
-    res.status(201).json(await view(doc));
+    const result = req.query.publish === 'true' ? (await publish(doc)).workflow : doc;
+    res.status(201).json(await view(result));
   });
 
   router.get('/v1/workflows', async (req, res) => {
-    const docs = await store.workflows.find({ workspace_id: workspaceOf(req) }).sort({ created_at: -1 }).limit(100).toArray();
+    const docs = await store.workflows
+      .find({ workspace_id: workspaceOf(req) })
+      .sort({ created_at: -1 })
+      .limit(100)
+      .toArray();
     res.json({ data: await Promise.all(docs.map(view)) });
   });
 
@@ -90,29 +118,8 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
   });
 
   router.post('/v1/workflows/:id/publish', async (req, res) => {
-    const doc = await findWorkflow(req);
-    const version = (doc.published_version ?? 0) + 1;
-    const now = new Date();
-    try {
-      await store.workflowVersions.insertOne({
-        _id: `${doc._id}:${version}`,
-        workspace_id: doc.workspace_id,
-        workflow_id: doc._id,
-        version,
-        definition_json: doc.draft_json,
-        published_at: now,
-      });
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw new ApiError('conflict', 'Another publish of this workflow happened at the same time; retry');
-      throw err;
-    }
-    const updated = await store.workflows.findOneAndUpdate(
-      { _id: doc._id, published_version: doc.published_version },
-      { $set: { published_version: version, updated_at: now } },
-      { returnDocument: 'after' },
-    );
-    if (!updated) throw new ApiError('conflict', 'Another publish of this workflow happened at the same time; retry');
-    res.status(201).json({ workflow_id: doc._id, version, published_at: now.toISOString(), workflow: await view(updated) });
+    const { version, publishedAt, workflow } = await publish(await findWorkflow(req));
+    res.status(201).json({ workflow_id: workflow._id, version, published_at: publishedAt.toISOString(), workflow: await view(workflow) });
   });
 
   return router;

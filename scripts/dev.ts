@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { ROOT, startFerretDb, startNats, waitForPort, type LocalServer } from './local-servers';
+
+/**
+ * `pnpm dev`: the whole platform on this machine with nothing configured. Starts nats-server and
+ * FerretDB (data in .data/, unless NATS_URL / MONGO_URL point elsewhere), a small echo endpoint for
+ * the sample workflow, and the four services; prints the ingress URL, an API key and a curl line.
+ * Ctrl-C stops everything.
+ */
+const DATA = join(ROOT, '.data');
+const SERVICES = ['execution', 'scheduler', 'callback', 'ingress'] as const;
+type Service = (typeof SERVICES)[number];
+const HTTP_PORT = Number(process.env.FLOWGATE_HTTP_PORT ?? 8080);
+const ECHO_PORT = Number(process.env.FLOWGATE_DEV_ECHO_PORT ?? 8099);
+const OPS_PORTS: Record<Service, number> = { ingress: 9464, execution: 9465, scheduler: 9466, callback: 9467 };
+
+interface DevSecrets {
+  apiKey: string;
+  encryptionKey: string;
+  signingSecret: string;
+}
+
+function devSecrets(): DevSecrets {
+  const file = join(DATA, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    apiKey: process.env.FLOWGATE_BOOTSTRAP_API_KEY ?? `fgk_${randomBytes(24).toString('base64url')}`,
+    encryptionKey: randomBytes(32).toString('base64'),
+    signingSecret: `whsec_${randomBytes(32).toString('base64')}`,
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+function startEcho(): Promise<() => Promise<void>> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        // keep text
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ echoed: body, method: req.method, path: req.url }));
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(ECHO_PORT, '127.0.0.1', () => resolve(() => new Promise<void>((done) => server.close(() => done()))));
+  });
+}
+
+async function main(): Promise<void> {
+  for (const dir of ['logs', 'nats', 'ferretdb']) mkdirSync(join(DATA, dir), { recursive: true });
+  const secrets = devSecrets();
+  const servers: LocalServer[] = [];
+  const children = new Map<Service, ChildProcess>();
+  let stopEcho: (() => Promise<void>) | undefined;
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('\nStopping Flowgate ...\n');
+    await Promise.all(
+      [...children.values()].map(
+        (child) =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await stopEcho?.();
+    for (const server of servers.reverse()) await server.stop();
+    process.stderr.write('Stopped.\n');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    let natsUrl = process.env.NATS_URL;
+    let mongoUrl = process.env.MONGO_URL;
+    if (!natsUrl) {
+      const nats = await startNats(join(DATA, 'nats'));
+      servers.push(nats);
+      natsUrl = nats.url;
+    }
+    if (!mongoUrl) {
+      const ferret = await startFerretDb(join(DATA, 'ferretdb'));
+      servers.push(ferret);
+      mongoUrl = `${ferret.url}/flowgate`;
+    }
+    stopEcho = await startEcho();
+
+    const env = (service: Service): NodeJS.ProcessEnv => ({
+      ...process.env,
+      NATS_URL: natsUrl,
+      MONGO_URL: mongoUrl,
+      FLOWGATE_OPS_PORT: String(OPS_PORTS[service]),
+      FLOWGATE_HTTP_PORT: String(HTTP_PORT),
+      FLOWGATE_PUBLIC_URL: process.env.FLOWGATE_PUBLIC_URL ?? `http://localhost:${HTTP_PORT}`,
+      FLOWGATE_BOOTSTRAP_API_KEY: secrets.apiKey,
+      FLOWGATE_ENCRYPTION_KEY: process.env.FLOWGATE_ENCRYPTION_KEY ?? secrets.encryptionKey,
+      FLOWGATE_CALLBACK_SIGNING_SECRET: process.env.FLOWGATE_CALLBACK_SIGNING_SECRET ?? secrets.signingSecret,
+    });
+    for (const service of SERVICES) {
+      const log = createWriteStream(join(DATA, 'logs', `${service}.log`), { flags: 'a' });
+      const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', `${service}.js`)], {
+        env: env(service),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      child.once('exit', (code) => {
+        if (!stopping) {
+          process.stderr.write(`${service} exited with code ${code}; see .data/logs/${service}.log\n`);
+          void stopAll(1);
+        }
+      });
+      children.set(service, child);
+    }
+    for (const service of SERVICES) await waitReady(service);
+    await waitForPort(HTTP_PORT, 10_000);
+
+    const base = `http://localhost:${HTTP_PORT}`;
+    const create = `curl -s -X POST '${base}/v1/workflows?publish=true' -H 'Authorization: Bearer ${secrets.apiKey}' -H 'Content-Type: application/json' --data @examples/hello.json`;
+    const extract = `grep -o '"sync":"[^"]*"' | cut -d'"' -f4`;
+    process.stdout.write(
+      [
+        '',
+        'Flowgate is running (embedded NATS + FerretDB; data in .data/, logs in .data/logs/).',
+        '',
+        `  Ingress URL : ${base}`,
+        `  API key     : ${secrets.apiKey}`,
+        `  OpenAPI     : ${base}/openapi.json`,
+        '',
+        'Create, publish and fire the sample workflow (examples/hello.json), from the repository folder:',
+        '',
+        `  SYNC=$(${create} | ${extract}) && curl -s -X POST "$SYNC" -H 'Content-Type: application/json' -d '{"name":"Ada"}'; echo`,
+        '',
+        'Press Ctrl-C to stop everything.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    process.stderr.write(`pnpm dev failed: ${(err as Error).message}\n`);
+    await stopAll(1);
+  }
+}
+
+async function waitReady(service: Service): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${OPS_PORTS[service]}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${service} did not become ready within 60 s; see .data/logs/${service}.log`);
+}
+
+void main();
