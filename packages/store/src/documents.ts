@@ -83,7 +83,8 @@ export interface ExecutionDoc {
   updated_at: Date;
 }
 
-export type StepRunStatus = 'running' | 'succeeded' | 'failed';
+/** `interrupted`: the executor died during this attempt; the step ran again in a later attempt. */
+export type StepRunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
 export interface StepExecutionDoc {
   /** `<execution id>:<seq>`: one document per step attempt. */

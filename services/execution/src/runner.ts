@@ -161,6 +161,13 @@ export class Runner {
   private async runSteps(start: ExecutionDoc, def: WorkflowDefinition, keepAlive: () => void, signal: AbortSignal): Promise<ExecutionDoc> {
     let doc = start;
     const trigger = fromJsonText(doc.trigger_input_json) as TriggerInput;
+    if (doc.status === 'running' && doc.step_seq > 0) {
+      // Resuming after a crash: the attempt that was in flight never finished.
+      await this.deps.store.stepExecutions.updateOne(
+        { _id: `${doc._id}:${doc.step_seq}`, status: 'running' },
+        { $set: { status: 'interrupted', finished_at: this.now() } },
+      );
+    }
     while (doc.status === 'running' && doc.cursor !== null) {
       keepAlive();
       const state = runStateOf(doc);

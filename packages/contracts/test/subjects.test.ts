@@ -1,0 +1,66 @@
+import { commandSchema, executionEventSchema, messageIds } from '../src/messages';
+import { createSubjects } from '../src/subjects';
+
+describe('subjects', () => {
+  it('derives subjects and stream names from the prefix', () => {
+    const s = createSubjects('flowgate');
+    expect(s.commandsStream).toBe('FLOWGATE_COMMANDS');
+    expect(s.eventsStream).toBe('FLOWGATE_EVENTS');
+    expect(s.command('start', 'ws1')).toBe('flowgate.cmd.start.ws1');
+    expect(s.executionEvent('ws1', 'succeeded')).toBe('flowgate.evt.execution.ws1.succeeded');
+    expect(s.executionEventsFilter()).toBe('flowgate.evt.execution.*.*');
+    expect(s.executionEventsFilter('failed')).toBe('flowgate.evt.execution.*.failed');
+    expect(createSubjects('t-1').commandsStream).toBe('T_1_COMMANDS');
+  });
+
+  it('refuses tokens that would change the subject structure', () => {
+    expect(() => createSubjects('a.b')).toThrow('invalid NATS subject token');
+    expect(() => createSubjects().command('start', 'ws.*')).toThrow('invalid NATS subject token');
+    expect(() => createSubjects().command('start', 'ws >')).toThrow('invalid NATS subject token');
+  });
+});
+
+describe('message schemas', () => {
+  const start = {
+    type: 'start',
+    execution_id: 'e1',
+    workspace_id: 'ws',
+    workflow_id: 'wf_1',
+    workflow_version: 1,
+    trigger_input: { method: 'POST', path: '/hooks/x', query: {}, headers: {}, body: { a: 1 } },
+    accepted_at: '2026-11-23T08:00:00.000Z',
+  };
+
+  it('accepts a valid start command and rejects a malformed one', () => {
+    expect(commandSchema.safeParse(start).success).toBe(true);
+    expect(commandSchema.safeParse({ ...start, workflow_version: 'one' }).success).toBe(false);
+    expect(commandSchema.safeParse({ ...start, type: 'explode' }).success).toBe(false);
+    expect(commandSchema.safeParse({ ...start, accepted_at: 'yesterday' }).success).toBe(false);
+  });
+
+  it('rejects an execution event with an unknown status', () => {
+    const event = {
+      event_id: 'e1:succeeded',
+      execution_id: 'e1',
+      workspace_id: 'ws',
+      workflow_id: 'wf_1',
+      workflow_version: 1,
+      status: 'succeeded',
+      final_output_json: '1',
+      error: null,
+      created_at: '2026-11-23T08:00:00.000Z',
+      started_at: null,
+      finished_at: null,
+      on_success_url: null,
+      on_failure_url: null,
+    };
+    expect(executionEventSchema.safeParse(event).success).toBe(true);
+    expect(executionEventSchema.safeParse({ ...event, status: 'exploded' }).success).toBe(false);
+  });
+
+  it('derives message ids from business keys', () => {
+    expect(messageIds.start('e1')).toBe('e1');
+    expect(messageIds.timer('t1', '2026-01-01T00:00:00.000Z')).toBe('t1:2026-01-01T00:00:00.000Z');
+    expect(messageIds.executionEvent('e1', 'failed')).toBe('e1:failed');
+  });
+});
