@@ -31,7 +31,7 @@ describe('operations', () => {
       const live = await request(`${stack.opsUrl(service)}/livez`);
       expect(live.status).toBe(200);
       const ready = await request(`${stack.opsUrl(service)}/readyz`);
-      expect(ready.body).toEqual({ status: 'ready', checks: { nats: 'ok', mongodb: 'ok' } });
+      expect(ready.body).toEqual({ status: 'ready', checks: { started: 'ok', nats: 'ok', mongodb: 'ok' } });
       const metrics = await request(`${stack.opsUrl(service)}/metrics`);
       expect(metrics.status).toBe(200);
       expect(metrics.text).toContain('flowgate_nodejs_eventloop_lag_seconds');
@@ -79,7 +79,7 @@ describe('operations', () => {
       if (states.every((b) => (b as { status: string }).status === 'not_ready')) break;
       await sleep(200);
     }
-    for (const body of states) expect(body).toEqual({ status: 'not_ready', checks: { nats: 'ok', mongodb: 'unavailable' } });
+    for (const body of states) expect(body).toEqual({ status: 'not_ready', checks: { started: 'ok', nats: 'ok', mongodb: 'unavailable' } });
     ferret = await startFerretDb(ferretDir, { port: ferret.port });
     const back = Date.now() + 30_000;
     let ready = false;

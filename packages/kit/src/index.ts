@@ -8,3 +8,4 @@ export * from './ops-server';
 export * from './secret-box';
 export * from './shutdown';
 export * from './trace-context';
+export * from './service-runtime';

@@ -1,20 +1,12 @@
 import './instrument';
-import { createSubjects, executionEventSchema } from '@flowgate/contracts';
+import { executionEventSchema } from '@flowgate/contracts';
 import {
-  connectMongo,
-  connectNats,
   consumeDurable,
   consumerMetrics,
   counter,
-  createLogger,
-  createRegistry,
   ensureDurableConsumer,
-  ensureStreams,
-  jetStreamClients,
-  mongoReady,
-  natsReady,
-  onShutdown,
-  startOpsServer,
+  runMain,
+  startRuntime,
   type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
@@ -26,35 +18,23 @@ import { callbackPayload, callbackTarget, sendSigned } from './deliver';
 const CONSUMER = 'callback';
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
 
-async function main(): Promise<void> {
+runMain('callback', async () => {
   const config = loadCallbackConfig();
-  const logger = createLogger('callback', config.LOG_LEVEL);
-  const subjects = createSubjects(config.FLOWGATE_NATS_PREFIX);
-  const registry = createRegistry('callback');
-  const consumer = consumerMetrics(registry);
-  const attemptsTotal = counter(registry, 'flowgate_callback_attempts_total', 'Callback delivery attempts by outcome', ['outcome']);
+  const rt = await startRuntime('callback', config);
+  const { logger, subjects } = rt;
+  const store = collections(rt.db);
+  await ensureIndexes(store);
+  const consumer = consumerMetrics(rt.registry);
+  const attemptsTotal = counter(rt.registry, 'flowgate_callback_attempts_total', 'Callback delivery attempts by outcome', ['outcome']);
   const schedule = config.FLOWGATE_CALLBACK_RETRY_SCHEDULE_S;
   const signer = new Webhook(config.FLOWGATE_CALLBACK_SIGNING_SECRET);
-
-  const { client: mongo, db } = await connectMongo(config.MONGO_URL, 'flowgate-callback');
-  const store = collections(db);
-  await ensureIndexes(store);
-  const nc = await connectNats(config.NATS_URL, 'flowgate-callback', logger);
-  const { js, jsm } = await jetStreamClients(nc);
-  await ensureStreams(jsm, subjects);
   const maxDeliver = schedule.length + 2;
-  await ensureDurableConsumer(jsm, {
+  await ensureDurableConsumer(rt.jsm, {
     stream: subjects.eventsStream,
     durable: CONSUMER,
     filterSubjects: TERMINAL.map((s) => subjects.executionEventsFilter(s)),
     ackWaitMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS + 20_000,
     maxDeliver,
-  });
-  const ops = await startOpsServer({
-    port: config.FLOWGATE_OPS_PORT,
-    registry,
-    logger,
-    checks: { nats: natsReady(nc), mongodb: mongoReady(db) },
   });
 
   const handle = async (msg: JsMsg): Promise<MessageDisposition> => {
@@ -107,7 +87,7 @@ async function main(): Promise<void> {
   };
 
   const loop = await consumeDurable({
-    js,
+    js: rt.js,
     stream: subjects.eventsStream,
     durable: CONSUMER,
     maxDeliver,
@@ -126,20 +106,7 @@ async function main(): Promise<void> {
       });
     },
   });
-  logger.info({ ops_port: ops.port }, 'callback service ready');
+  rt.ready();
 
-  onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
-    { name: 'not ready', run: () => ops.setShuttingDown() },
-    { name: 'stop consuming and finish in-flight deliveries', run: () => loop.stop() },
-    { name: 'nats drain', run: () => nc.drain() },
-    { name: 'mongodb', run: () => mongo.close() },
-    { name: 'ops', run: () => ops.close() },
-  ]);
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: 'fatal', service: 'callback', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`,
-  );
-  process.exit(1);
+  rt.onShutdown([{ name: 'stop consuming and finish in-flight deliveries', run: () => loop.stop() }]);
 });

@@ -1,19 +1,11 @@
 import './instrument';
-import { commandSchema, createSubjects, loadExecutionProto } from '@flowgate/contracts';
+import { commandSchema, loadExecutionProto } from '@flowgate/contracts';
 import {
-  connectMongo,
-  connectNats,
   consumeDurable,
-  createLogger,
-  createRegistry,
   ensureDurableConsumer,
-  ensureStreams,
-  jetStreamClients,
-  mongoReady,
-  natsReady,
-  onShutdown,
+  runMain,
   startGrpcServer,
-  startOpsServer,
+  startRuntime,
   type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
@@ -27,20 +19,14 @@ import { WatchHub } from './watch-hub';
 
 const CONSUMER = 'execution';
 
-async function main(): Promise<void> {
+runMain('execution', async () => {
   const config = loadExecutionConfig();
-  const logger = createLogger('execution', config.LOG_LEVEL);
-  const subjects = createSubjects(config.FLOWGATE_NATS_PREFIX);
-  const registry = createRegistry('execution');
-  const metrics = executionMetrics(registry);
-
-  const { client: mongo, db } = await connectMongo(config.MONGO_URL, 'flowgate-execution');
-  const store = collections(db);
+  const rt = await startRuntime('execution', config);
+  const { logger, subjects, js } = rt;
+  const metrics = executionMetrics(rt.registry);
+  const store = collections(rt.db);
   await ensureIndexes(store);
-  const nc = await connectNats(config.NATS_URL, 'flowgate-execution', logger);
-  const { js, jsm } = await jetStreamClients(nc);
-  await ensureStreams(jsm, subjects);
-  await ensureDurableConsumer(jsm, {
+  await ensureDurableConsumer(rt.jsm, {
     stream: subjects.commandsStream,
     durable: CONSUMER,
     filterSubjects: [subjects.commandsAll],
@@ -48,14 +34,7 @@ async function main(): Promise<void> {
     maxDeliver: config.FLOWGATE_MAX_DELIVER,
   });
 
-  const ops = await startOpsServer({
-    port: config.FLOWGATE_OPS_PORT,
-    registry,
-    logger,
-    checks: { nats: natsReady(nc), mongodb: mongoReady(db) },
-  });
-
-  const hub = new WatchHub(nc, subjects, logger);
+  const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();
   const grpcServer = await startGrpcServer({
     port: config.FLOWGATE_GRPC_PORT,
@@ -118,22 +97,11 @@ async function main(): Promise<void> {
     },
   });
 
-  logger.info({ grpc_port: grpcServer.port, ops_port: ops.port }, 'execution service ready');
+  rt.ready();
 
-  onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
-    { name: 'not ready', run: () => ops.setShuttingDown() },
+  rt.onShutdown([
     { name: 'stop consuming and finish in-flight executions', run: () => loop.stop() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
     { name: 'watch hub', run: () => hub.stop() },
-    { name: 'nats drain', run: () => nc.drain() },
-    { name: 'mongodb', run: () => mongo.close() },
-    { name: 'ops', run: () => ops.close() },
   ]);
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: 'fatal', service: 'execution', msg: 'start-up failed', err: String((err as Error)?.message ?? err) })}\n`,
-  );
-  process.exit(1);
 });
