@@ -44,14 +44,14 @@ describe('poison messages', () => {
     while ((await deadLetters()).length < 3 && Date.now() < deadline) await sleep(100);
     await sleep(1_000); // a redelivery loop would add more records or deliveries by now
     const records = await deadLetters();
-    expect(records.map((r) => r.reason).sort()).toEqual(['invalid_command', 'malformed_json', 'unknown_workflow']);
+    expect(records.map((r) => r.reason).sort()).toEqual(['invalid_message', 'malformed_json', 'unknown_workflow']);
     expect(records.every((r) => r.delivery_count === 1)).toBe(true);
 
     const ghostExecution = await stack.api('GET', `/v1/executions/${ghost}`);
     expect(ghostExecution.body).toMatchObject({ status: 'failed', error: { code: 'workflow_not_found' } });
 
     const metrics = (await request(`${stack.opsUrl('execution')}/metrics`)).text;
-    for (const reason of ['malformed_json', 'invalid_command', 'unknown_workflow'])
+    for (const reason of ['malformed_json', 'invalid_message', 'unknown_workflow'])
       expect(metrics).toMatch(new RegExp(`flowgate_dead_letters_total\\{[^}]*reason="${reason}"[^}]*\\} 1`));
 
     // the service still works

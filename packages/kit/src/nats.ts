@@ -11,6 +11,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Subjects } from '@flowgate/contracts';
+import type { ZodType } from 'zod';
 import type { Logger } from './logger';
 import { extractTraceContext, inSpan, injectTraceHeaders, SpanKind } from './trace-context';
 import type { ConsumerMetrics } from './metrics';
@@ -135,12 +136,12 @@ export interface ConsumeLoop {
 }
 
 /**
- * Pulls messages from a durable consumer and hands each to `handle` inside a span continuing the
- * publisher's trace. `handle` decides the disposition; a thrown error naks with a delay. Acks wait
+ * Pulls messages from a durable consumer, validates each against `schema` (poison messages are
+ * dead-lettered at once) and hands it to `handle` inside a span continuing the publisher's trace. `handle` decides the disposition; a thrown error naks with a delay. Acks wait
  * for the server's confirmation, so a message is never considered done before its effect is.
  * After `maxDeliver` attempts the message is passed to `onDeadLetter` and terminated.
  */
-export async function consumeDurable(opts: {
+export async function consumeDurable<T>(opts: {
   js: JetStreamClient;
   stream: string;
   durable: string;
@@ -148,7 +149,9 @@ export async function consumeDurable(opts: {
   maxInFlight: number;
   logger: Logger;
   metrics: ConsumerMetrics;
-  handle: (msg: JsMsg) => Promise<MessageDisposition>;
+  /** Every message is JSON validated by this schema; anything else is a poison message. */
+  schema: ZodType<T>;
+  handle: (data: T, msg: JsMsg) => Promise<MessageDisposition>;
   onDeadLetter: (msg: JsMsg, reason: string) => Promise<void>;
   errorDelayMs?: number;
 }): Promise<ConsumeLoop> {
@@ -173,7 +176,16 @@ export async function consumeDurable(opts: {
             'messaging.consumer.group.name': opts.durable,
           },
         },
-        () => opts.handle(msg),
+        () => {
+          let raw: unknown;
+          try {
+            raw = msg.json();
+          } catch {
+            return Promise.resolve<MessageDisposition>({ term: 'malformed_json' });
+          }
+          const parsed = opts.schema.safeParse(raw);
+          return parsed.success ? opts.handle(parsed.data, msg) : Promise.resolve<MessageDisposition>({ term: 'invalid_message' });
+        },
       );
       if (disposition === 'ack') await msg.ackAck();
       else if ('term' in disposition) {

@@ -1,5 +1,5 @@
 import './instrument';
-import { executionEventSchema } from '@flowgate/contracts';
+import { executionEventSchema, type ExecutionEvent } from '@flowgate/contracts';
 import {
   consumeDurable,
   consumerMetrics,
@@ -7,7 +7,6 @@ import {
   ensureDurableConsumer,
   runMain,
   startRuntime,
-  type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
 import { collections, ensureIndexes, insertIfAbsent, recordDeadLetter } from '@flowgate/store';
@@ -37,16 +36,7 @@ runMain('callback', async () => {
     maxDeliver,
   });
 
-  const handle = async (msg: JsMsg): Promise<MessageDisposition> => {
-    let raw: unknown;
-    try {
-      raw = msg.json();
-    } catch {
-      return { term: 'malformed_json' };
-    }
-    const parsed = executionEventSchema.safeParse(raw);
-    if (!parsed.success) return { term: 'invalid_event' };
-    const event = parsed.data;
+  const handle = async (event: ExecutionEvent): Promise<MessageDisposition> => {
     const target = callbackTarget(event);
     if (!target) return 'ack';
     const id = `${event.execution_id}.${target.type}`;
@@ -94,6 +84,7 @@ runMain('callback', async () => {
     maxInFlight: config.FLOWGATE_CALLBACK_CONCURRENCY,
     logger,
     metrics: consumer,
+    schema: executionEventSchema,
     handle,
     onDeadLetter: async (msg, reason) => {
       await recordDeadLetter(store.deadLetters, {

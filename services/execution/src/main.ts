@@ -1,5 +1,5 @@
 import './instrument';
-import { commandSchema, loadExecutionProto } from '@flowgate/contracts';
+import { commandSchema, loadExecutionProto, type Command } from '@flowgate/contracts';
 import {
   consumeDurable,
   ensureDurableConsumer,
@@ -50,16 +50,7 @@ runMain('execution', async () => {
   const runner = new Runner({ store, js, subjects, definitions: new DefinitionCache(store), config, metrics, logger });
   const keepAliveEvery = Math.max(1_000, Math.floor(config.FLOWGATE_ACK_WAIT_MS / 3));
 
-  const handle = async (msg: JsMsg): Promise<MessageDisposition> => {
-    let raw: unknown;
-    try {
-      raw = msg.json();
-    } catch {
-      return { term: 'malformed_json' };
-    }
-    const parsed = commandSchema.safeParse(raw);
-    if (!parsed.success) return { term: 'invalid_command' };
-    const cmd = parsed.data;
+  const handle = async (cmd: Command, msg: JsMsg): Promise<MessageDisposition> => {
     let last = Date.now();
     const keepAlive = () => {
       if (Date.now() - last >= keepAliveEvery) {
@@ -83,6 +74,7 @@ runMain('execution', async () => {
     maxInFlight: config.FLOWGATE_EXECUTION_CONCURRENCY,
     logger,
     metrics: metrics.consumer,
+    schema: commandSchema,
     handle,
     onDeadLetter: async (msg, reason) => {
       await recordDeadLetter(store.deadLetters, {
