@@ -103,7 +103,8 @@ export interface StepExecutionDoc {
   finished_at: Date | null;
 }
 
-export type TimerStatus = 'pending' | 'fired' | 'cancelled';
+/** Only pending timers are stored: a fired or cancelled timer is deleted. */
+export type TimerStatus = 'pending';
 
 export interface TimerDoc {
   _id: string;
@@ -112,7 +113,6 @@ export interface TimerDoc {
   kind: 'duration_timeout';
   due_at: Date;
   status: TimerStatus;
-  fired_at: Date | null;
   created_at: Date;
 }
 

@@ -20,6 +20,7 @@ import {
   updateExecution,
   type Collections,
   type ExecutionDoc,
+  type TimerDoc,
 } from '@flowgate/store';
 import type { ExecutionConfig } from './config';
 import type { DefinitionCache } from './definitions';
@@ -94,10 +95,7 @@ export class Runner {
     for (let i = 0; i < 10; i++) {
       const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
       if (!doc) return { term: 'unknown_execution' };
-      if (isTerminal(doc.status)) {
-        await this.deps.store.timers.updateOne({ _id: cmd.timer_id }, { $set: { status: 'fired', fired_at: this.now() } });
-        return 'ack';
-      }
+      if (isTerminal(doc.status)) return 'ack';
       const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
       const limit = def?.max_workflow_duration_seconds ?? 0;
       const ended = endRun(runStateOf(doc), 'timed_out', {
@@ -137,14 +135,13 @@ export class Runner {
       now,
     );
     if (!updated) return this.reload(doc._id);
-    await insertIfAbsent(this.deps.store.timers, {
+    await insertIfAbsent<TimerDoc>(this.deps.store.timers, {
       _id: DURATION_TIMER(doc._id),
       workspace_id: doc.workspace_id,
       execution_id: doc._id,
       kind: 'duration_timeout',
       due_at: new Date(now.getTime() + def.max_workflow_duration_seconds * 1000),
       status: 'pending',
-      fired_at: null,
       created_at: now,
     });
     this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
@@ -285,7 +282,7 @@ export class Runner {
 
   /** Terminal bookkeeping, safe to repeat: cancel the duration timer, publish the final event. */
   private async announceTerminal(doc: ExecutionDoc): Promise<void> {
-    await this.deps.store.timers.updateOne({ _id: DURATION_TIMER(doc._id), status: 'pending' }, { $set: { status: 'cancelled' } });
+    await this.deps.store.timers.deleteOne({ _id: DURATION_TIMER(doc._id) });
     await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
     this.deps.metrics.finished.inc({ workflow_id: doc.workflow_id, status: doc.status });
     this.deps.logger.info({ execution_id: doc._id, status: doc.status }, 'execution finished');

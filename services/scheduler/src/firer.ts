@@ -5,8 +5,9 @@ import type { Counter, Histogram } from 'prom-client';
 
 /**
  * Fires due timers: publish the timer command (message id = timer id + due time, so a repeated
- * fire is de-duplicated by JetStream), then mark the timer fired. A crash between the two re-fires
- * the same message id, which the stream drops and the executor would ignore anyway.
+ * fire is de-duplicated by JetStream), then delete the timer. A crash between the two re-fires the
+ * same message id, which the stream drops and the executor would ignore anyway. Only pending timers
+ * are kept, so the due-timer query stays cheap even where it cannot use an index (FerretDB).
  */
 export class TimerFirer {
   private timer: NodeJS.Timeout | undefined;
@@ -68,8 +69,8 @@ export class TimerFirer {
       due_at: dueAt,
     };
     await publishJson(this.deps.js, this.deps.subjects.command('timer', timer.workspace_id), command, messageIds.timer(timer._id, dueAt));
-    const res = await this.deps.store.timers.updateOne({ _id: timer._id, status: 'pending' }, { $set: { status: 'fired', fired_at: now } });
-    if (res.modifiedCount === 1) {
+    const res = await this.deps.store.timers.deleteOne({ _id: timer._id, status: 'pending' });
+    if (res.deletedCount === 1) {
       this.deps.fired.inc({ kind: timer.kind });
       this.deps.lag.observe({ kind: timer.kind }, Math.max(0, (now.getTime() - timer.due_at.getTime()) / 1000));
     }

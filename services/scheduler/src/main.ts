@@ -27,7 +27,6 @@ runMain('scheduler', async () => {
           kind: t.kind,
           dueAt: t.due_at.toISOString(),
           status: t.status,
-          firedAt: t.fired_at?.toISOString() ?? '',
         })),
       };
     }),

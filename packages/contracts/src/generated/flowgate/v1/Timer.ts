@@ -8,7 +8,6 @@ export interface Timer {
   'kind'?: (string);
   'dueAt'?: (string);
   'status'?: (string);
-  'firedAt'?: (string);
 }
 
 export interface Timer__Output {
@@ -18,5 +17,4 @@ export interface Timer__Output {
   'kind': (string);
   'dueAt': (string);
   'status': (string);
-  'firedAt': (string);
 }
