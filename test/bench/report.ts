@@ -1,0 +1,74 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Completion } from './completion';
+import type { LoadFigures } from './load';
+
+/** The benchmark's results: what is printed and what goes to .test-results/bench.json. */
+export interface BenchResults {
+  ok: boolean;
+  problems: string[];
+  generated_at: string;
+  settings: {
+    duration_s: number;
+    connections: number;
+    warmup_requests: number;
+    body: string;
+    service_log_level: string;
+  };
+  /** Load average before the run: other work on the machine skews every figure. */
+  machine: { cpus: number; node: string; platform: string; load_avg_1m_at_start: number };
+  baseline: LoadFigures;
+  flowgate: LoadFigures & { end_to_end: Completion };
+  /** flowgate accepted/s ÷ baseline accepted/s. */
+  ratio_accepted_per_s: number;
+}
+
+const pad = (s: string | number, n: number) => String(s).padStart(n);
+
+function loadLines(label: string, f: LoadFigures): string[] {
+  return [
+    `${label}  ${f.url}`,
+    `  accepted (2xx)      ${pad(f.accepted, 8)} in ${f.duration_s.toFixed(1)} s  →  ${f.accepted_per_s.toFixed(1)} /s`,
+    `  accept latency      p50 ${f.latency_ms.p50} ms   p90 ${f.latency_ms.p90} ms   p99 ${f.latency_ms.p99} ms   max ${f.latency_ms.max} ms`,
+    `  non-2xx             ${pad(f.non_2xx, 8)}   errors ${f.errors} (timeouts ${f.timeouts})   statuses ${JSON.stringify(f.status_counts)}`,
+  ];
+}
+
+export function detailedReport(r: BenchResults): string {
+  const e = r.flowgate.end_to_end;
+  return [
+    '',
+    ...loadLines('baseline (express + JetStream publish, own process)', r.baseline),
+    '',
+    ...loadLines('flowgate (async webhook, 1 transform step)', r.flowgate),
+    `  end to end          ${e.completed} executions terminal of ${e.recorded} recorded (${e.accepted} answered 2xx, ` +
+      `${Math.max(0, e.recorded - e.accepted)} accepted as the load was cut off)${e.drained ? '' : ' NOT DRAINED: timed out'}`,
+    `  drain               last one finished ${e.drain_after_load_s} s after the load ended`,
+    `  completed           ${e.completed_per_s.toFixed(1)} /s  (${e.completed} over ${e.window_s} s from load start)`,
+    `  failed executions   ${e.failed}  ${JSON.stringify(e.by_status)}`,
+    '',
+  ].join('\n');
+}
+
+export function summaryBlock(r: BenchResults): string {
+  const b = r.baseline;
+  const f = r.flowgate;
+  const e = f.end_to_end;
+  const row = (name: string, x: LoadFigures) =>
+    `│ ${name.padEnd(9)}│ ${pad(x.accepted_per_s.toFixed(1), 11)} │ ${pad(x.latency_ms.p50, 7)} │ ${pad(x.latency_ms.p99, 7)} │ ${pad(x.non_2xx + x.errors, 12)} │`;
+  return [
+    `┌─ bench summary: ${r.settings.duration_s} s × ${r.settings.connections} connections, ${r.machine.cpus} CPUs (load ${r.machine.load_avg_1m_at_start} at start), node ${r.machine.node} ─`,
+    '│          │ accepted/s  │ p50 ms  │ p99 ms  │ non-2xx+err  │',
+    row('baseline', b),
+    row('flowgate', f),
+    `│ ratio flowgate/baseline accepted/s: ${r.ratio_accepted_per_s.toFixed(3)}`,
+    `│ flowgate end-to-end completed/s: ${e.completed_per_s.toFixed(1)} (${e.completed} executions, ${e.failed} failed, drained: ${e.drained ? 'yes' : 'NO'})`,
+    `│ result: ${r.ok ? 'OK' : `PROBLEMS: ${r.problems.join('; ')}`}`,
+    '└─',
+  ].join('\n');
+}
+
+export function writeResults(path: string, r: BenchResults): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(r, null, 2)}\n`);
+}

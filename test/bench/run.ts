@@ -1,0 +1,181 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Db } from 'mongodb';
+import { ROOT, startFerretDb, startNats, type LocalServer } from '../../scripts/local-servers';
+import { ALL_SERVICES, Stack, type ServiceName } from '../support/stack';
+import { startBaselineServer } from './baseline-process';
+import { waitForCompletion } from './completion';
+import { round, runLoad, warmUp } from './load';
+import { detailedReport, summaryBlock, writeResults, type BenchResults } from './report';
+import { preserveLogs, Teardown } from './teardown';
+
+/**
+ * `pnpm bench`: accepted webhooks per second of Flowgate's async webhook (1 transform step) against
+ * a baseline measured in the same run on the same servers (an express handler that only publishes to
+ * a JetStream work-queue stream and answers 202), plus Flowgate's end-to-end completed executions
+ * per second. Real nats-server and FerretDB from .tools/bin, the four bundled services from dist/.
+ *
+ * Env: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_REQUESTS (100, 0 = none),
+ * BENCH_DRAIN_TIMEOUT_S (180), BENCH_LOG_LEVEL (services' LOG_LEVEL, info: their default).
+ * Results: stdout and .test-results/bench.json; on failure the logs go to .test-results/bench-logs/.
+ */
+const RESULTS_FILE = join(ROOT, '.test-results', 'bench.json');
+const LOGS_DIR = join(ROOT, '.test-results', 'bench-logs');
+const BODY = JSON.stringify({ event: 'order.created', order_id: 'B-1001', amount: 42.5, items: [{ sku: 'A-1', qty: 2 }] });
+const WORKFLOW = {
+  max_concurrent_executions: 0,
+  steps: [{ id: 't', type: 'transform', expression: '{"ok": true}' }],
+};
+
+function intEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function bench(teardown: Teardown): Promise<BenchResults> {
+  const durationS = intEnv('BENCH_DURATION_S', 10, 1);
+  const connections = intEnv('BENCH_CONNECTIONS', 32, 1);
+  const warmupRequests = intEnv('BENCH_WARMUP_REQUESTS', 100, 0);
+  const drainTimeoutS = intEnv('BENCH_DRAIN_TIMEOUT_S', 180, 1);
+  const logLevel = process.env.BENCH_LOG_LEVEL || 'info';
+
+  rmSync(RESULTS_FILE, { force: true });
+  const loadAtStart = round(loadavg()[0] ?? 0, 2);
+
+  // 1. Servers, in a temp dir removed at the end (its *.log files kept on failure).
+  const dataDir = mkdtempSync(join(tmpdir(), 'flowgate-bench-'));
+  teardown.add('remove data dir', () => rmSync(dataDir, { recursive: true, force: true }));
+  teardown.add('keep logs of a failed run', () => {
+    rmSync(LOGS_DIR, { recursive: true, force: true });
+    if (process.exitCode !== 1) return;
+    const n = preserveLogs(dataDir, LOGS_DIR);
+    log(`${n} log files kept in ${LOGS_DIR}`);
+  });
+  const servers = await Promise.allSettled([startNats(join(dataDir, 'nats')), startFerretDb(join(dataDir, 'ferretdb'))]);
+  for (const s of servers) if (s.status === 'fulfilled') teardown.add(`stop ${s.value.name}`, () => s.value.stop());
+  const [nats, mongo] = servers.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  }) as [LocalServer, LocalServer];
+  log(`nats-server ${nats.url}, ferretdb ${mongo.url} (data in ${dataDir})`);
+  process.env.FLOWGATE_TEST_NATS_URL = nats.url;
+  process.env.FLOWGATE_TEST_MONGO_URL = mongo.url;
+  process.env.FLOWGATE_TEST_DATA_DIR = dataDir;
+
+  // 2. Flowgate, configured as deployed rather than as the test Stack speeds it up (debug logs, a
+  // 100 ms scheduler tick): the services' own defaults. Started with no service first, so a
+  // service that fails to come up is still stopped.
+  const env: Partial<Record<ServiceName, Record<string, string>>> = {};
+  for (const service of ALL_SERVICES) env[service] = { LOG_LEVEL: logLevel };
+  env.scheduler = { ...env.scheduler, FLOWGATE_SCHEDULER_TICK_MS: '250' };
+  const stack = await Stack.start('bench', { services: [], env });
+  const opened: { db?: Db } = {};
+  teardown.add('stop flowgate', async () => {
+    await Promise.all(ALL_SERVICES.map((s) => stack.stopService(s)));
+    // Drop its database and streams while the servers run (after a Ctrl-C they may be gone already:
+    // then only let go of the MongoDB client; the data dir goes anyway).
+    if ([nats, mongo].every((s) => s.process.exitCode === null && s.process.signalCode === null)) await stack.stop();
+    else await opened.db?.client.close(true);
+  });
+  const started = await Promise.allSettled(ALL_SERVICES.map((s) => stack.startService(s)));
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
+  const measured = await stack.deploy({ name: 'bench-transform', ...WORKFLOW });
+  const warmupWorkflow = await stack.deploy({ name: 'bench-warmup', ...WORKFLOW });
+  log(`flowgate up: ingress ${stack.ingressUrl}, workflow ${measured.id}`);
+
+  // 3. Baseline, in its own process.
+  const baseline = await startBaselineServer(nats.url, join(dataDir, 'baseline.log'));
+  teardown.add('stop baseline server', () => baseline.stop());
+  log(`baseline up: ${baseline.url} (pid ${baseline.pid})`);
+
+  log(`baseline: warm-up ${warmupRequests} requests, then ${durationS} s × ${connections} connections …`);
+  await warmUp(baseline.url, BODY, warmupRequests, connections);
+  const baselineFigures = await runLoad({ target: 'baseline', url: baseline.url, body: BODY, connections, durationS });
+  log(`baseline: ${baselineFigures.accepted_per_s} accepted/s`);
+  await baseline.stop();
+
+  // 4. Flowgate: warm up on a separate workflow and let it drain, so the measured one starts idle.
+  log(`flowgate: warm-up ${warmupRequests} requests …`);
+  const warmedAt = new Date();
+  const warmAccepted = await warmUp(warmupWorkflow.async, BODY, warmupRequests, connections);
+  const db = await stack.db();
+  opened.db = db;
+  const warm = await waitForCompletion(db, {
+    workflowId: warmupWorkflow.id,
+    accepted: warmAccepted,
+    loadStartedAt: warmedAt,
+    loadFinishedAt: new Date(),
+    timeoutMs: drainTimeoutS * 1000,
+  });
+  if (!warm.drained) throw new Error(`warm-up executions did not finish: ${JSON.stringify(warm.by_status)}`);
+  log(`flowgate: ${durationS} s × ${connections} connections …`);
+  const flowgateFigures = await runLoad({ target: 'flowgate', url: measured.async, body: BODY, connections, durationS });
+  log(`flowgate: ${flowgateFigures.accepted_per_s} accepted/s; waiting for the executions to finish …`);
+  const endToEnd = await waitForCompletion(db, {
+    workflowId: measured.id,
+    accepted: flowgateFigures.accepted,
+    loadStartedAt: new Date(flowgateFigures.started_at),
+    loadFinishedAt: new Date(flowgateFigures.finished_at),
+    timeoutMs: drainTimeoutS * 1000,
+    progress: log,
+  });
+
+  const problems: string[] = [];
+  if (baselineFigures.accepted === 0) problems.push('baseline accepted nothing');
+  if (flowgateFigures.accepted === 0) problems.push('flowgate accepted nothing');
+  if (!endToEnd.drained) problems.push(`executions not all terminal after ${drainTimeoutS} s`);
+  if (endToEnd.failed > 0) problems.push(`${endToEnd.failed} executions did not succeed`);
+  return {
+    ok: problems.length === 0,
+    problems,
+    generated_at: new Date().toISOString(),
+    settings: { duration_s: durationS, connections, warmup_requests: warmupRequests, body: BODY, service_log_level: logLevel },
+    machine: {
+      cpus: availableParallelism(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      load_avg_1m_at_start: loadAtStart,
+    },
+    baseline: baselineFigures,
+    flowgate: { ...flowgateFigures, end_to_end: endToEnd },
+    ratio_accepted_per_s:
+      baselineFigures.accepted_per_s > 0 ? round(flowgateFigures.accepted_per_s / baselineFigures.accepted_per_s, 3) : 0,
+  };
+}
+
+async function main(): Promise<void> {
+  const teardown = new Teardown(log);
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: cleaning up …`);
+    process.exitCode = 1;
+    void teardown.run().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const results = await bench(teardown);
+    process.stdout.write(detailedReport(results));
+    process.stdout.write(`\n${summaryBlock(results)}\n`);
+    writeResults(RESULTS_FILE, results);
+    log(`results written to ${RESULTS_FILE}`);
+    process.exitCode = results.ok ? 0 : 1;
+  } catch (err) {
+    process.exitCode = 1;
+    if (!interrupted) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  } finally {
+    await teardown.run();
+  }
+  process.exit(process.exitCode);
+}
+
+void main();
