@@ -20,6 +20,7 @@ import {
   updateExecution,
   type Collections,
   type ExecutionDoc,
+  type StepExecutionDoc,
   type TimerDoc,
 } from '@flowgate/store';
 import type { ExecutionConfig } from './config';
@@ -156,64 +157,62 @@ export class Runner {
   }
 
   private async runSteps(start: ExecutionDoc, def: WorkflowDefinition, keepAlive: () => void, signal: AbortSignal): Promise<ExecutionDoc> {
-    let doc = start;
-    const trigger = fromJsonText(doc.trigger_input_json) as TriggerInput;
-    if (doc.status === 'running' && doc.step_seq > 0) {
-      // Resuming after a crash: the attempt that was in flight never finished.
-      await this.deps.store.stepExecutions.updateOne(
-        { _id: `${doc._id}:${doc.step_seq}`, status: 'running' },
-        { $set: { status: 'interrupted', finished_at: this.now() } },
-      );
-    }
+    const trigger = fromJsonText(start.trigger_input_json) as TriggerInput;
+    let doc = await this.markInterruptedAttempt(start);
     while (doc.status === 'running' && doc.cursor !== null) {
       keepAlive();
       const state = runStateOf(doc);
       const seq = doc.step_seq + 1;
-      const claimed = await updateExecution(this.deps.store.executions, doc._id, doc.revision, { step_seq: seq }, this.now());
-      if (!claimed) {
-        doc = await this.reload(doc._id);
-        continue;
-      }
-      doc = claimed;
-      const stepId = doc.cursor as string;
-      const type = def.steps.find((s) => s.id === stepId)?.type ?? 'unknown';
-      const startedAt = this.now();
+      const stepId = doc.cursor;
+      const record = {
+        _id: `${doc._id}:${seq}`,
+        workspace_id: doc.workspace_id,
+        execution_id: doc._id,
+        seq,
+        step_id: stepId,
+        type: def.steps.find((s) => s.id === stepId)?.type ?? 'unknown',
+        attempt: doc.attempt,
+        started_at: this.now(),
+      };
       let input: unknown = null;
       let outcome: StepOutcome;
       try {
         const plan = planStep(def, state, trigger);
         input = plan.type === 'http' ? plan.request : plan.type === 'respond' ? plan.response : null;
-        await this.recordStepStart(doc, seq, stepId, type, input, startedAt);
-        outcome =
-          plan.type === 'http'
-            ? await runHttpStep(stepId, plan.request, {
-                timeoutMs: plan.timeoutMs,
-                maxResponseBytes: this.deps.config.FLOWGATE_HTTP_STEP_MAX_RESPONSE_BYTES,
-                idempotencyKey: `${doc._id}:${stepId}`,
-                signal,
-              })
-            : await runLocalStep(plan);
+        if (plan.type === 'http') {
+          // Visible while in flight: if the executor dies now, the next delivery marks it interrupted.
+          await this.saveStepRecord({
+            ...record,
+            status: 'running',
+            input_json: toJsonText(input),
+            output_json: null,
+            error: null,
+            finished_at: null,
+          });
+          outcome = await runHttpStep(stepId, plan.request, {
+            timeoutMs: plan.timeoutMs,
+            maxResponseBytes: this.deps.config.FLOWGATE_HTTP_STEP_MAX_RESPONSE_BYTES,
+            idempotencyKey: `${doc._id}:${stepId}`,
+            signal,
+          });
+        } else outcome = await runLocalStep(plan);
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
-        await this.recordStepStart(doc, seq, stepId, type, input, startedAt);
         outcome = { ok: false, error: { code: err.code, message: err.message, step_id: stepId }, retryable: false };
       }
       const finishedAt = this.now();
       this.deps.metrics.stepDuration.observe(
-        { type, outcome: outcome.ok ? 'succeeded' : 'failed' },
-        (finishedAt.getTime() - startedAt.getTime()) / 1000,
+        { type: record.type, outcome: outcome.ok ? 'succeeded' : 'failed' },
+        (finishedAt.getTime() - record.started_at.getTime()) / 1000,
       );
-      await this.deps.store.stepExecutions.updateOne(
-        { _id: `${doc._id}:${seq}` },
-        {
-          $set: {
-            status: outcome.ok ? 'succeeded' : 'failed',
-            output_json: outcome.ok ? toJsonText(outcome.output) : null,
-            error: outcome.ok ? null : outcome.error,
-            finished_at: finishedAt,
-          },
-        },
-      );
+      await this.saveStepRecord({
+        ...record,
+        status: outcome.ok ? 'succeeded' : 'failed',
+        input_json: toJsonText(input),
+        output_json: outcome.ok ? toJsonText(outcome.output) : null,
+        error: outcome.ok ? null : outcome.error,
+        finished_at: finishedAt,
+      });
       const transition = completeStep(def, state, outcome, {
         attempt: doc.attempt,
         random: Math.random(),
@@ -221,15 +220,21 @@ export class Runner {
       });
       let next: ExecutionDoc | null;
       if (transition.kind === 'retry') {
-        next = await updateExecution(this.deps.store.executions, doc._id, doc.revision, { attempt: doc.attempt + 1 }, this.now());
-        if (next) await this.sleep(transition.delayMs, keepAlive, signal);
-      } else {
-        const changes = { ...docChangesOf(transition.state), attempt: 1 };
         next = await updateExecution(
           this.deps.store.executions,
           doc._id,
           doc.revision,
-          transition.kind === 'finished' ? { ...changes, finished_at: this.now() } : changes,
+          { attempt: doc.attempt + 1, step_seq: seq },
+          this.now(),
+        );
+        if (next) await this.sleep(transition.delayMs, keepAlive, signal);
+      } else {
+        const changes = { ...docChangesOf(transition.state), attempt: 1, step_seq: seq };
+        next = await updateExecution(
+          this.deps.store.executions,
+          doc._id,
+          doc.revision,
+          transition.kind === 'finished' ? { ...changes, finished_at: finishedAt } : changes,
           this.now(),
         );
       }
@@ -238,27 +243,25 @@ export class Runner {
     return doc;
   }
 
-  private async recordStepStart(doc: ExecutionDoc, seq: number, stepId: string, type: string, input: unknown, at: Date): Promise<void> {
-    await this.deps.store.stepExecutions.updateOne(
-      { _id: `${doc._id}:${seq}` },
-      {
-        $set: {
-          workspace_id: doc.workspace_id,
-          execution_id: doc._id,
-          seq,
-          step_id: stepId,
-          type,
-          attempt: doc.attempt,
-          status: 'running',
-          input_json: toJsonText(input),
-          output_json: null,
-          error: null,
-          started_at: at,
-          finished_at: null,
-        },
-      },
-      { upsert: true },
+  /**
+   * Resuming after a crash: an attempt recorded as running that never finished is marked
+   * `interrupted`, and the step runs again under the next sequence number.
+   */
+  private async markInterruptedAttempt(doc: ExecutionDoc): Promise<ExecutionDoc> {
+    if (doc.status !== 'running') return doc;
+    const seq = doc.step_seq + 1;
+    const res = await this.deps.store.stepExecutions.updateOne(
+      { _id: `${doc._id}:${seq}`, status: 'running' },
+      { $set: { status: 'interrupted', finished_at: this.now() } },
     );
+    if (res.modifiedCount === 0) return doc;
+    return (
+      (await updateExecution(this.deps.store.executions, doc._id, doc.revision, { step_seq: seq }, this.now())) ?? this.reload(doc._id)
+    );
+  }
+
+  private async saveStepRecord(record: StepExecutionDoc): Promise<void> {
+    await this.deps.store.stepExecutions.replaceOne({ _id: record._id }, record, { upsert: true });
   }
 
   private async sleep(ms: number, keepAlive: () => void, signal: AbortSignal): Promise<void> {
