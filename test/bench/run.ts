@@ -16,7 +16,7 @@ import { preserveLogs, Teardown } from './teardown';
  * a JetStream work-queue stream and answers 202), plus Flowgate's end-to-end completed executions
  * per second. Real nats-server and FerretDB from .tools/bin, the four bundled services from dist/.
  *
- * Env: BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_REQUESTS (100, 0 = none),
+ * Env: NATS_URL / MONGO_URL (use existing servers instead of local ones), BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_REQUESTS (100, 0 = none),
  * BENCH_DRAIN_TIMEOUT_S (180), BENCH_LOG_LEVEL (services' LOG_LEVEL, info: their default).
  * Results: stdout and .test-results/bench.json; on failure the logs go to .test-results/bench-logs/.
  */
@@ -57,15 +57,23 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     const n = preserveLogs(dataDir, LOGS_DIR);
     log(`${n} log files kept in ${LOGS_DIR}`);
   });
-  const servers = await Promise.allSettled([startNats(join(dataDir, 'nats')), startFerretDb(join(dataDir, 'ferretdb'))]);
-  for (const s of servers) if (s.status === 'fulfilled') teardown.add(`stop ${s.value.name}`, () => s.value.stop());
+  // NATS_URL / MONGO_URL measure against existing servers (e.g. a real MongoDB: FerretDB's SQLite
+  // backend scans a collection on every update, so local figures are bound by it).
+  const external = { nats: process.env.NATS_URL, mongo: process.env.MONGO_URL };
+  const servers = await Promise.allSettled([
+    external.nats ? Promise.resolve(null) : startNats(join(dataDir, 'nats')),
+    external.mongo ? Promise.resolve(null) : startFerretDb(join(dataDir, 'ferretdb')),
+  ]);
+  for (const s of servers) if (s.status === 'fulfilled' && s.value) teardown.add(`stop ${s.value.name}`, () => s.value?.stop());
   const [nats, mongo] = servers.map((s) => {
     if (s.status === 'rejected') throw s.reason;
     return s.value;
-  }) as [LocalServer, LocalServer];
-  log(`nats-server ${nats.url}, ferretdb ${mongo.url} (data in ${dataDir})`);
-  process.env.FLOWGATE_TEST_NATS_URL = nats.url;
-  process.env.FLOWGATE_TEST_MONGO_URL = mongo.url;
+  }) as [LocalServer | null, LocalServer | null];
+  const natsUrl = external.nats ?? nats?.url ?? '';
+  const mongoUrl = external.mongo ?? mongo?.url ?? '';
+  log(`nats ${natsUrl}${nats ? ' (local nats-server)' : ''}, mongodb ${mongoUrl}${mongo ? ' (local FerretDB)' : ''} (data in ${dataDir})`);
+  process.env.FLOWGATE_TEST_NATS_URL = natsUrl;
+  process.env.FLOWGATE_TEST_MONGO_URL = mongoUrl;
   process.env.FLOWGATE_TEST_DATA_DIR = dataDir;
 
   // 2. Flowgate, configured as deployed rather than as the test Stack speeds it up (debug logs, a
@@ -80,7 +88,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     await Promise.all(ALL_SERVICES.map((s) => stack.stopService(s)));
     // Drop its database and streams while the servers run (after a Ctrl-C they may be gone already:
     // then only let go of the MongoDB client; the data dir goes anyway).
-    if ([nats, mongo].every((s) => s.process.exitCode === null && s.process.signalCode === null)) await stack.stop();
+    if ([nats, mongo].every((s) => !s || (s.process.exitCode === null && s.process.signalCode === null))) await stack.stop();
     else await opened.db?.client.close(true);
   });
   const started = await Promise.allSettled(ALL_SERVICES.map((s) => stack.startService(s)));
@@ -90,7 +98,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   log(`flowgate up: ingress ${stack.ingressUrl}, workflow ${measured.id}`);
 
   // 3. Baseline, in its own process.
-  const baseline = await startBaselineServer(nats.url, join(dataDir, 'baseline.log'));
+  const baseline = await startBaselineServer(natsUrl, join(dataDir, 'baseline.log'));
   teardown.add('stop baseline server', () => baseline.stop());
   log(`baseline up: ${baseline.url} (pid ${baseline.pid})`);
 
