@@ -44,11 +44,10 @@ export interface WorkflowVersionDoc {
 }
 
 export interface TriggerDoc {
+  /** SHA-256 of the webhook token: every webhook looks its trigger up by primary key. */
   _id: string;
   workspace_id: string;
   workflow_id: string;
-  /** SHA-256 of the webhook token: the lookup key. */
-  token_hash: string;
   /** The token sealed with AES-256-GCM, so its URL can be shown again. */
   token_sealed: string;
   enabled: boolean;

@@ -47,7 +47,6 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.apiKeys.createIndex({ key_hash: 1 }, { unique: true, name: 'key_hash_unique' }),
     c.workflows.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.workflowVersions.createIndex({ workflow_id: 1, version: -1 }, { name: 'workflow_version' }),
-    c.triggers.createIndex({ token_hash: 1 }, { unique: true, name: 'token_hash_unique' }),
     c.triggers.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
     c.executions.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.stepExecutions.createIndex({ execution_id: 1, seq: 1 }, { name: 'execution_seq' }),

@@ -56,7 +56,7 @@ export function hookRoutes(deps: HookDeps): Router {
 
   const accept = (sync: boolean) => async (req: Request, res: Response) => {
     const token = String(req.params.token);
-    const trigger = TOKEN.test(token) ? await deps.store.triggers.findOne({ token_hash: sha256Hex(token) }) : null;
+    const trigger = TOKEN.test(token) ? await deps.store.triggers.findOne({ _id: sha256Hex(token) }) : null;
     if (!trigger) return reject('unknown_token', new ApiError('webhook_not_found', 'Webhook not found'));
     if (!trigger.enabled) return reject('disabled', new ApiError('trigger_disabled', 'This webhook is disabled'));
     const workflow = await deps.store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id });

@@ -80,10 +80,9 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     const token = randomToken('wh_');
     await store.workflows.insertOne(doc);
     await store.triggers.insertOne({
-      _id: `tr_${randomUUID().replace(/-/g, '')}`,
+      _id: sha256Hex(token),
       workspace_id: workspaceId,
       workflow_id: doc._id,
-      token_hash: sha256Hex(token),
       token_sealed: box.encrypt(token),
       enabled: true,
       created_at: now,
