@@ -4,12 +4,14 @@ import { grpc, GrpcStatusError, toServiceError, unary, type Logger } from '@flow
 import type { Collections } from '@flowgate/store';
 import type { Histogram } from 'prom-client';
 import { toExecutionMessage } from './execution-view';
+import type { Runner } from './runner';
 import type { WatchHub } from './watch-hub';
 
 const WATCH_POLL_MS = 2_000;
 
 export function executionHandlers(deps: {
   store: Collections;
+  runner: Runner;
   hub: WatchHub;
   metric: Histogram<'method' | 'code'>;
   logger: Logger;
@@ -24,6 +26,13 @@ export function executionHandlers(deps: {
 
   return {
     GetExecution: unary('GetExecution', deps.metric, (req) => load(req.workspaceId, req.executionId)),
+
+    CancelExecution: unary('CancelExecution', deps.metric, async (req) => {
+      await load(req.workspaceId, req.executionId); // NOT_FOUND outside the caller's workspace
+      const ended = await deps.runner.endExecution(req.executionId, 'cancelled', { code: 'cancelled', message: 'execution cancelled' });
+      if (!ended) throw new GrpcStatusError(grpc.status.FAILED_PRECONDITION, `execution ${req.executionId} already ended`);
+      return load(req.workspaceId, req.executionId);
+    }),
 
     WatchExecution(call) {
       const end = deps.metric.startTimer({ method: 'WatchExecution' });

@@ -34,6 +34,7 @@ runMain('execution', async () => {
     maxDeliver: config.FLOWGATE_MAX_DELIVER,
   });
 
+  const runner = new Runner({ store, js, subjects, definitions: new DefinitionCache(store), config, metrics, logger });
   const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();
   const grpcServer = await startGrpcServer({
@@ -42,12 +43,11 @@ runMain('execution', async () => {
     register: (server) =>
       server.addService(
         loadExecutionProto().flowgate.v1.ExecutionService.service,
-        executionHandlers({ store, hub, metric: metrics.grpc, logger }),
+        executionHandlers({ store, runner, hub, metric: metrics.grpc, logger }),
       ),
   });
   grpcServer.setServing(true);
 
-  const runner = new Runner({ store, js, subjects, definitions: new DefinitionCache(store), config, metrics, logger });
   const keepAliveEvery = Math.max(1_000, Math.floor(config.FLOWGATE_ACK_WAIT_MS / 3));
 
   const handle = async (cmd: Command, msg: JsMsg): Promise<MessageDisposition> => {

@@ -6,6 +6,7 @@ import {
   planStep,
   runLocalStep,
   startRun,
+  type ExecutionErrorInfo,
   type StepOutcome,
   type TriggerInput,
   type WorkflowDefinition,
@@ -93,31 +94,41 @@ export class Runner {
   }
 
   async handleTimer(cmd: TimerCommand): Promise<MessageDisposition> {
+    const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
+    if (!doc) return { term: 'unknown_execution' };
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    await this.endExecution(doc._id, 'timed_out', {
+      code: 'workflow_timed_out',
+      message: `execution exceeded max_workflow_duration_seconds (${def?.max_workflow_duration_seconds ?? '?'})`,
+    });
+    return 'ack';
+  }
+
+  /**
+   * Ends a queued, running or waiting execution from outside (duration limit, cancel): a guarded
+   * write, then the in-flight step on this replica is aborted (a runner elsewhere sees its next
+   * write refused) and the terminal event is published. Returns null if it had already ended.
+   */
+  async endExecution(id: string, status: 'timed_out' | 'cancelled', error: ExecutionErrorInfo): Promise<ExecutionDoc | null> {
     for (let i = 0; i < 10; i++) {
-      const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
-      if (!doc) return { term: 'unknown_execution' };
-      if (isTerminal(doc.status)) return 'ack';
-      const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
-      const limit = def?.max_workflow_duration_seconds ?? 0;
-      const ended = endRun(runStateOf(doc), 'timed_out', {
-        code: 'workflow_timed_out',
-        message: `execution exceeded max_workflow_duration_seconds (${limit})`,
-      });
-      if (!ended) return 'ack';
+      const doc = await this.deps.store.executions.findOne({ _id: id });
+      const ended = doc ? endRun(runStateOf(doc), status, error) : null;
+      if (!doc || !ended) return null;
       const updated = await updateExecution(
         this.deps.store.executions,
-        doc._id,
+        id,
         doc.revision,
         { ...docChangesOf(ended), finished_at: this.now() },
         this.now(),
       );
       if (updated) {
-        this.aborts.get(doc._id)?.abort(new DomainError('workflow_timed_out', 'execution timed out'));
+        this.countFinished(updated);
+        this.aborts.get(id)?.abort(new DomainError(error.code, error.message));
         await this.announceTerminal(updated);
-        return 'ack';
+        return updated;
       }
     }
-    throw new Error(`could not time out execution ${cmd.execution_id}: too many concurrent changes`);
+    throw new Error(`could not end execution ${id}: too many concurrent changes`);
   }
 
   private async begin(doc: ExecutionDoc, def: WorkflowDefinition): Promise<ExecutionDoc> {
@@ -237,6 +248,7 @@ export class Runner {
           transition.kind === 'finished' ? { ...changes, finished_at: finishedAt } : changes,
           this.now(),
         );
+        if (next && transition.kind === 'finished') this.countFinished(next);
       }
       doc = next ?? (await this.reload(doc._id));
     }
@@ -274,20 +286,26 @@ export class Runner {
 
   private async finishWithError(doc: ExecutionDoc, error: { code: string; message: string }): Promise<ExecutionDoc | null> {
     if (isTerminal(doc.status)) return doc;
-    return updateExecution(
+    const updated = await updateExecution(
       this.deps.store.executions,
       doc._id,
       doc.revision,
       { status: 'failed', cursor: null, error, finished_at: this.now() },
       this.now(),
     );
+    return updated && this.countFinished(updated);
   }
 
   /** Terminal bookkeeping, safe to repeat: cancel the duration timer, publish the final event. */
   private async announceTerminal(doc: ExecutionDoc): Promise<void> {
     await this.deps.store.timers.deleteOne({ _id: DURATION_TIMER(doc._id) });
     await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
+  }
+
+  /** Called once per execution, by whoever made the write that ended it. */
+  private countFinished(doc: ExecutionDoc): ExecutionDoc {
     this.deps.metrics.finished.inc({ workflow_id: doc.workflow_id, status: doc.status });
-    this.deps.logger.info({ execution_id: doc._id, status: doc.status }, 'execution finished');
+    this.deps.logger.info({ execution_id: doc._id, status: doc.status, error: doc.error }, 'execution finished');
+    return doc;
   }
 }

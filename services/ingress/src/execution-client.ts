@@ -22,6 +22,14 @@ export class ExecutionClient {
     });
   }
 
+  cancel(workspaceId: string, executionId: string): Promise<Execution__Output> {
+    return new Promise((resolve, reject) => {
+      this.client.CancelExecution({ workspaceId, executionId }, { deadline: deadline(this.deadlineMs) }, (err, res) =>
+        err || !res ? reject(toApiError(err)) : resolve(res),
+      );
+    });
+  }
+
   /**
    * Follows an execution until it is terminal or `timeoutMs` passes; resolves with the last state
    * seen (null if none arrived in time).
@@ -51,6 +59,8 @@ export function toApiError(err: grpc.ServiceError | null): ApiError {
   switch (err?.code) {
     case grpc.status.NOT_FOUND:
       return new ApiError('execution_not_found', err.details || 'Execution not found');
+    case grpc.status.FAILED_PRECONDITION:
+      return new ApiError('conflict', err.details || 'Conflict');
     case grpc.status.INVALID_ARGUMENT:
       return new ApiError('invalid_request', err.details || 'Invalid request');
     case grpc.status.UNAVAILABLE:

@@ -125,5 +125,13 @@ export const openApiDocument = {
         responses: { '200': { description: 'Execution', ...json({ $ref: '#/components/schemas/Execution' }) }, '404': error, '503': error },
       },
     },
+    '/v1/executions/{id}/cancel': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        security: [{ apiKey: [] }],
+        summary: 'Cancel a queued, running or waiting execution',
+        responses: { '200': { description: 'Cancelled', ...json({ $ref: '#/components/schemas/Execution' }) }, '404': error, '409': error },
+      },
+    },
   },
 };

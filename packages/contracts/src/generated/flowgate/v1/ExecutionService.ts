@@ -6,6 +6,15 @@ import type { Execution as _flowgate_v1_Execution, Execution__Output as _flowgat
 import type { GetExecutionRequest as _flowgate_v1_GetExecutionRequest, GetExecutionRequest__Output as _flowgate_v1_GetExecutionRequest__Output } from '../../flowgate/v1/GetExecutionRequest';
 
 export interface ExecutionServiceClient extends grpc.Client {
+  CancelExecution(argument: _flowgate_v1_GetExecutionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  CancelExecution(argument: _flowgate_v1_GetExecutionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  CancelExecution(argument: _flowgate_v1_GetExecutionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  CancelExecution(argument: _flowgate_v1_GetExecutionRequest, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  cancelExecution(argument: _flowgate_v1_GetExecutionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  cancelExecution(argument: _flowgate_v1_GetExecutionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  cancelExecution(argument: _flowgate_v1_GetExecutionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  cancelExecution(argument: _flowgate_v1_GetExecutionRequest, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
+  
   GetExecution(argument: _flowgate_v1_GetExecutionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
   GetExecution(argument: _flowgate_v1_GetExecutionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
   GetExecution(argument: _flowgate_v1_GetExecutionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_flowgate_v1_Execution__Output>): grpc.ClientUnaryCall;
@@ -23,6 +32,8 @@ export interface ExecutionServiceClient extends grpc.Client {
 }
 
 export interface ExecutionServiceHandlers extends grpc.UntypedServiceImplementation {
+  CancelExecution: grpc.handleUnaryCall<_flowgate_v1_GetExecutionRequest__Output, _flowgate_v1_Execution>;
+  
   GetExecution: grpc.handleUnaryCall<_flowgate_v1_GetExecutionRequest__Output, _flowgate_v1_Execution>;
   
   WatchExecution: grpc.handleServerStreamingCall<_flowgate_v1_GetExecutionRequest__Output, _flowgate_v1_Execution>;
@@ -30,6 +41,7 @@ export interface ExecutionServiceHandlers extends grpc.UntypedServiceImplementat
 }
 
 export interface ExecutionServiceDefinition extends grpc.ServiceDefinition {
+  CancelExecution: MethodDefinition<_flowgate_v1_GetExecutionRequest, _flowgate_v1_Execution, _flowgate_v1_GetExecutionRequest__Output, _flowgate_v1_Execution__Output>
   GetExecution: MethodDefinition<_flowgate_v1_GetExecutionRequest, _flowgate_v1_Execution, _flowgate_v1_GetExecutionRequest__Output, _flowgate_v1_Execution__Output>
   WatchExecution: MethodDefinition<_flowgate_v1_GetExecutionRequest, _flowgate_v1_Execution, _flowgate_v1_GetExecutionRequest__Output, _flowgate_v1_Execution__Output>
 }
