@@ -1,6 +1,5 @@
 import jsonata from 'jsonata';
 import { ExpressionError } from './errors';
-import { jsonSize } from './json';
 
 /**
  * JSONata evaluation, bounded by jsonata's own guardrails (evaluation timeout and stack depth)
@@ -43,11 +42,18 @@ export async function evaluateExpression(
   } catch (err) {
     throw new ExpressionError(`expression failed: ${messageOf(err)}`);
   }
-  const size = jsonSize(result);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(result);
+  } catch (err) {
+    // e.g. a function value: its closure is circular and has no JSON form.
+    throw new ExpressionError(`expression output is not JSON: ${messageOf(err)}`);
+  }
+  const size = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
   if (size > limits.maxOutputBytes)
     throw new ExpressionError(`expression output is ${size} bytes, above the ${limits.maxOutputBytes} byte limit`);
   // JSONata marks sequences with extra properties; a JSON round-trip gives plain values.
-  return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);
+  return text === undefined ? null : (JSON.parse(text) as unknown);
 }
 
 /** A branch condition: any JSONata expression, truthy per JSONata's `$boolean`. */

@@ -124,8 +124,10 @@ export function planStep(def: WorkflowDefinition, state: RunState, trigger: Trig
             body: renderTemplate(step.body ?? null, scope),
           },
         };
-      case 'fail':
-        return { type: 'fail', stepId: step.id, message: String(renderTemplate(step.message, scope)) };
+      case 'fail': {
+        const message = renderTemplate(step.message, scope);
+        return { type: 'fail', stepId: step.id, message: typeof message === 'string' ? message : JSON.stringify(message) };
+      }
     }
   });
 }
@@ -142,9 +144,10 @@ export async function runLocalStep(plan: Exclude<StepPlan, { type: 'http' }>, li
       case 'transform':
         return { ok: true, output: await evaluateExpression(plan.expression, plan.input, limits) };
       case 'branch': {
+        // Not taken and no `else`: go on as any step would (its `next`, else the following step).
         const taken = await evaluateCondition(plan.when, plan.input, limits);
         const next = taken ? plan.then : plan.else;
-        return { ok: true, output: { condition: taken, next }, next };
+        return next === null ? { ok: true, output: { condition: taken } } : { ok: true, output: { condition: taken, next }, next };
       }
       case 'respond':
         return { ok: true, output: plan.response };
@@ -207,7 +210,19 @@ export function completeStep(def: WorkflowDefinition, state: RunState, outcome: 
   }
   const outputs = { ...state.outputs, [step.id]: outcome.output };
   const order = [...state.order, step.id];
-  const context = { ...state.context, ...extractValues(step, outcome.output) };
+  let extracted: Record<string, unknown>;
+  try {
+    extracted = extractValues(step, outcome.output);
+  } catch (err) {
+    // A JSONPath that passed validation can still fail to evaluate (e.g. a malformed filter).
+    const error = {
+      code: 'extract_failed',
+      message: `step "${step.id}": extract failed: ${err instanceof Error ? err.message : String(err)}`,
+      step_id: step.id,
+    };
+    return { kind: 'finished', state: { ...state, status: 'failed', cursor: null, error } };
+  }
+  const context = { ...state.context, ...extracted };
   const response = step.type === 'respond' ? (outcome.output as SyncResponse) : state.response;
   const next = nextStepId(def, step, outcome.next);
   const advanced: RunState = { ...state, outputs, order, context, response };

@@ -1,0 +1,630 @@
+import { validateDefinition, type WorkflowDefinition } from '../src/definition';
+import { DomainError, TemplateError } from '../src/errors';
+import type { TriggerInput } from '../src/execution';
+import type { ExpressionLimits } from '../src/expression';
+import {
+  completeStep,
+  DEFAULT_MAX_STEPS_PER_EXECUTION,
+  endRun,
+  planStep,
+  retryDelayMs,
+  runLocalStep,
+  startRun,
+  templateScope,
+  type CompleteOptions,
+  type RunState,
+  type StepOutcome,
+  type StepPlan,
+  type Transition,
+} from '../src/machine';
+
+function define(input: Record<string, unknown>): WorkflowDefinition {
+  const result = validateDefinition({ name: 'wf', ...input });
+  if (!result.ok) throw new Error(`invalid fixture: ${JSON.stringify(result.issues)}`);
+  return result.definition;
+}
+
+const trigger: TriggerInput = {
+  method: 'POST',
+  path: '/hooks/tok',
+  query: { page: '1' },
+  headers: { 'content-type': 'application/json', 'x-tenant': 't1' },
+  body: { order_id: 'ord-7', amount: 30, items: ['a', 'b'], flag: true },
+};
+
+const first: CompleteOptions = { attempt: 1, random: 0.5 };
+const limits: ExpressionLimits = { timeoutMs: 50, maxDepth: 50, maxOutputBytes: 10_000 };
+
+function expectContinue(t: Transition): RunState {
+  if (t.kind !== 'continue') throw new Error(`expected continue, got ${JSON.stringify(t)}`);
+  return t.state;
+}
+function expectFinished(t: Transition): RunState {
+  if (t.kind !== 'finished') throw new Error(`expected finished, got ${JSON.stringify(t)}`);
+  return t.state;
+}
+function expectRetry(t: Transition): Extract<Transition, { kind: 'retry' }> {
+  if (t.kind !== 'retry') throw new Error(`expected retry, got ${JSON.stringify(t)}`);
+  return t;
+}
+function localPlan(plan: StepPlan): Exclude<StepPlan, { type: 'http' }> {
+  if (plan.type === 'http') throw new Error('expected a local step');
+  return plan;
+}
+
+/** Drives a workflow of local steps to the end, like the execution service does. */
+async function drive(def: WorkflowDefinition, opts: Partial<CompleteOptions> = {}): Promise<RunState> {
+  let state = startRun(def);
+  for (let i = 0; i < 10_000; i++) {
+    const outcome = await runLocalStep(localPlan(planStep(def, state, trigger)), limits);
+    const t = completeStep(def, state, outcome, { ...first, ...opts });
+    if (t.kind === 'finished') return t.state;
+    state = expectContinue(t);
+  }
+  throw new Error('did not finish');
+}
+
+const ok = (output: unknown): StepOutcome => ({ ok: true, output });
+const httpError = { code: 'http_503', message: 'upstream returned 503', step_id: 'call' };
+
+describe('startRun', () => {
+  it('starts running at the first step with empty state', () => {
+    const def = define({
+      steps: [
+        { id: 'one', type: 'transform', expression: '1' },
+        { id: 'two', type: 'transform', expression: '2' },
+      ],
+    });
+    expect(startRun(def)).toEqual({
+      status: 'running',
+      cursor: 'one',
+      outputs: {},
+      order: [],
+      context: {},
+      response: null,
+      finalOutput: null,
+      error: null,
+    });
+  });
+
+  it('refuses a definition without steps', () => {
+    const def: WorkflowDefinition = { ...define({ steps: [{ id: 'x', type: 'fail', message: 'm' }] }), steps: [] };
+    expect(() => startRun(def)).toThrow(DomainError);
+    expect(() => startRun(def)).toThrow(expect.objectContaining({ code: 'invalid_workflow_definition' }));
+  });
+});
+
+describe('templateScope', () => {
+  it('exposes trigger, context and steps.<id>.output', () => {
+    const def = define({ steps: [{ id: 'a', type: 'transform', expression: '1' }] });
+    const state: RunState = { ...startRun(def), outputs: { a: { x: 1 } }, context: { c: 2 } };
+    expect(templateScope(trigger, state)).toEqual({ trigger, context: { c: 2 }, steps: { a: { output: { x: 1 } } } });
+  });
+});
+
+describe('planStep', () => {
+  const def = define({
+    steps: [
+      {
+        id: 'call',
+        type: 'http',
+        request: {
+          method: 'POST',
+          url: 'https://crm.example/orders/{{trigger.body.order_id}}',
+          headers: { 'X-Tenant': '{{trigger.headers.x-tenant}}', 'X-Amount': '{{trigger.body.amount}}' },
+          query: { flag: '{{trigger.body.flag}}', page: '{{trigger.query.page}}' },
+          body: { amount: '{{trigger.body.amount}}', items: '{{trigger.body.items}}', note: 'order {{trigger.body.order_id}}' },
+        },
+        timeout_s: 2.5,
+        retry: { max_attempts: 4, backoff_s: 1 },
+      },
+      { id: 'shape', type: 'transform', expression: '{"id": trigger.body.order_id}' },
+      { id: 'check', type: 'branch', when: 'context.ok', then: 'done' },
+      {
+        id: 'done',
+        type: 'respond',
+        status: 201,
+        headers: { 'X-Order': '{{trigger.body.order_id}}' },
+        body: { total: '{{trigger.body.amount}}' },
+      },
+      { id: 'bare', type: 'respond' },
+      { id: 'reject', type: 'fail', message: 'order {{trigger.body.order_id}} rejected' },
+      { id: 'reject_obj', type: 'fail', message: '{{trigger.body.items}}' },
+      { id: 'bad_url', type: 'http', request: { url: 'https://x.test/{{trigger.body.customer.id}}' } },
+      { id: 'bad_body', type: 'http', request: { url: 'https://x.test/', body: { a: ['{{context.ghost}}'] } } },
+      { id: 'bad_headers', type: 'http', request: { url: 'https://x.test/', headers: { X: '{{steps.none.output}}' } } },
+      { id: 'whole_url', type: 'http', request: { url: '{{trigger.body.amount}}' } },
+    ],
+  });
+  const at = (cursor: string): RunState => ({ ...startRun(def), cursor });
+
+  it('renders an http request: url, headers and query as strings, body keeping types', () => {
+    expect(planStep(def, at('call'), trigger)).toEqual({
+      type: 'http',
+      stepId: 'call',
+      request: {
+        method: 'POST',
+        url: 'https://crm.example/orders/ord-7',
+        headers: { 'X-Tenant': 't1', 'X-Amount': '30' },
+        query: { flag: 'true', page: '1' },
+        body: { amount: 30, items: ['a', 'b'], note: 'order ord-7' },
+      },
+      timeoutMs: 2500,
+      maxAttempts: 4,
+    });
+  });
+
+  it('defaults an http plan to no headers, no query, no body and one attempt', () => {
+    const plan = planStep(def, at('whole_url'), trigger);
+    expect(plan).toEqual({
+      type: 'http',
+      stepId: 'whole_url',
+      request: { method: 'GET', url: '30', headers: {}, query: {}, body: undefined },
+      timeoutMs: 30_000,
+      maxAttempts: 1,
+    });
+  });
+
+  it('passes transform and branch steps the template scope as input', () => {
+    const state: RunState = { ...at('shape'), context: { ok: true }, outputs: { call: { status: 200 } } };
+    const scope = { trigger, context: { ok: true }, steps: { call: { output: { status: 200 } } } };
+    expect(planStep(def, state, trigger)).toEqual({
+      type: 'transform',
+      stepId: 'shape',
+      expression: '{"id": trigger.body.order_id}',
+      input: scope,
+    });
+    expect(planStep(def, { ...state, cursor: 'check' }, trigger)).toEqual({
+      type: 'branch',
+      stepId: 'check',
+      when: 'context.ok',
+      input: scope,
+      then: 'done',
+      else: null,
+    });
+  });
+
+  it('renders a respond step', () => {
+    expect(planStep(def, at('done'), trigger)).toEqual({
+      type: 'respond',
+      stepId: 'done',
+      response: { status: 201, headers: { 'X-Order': 'ord-7' }, body: { total: 30 } },
+    });
+    expect(planStep(def, at('bare'), trigger)).toEqual({
+      type: 'respond',
+      stepId: 'bare',
+      response: { status: 200, headers: {}, body: null },
+    });
+  });
+
+  it('renders a fail message as text (objects as JSON)', () => {
+    expect(planStep(def, at('reject'), trigger)).toEqual({ type: 'fail', stepId: 'reject', message: 'order ord-7 rejected' });
+    expect(planStep(def, at('reject_obj'), trigger)).toEqual({ type: 'fail', stepId: 'reject_obj', message: '["a","b"]' });
+  });
+
+  it.each([
+    ['bad_url', 'trigger.body.customer.id'],
+    ['bad_body', 'context.ghost'],
+    ['bad_headers', 'steps.none.output'],
+  ])('a missing template path in step %s throws a TemplateError naming the step and path %s', (stepId, path) => {
+    let caught: unknown;
+    try {
+      planStep(def, at(stepId), trigger);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TemplateError);
+    const err = caught as TemplateError;
+    expect(err.code).toBe('template_path_missing');
+    expect(err.details).toEqual({ path, step_id: stepId });
+    expect(err.message).toBe(`step "${stepId}": template path "${path}" does not exist`);
+  });
+
+  it('throws when the run has no next step or the cursor is unknown', () => {
+    const finished: RunState = { ...at('call'), cursor: null };
+    expect(() => planStep(def, finished, trigger)).toThrow(expect.objectContaining({ code: 'execution_finished' }));
+    expect(() => planStep(def, at('ghost'), trigger)).toThrow(expect.objectContaining({ code: 'unknown_step' }));
+  });
+});
+
+describe('runLocalStep', () => {
+  const input = { trigger, context: { n: 3 }, steps: {} };
+
+  it('transform → ok with the expression value', async () => {
+    await expect(runLocalStep({ type: 'transform', stepId: 't', expression: 'context.n * 2', input }, limits)).resolves.toEqual({
+      ok: true,
+      output: 6,
+    });
+  });
+
+  it('transform that throws → non-retryable failure with expression_failed and the step id', async () => {
+    const outcome = await runLocalStep({ type: 'transform', stepId: 't', expression: '$error("nope")', input }, limits);
+    expect(outcome).toEqual({
+      ok: false,
+      error: { code: 'expression_failed', message: 'expression failed: D3137: nope', step_id: 't' },
+      retryable: false,
+    });
+  });
+
+  it('transform that runs away → stopped by the guard, not hung', async () => {
+    const outcome = await runLocalStep(
+      { type: 'transform', stepId: 'loop', expression: '($f := function($n){ $f($n + 1) }; $f(0))', input },
+      { timeoutMs: 20, maxDepth: 10_000, maxOutputBytes: 1000 },
+    );
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.code).toBe('expression_failed');
+    expect(outcome.error.message).toContain('D1012');
+  });
+
+  it('branch → then when the condition holds, else otherwise, no jump without else', async () => {
+    const branch = { type: 'branch' as const, stepId: 'b', input, then: 'yes', else: 'no' };
+    await expect(runLocalStep({ ...branch, when: 'context.n > 2' }, limits)).resolves.toEqual({
+      ok: true,
+      output: { condition: true, next: 'yes' },
+      next: 'yes',
+    });
+    await expect(runLocalStep({ ...branch, when: 'context.n > 5' }, limits)).resolves.toEqual({
+      ok: true,
+      output: { condition: false, next: 'no' },
+      next: 'no',
+    });
+    await expect(runLocalStep({ ...branch, else: null, when: 'false' }, limits)).resolves.toEqual({
+      ok: true,
+      output: { condition: false },
+    });
+  });
+
+  it('branch with a broken condition → failure', async () => {
+    const outcome = await runLocalStep({ type: 'branch', stepId: 'b', input, when: 'context.n >', then: 'x', else: null }, limits);
+    expect(outcome).toMatchObject({ ok: false, retryable: false, error: { code: 'expression_failed', step_id: 'b' } });
+  });
+
+  it('respond → its response as output', async () => {
+    const response = { status: 201, headers: { a: 'b' }, body: { ok: true } };
+    await expect(runLocalStep({ type: 'respond', stepId: 'r', response })).resolves.toEqual({ ok: true, output: response });
+  });
+
+  it('fail → non-retryable workflow_failed with the message', async () => {
+    await expect(runLocalStep({ type: 'fail', stepId: 'f', message: 'bad order' })).resolves.toEqual({
+      ok: false,
+      error: { code: 'workflow_failed', message: 'bad order', step_id: 'f' },
+      retryable: false,
+    });
+  });
+});
+
+describe('completeStep: success', () => {
+  it('continues with the next step in list order, recording output and order', () => {
+    const def = define({
+      steps: [
+        { id: 'a', type: 'transform', expression: '1' },
+        { id: 'b', type: 'transform', expression: '2' },
+      ],
+    });
+    const state = expectContinue(completeStep(def, startRun(def), ok({ v: 1 }), first));
+    expect(state).toEqual({ ...startRun(def), cursor: 'b', outputs: { a: { v: 1 } }, order: ['a'] });
+  });
+
+  it('follows an explicit next instead of list order', () => {
+    const def = define({
+      steps: [
+        { id: 'a', type: 'transform', expression: '1', next: 'c' },
+        { id: 'b', type: 'transform', expression: '2' },
+        { id: 'c', type: 'transform', expression: '3' },
+      ],
+    });
+    expect(expectContinue(completeStep(def, startRun(def), ok(1), first)).cursor).toBe('c');
+  });
+
+  it('follows a branch outcome (then / else) over next and list order', async () => {
+    const def = define({
+      steps: [
+        { id: 'check', type: 'branch', when: 'trigger.body.amount > 10', then: 'big', else: 'small', next: 'small' },
+        { id: 'small', type: 'transform', expression: '"small"' },
+        { id: 'big', type: 'transform', expression: '"big"' },
+      ],
+    });
+    const start = startRun(def);
+    const thenOutcome = await runLocalStep(localPlan(planStep(def, start, trigger)), limits);
+    const afterThen = expectContinue(completeStep(def, start, thenOutcome, first));
+    expect(afterThen.cursor).toBe('big');
+    expect(afterThen.outputs).toEqual({ check: { condition: true, next: 'big' } });
+
+    const small: TriggerInput = { ...trigger, body: { amount: 5 } };
+    const elseOutcome = await runLocalStep(localPlan(planStep(def, start, small)), limits);
+    expect(expectContinue(completeStep(def, start, elseOutcome, first)).cursor).toBe('small');
+  });
+
+  it('finishes after the last step with its output as the final output', () => {
+    const def = define({
+      steps: [
+        { id: 'a', type: 'transform', expression: '1' },
+        { id: 'b', type: 'transform', expression: '2' },
+      ],
+    });
+    const mid = expectContinue(completeStep(def, startRun(def), ok('A'), first));
+    const done = expectFinished(completeStep(def, mid, ok({ result: 'B' }), first));
+    expect(done).toEqual({
+      status: 'succeeded',
+      cursor: null,
+      outputs: { a: 'A', b: { result: 'B' } },
+      order: ['a', 'b'],
+      context: {},
+      response: null,
+      finalOutput: { result: 'B' },
+      error: null,
+    });
+  });
+
+  it('continues with the following step when a branch without else is not taken', async () => {
+    const def = define({
+      steps: [
+        { id: 'check', type: 'branch', when: 'false', then: 'end' },
+        { id: 'middle', type: 'transform', expression: '1' },
+        { id: 'end', type: 'transform', expression: '2' },
+      ],
+    });
+    const start = startRun(def);
+    const outcome = await runLocalStep(localPlan(planStep(def, start, trigger)), limits);
+    expect(expectContinue(completeStep(def, start, outcome, first)).cursor).toBe('middle');
+  });
+
+  it('a respond step sets the sync response and the run goes on', () => {
+    const def = define({
+      steps: [
+        { id: 'r', type: 'respond', status: 201 },
+        { id: 'after', type: 'transform', expression: '1' },
+      ],
+    });
+    const response = { status: 201, headers: { 'x-a': 'b' }, body: { ok: true } };
+    const state = expectContinue(completeStep(def, startRun(def), ok(response), first));
+    expect(state.response).toEqual(response);
+    expect(state.cursor).toBe('after');
+    const done = expectFinished(completeStep(def, state, ok(7), first));
+    expect(done.response).toEqual(response);
+    expect(done.finalOutput).toBe(7);
+  });
+
+  it('non-respond steps do not set the response', () => {
+    const def = define({ steps: [{ id: 'a', type: 'transform', expression: '1' }] });
+    expect(expectFinished(completeStep(def, startRun(def), ok({ status: 200, headers: {}, body: 1 }), first)).response).toBeNull();
+  });
+
+  it('extracts JSONPath values from an http output into context; missing paths become null', () => {
+    const def = define({
+      steps: [
+        {
+          id: 'call',
+          type: 'http',
+          request: { url: 'https://x.test/' },
+          extract: { customer: '$.body.customer_id', status: '$.status', missing: '$.body.nope', skus: '$.body.items[*].sku' },
+        },
+        { id: 'next', type: 'transform', expression: '1' },
+      ],
+    });
+    const state: RunState = { ...startRun(def), context: { earlier: 1, customer: 'old' } };
+    const output = { status: 200, headers: {}, body: { customer_id: 'cus_1', items: [{ sku: 'a' }, { sku: 'b' }] } };
+    const next = expectContinue(completeStep(def, state, ok(output), first));
+    expect(next.context).toEqual({ earlier: 1, customer: 'cus_1', status: 200, missing: null, skus: ['a', 'b'] });
+    expect(next.outputs.call).toEqual(output);
+  });
+
+  it('extract on a null output sets null', () => {
+    const def = define({ steps: [{ id: 'call', type: 'http', request: { url: 'https://x.test/' }, extract: { c: '$.body.c' } }] });
+    expect(expectFinished(completeStep(def, startRun(def), ok(null), first)).context).toEqual({ c: null });
+  });
+
+  it('a JSONPath that fails to evaluate fails the run with extract_failed instead of throwing', () => {
+    const def = define({ steps: [{ id: 'call', type: 'http', request: { url: 'https://x.test/' }, extract: { c: '$[?(@.a ==' } }] });
+    const done = expectFinished(completeStep(def, startRun(def), ok({ status: 200, headers: {}, body: {} }), first));
+    expect(done.status).toBe('failed');
+    expect(done.cursor).toBeNull();
+    expect(done.error).toMatchObject({ code: 'extract_failed', step_id: 'call' });
+    expect(done.order).toEqual([]);
+  });
+
+  it('the latest run of a step wins in outputs; order keeps every run', () => {
+    const def = define({ steps: [{ id: 'a', type: 'transform', expression: '1', next: 'a' }] });
+    let state = expectContinue(completeStep(def, startRun(def), ok(1), first));
+    state = expectContinue(completeStep(def, state, ok(2), first));
+    expect(state.outputs).toEqual({ a: 2 });
+    expect(state.order).toEqual(['a', 'a']);
+    expect(state.cursor).toBe('a');
+  });
+
+  it('does not mutate the state it is given', () => {
+    const def = define({
+      steps: [
+        { id: 'a', type: 'transform', expression: '1' },
+        { id: 'b', type: 'transform', expression: '2' },
+      ],
+    });
+    const start = startRun(def);
+    const copy = structuredClone(start);
+    completeStep(def, start, ok(1), first);
+    expect(start).toEqual(copy);
+  });
+});
+
+describe('completeStep: failure and retry', () => {
+  const def = define({
+    steps: [
+      { id: 'call', type: 'http', request: { url: 'https://x.test/' }, retry: { max_attempts: 3, backoff_s: 2 } },
+      { id: 'once', type: 'http', request: { url: 'https://x.test/' } },
+      { id: 'shape', type: 'transform', expression: '1' },
+    ],
+  });
+  const failure = (retryable: boolean, retryAfterMs?: number): StepOutcome =>
+    retryAfterMs === undefined ? { ok: false, error: httpError, retryable } : { ok: false, error: httpError, retryable, retryAfterMs };
+
+  it('retryable failure with attempts left → retry with exponential backoff inside [base/2, base]', () => {
+    for (const [attempt, base] of [
+      [1, 2000],
+      [2, 4000],
+    ] as const) {
+      for (const random of [0, 0.25, 0.999999]) {
+        const t = expectRetry(completeStep(def, startRun(def), failure(true), { attempt, random }));
+        expect(t.error).toEqual(httpError);
+        expect(t.delayMs).toBeGreaterThanOrEqual(base / 2);
+        expect(t.delayMs).toBeLessThanOrEqual(base);
+      }
+      expect(expectRetry(completeStep(def, startRun(def), failure(true), { attempt, random: 0 })).delayMs).toBe(base / 2);
+      expect(expectRetry(completeStep(def, startRun(def), failure(true), { attempt, random: 0.5 })).delayMs).toBe((base * 3) / 4);
+    }
+  });
+
+  it('a retry honours a longer Retry-After', () => {
+    expect(expectRetry(completeStep(def, startRun(def), failure(true, 60_000), first)).delayMs).toBe(60_000);
+    expect(expectRetry(completeStep(def, startRun(def), failure(true, 10), { attempt: 1, random: 0 })).delayMs).toBe(1000);
+  });
+
+  it('retryable failure on the last attempt → failed with the step error', () => {
+    const start = startRun(def);
+    const done = expectFinished(completeStep(def, start, failure(true), { attempt: 3, random: 0.5 }));
+    expect(done).toEqual({ ...start, status: 'failed', cursor: null, error: httpError });
+  });
+
+  it('retryable failure of a step without retry config → failed (one attempt)', () => {
+    const state: RunState = { ...startRun(def), cursor: 'once' };
+    expect(expectFinished(completeStep(def, state, failure(true), first)).status).toBe('failed');
+  });
+
+  it('non-retryable failure with attempts left → failed', () => {
+    const done = expectFinished(completeStep(def, startRun(def), failure(false), first));
+    expect(done.status).toBe('failed');
+    expect(done.error).toEqual(httpError);
+    expect(done.cursor).toBeNull();
+  });
+
+  it('a retryable failure of a local step is never retried', () => {
+    const state: RunState = { ...startRun(def), cursor: 'shape' };
+    expect(expectFinished(completeStep(def, state, failure(true), first)).status).toBe('failed');
+  });
+
+  it('a fail step fails the run with its message, keeping earlier outputs', async () => {
+    const wf = define({
+      steps: [
+        { id: 'a', type: 'transform', expression: '"A"' },
+        { id: 'stop', type: 'fail', message: 'order {{trigger.body.order_id}} refused' },
+        { id: 'never', type: 'transform', expression: '1' },
+      ],
+    });
+    const done = await drive(wf);
+    expect(done).toMatchObject({
+      status: 'failed',
+      cursor: null,
+      outputs: { a: 'A' },
+      order: ['a'],
+      error: { code: 'workflow_failed', message: 'order ord-7 refused', step_id: 'stop' },
+    });
+  });
+});
+
+describe('completeStep: max steps', () => {
+  const loop = define({
+    steps: [
+      { id: 'tick', type: 'transform', expression: '1' },
+      { id: 'again', type: 'branch', when: 'true', then: 'tick' },
+    ],
+  });
+
+  it('fails a branch loop once the step limit is reached', async () => {
+    const done = await drive(loop, { maxSteps: 7 });
+    expect(done.status).toBe('failed');
+    expect(done.cursor).toBeNull();
+    expect(done.order).toHaveLength(7);
+    expect(done.error).toEqual({ code: 'max_steps_exceeded', message: 'execution ran 7 steps, the limit is 7', step_id: 'tick' });
+  });
+
+  it('uses the default limit of 1000 steps', () => {
+    expect(DEFAULT_MAX_STEPS_PER_EXECUTION).toBe(1000);
+    const state: RunState = { ...startRun(loop), order: Array.from({ length: 999 }, () => 'tick'), cursor: 'tick' };
+    const done = expectFinished(completeStep(loop, state, ok(1), first));
+    expect(done.error?.code).toBe('max_steps_exceeded');
+    const under: RunState = { ...state, order: state.order.slice(1) };
+    expect(expectContinue(completeStep(loop, under, ok(1), first)).cursor).toBe('again');
+  });
+
+  it('a run that finishes on exactly the last allowed step succeeds', async () => {
+    const three = define({
+      steps: [
+        { id: 'a', type: 'transform', expression: '1' },
+        { id: 'b', type: 'transform', expression: '2' },
+        { id: 'c', type: 'transform', expression: '3' },
+      ],
+    });
+    const done = await drive(three, { maxSteps: 3 });
+    expect(done.status).toBe('succeeded');
+    expect(done.finalOutput).toBe(3);
+    expect((await drive(three, { maxSteps: 2 })).error?.code).toBe('max_steps_exceeded');
+  });
+});
+
+describe('completeStep: preconditions', () => {
+  it('throws when called on a finished run', () => {
+    const def = define({ steps: [{ id: 'a', type: 'transform', expression: '1' }] });
+    const finished: RunState = { ...startRun(def), status: 'succeeded', cursor: null };
+    expect(() => completeStep(def, finished, ok(1), first)).toThrow(expect.objectContaining({ code: 'execution_finished' }));
+  });
+});
+
+describe('a whole workflow', () => {
+  it('runs transform → branch → respond, with templates reading earlier outputs', async () => {
+    const def = define({
+      steps: [
+        { id: 'shape', type: 'transform', expression: '{"total": trigger.body.amount * 2}' },
+        { id: 'check', type: 'branch', when: 'steps.shape.output.total > 50', then: 'done', else: 'reject' },
+        { id: 'reject', type: 'fail', message: 'too small' },
+        { id: 'done', type: 'respond', status: 201, body: { total: '{{steps.shape.output.total}}', order: '{{trigger.body.order_id}}' } },
+      ],
+    });
+    const done = await drive(def);
+    expect(done.status).toBe('succeeded');
+    expect(done.order).toEqual(['shape', 'check', 'done']);
+    expect(done.response).toEqual({ status: 201, headers: {}, body: { total: 60, order: 'ord-7' } });
+    expect(done.finalOutput).toEqual(done.response);
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles the base per attempt and jitters within [base/2, base]', () => {
+    expect(retryDelayMs(1, 1, 0)).toBe(500);
+    expect(retryDelayMs(1, 1, 0.5)).toBe(750);
+    expect(retryDelayMs(1, 1, 0.9999)).toBe(1000);
+    expect(retryDelayMs(1, 2, 0)).toBe(1000);
+    expect(retryDelayMs(1, 3, 0)).toBe(2000);
+    expect(retryDelayMs(3, 4, 1)).toBe(24_000);
+    expect(retryDelayMs(0, 5, 0.7)).toBe(0);
+  });
+
+  it('never goes below retryAfterMs', () => {
+    expect(retryDelayMs(1, 1, 0, 5000)).toBe(5000);
+    expect(retryDelayMs(1, 1, 0, 100)).toBe(500);
+  });
+
+  it('stays in range for many random draws', () => {
+    for (let i = 0; i < 200; i++) {
+      const random = i / 200;
+      const d = retryDelayMs(2, 3, random);
+      expect(d).toBeGreaterThanOrEqual(4000);
+      expect(d).toBeLessThanOrEqual(8000);
+    }
+  });
+});
+
+describe('endRun', () => {
+  const def = define({ steps: [{ id: 'a', type: 'transform', expression: '1' }] });
+  const error = { code: 'max_duration_exceeded', message: 'ran longer than 1800 s' };
+
+  it.each(['running', 'waiting', 'queued'] as const)('ends a %s run', (status) => {
+    const state: RunState = { ...startRun(def), status, outputs: { x: 1 } };
+    expect(endRun(state, 'timed_out', error)).toEqual({ ...state, status: 'timed_out', cursor: null, error });
+    expect(endRun(state, 'cancelled', error)?.status).toBe('cancelled');
+  });
+
+  it.each(['succeeded', 'failed', 'cancelled', 'timed_out'] as const)('returns null for a run already %s', (status) => {
+    const state: RunState = { ...startRun(def), status, cursor: null };
+    expect(endRun(state, 'cancelled', error)).toBeNull();
+  });
+});
