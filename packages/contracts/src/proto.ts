@@ -36,3 +36,5 @@ export type { StepExecution } from './generated/flowgate/v1/StepExecution';
 export type { ExecutionServiceHandlers, ExecutionServiceClient } from './generated/flowgate/v1/ExecutionService';
 export type { SchedulerServiceHandlers, SchedulerServiceClient } from './generated/flowgate/v1/SchedulerService';
 export type { Timer } from './generated/flowgate/v1/Timer';
+export type { ListExecutionsRequest } from './generated/flowgate/v1/ListExecutionsRequest';
+export type { ListExecutionsResponse__Output } from './generated/flowgate/v1/ListExecutionsResponse';

@@ -1,3 +1,4 @@
+export * from './cursor';
 export * from './definition';
 export * from './errors';
 export * from './execution';

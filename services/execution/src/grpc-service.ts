@@ -1,7 +1,8 @@
-import { isTerminal } from '@flowgate/core';
+import { decodeCursor, encodeCursor, EXECUTION_STATUSES, isTerminal, type ExecutionStatus } from '@flowgate/core';
 import type { Execution, ExecutionServiceHandlers } from '@flowgate/contracts';
 import { grpc, GrpcStatusError, toServiceError, unary, type Logger } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import type { Collections, ExecutionDoc } from '@flowgate/store';
+import type { Filter } from 'mongodb';
 import type { Histogram } from 'prom-client';
 import { toExecutionMessage } from './execution-view';
 import type { Runner } from './runner';
@@ -26,6 +27,42 @@ export function executionHandlers(deps: {
 
   return {
     GetExecution: unary('GetExecution', deps.metric, (req) => load(req.workspaceId, req.executionId)),
+
+    ListExecutions: unary('ListExecutions', deps.metric, async (req) => {
+      if (!req.workspaceId) throw new GrpcStatusError(grpc.status.INVALID_ARGUMENT, 'workspace_id is required');
+      const limit = Math.min(Math.max(req.limit || 20, 1), 100);
+      const bad = (what: string) => new GrpcStatusError(grpc.status.INVALID_ARGUMENT, `invalid ${what}`);
+      const time = (value: string, what: string) => {
+        const at = new Date(value);
+        if (Number.isNaN(at.getTime())) throw bad(what);
+        return at;
+      };
+      const and: Filter<ExecutionDoc>[] = [{ workspace_id: req.workspaceId }];
+      if (req.workflowId) and.push({ workflow_id: req.workflowId });
+      if (req.status.length > 0) {
+        if (!req.status.every((s) => (EXECUTION_STATUSES as readonly string[]).includes(s))) throw bad('status');
+        and.push({ status: { $in: req.status as ExecutionStatus[] } });
+      }
+      if (req.createdAfter) and.push({ created_at: { $gt: time(req.createdAfter, 'created_after') } });
+      if (req.createdBefore) and.push({ created_at: { $lt: time(req.createdBefore, 'created_before') } });
+      if (req.cursor) {
+        const cursor = decodeCursor(req.cursor);
+        if (!cursor) throw bad('cursor');
+        const at = new Date(cursor.at);
+        and.push({ $or: [{ created_at: { $lt: at } }, { created_at: at, _id: { $lt: cursor.id } }] });
+      }
+      const docs = await deps.store.executions
+        .find({ $and: and })
+        .sort({ created_at: -1, _id: -1 })
+        .limit(limit + 1)
+        .toArray();
+      const page = docs.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        executions: page.map((d) => toExecutionMessage(d, [])),
+        nextCursor: docs.length > limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last._id }) : '',
+      };
+    }),
 
     CancelExecution: unary('CancelExecution', deps.metric, async (req) => {
       await load(req.workspaceId, req.executionId); // NOT_FOUND outside the caller's workspace

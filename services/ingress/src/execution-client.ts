@@ -1,4 +1,10 @@
-import { loadExecutionProto, type Execution__Output, type ExecutionServiceClient } from '@flowgate/contracts';
+import {
+  loadExecutionProto,
+  type Execution__Output,
+  type ExecutionServiceClient,
+  type ListExecutionsRequest,
+  type ListExecutionsResponse__Output,
+} from '@flowgate/contracts';
 import { ApiError } from '@flowgate/contracts';
 import { deadline, grpc } from '@flowgate/kit';
 
@@ -17,6 +23,14 @@ export class ExecutionClient {
   get(workspaceId: string, executionId: string): Promise<Execution__Output> {
     return new Promise((resolve, reject) => {
       this.client.GetExecution({ workspaceId, executionId }, { deadline: deadline(this.deadlineMs) }, (err, res) =>
+        err || !res ? reject(toApiError(err)) : resolve(res),
+      );
+    });
+  }
+
+  list(request: ListExecutionsRequest): Promise<ListExecutionsResponse__Output> {
+    return new Promise((resolve, reject) => {
+      this.client.ListExecutions(request, { deadline: deadline(this.deadlineMs) }, (err, res) =>
         err || !res ? reject(toApiError(err)) : resolve(res),
       );
     });
@@ -62,7 +76,7 @@ export function toApiError(err: grpc.ServiceError | null): ApiError {
     case grpc.status.FAILED_PRECONDITION:
       return new ApiError('conflict', err.details || 'Conflict');
     case grpc.status.INVALID_ARGUMENT:
-      return new ApiError('invalid_request', err.details || 'Invalid request');
+      return new ApiError('invalid_request', err.details ? err.details.charAt(0).toUpperCase() + err.details.slice(1) : 'Invalid request');
     case grpc.status.UNAVAILABLE:
     case grpc.status.DEADLINE_EXCEEDED:
       return new ApiError('dependency_unavailable', 'Execution service unavailable');

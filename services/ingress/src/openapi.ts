@@ -118,6 +118,21 @@ export const openApiDocument = {
         responses: { '201': { description: 'Published' }, '404': error, '409': error },
       },
     },
+    '/v1/executions': {
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'List executions, newest first, with cursor pagination',
+        parameters: [
+          { name: 'workflow_id', in: 'query', schema: { type: 'string' } },
+          { name: 'status', in: 'query', description: 'comma-separated statuses', schema: { type: 'string' } },
+          { name: 'created_after', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'created_before', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: '{ data: Execution[], next_cursor: string | null }' }, '400': error, '401': error },
+      },
+    },
     '/v1/executions/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       get: {
