@@ -1,8 +1,8 @@
 import { Receiver } from '../support/receiver';
 import { request, sleep, Stack } from '../support/stack';
 
-/** POST /v1/executions/{id}/cancel ends a running execution for good. */
-describe('cancel', () => {
+/** POST /v1/executions/{id}/cancel ends a running execution for good; /replay runs one again. */
+describe('cancel and replay', () => {
   let stack: Stack;
   let downstream: Receiver;
   let callbacks: Receiver;
@@ -53,8 +53,41 @@ describe('cancel', () => {
   });
 
   it('answers 404 for an unknown execution', async () => {
-    const res = await stack.api('POST', '/v1/executions/00000000-0000-4000-8000-000000000000/cancel');
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('execution_not_found');
+    for (const action of ['cancel', 'replay']) {
+      const res = await stack.api('POST', `/v1/executions/00000000-0000-4000-8000-000000000000/${action}`);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('execution_not_found');
+    }
+  });
+
+  it('replays an execution: same trigger input, latest published version, linked to the original', async () => {
+    const created = await stack.api('POST', '/v1/workflows?publish=true', {
+      name: 'replayable',
+      steps: [{ id: 'v', type: 'transform', expression: '{"version": 1, "n": trigger.body.n}' }],
+    });
+    const original = await request(created.body.triggers.production.async, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"n": 5}',
+    });
+    await stack.waitForExecution(original.body.execution_id);
+    const definition = created.body.definition;
+    await stack.api('PUT', `/v1/workflows/${created.body.id}`, {
+      ...definition,
+      steps: [{ id: 'v', type: 'transform', expression: '{"version": 2, "n": trigger.body.n}' }],
+    });
+    await stack.api('POST', `/v1/workflows/${created.body.id}/publish`);
+
+    const replay = await stack.api('POST', `/v1/executions/${original.body.execution_id}/replay`);
+    expect(replay.status).toBe(202);
+    expect(replay.body.replay_of).toBe(original.body.execution_id);
+    const done = await stack.waitForExecution(replay.body.execution_id);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      workflow_version: 2,
+      replay_of: original.body.execution_id,
+      final_output: { version: 2, n: 5 },
+      trigger_input: { body: { n: 5 } },
+    });
   });
 });

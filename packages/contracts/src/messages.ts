@@ -21,6 +21,8 @@ export const startCommandSchema = z.object({
   workflow_version: z.number().int().min(0),
   trigger_input: triggerInputSchema,
   accepted_at: iso,
+  /** Set when the execution replays an earlier one. */
+  replay_of: z.string().nullable().default(null),
 });
 export type StartCommand = z.infer<typeof startCommandSchema>;
 

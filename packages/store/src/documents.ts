@@ -76,6 +76,8 @@ export interface ExecutionDoc {
   error: ExecutionErrorInfo | null;
   on_success_url: string | null;
   on_failure_url: string | null;
+  /** The execution this one replays, if any. */
+  replay_of: string | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;

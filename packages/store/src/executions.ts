@@ -7,7 +7,7 @@ import { insertIfAbsent } from './insert-if-absent';
 
 export type NewExecution = Pick<
   ExecutionDoc,
-  '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url'
+  '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url' | 'replay_of'
 > & { created_at: Date };
 
 export function queuedExecution(input: NewExecution): ExecutionDoc {

@@ -29,5 +29,6 @@ export function toExecutionMessage(doc: ExecutionDoc, steps: StepExecutionDoc[])
     createdAt: doc.created_at.toISOString(),
     startedAt: doc.started_at?.toISOString() ?? '',
     finishedAt: doc.finished_at?.toISOString() ?? '',
+    replayOf: doc.replay_of ?? '',
   };
 }

@@ -68,6 +68,7 @@ export class Runner {
       trigger_input_json: toJsonText(cmd.trigger_input),
       on_success_url: null,
       on_failure_url: null,
+      replay_of: cmd.replay_of,
       created_at: new Date(cmd.accepted_at),
     });
     let doc = await store.executions.findOne({ _id: cmd.execution_id });

@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './errors';
 import type { ExecutionClient } from './execution-client';
 import type { IngressMetrics } from './metrics';
 import { openApiDocument } from './openapi';
+import { ExecutionStarter } from './starter';
 import { executionRoutes } from './routes/executions';
 import { hookRoutes } from './routes/hooks';
 import { workflowRoutes } from './routes/workflows';
@@ -46,12 +47,13 @@ export function createApp(deps: AppDeps): Express {
     res.json(openApiDocument);
   });
 
+  const starter = new ExecutionStarter(deps);
   app.use('/hooks', express.raw({ type: () => true, limit: deps.maxBodyBytes }));
-  app.use(hookRoutes(deps));
+  app.use(hookRoutes({ ...deps, starter }));
 
   app.use('/v1', express.json({ limit: '1mb' }), express.text({ type: YAML_TYPES, limit: '1mb' }), requireApiKey(deps.store));
   app.use(workflowRoutes(deps));
-  app.use(executionRoutes(deps));
+  app.use(executionRoutes({ ...deps, starter }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

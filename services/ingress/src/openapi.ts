@@ -140,6 +140,18 @@ export const openApiDocument = {
         responses: { '200': { description: 'Execution', ...json({ $ref: '#/components/schemas/Execution' }) }, '404': error, '503': error },
       },
     },
+    '/v1/executions/{id}/replay': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        security: [{ apiKey: [] }],
+        summary: 'Start a new execution with the same trigger input on the latest published version',
+        responses: {
+          '202': { description: 'Accepted (with replay_of)', ...json({ $ref: '#/components/schemas/Accepted' }) },
+          '404': error,
+          '503': error,
+        },
+      },
+    },
     '/v1/executions/{id}/cancel': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       post: {

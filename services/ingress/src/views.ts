@@ -56,6 +56,7 @@ export function executionView(e: Execution__Output, statusUrl: string) {
     })),
     final_output: parseOr(e.finalOutputJson),
     error: e.error,
+    replay_of: orNull(e.replayOf),
     created_at: orNull(e.createdAt),
     started_at: orNull(e.startedAt),
     finished_at: orNull(e.finishedAt),

@@ -1,12 +1,14 @@
-import { ApiError } from '@flowgate/contracts';
+import { ApiError, triggerInputSchema } from '@flowgate/contracts';
+import type { Collections } from '@flowgate/store';
 import { EXECUTION_STATUSES } from '@flowgate/core';
 import { z } from 'zod';
 import { Router, type Request } from 'express';
 import { workspaceOf } from '../auth';
 import type { ExecutionClient } from '../execution-client';
+import type { ExecutionStarter } from '../starter';
 import { executionView } from '../views';
 
-/** `/v1/executions` (list), `/{id}` and `/{id}/cancel`: ingress → gRPC → execution service. */
+/** `/v1/executions` (list), `/{id}`, `/{id}/cancel` (ingress → gRPC → execution) and `/{id}/replay`. */
 const listQuery = z
   .object({
     workflow_id: z
@@ -27,14 +29,14 @@ const listQuery = z
 
 const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function executionRoutes(deps: { executions: ExecutionClient; publicUrl: string }): Router {
+export function executionRoutes(deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections }): Router {
   const router = Router();
   const executionId = (req: Request): string => {
     const id = String(req.params.id);
     if (!EXECUTION_ID.test(id)) throw new ApiError('execution_not_found', `Execution ${id} not found`);
     return id;
   };
-  const statusUrl = (id: string) => `${deps.publicUrl}/v1/executions/${id}`;
+  const statusUrl = (id: string) => deps.starter.statusUrl(id);
 
   router.get('/v1/executions', async (req, res) => {
     const parsed = listQuery.safeParse(req.query);
@@ -64,6 +66,17 @@ export function executionRoutes(deps: { executions: ExecutionClient; publicUrl: 
   router.get('/v1/executions/:id', async (req, res) => {
     const id = executionId(req);
     res.json(executionView(await deps.executions.get(workspaceOf(req), id), statusUrl(id)));
+  });
+
+  /** A new execution with the same trigger input, on the latest published version, linked by replay_of. */
+  router.post('/v1/executions/:id/replay', async (req, res) => {
+    const workspaceId = workspaceOf(req);
+    const original = await deps.executions.get(workspaceId, executionId(req));
+    const workflow = await deps.store.workflows.findOne({ _id: original.workflowId, workspace_id: workspaceId });
+    if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
+    const triggerInput = triggerInputSchema.parse(JSON.parse(original.triggerInputJson));
+    const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id);
+    res.status(202).json({ execution_id: id, status: 'queued', status_url: url, replay_of: original.id });
   });
 
   router.post('/v1/executions/:id/cancel', async (req, res) => {

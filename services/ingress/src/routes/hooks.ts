@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { ApiError, messageIds, type StartCommand, type Subjects } from '@flowgate/contracts';
-import { acceptedResponse, shapeSyncResponse, validateDefinition, type SyncResponse, type WorkflowDefinition } from '@flowgate/core';
-import { publishJson, sha256Hex, type JetStreamClient, type Logger } from '@flowgate/kit';
-import { recordExecution, toJsonText, type Collections } from '@flowgate/store';
+import { ApiError } from '@flowgate/contracts';
+import { acceptedResponse, shapeSyncResponse, type SyncResponse } from '@flowgate/core';
+import { sha256Hex, type Logger } from '@flowgate/kit';
+import type { Collections } from '@flowgate/store';
 import { Router, type Request, type Response } from 'express';
 import type { ExecutionClient } from '../execution-client';
 import type { IngressMetrics } from '../metrics';
+import type { ExecutionStarter, Started } from '../starter';
 import { outcomeViewOf } from '../views';
 import { triggerInputOf } from '../webhook-input';
 
@@ -16,11 +16,8 @@ import { triggerInputOf } from '../webhook-input';
  */
 export interface HookDeps {
   store: Collections;
-  js: JetStreamClient;
-  subjects: Subjects;
+  starter: ExecutionStarter;
   executions: ExecutionClient;
-  publicUrl: string;
-  publishTimeoutMs: number;
   metrics: IngressMetrics;
   logger: Logger;
 }
@@ -29,22 +26,10 @@ const TOKEN = /^wh_[A-Za-z0-9_-]{16,128}$/;
 
 export function hookRoutes(deps: HookDeps): Router {
   const router = Router();
-  const versions = new Map<string, WorkflowDefinition>();
 
   const reject = (reason: string, error: ApiError): never => {
     deps.metrics.rejected.inc({ reason });
     throw error;
-  };
-
-  const definitionOf = async (workflowId: string, version: number): Promise<WorkflowDefinition> => {
-    const key = `${workflowId}:${version}`;
-    const cached = versions.get(key);
-    if (cached) return cached;
-    const doc = await deps.store.workflowVersions.findOne({ _id: key });
-    const parsed = doc ? validateDefinition(JSON.parse(doc.definition_json)) : null;
-    if (!parsed?.ok) throw new ApiError('internal', 'Published workflow version unreadable');
-    versions.set(key, parsed.definition);
-    return parsed.definition;
   };
 
   const send = (res: Response, r: SyncResponse) => {
@@ -63,48 +48,17 @@ export function hookRoutes(deps: HookDeps): Router {
     if (!workflow) return reject('unknown_workflow', new ApiError('webhook_not_found', 'Webhook not found'));
     if (workflow.published_version === null)
       return reject('not_published', new ApiError('workflow_not_published', 'The workflow has no published version'));
-    const definition = await definitionOf(workflow._id, workflow.published_version);
     const triggerInput = triggerInputOf(req);
 
-    const executionId = randomUUID();
-    const acceptedAt = new Date();
-    const command: StartCommand = {
-      type: 'start',
-      execution_id: executionId,
-      workspace_id: workflow.workspace_id,
-      workflow_id: workflow._id,
-      workflow_version: workflow.published_version,
-      trigger_input: triggerInput,
-      accepted_at: acceptedAt.toISOString(),
-    };
+    let started: Started;
     try {
-      await publishJson(
-        deps.js,
-        deps.subjects.command('start', workflow.workspace_id),
-        command,
-        messageIds.start(executionId),
-        deps.publishTimeoutMs,
-      );
+      started = await deps.starter.start(workflow, triggerInput);
     } catch (err) {
-      deps.logger.warn({ err, workflow_id: workflow._id }, 'start command not acknowledged');
-      return reject(
-        'publish_failed',
-        new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later'),
-      );
+      if (err instanceof ApiError && err.code === 'dependency_unavailable') deps.metrics.rejected.inc({ reason: 'publish_failed' });
+      throw err;
     }
+    const { executionId, statusUrl, definition } = started;
     deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async' });
-    const statusUrl = `${deps.publicUrl}/v1/executions/${executionId}`;
-    // Record it as queued right away so its status URL answers at once; the executor also records it.
-    await recordExecution(deps.store.executions, {
-      _id: executionId,
-      workspace_id: workflow.workspace_id,
-      workflow_id: workflow._id,
-      workflow_version: workflow.published_version,
-      trigger_input_json: toJsonText(triggerInput),
-      on_success_url: definition.on_success_url ?? null,
-      on_failure_url: definition.on_failure_url ?? null,
-      created_at: acceptedAt,
-    }).catch((err: unknown) => deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
     deps.logger.info({ execution_id: executionId, workflow_id: workflow._id, sync }, 'webhook accepted');
 
     if (!sync) return send(res, acceptedResponse(executionId, statusUrl));

@@ -19,6 +19,7 @@ export interface Execution {
   'createdAt'?: (string);
   'startedAt'?: (string);
   'finishedAt'?: (string);
+  'replayOf'?: (string);
 }
 
 export interface Execution__Output {
@@ -37,4 +38,5 @@ export interface Execution__Output {
   'createdAt': (string);
   'startedAt': (string);
   'finishedAt': (string);
+  'replayOf': (string);
 }

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError, messageIds, type StartCommand, type Subjects } from '@flowgate/contracts';
+import { validateDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
+import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
+import { recordExecution, toJsonText, type Collections, type WorkflowDoc } from '@flowgate/store';
+
+/**
+ * Starts executions for webhooks and replays alike: publish the start command (message id =
+ * execution id) and wait for JetStream's ack — only then is the execution accepted — and record it
+ * as queued so its status URL answers at once (the executor records it too, whichever comes first).
+ */
+export interface Started {
+  executionId: string;
+  statusUrl: string;
+  definition: WorkflowDefinition;
+}
+
+export class ExecutionStarter {
+  /** Published versions are immutable: cached for good. */
+  private readonly versions = new Map<string, WorkflowDefinition>();
+
+  constructor(
+    private readonly deps: {
+      store: Collections;
+      js: JetStreamClient;
+      subjects: Subjects;
+      publicUrl: string;
+      publishTimeoutMs: number;
+      logger: Logger;
+    },
+  ) {}
+
+  statusUrl(executionId: string): string {
+    return `${this.deps.publicUrl}/v1/executions/${executionId}`;
+  }
+
+  /** The latest published version of a workflow; 404 workflow_not_published if there is none. */
+  async published(workflow: WorkflowDoc): Promise<{ version: number; definition: WorkflowDefinition }> {
+    const version = workflow.published_version;
+    if (version === null) throw new ApiError('workflow_not_published', 'The workflow has no published version');
+    const key = `${workflow._id}:${version}`;
+    let definition = this.versions.get(key);
+    if (!definition) {
+      const doc = await this.deps.store.workflowVersions.findOne({ _id: key });
+      const parsed = doc ? validateDefinition(JSON.parse(doc.definition_json)) : null;
+      if (!parsed?.ok) throw new ApiError('internal', 'Published workflow version unreadable');
+      definition = parsed.definition;
+      this.versions.set(key, definition);
+    }
+    return { version, definition };
+  }
+
+  /** Throws ApiError dependency_unavailable (nothing accepted) if JetStream does not acknowledge. */
+  async start(workflow: WorkflowDoc, triggerInput: TriggerInput, replayOf: string | null = null): Promise<Started> {
+    const { version, definition } = await this.published(workflow);
+    const executionId = randomUUID();
+    const acceptedAt = new Date();
+    const command: StartCommand = {
+      type: 'start',
+      execution_id: executionId,
+      workspace_id: workflow.workspace_id,
+      workflow_id: workflow._id,
+      workflow_version: version,
+      trigger_input: triggerInput,
+      accepted_at: acceptedAt.toISOString(),
+      replay_of: replayOf,
+    };
+    try {
+      const subject = this.deps.subjects.command('start', workflow.workspace_id);
+      await publishJson(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
+    } catch (err) {
+      this.deps.logger.warn({ err, workflow_id: workflow._id }, 'start command not acknowledged');
+      throw new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later');
+    }
+    await recordExecution(this.deps.store.executions, {
+      _id: executionId,
+      workspace_id: workflow.workspace_id,
+      workflow_id: workflow._id,
+      workflow_version: version,
+      trigger_input_json: toJsonText(triggerInput),
+      on_success_url: definition.on_success_url ?? null,
+      on_failure_url: definition.on_failure_url ?? null,
+      replay_of: replayOf,
+      created_at: acceptedAt,
+    }).catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
+    return { executionId, statusUrl: this.statusUrl(executionId), definition };
+  }
+}
