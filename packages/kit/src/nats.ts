@@ -129,6 +129,15 @@ export async function publishJson(
   );
 }
 
+/**
+ * Redelivery delay after a handler error (typically a dependency being down): 1 s doubling to a
+ * 60 s cap, so the default 10 deliveries ride out about four minutes of outage before a message
+ * is dead-lettered.
+ */
+export function errorRetryDelayMs(deliveryCount: number): number {
+  return Math.min(60_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
+}
+
 export type MessageDisposition = 'ack' | { nakMs: number } | { term: string };
 
 export interface ConsumeLoop {
@@ -137,9 +146,10 @@ export interface ConsumeLoop {
 
 /**
  * Pulls messages from a durable consumer, validates each against `schema` (poison messages are
- * dead-lettered at once) and hands it to `handle` inside a span continuing the publisher's trace. `handle` decides the disposition; a thrown error naks with a delay. Acks wait
- * for the server's confirmation, so a message is never considered done before its effect is.
- * After `maxDeliver` attempts the message is passed to `onDeadLetter` and terminated.
+ * dead-lettered at once) and hands it to `handle`, inside a span continuing the publisher's trace;
+ * `handle` decides the disposition. Acks wait for the server's confirmation, so a message is never
+ * considered done before its effect is. A thrown error naks with a growing delay
+ * (`errorRetryDelayMs`); after `maxDeliver` attempts the message is dead-lettered and terminated.
  */
 export async function consumeDurable<T>(opts: {
   js: JetStreamClient;
@@ -153,7 +163,6 @@ export async function consumeDurable<T>(opts: {
   schema: ZodType<T>;
   handle: (data: T, msg: JsMsg) => Promise<MessageDisposition>;
   onDeadLetter: (msg: JsMsg, reason: string) => Promise<void>;
-  errorDelayMs?: number;
 }): Promise<ConsumeLoop> {
   const consumer = await opts.js.consumers.get(opts.stream, opts.durable);
   const messages = await consumer.consume({ max_messages: opts.maxInFlight });
@@ -205,7 +214,7 @@ export async function consumeDurable<T>(opts: {
         await opts.onDeadLetter(msg, 'max_deliveries').catch((e: unknown) => opts.logger.error({ err: e }, 'dead letter record failed'));
         opts.metrics.deadLetters.inc({ ...label, reason: 'max_deliveries' });
         msg.term('max_deliveries');
-      } else msg.nak(opts.errorDelayMs ?? 1_000);
+      } else msg.nak(errorRetryDelayMs(msg.info.deliveryCount));
     } finally {
       end({ outcome });
     }
