@@ -1,4 +1,8 @@
-{{/* Names, labels and the shared pieces of every Flowgate workload. */}}
+{{/*
+Names, labels and the shared pieces of every Flowgate workload. A template that adds an object per
+service (HPA, PodDisruptionBudget, ServiceMonitor, ...) ranges over "flowgate.components" and names it
+with "flowgate.componentName", so every service is handled the same way.
+*/}}
 
 {{- define "flowgate.name" -}}
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
@@ -17,6 +21,21 @@
 {{- end -}}
 {{- end -}}
 
+{{/* The services and their ports: every one also has the ops port (metrics, probes). */}}
+{{- define "flowgate.components" -}}
+ingress: { http: 8080 }
+execution: { grpc: 50051 }
+scheduler: { grpc: 50052 }
+callback: {}
+{{- end -}}
+
+{{- define "flowgate.opsPort" -}}9464{{- end -}}
+
+{{/* Object name of one service: include "flowgate.componentName" (list $ "ingress") */}}
+{{- define "flowgate.componentName" -}}
+{{- printf "%s-%s" (include "flowgate.fullname" (index . 0)) (index . 1) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{- define "flowgate.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 app.kubernetes.io/name: {{ include "flowgate.name" . }}
@@ -26,7 +45,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: flowgate
 {{- end -}}
 
-{{/* Selector labels of one component: include "flowgate.selectorLabels" (list $ "ingress") */}}
+{{/* Labels of one service's objects: include "flowgate.componentLabels" (list $ "ingress") */}}
+{{- define "flowgate.componentLabels" -}}
+{{ include "flowgate.labels" (index . 0) }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
+{{/* Selector labels of one service: include "flowgate.selectorLabels" (list $ "ingress") */}}
 {{- define "flowgate.selectorLabels" -}}
 {{- $root := index . 0 -}}
 app.kubernetes.io/name: {{ include "flowgate.name" $root }}
@@ -34,22 +59,78 @@ app.kubernetes.io/instance: {{ $root.Release.Name }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 
-{{- define "flowgate.secretName" -}}
-{{- default (printf "%s-secrets" (include "flowgate.fullname" .)) .Values.secrets.existingSecret -}}
-{{- end -}}
-
 {{- define "flowgate.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
-{{- define "flowgate.publicUrl" -}}
-{{- default (printf "http://%s-ingress" (include "flowgate.fullname" .)) .Values.config.publicUrl -}}
+{{- define "flowgate.secretName" -}}
+{{- default (printf "%s-secrets" (include "flowgate.fullname" .)) .Values.existingSecret -}}
 {{- end -}}
 
-{{/* Ports of each component: the ops port (metrics, probes) on all, plus http or grpc. */}}
-{{- define "flowgate.components" -}}
-ingress: { http: 8080 }
-execution: { grpc: 50051 }
-scheduler: { grpc: 50052 }
-callback: {}
+{{/* Base of webhook URLs: ingress.publicUrl, else the in-cluster ingress Service. */}}
+{{- define "flowgate.publicUrl" -}}
+{{- if .Values.ingress.publicUrl -}}
+{{- .Values.ingress.publicUrl | trimSuffix "/" -}}
+{{- else -}}
+{{- $port := int .Values.ingress.service.port -}}
+{{- printf "http://%s.%s.svc%s" (include "flowgate.componentName" (list . "ingress")) .Release.Namespace (ternary "" (printf ":%d" $port) (eq $port 80)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Changes whenever what the Secret holds may change, so pods roll and read the new values. Computed from
+the values (not the rendered Secret, whose generated keys differ on every render without a cluster).
+*/}}
+{{- define "flowgate.secretChecksum" -}}
+{{- $c := .Values.config -}}
+{{- list .Values.existingSecret .Values.mongodb.uri $c.bootstrapApiKey $c.encryptionKey $c.callbackSigningSecret | toJson | sha256sum -}}
+{{- end -}}
+
+{{- define "flowgate.secretEnv" -}}
+- name: {{ index . 0 }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "flowgate.secretName" (index . 1) }}
+      key: {{ index . 2 }}
+      {{- if gt (len .) 3 }}
+      optional: {{ index . 3 }}
+      {{- end }}
+{{- end -}}
+
+{{/* Environment of one service: include "flowgate.env" (list $ "ingress" $ports) */}}
+{{- define "flowgate.env" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $ports := index . 2 -}}
+- name: NATS_URL
+  value: {{ $root.Values.nats.url | quote }}
+{{ include "flowgate.secretEnv" (list "MONGO_URL" $root "mongodb-uri") }}
+- name: FLOWGATE_NATS_PREFIX
+  value: {{ $root.Values.config.natsPrefix | quote }}
+- name: LOG_LEVEL
+  value: {{ $root.Values.config.logLevel | quote }}
+- name: FLOWGATE_OPS_PORT
+  value: {{ include "flowgate.opsPort" $root | quote }}
+{{- if hasKey $ports "http" }}
+- name: FLOWGATE_HTTP_PORT
+  value: {{ $ports.http | quote }}
+{{- end }}
+{{- if hasKey $ports "grpc" }}
+- name: FLOWGATE_GRPC_PORT
+  value: {{ $ports.grpc | quote }}
+{{- end }}
+{{- if eq $component "ingress" }}
+- name: FLOWGATE_PUBLIC_URL
+  value: {{ include "flowgate.publicUrl" $root | quote }}
+- name: FLOWGATE_EXECUTION_GRPC_URL
+  value: {{ printf "%s:%v" (include "flowgate.componentName" (list $root "execution")) (get (include "flowgate.components" $root | fromYaml).execution "grpc") | quote }}
+{{ include "flowgate.secretEnv" (list "FLOWGATE_BOOTSTRAP_API_KEY" $root "bootstrap-api-key" true) }}
+{{ include "flowgate.secretEnv" (list "FLOWGATE_ENCRYPTION_KEY" $root "encryption-key") }}
+{{- end }}
+{{- if eq $component "callback" }}
+{{ include "flowgate.secretEnv" (list "FLOWGATE_CALLBACK_SIGNING_SECRET" $root "callback-signing-secret") }}
+{{- end }}
+{{- with (index $root.Values $component).env }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
