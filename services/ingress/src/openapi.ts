@@ -110,6 +110,23 @@ export const openApiDocument = {
         responses: { '200': { description: 'Workflow' }, '404': error, '422': error },
       },
     },
+    '/v1/workflows/{id}/trigger': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      patch: {
+        security: [{ apiKey: [] }],
+        summary: 'Enable or disable the webhook ({"enabled": false} → 403 trigger_disabled, nothing queued)',
+        requestBody: json({ type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } }),
+        responses: { '200': { description: 'Workflow', ...json({ $ref: '#/components/schemas/Workflow' }) }, '400': error, '404': error },
+      },
+    },
+    '/v1/triggers': {
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'Find the workflow behind a webhook token or URL',
+        parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: '{ workflow_id, name, enabled, workflow }' }, '400': error, '404': error },
+      },
+    },
     '/v1/workflows/{id}/publish': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       post: {

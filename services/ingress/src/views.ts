@@ -16,7 +16,7 @@ export function webhookUrls(publicUrl: string, token: string): WebhookUrls {
   return { async: `${publicUrl}/hooks/${token}`, sync: `${publicUrl}/hooks/${token}/sync` };
 }
 
-export function workflowView(doc: WorkflowDoc, urls: WebhookUrls | null) {
+export function workflowView(doc: WorkflowDoc, trigger: { urls: WebhookUrls; enabled: boolean } | null) {
   return {
     id: doc._id,
     name: doc.name,
@@ -24,11 +24,12 @@ export function workflowView(doc: WorkflowDoc, urls: WebhookUrls | null) {
     definition: JSON.parse(doc.draft_json) as unknown,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
-    triggers: urls
+    triggers: trigger
       ? {
           production: {
-            ...urls,
-            curl: `curl -X POST '${urls.async}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
+            ...trigger.urls,
+            enabled: trigger.enabled,
+            curl: `curl -X POST '${trigger.urls.async}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
           },
         }
       : {},

@@ -4,11 +4,13 @@ import { parseDefinitionText, validateDefinition, type DefinitionResult } from '
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import { insertIfAbsent, type Collections, type WorkflowDoc } from '@flowgate/store';
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { webhookUrls, workflowView } from '../views';
 
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
 const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
+const triggerPatch = z.object({ enabled: z.boolean() }).strict();
 
 function definitionFrom(req: Request): DefinitionResult {
   if (typeof req.body === 'string') return parseDefinitionText(req.body, 'yaml');
@@ -38,7 +40,10 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
 
   const view = async (doc: WorkflowDoc) => {
     const trigger = await store.triggers.findOne({ workflow_id: doc._id, workspace_id: doc.workspace_id });
-    return workflowView(doc, trigger ? webhookUrls(deps.publicUrl, box.decrypt(trigger.token_sealed)) : null);
+    return workflowView(
+      doc,
+      trigger ? { urls: webhookUrls(deps.publicUrl, box.decrypt(trigger.token_sealed)), enabled: trigger.enabled } : null,
+    );
   };
 
   /** Publishes the draft as the next immutable version; concurrent publishes of one workflow → 409. */
@@ -114,6 +119,26 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     );
     if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
     res.json(await view(updated));
+  });
+
+  /** Enable or disable the workflow's webhook: a disabled one answers 403 trigger_disabled and queues nothing. */
+  router.patch('/v1/workflows/:id/trigger', async (req, res) => {
+    const doc = await findWorkflow(req);
+    const body = triggerPatch.safeParse(req.body);
+    if (!body.success) throw new ApiError('invalid_request', 'Body must be {"enabled": true | false}');
+    await store.triggers.updateOne({ workflow_id: doc._id, workspace_id: doc.workspace_id }, { $set: { enabled: body.data.enabled } });
+    res.json(await view(doc));
+  });
+
+  /** Which workflow is behind a webhook URL: `?token=wh_…` (the token, or the whole URL). */
+  router.get('/v1/triggers', async (req, res) => {
+    const raw = typeof req.query.token === 'string' ? req.query.token : '';
+    const token = /wh_[A-Za-z0-9_-]{16,128}/.exec(raw)?.[0];
+    if (!token) throw new ApiError('invalid_request', 'Query parameter token must be a webhook token (wh_…) or URL');
+    const trigger = await store.triggers.findOne({ _id: sha256Hex(token), workspace_id: workspaceOf(req) });
+    const workflow = trigger ? await store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id }) : null;
+    if (!workflow) throw new ApiError('webhook_not_found', 'No workflow in this workspace has that webhook');
+    res.json({ workflow_id: workflow._id, name: workflow.name, enabled: trigger?.enabled ?? false, workflow: await view(workflow) });
   });
 
   router.post('/v1/workflows/:id/publish', async (req, res) => {
