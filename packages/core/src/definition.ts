@@ -44,7 +44,10 @@ export const httpStepSchema = z
       .strict(),
     timeout_s: z.number().positive().max(300).default(30),
     retry: retrySchema.optional(),
+    /** JSONPaths into the execution context (`context.*`, this run only). */
     extract: extractSchema.optional(),
+    /** JSONPaths into the workflow's persisted context: later runs read them as `context.*`. */
+    extract_to_context: extractSchema.optional(),
   })
   .strict();
 

@@ -32,7 +32,8 @@ export interface RunState {
 
 export const DEFAULT_MAX_STEPS_PER_EXECUTION = 1000;
 
-export function startRun(def: WorkflowDefinition): RunState {
+/** `persisted`: the workflow's stored context (from `extract_to_context` and the context API). */
+export function startRun(def: WorkflowDefinition, persisted: Readonly<Record<string, string>> = {}): RunState {
   const first = def.steps[0];
   if (!first) throw new DomainError('invalid_workflow_definition', 'workflow has no steps');
   return {
@@ -40,7 +41,7 @@ export function startRun(def: WorkflowDefinition): RunState {
     cursor: first.id,
     outputs: {},
     order: [],
-    context: {},
+    context: { ...persisted },
     response: null,
     finalOutput: null,
     error: null,
@@ -161,8 +162,8 @@ export async function runLocalStep(plan: Exclude<StepPlan, { type: 'http' }>, li
 
 export type Transition =
   | { kind: 'retry'; delayMs: number; error: ExecutionErrorInfo }
-  | { kind: 'continue'; state: RunState }
-  | { kind: 'finished'; state: RunState };
+  | { kind: 'continue'; state: RunState; persist?: Record<string, string> }
+  | { kind: 'finished'; state: RunState; persist?: Record<string, string> };
 
 export interface CompleteOptions {
   /** 1-based attempt number of the outcome. */
@@ -179,13 +180,23 @@ export function retryDelayMs(backoffSeconds: number, attempt: number, random: nu
   return Math.max(jittered, retryAfterMs ?? 0);
 }
 
-function extractValues(step: Step, output: unknown): Record<string, unknown> {
-  if (step.type !== 'http' || !step.extract) return {};
+function extractValues(paths: Record<string, string> | undefined, output: unknown): Record<string, unknown> {
+  if (!paths) return {};
   const out: Record<string, unknown> = {};
-  for (const [key, path] of Object.entries(step.extract)) {
+  for (const [key, path] of Object.entries(paths)) {
     const json = (output ?? null) as null | boolean | number | string | object | unknown[];
     const value: unknown = JSONPath({ path, json, wrap: false });
     out[key] = value === undefined ? null : value;
+  }
+  return out;
+}
+
+/** The persisted context is string → string: text stays text, other values become JSON, nothing found is skipped. */
+function contextText(values: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === null || value === undefined) continue;
+    out[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return out;
 }
@@ -211,8 +222,10 @@ export function completeStep(def: WorkflowDefinition, state: RunState, outcome: 
   const outputs = { ...state.outputs, [step.id]: outcome.output };
   const order = [...state.order, step.id];
   let extracted: Record<string, unknown>;
+  let persist: Record<string, string> | undefined;
   try {
-    extracted = extractValues(step, outcome.output);
+    extracted = extractValues(step.type === 'http' ? step.extract : undefined, outcome.output);
+    if (step.type === 'http' && step.extract_to_context) persist = contextText(extractValues(step.extract_to_context, outcome.output));
   } catch (err) {
     // A JSONPath that passed validation can still fail to evaluate (e.g. a malformed filter).
     const error = {
@@ -222,12 +235,13 @@ export function completeStep(def: WorkflowDefinition, state: RunState, outcome: 
     };
     return { kind: 'finished', state: { ...state, status: 'failed', cursor: null, error } };
   }
-  const context = { ...state.context, ...extracted };
+  const context = { ...state.context, ...extracted, ...persist };
   const response = step.type === 'respond' ? (outcome.output as SyncResponse) : state.response;
   const next = nextStepId(def, step, outcome.next);
   const advanced: RunState = { ...state, outputs, order, context, response };
+  const withPersist = <T extends Transition>(t: T): T => (persist ? { ...t, persist } : t);
   if (next === null) {
-    return { kind: 'finished', state: { ...advanced, status: 'succeeded', cursor: null, finalOutput: outcome.output } };
+    return withPersist({ kind: 'finished', state: { ...advanced, status: 'succeeded', cursor: null, finalOutput: outcome.output } });
   }
   const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS_PER_EXECUTION;
   if (order.length >= maxSteps) {
@@ -236,9 +250,9 @@ export function completeStep(def: WorkflowDefinition, state: RunState, outcome: 
       message: `execution ran ${order.length} steps, the limit is ${maxSteps}`,
       step_id: step.id,
     };
-    return { kind: 'finished', state: { ...advanced, status: 'failed', cursor: null, error } };
+    return withPersist({ kind: 'finished', state: { ...advanced, status: 'failed', cursor: null, error } });
   }
-  return { kind: 'continue', state: { ...advanced, cursor: next } };
+  return withPersist({ kind: 'continue', state: { ...advanced, cursor: next } });
 }
 
 /** Ends a non-terminal run from outside (duration limit, cancel). Returns null if already ended. */

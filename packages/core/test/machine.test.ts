@@ -628,3 +628,42 @@ describe('endRun', () => {
     expect(endRun(state, 'cancelled', error)).toBeNull();
   });
 });
+
+describe('persisted workflow context', () => {
+  const def = define({
+    steps: [
+      {
+        id: 'lookup',
+        type: 'http',
+        request: { url: 'https://crm.example/x' },
+        extract: { run_only: '$.body.id' },
+        extract_to_context: { last_id: '$.body.id', last_tags: '$.body.tags', missing: '$.body.nope' },
+      },
+      { id: 'use', type: 'transform', expression: 'context.last_id & "/" & context.seen' },
+    ],
+  });
+
+  it('starts a run with the stored context as context.*', () => {
+    expect(startRun(def, { seen: 'yes', last_id: 'old' }).context).toEqual({ seen: 'yes', last_id: 'old' });
+    expect(startRun(def).context).toEqual({});
+  });
+
+  it('asks to persist extract_to_context values as text, skips what was not found, and shows them to later steps', async () => {
+    const start = startRun(def, { seen: 'yes', last_id: 'old' });
+    const t = completeStep(def, start, { ok: true, output: { status: 200, body: { id: 42, tags: ['a', 'b'] } } }, first);
+    expect(t.kind).toBe('continue');
+    if (t.kind !== 'continue') return;
+    expect(t.persist).toEqual({ last_id: '42', last_tags: '["a","b"]' });
+    expect(t.state.context).toEqual({ seen: 'yes', last_id: '42', last_tags: '["a","b"]', run_only: 42 });
+    const outcome = await runLocalStep(localPlan(planStep(def, t.state, trigger)), limits);
+    expect(outcome).toEqual({ ok: true, output: '42/yes' });
+  });
+
+  it('persists nothing for steps without extract_to_context or that failed', () => {
+    const plain = define({ steps: [{ id: 'a', type: 'transform', expression: '1' }] });
+    const done = completeStep(plain, startRun(plain), { ok: true, output: 1 }, first);
+    expect('persist' in done).toBe(false);
+    const failed = completeStep(def, startRun(def), { ok: false, error: { code: 'http_error', message: 'x' }, retryable: false }, first);
+    expect('persist' in failed).toBe(false);
+  });
+});

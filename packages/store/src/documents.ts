@@ -138,6 +138,17 @@ export interface DeliveryDoc {
   updated_at: Date;
 }
 
+/** One key of a workflow's persisted context. */
+export interface WorkflowContextDoc {
+  /** `<workflow id>:<key>` */
+  _id: string;
+  workspace_id: string;
+  workflow_id: string;
+  key: string;
+  value: string;
+  updated_at: Date;
+}
+
 export interface DeadLetterDoc {
   _id: string;
   consumer: string;

@@ -4,3 +4,4 @@ export * from './json-text';
 export * from './store';
 export * from './dead-letters';
 export * from './insert-if-absent';
+export * from './workflow-context';

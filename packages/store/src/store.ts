@@ -7,6 +7,7 @@ import type {
   StepExecutionDoc,
   TimerDoc,
   TriggerDoc,
+  WorkflowContextDoc,
   WorkflowDoc,
   WorkflowVersionDoc,
   WorkspaceDoc,
@@ -24,6 +25,7 @@ export interface Collections {
   timers: Collection<TimerDoc>;
   deliveries: Collection<DeliveryDoc>;
   deadLetters: Collection<DeadLetterDoc>;
+  workflowContext: Collection<WorkflowContextDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -38,6 +40,7 @@ export function collections(db: Db): Collections {
     timers: db.collection<TimerDoc>('timers'),
     deliveries: db.collection<DeliveryDoc>('deliveries'),
     deadLetters: db.collection<DeadLetterDoc>('dead_letters'),
+    workflowContext: db.collection<WorkflowContextDoc>('workflow_context'),
   };
 }
 
@@ -51,6 +54,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.executions.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.stepExecutions.createIndex({ execution_id: 1, seq: 1 }, { name: 'execution_seq' }),
     c.timers.createIndex({ status: 1, due_at: 1 }, { name: 'status_due' }),
+    c.workflowContext.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
     c.deliveries.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
   ]);
 }

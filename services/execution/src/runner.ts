@@ -16,6 +16,8 @@ import type { JetStreamClient, Logger, MessageDisposition } from '@flowgate/kit'
 import {
   fromJsonText,
   insertIfAbsent,
+  readContext,
+  writeContext,
   recordExecution,
   toJsonText,
   updateExecution,
@@ -134,7 +136,7 @@ export class Runner {
 
   private async begin(doc: ExecutionDoc, def: WorkflowDefinition): Promise<ExecutionDoc> {
     const now = this.now();
-    const state = startRun(def);
+    const state = startRun(def, await readContext(this.deps.store.workflowContext, doc.workflow_id));
     const updated = await updateExecution(
       this.deps.store.executions,
       doc._id,
@@ -230,6 +232,10 @@ export class Runner {
         random: Math.random(),
         maxSteps: this.deps.config.FLOWGATE_MAX_STEPS_PER_EXECUTION,
       });
+      if (transition.kind !== 'retry' && transition.persist) {
+        const owner = { workspaceId: doc.workspace_id, workflowId: doc.workflow_id };
+        await writeContext(this.deps.store.workflowContext, owner, transition.persist, finishedAt);
+      }
       let next: ExecutionDoc | null;
       if (transition.kind === 'retry') {
         next = await updateExecution(

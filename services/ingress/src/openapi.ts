@@ -110,6 +110,23 @@ export const openApiDocument = {
         responses: { '200': { description: 'Workflow' }, '404': error, '422': error },
       },
     },
+    '/v1/workflows/{id}/context': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'The persisted context runs read as context.*',
+        responses: {
+          '200': { description: 'string → string', ...json({ type: 'object', additionalProperties: { type: 'string' } }) },
+          '404': error,
+        },
+      },
+      patch: {
+        security: [{ apiKey: [] }],
+        summary: 'Set keys (string) or delete them (null); other keys are kept',
+        requestBody: json({ type: 'object', additionalProperties: { type: ['string', 'null'] } }),
+        responses: { '200': { description: 'The whole context after the change' }, '400': error, '404': error },
+      },
+    },
     '/v1/workflows/{id}/trigger': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       patch: {

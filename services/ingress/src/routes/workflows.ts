@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
 import { parseDefinitionText, validateDefinition, type DefinitionResult } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
-import { insertIfAbsent, type Collections, type WorkflowDoc } from '@flowgate/store';
+import { insertIfAbsent, readContext, writeContext, type Collections, type WorkflowDoc } from '@flowgate/store';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
@@ -11,6 +11,9 @@ import { webhookUrls, workflowView } from '../views';
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
 const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
 const triggerPatch = z.object({ enabled: z.boolean() }).strict();
+const contextPatch = z
+  .record(z.string().min(1).max(256), z.string().max(65_536).nullable())
+  .refine((v) => Object.keys(v).length <= 100, 'at most 100 keys per request');
 
 function definitionFrom(req: Request): DefinitionResult {
   if (typeof req.body === 'string') return parseDefinitionText(req.body, 'yaml');
@@ -139,6 +142,24 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     const workflow = trigger ? await store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id }) : null;
     if (!workflow) throw new ApiError('webhook_not_found', 'No workflow in this workspace has that webhook');
     res.json({ workflow_id: workflow._id, name: workflow.name, enabled: trigger?.enabled ?? false, workflow: await view(workflow) });
+  });
+
+  /** The persisted context that runs read as `context.*`: string → string. */
+  router.get('/v1/workflows/:id/context', async (req, res) => {
+    const doc = await findWorkflow(req);
+    res.json(await readContext(store.workflowContext, doc._id));
+  });
+
+  /** `{"key": "value", "gone": null}`: sets strings, deletes nulls; other keys are left alone. */
+  router.patch('/v1/workflows/:id/context', async (req, res) => {
+    const doc = await findWorkflow(req);
+    const body = contextPatch.safeParse(req.body);
+    if (!body.success) {
+      const errors = body.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+      throw new ApiError('invalid_request', 'Body must be an object of string keys to string or null (max 100 keys)', { errors });
+    }
+    await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc._id }, body.data, new Date());
+    res.json(await readContext(store.workflowContext, doc._id));
   });
 
   router.post('/v1/workflows/:id/publish', async (req, res) => {
