@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { request, Stack } from '../support/stack';
 
 /** Listing executions: filters, cursor pagination, validation, and workspace scoping. */
@@ -74,17 +73,7 @@ describe('executions API', () => {
   });
 
   it('never shows one workspace the executions or workflows of another', async () => {
-    const otherKey = 'fgk_other_workspace_key_0000000000';
-    const db = await stack.db();
-    await db.collection('api_keys').insertOne({
-      _id: 'key_other',
-      workspace_id: 'other',
-      name: 'other',
-      key_hash: createHash('sha256').update(otherKey).digest('hex'),
-      key_prefix: otherKey.slice(0, 8),
-      created_at: new Date(),
-      revoked_at: null,
-    } as never);
+    const otherKey = await stack.apiKeyForWorkspace('other');
     const as = (path: string, method = 'GET') =>
       request(`${stack.ingressUrl}${path}`, { method, headers: { authorization: `Bearer ${otherKey}` } });
     expect((await as('/v1/executions')).body).toEqual({ data: [], next_cursor: null });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { request, Stack } from '../support/stack';
 
 /** A workflow's webhook: enable / disable, and finding the workflow behind a token. */
@@ -51,16 +50,7 @@ describe('triggers', () => {
     expect((await stack.api('GET', '/v1/triggers?token=wh_doesnotexist000000000')).status).toBe(404);
     expect((await stack.api('GET', '/v1/triggers')).status).toBe(400);
 
-    const otherKey = 'fgk_triggers_other_workspace_0000000';
-    await (await stack.db()).collection('api_keys').insertOne({
-      _id: 'key_other',
-      workspace_id: 'other',
-      name: 'other',
-      key_hash: createHash('sha256').update(otherKey).digest('hex'),
-      key_prefix: otherKey.slice(0, 8),
-      created_at: new Date(),
-      revoked_at: null,
-    } as never);
+    const otherKey = await stack.apiKeyForWorkspace('other');
     const foreign = await request(`${stack.ingressUrl}/v1/triggers?token=${token}`, { headers: { authorization: `Bearer ${otherKey}` } });
     expect(foreign.status).toBe(404);
   });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -176,6 +176,21 @@ export class Stack {
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
     }
     return request<T>(`${this.ingressUrl}${path}`, init);
+  }
+
+  /** An API key of another workspace (stored as ingress stores keys: its SHA-256 only). */
+  async apiKeyForWorkspace(workspaceId: string): Promise<string> {
+    const key = `fgk_${workspaceId}_${randomBytes(18).toString('base64url')}`;
+    await (await this.db()).collection('api_keys').insertOne({
+      _id: `key_${workspaceId}_${randomBytes(4).toString('hex')}`,
+      workspace_id: workspaceId,
+      name: workspaceId,
+      key_hash: createHash('sha256').update(key).digest('hex'),
+      key_prefix: key.slice(0, 8),
+      created_at: new Date(),
+      revoked_at: null,
+    } as never);
+    return key;
   }
 
   /** Creates and publishes a workflow; returns its id and webhook URLs. */

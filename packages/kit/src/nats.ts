@@ -138,6 +138,15 @@ export function errorRetryDelayMs(deliveryCount: number): number {
   return Math.min(60_000, 1_000 * 2 ** Math.max(0, deliveryCount - 1));
 }
 
+export interface DeadLetter {
+  consumer: string;
+  streamSequence: number;
+  subject: string;
+  data: string;
+  reason: string;
+  deliveryCount: number;
+}
+
 export type MessageDisposition = 'ack' | { nakMs: number } | { term: string };
 
 export interface ConsumeLoop {
@@ -162,12 +171,25 @@ export async function consumeDurable<T>(opts: {
   /** Every message is JSON validated by this schema; anything else is a poison message. */
   schema: ZodType<T>;
   handle: (data: T, msg: JsMsg) => Promise<MessageDisposition>;
-  onDeadLetter: (msg: JsMsg, reason: string) => Promise<void>;
+  /** Stores a message given up on (the service's dead-letter collection). */
+  recordDeadLetter: (entry: DeadLetter) => Promise<void>;
 }): Promise<ConsumeLoop> {
   const consumer = await opts.js.consumers.get(opts.stream, opts.durable);
   const messages = await consumer.consume({ max_messages: opts.maxInFlight });
   const inflight = new Set<Promise<void>>();
   const label = { consumer: opts.durable };
+
+  const deadLetter = async (msg: JsMsg, reason: string) => {
+    await opts.recordDeadLetter({
+      consumer: opts.durable,
+      streamSequence: msg.info.streamSequence,
+      subject: msg.subject,
+      data: msg.string(),
+      reason,
+      deliveryCount: msg.info.deliveryCount,
+    });
+    opts.logger.warn({ subject: msg.subject, reason, delivery: msg.info.deliveryCount }, 'message dead-lettered');
+  };
 
   const process = async (msg: JsMsg) => {
     const end = opts.metrics.handled.startTimer(label);
@@ -199,7 +221,7 @@ export async function consumeDurable<T>(opts: {
       if (disposition === 'ack') await msg.ackAck();
       else if ('term' in disposition) {
         outcome = 'dead_letter';
-        await opts.onDeadLetter(msg, disposition.term);
+        await deadLetter(msg, disposition.term);
         opts.metrics.deadLetters.inc({ ...label, reason: disposition.term });
         msg.term(disposition.term);
       } else {
@@ -211,7 +233,7 @@ export async function consumeDurable<T>(opts: {
       opts.logger.error({ err, subject: msg.subject, delivery: msg.info.deliveryCount }, 'message handling failed; will retry');
       if (msg.info.deliveryCount >= opts.maxDeliver) {
         outcome = 'dead_letter';
-        await opts.onDeadLetter(msg, 'max_deliveries').catch((e: unknown) => opts.logger.error({ err: e }, 'dead letter record failed'));
+        await deadLetter(msg, 'max_deliveries').catch((e: unknown) => opts.logger.error({ err: e }, 'dead letter record failed'));
         opts.metrics.deadLetters.inc({ ...label, reason: 'max_deliveries' });
         msg.term('max_deliveries');
       } else msg.nak(errorRetryDelayMs(msg.info.deliveryCount));

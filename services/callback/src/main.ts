@@ -86,16 +86,7 @@ runMain('callback', async () => {
     metrics: consumer,
     schema: executionEventSchema,
     handle,
-    onDeadLetter: async (msg, reason) => {
-      await recordDeadLetter(store.deadLetters, {
-        consumer: CONSUMER,
-        streamSequence: msg.info.streamSequence,
-        subject: msg.subject,
-        data: msg.string(),
-        reason,
-        deliveryCount: msg.info.deliveryCount,
-      });
-    },
+    recordDeadLetter: (entry) => recordDeadLetter(store.deadLetters, entry),
   });
   rt.ready();
 

@@ -76,17 +76,7 @@ runMain('execution', async () => {
     metrics: metrics.consumer,
     schema: commandSchema,
     handle,
-    onDeadLetter: async (msg, reason) => {
-      await recordDeadLetter(store.deadLetters, {
-        consumer: CONSUMER,
-        streamSequence: msg.info.streamSequence,
-        subject: msg.subject,
-        data: msg.string(),
-        reason,
-        deliveryCount: msg.info.deliveryCount,
-      });
-      logger.warn({ subject: msg.subject, reason }, 'command dead-lettered');
-    },
+    recordDeadLetter: (entry) => recordDeadLetter(store.deadLetters, entry),
   });
 
   rt.ready();
