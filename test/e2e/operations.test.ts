@@ -106,6 +106,16 @@ describe('operations', () => {
     await stack.startService('execution');
   });
 
+  it('answers a sync webhook with 202 and the execution id when the execution service is down, and runs it later', async () => {
+    const wf = await stack.deploy({ name: 'sync-while-down', steps: [{ id: 't', type: 'transform', expression: '"done"' }] });
+    expect(await stack.stopService('execution', 'SIGTERM')).toBe(0);
+    const res = await request(wf.sync, { method: 'POST' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ execution_id: expect.any(String), status: 'queued' });
+    await stack.startService('execution');
+    expect((await stack.waitForExecution(res.body.execution_id)).final_output).toBe('done');
+  });
+
   it('refuses to start with invalid configuration and names the variable', () => {
     const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'ingress.js')], {
       env: { PATH: process.env.PATH, FLOWGATE_HTTP_PORT: 'eighty', FLOWGATE_ENCRYPTION_KEY: 'short' },

@@ -63,7 +63,12 @@ export function hookRoutes(deps: HookDeps): Router {
 
     if (!sync) return send(res, acceptedResponse(executionId, statusUrl));
     const timeoutMs = definition.trigger.webhook.sync_timeout_s * 1000;
-    const last = await deps.executions.watchUntil(workflow.workspace_id, executionId, timeoutMs);
+    // Accepted already: if following it fails, the caller still gets the execution id, never an error
+    // that would invite a duplicate retry.
+    const last = await deps.executions.watchUntil(workflow.workspace_id, executionId, timeoutMs).catch((err: unknown) => {
+      deps.logger.warn({ err, execution_id: executionId }, 'could not follow the execution; answering 202');
+      return null;
+    });
     if (!last) return send(res, acceptedResponse(executionId, statusUrl));
     send(res, shapeSyncResponse(definition, outcomeViewOf(last, statusUrl)));
   };
