@@ -3,6 +3,8 @@
 #   nats-server (JetStream), FerretDB 1.x (MongoDB wire protocol over SQLite), helm, kubeconform.
 # Each is built once with `go install` into a per-version cache folder, then linked into .tools/bin
 # (git-ignored). Nothing is downloaded except Go modules through the module proxy.
+# `prometheus` (prometheus + promtool, for the alert tests and the observability test) is Debian's
+# package instead, installed by scripts/prometheus.sh when missing.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,13 +55,14 @@ install_ferretdb() {
   ln -sf "$dir/ferretdb" "$BIN/ferretdb"
 }
 
-want="${*:-nats-server ferretdb helm kubeconform}"
+want="${*:-nats-server ferretdb helm kubeconform prometheus}"
 for tool in $want; do
   case "$tool" in
     nats-server) install_tool nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION" ;;
     ferretdb)    install_ferretdb ;;
     helm)        install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" ;;
     kubeconform) install_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" ;;
+    prometheus)  bash "$ROOT/scripts/prometheus.sh" ;;
     *) echo "tools.sh: unknown tool $tool" >&2; exit 2 ;;
   esac
 done

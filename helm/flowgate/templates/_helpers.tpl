@@ -97,20 +97,38 @@ the values (not the rendered Secret, whose generated keys differ on every render
       {{- end }}
 {{- end -}}
 
-{{/* Environment of one service: include "flowgate.env" (list $ "ingress" $ports) */}}
+{{/* Grace period: the preStop sleep, the services' own drain bound, and 5 s for the process to exit. */}}
+{{- define "flowgate.terminationGracePeriodSeconds" -}}
+{{- add .Values.shutdown.preStopSleepSeconds .Values.shutdown.drainSeconds 5 -}}
+{{- end -}}
+
+{{/*
+"true" when something else owns the replica count of a service: the ingress HPA, or the execution
+ScaledObject (only where KEDA's API exists, else the Deployment keeps its replicas).
+include "flowgate.autoscaled" (list $ "execution")
+*/}}
+{{- define "flowgate.autoscaled" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- if and (eq $component "ingress") $root.Values.ingress.autoscaling.enabled -}}
+true
+{{- else if and (eq $component "execution") (include "flowgate.kedaEnabled" $root) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{- define "flowgate.kedaEnabled" -}}
+{{- if and .Values.execution.keda.enabled (include "flowgate.hasApi" (list . "keda.sh/v1alpha1" "ScaledObject")) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* Environment of one service besides the ConfigMap's: include "flowgate.env" (list $ "ingress" $ports) */}}
 {{- define "flowgate.env" -}}
 {{- $root := index . 0 -}}
 {{- $component := index . 1 -}}
 {{- $ports := index . 2 -}}
-- name: NATS_URL
-  value: {{ $root.Values.nats.url | quote }}
 {{ include "flowgate.secretEnv" (list "MONGO_URL" $root "mongodb-uri") }}
-- name: FLOWGATE_NATS_PREFIX
-  value: {{ $root.Values.config.natsPrefix | quote }}
-- name: LOG_LEVEL
-  value: {{ $root.Values.config.logLevel | quote }}
-- name: FLOWGATE_OPS_PORT
-  value: {{ include "flowgate.opsPort" $root | quote }}
 {{- if hasKey $ports "http" }}
 - name: FLOWGATE_HTTP_PORT
   value: {{ $ports.http | quote }}
@@ -120,8 +138,6 @@ the values (not the rendered Secret, whose generated keys differ on every render
   value: {{ $ports.grpc | quote }}
 {{- end }}
 {{- if eq $component "ingress" }}
-- name: FLOWGATE_PUBLIC_URL
-  value: {{ include "flowgate.publicUrl" $root | quote }}
 - name: FLOWGATE_EXECUTION_GRPC_URL
   value: {{ printf "%s:%v" (include "flowgate.componentName" (list $root "execution")) (get (include "flowgate.components" $root | fromYaml).execution "grpc") | quote }}
 {{ include "flowgate.secretEnv" (list "FLOWGATE_BOOTSTRAP_API_KEY" $root "bootstrap-api-key" true) }}
@@ -129,8 +145,26 @@ the values (not the rendered Secret, whose generated keys differ on every render
 {{- end }}
 {{- if eq $component "callback" }}
 {{ include "flowgate.secretEnv" (list "FLOWGATE_CALLBACK_SIGNING_SECRET" $root "callback-signing-secret") }}
+{{ include "flowgate.secretEnv" (list "FLOWGATE_ENCRYPTION_KEY" $root "encryption-key") }}
 {{- end }}
 {{- with (index $root.Values $component).env }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+{{/* The release's pods (every service, and the helm test Pod): what the default-deny policy selects. */}}
+{{- define "flowgate.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "flowgate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/*
+"true" where the cluster serves an API: include "flowgate.hasApi" (list $ "monitoring.coreos.com/v1" "ServiceMonitor").
+A cluster lists both "group/version" and "group/version/Kind"; `helm template --api-versions` takes either.
+*/}}
+{{- define "flowgate.hasApi" -}}
+{{- $caps := (index . 0).Capabilities.APIVersions -}}
+{{- if or ($caps.Has (printf "%s/%s" (index . 1) (index . 2))) ($caps.Has (index . 1)) -}}
+true
+{{- end -}}
 {{- end -}}
