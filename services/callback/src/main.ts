@@ -1,94 +1,115 @@
 import './instrument';
-import { executionEventSchema, type ExecutionEvent } from '@flowgate/contracts';
+import { executionEventSchema, redeliverRequestSchema } from '@flowgate/contracts';
 import {
   consumeDurable,
   consumerMetrics,
   counter,
+  createEgressAgent,
   ensureDurableConsumer,
+  histogram,
   runMain,
+  SecretBox,
   startRuntime,
   type MessageDisposition,
 } from '@flowgate/kit';
-import { collections, ensureIndexes, insertIfAbsent, recordDeadLetter } from '@flowgate/store';
-import { Webhook } from 'standardwebhooks';
+import { collections, ensureIndexes, recordDeadLetter } from '@flowgate/store';
+import { z } from 'zod';
 import { loadCallbackConfig } from './config';
-import { callbackPayload, callbackTarget, sendSigned } from './deliver';
+import { DeliveryLimiter } from './limiter';
+import { WorkspaceSigners } from './signers';
+import { DeliveryWorker } from './worker';
 
 const CONSUMER = 'callback';
-const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
+/** Final events (success / failure callbacks) and waiting ones (approval required). */
+const DELIVERED_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled', 'waiting'];
+/**
+ * Deliveries are bounded by their schedule, not by JetStream's delivery count (naks for retries and
+ * for a busy destination count there too), so the consumer has no max_deliver; a handler that keeps
+ * throwing (MongoDB down) is dead-lettered after this many deliveries (at the 60 s cap: > 16 h).
+ */
+const MAX_ERROR_DELIVERIES = 1_000;
+
+const messageSchema = z.union([redeliverRequestSchema, executionEventSchema]);
 
 runMain('callback', async () => {
   const config = loadCallbackConfig();
+  const box = new SecretBox(config.FLOWGATE_ENCRYPTION_KEY);
   const rt = await startRuntime('callback', config);
   const { logger, subjects } = rt;
   const store = collections(rt.db);
   await ensureIndexes(store);
   const consumer = consumerMetrics(rt.registry);
-  const attemptsTotal = counter(rt.registry, 'flowgate_callback_attempts_total', 'Callback delivery attempts by outcome', ['outcome']);
-  const schedule = config.FLOWGATE_CALLBACK_RETRY_SCHEDULE_S;
-  const signer = new Webhook(config.FLOWGATE_CALLBACK_SIGNING_SECRET);
-  const maxDeliver = schedule.length + 2;
+  const concurrency = config.FLOWGATE_CALLBACK_CONCURRENCY;
+  const limiter = new DeliveryLimiter({
+    perHost: config.FLOWGATE_CALLBACK_MAX_PER_HOST,
+    global: concurrency,
+    maxWaitingPerHost: config.FLOWGATE_CALLBACK_MAX_PER_HOST * 4,
+  });
+  const dispatcher = createEgressAgent({
+    allow: config.FLOWGATE_EGRESS_ALLOW_CIDRS,
+    connect: { timeout: config.FLOWGATE_CALLBACK_TIMEOUT_MS },
+  });
+  const worker = new DeliveryWorker({
+    store,
+    limiter,
+    signers: new WorkspaceSigners(store.callbackSecrets, box, config.FLOWGATE_CALLBACK_SIGNING_SECRET),
+    dispatcher,
+    logger,
+    schedule: config.FLOWGATE_CALLBACK_RETRY_SCHEDULE_S,
+    jitter: config.FLOWGATE_CALLBACK_RETRY_JITTER,
+    timeoutMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS,
+    metrics: {
+      attempts: counter(rt.registry, 'flowgate_callback_attempts_total', 'Callback delivery attempts by outcome', ['outcome']),
+      attemptSeconds: histogram(rt.registry, 'flowgate_callback_attempt_duration_seconds', 'Duration of one callback attempt', ['outcome']),
+      failed: counter(rt.registry, 'flowgate_callback_deliveries_failed_total', 'Deliveries given up on (dead letters) by reason', [
+        'reason',
+      ]),
+      deferred: counter(rt.registry, 'flowgate_callback_deferred_total', 'Messages handed back because their destination was saturated'),
+    },
+  });
+
+  const ackWaitMs = config.FLOWGATE_CALLBACK_ACK_WAIT_MS;
   await ensureDurableConsumer(rt.jsm, {
     stream: subjects.eventsStream,
     durable: CONSUMER,
-    filterSubjects: TERMINAL.map((s) => subjects.executionEventsFilter(s)),
-    ackWaitMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS + 20_000,
-    maxDeliver,
+    filterSubjects: [...DELIVERED_STATUSES.map((s) => subjects.executionEventsFilter(s)), subjects.deliveryRequestsFilter],
+    ackWaitMs,
+    maxDeliver: -1,
+    // Deliveries waiting for a retry (hours, with a nak delay) stay unacknowledged: they must not block new ones.
+    maxAckPending: -1,
   });
-
-  const handle = async (event: ExecutionEvent): Promise<MessageDisposition> => {
-    const target = callbackTarget(event);
-    if (!target) return 'ack';
-    const id = `${event.execution_id}.${target.type}`;
-    const now = new Date();
-    await insertIfAbsent(store.deliveries, {
-      _id: id,
-      workspace_id: event.workspace_id,
-      execution_id: event.execution_id,
-      event: target.type,
-      url: target.url,
-      status: 'pending',
-      attempts: [],
-      created_at: now,
-      updated_at: now,
-    });
-    const delivery = await store.deliveries.findOne({ _id: id });
-    if (!delivery || delivery.status !== 'pending') return 'ack';
-    const attemptNo = delivery.attempts.length + 1;
-    const { retryable, ...attempt } = await sendSigned({
-      url: target.url,
-      webhookId: id,
-      payload: callbackPayload(event, target.type, now),
-      signer,
-      timeoutMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS,
-      now,
-    });
-    const succeeded = attempt.error === null;
-    const exhausted = attemptNo >= schedule.length;
-    const status = succeeded ? 'succeeded' : retryable && !exhausted ? 'pending' : 'failed';
-    await store.deliveries.updateOne({ _id: id }, { $push: { attempts: attempt }, $set: { status, updated_at: new Date() } });
-    attemptsTotal.inc({ outcome: succeeded ? 'succeeded' : status === 'pending' ? 'retry' : 'failed' });
-    logger.info(
-      { execution_id: event.execution_id, delivery_id: id, attempt: attemptNo, status, status_code: attempt.status_code },
-      'callback attempt',
-    );
-    if (status === 'pending') return { nakMs: (schedule[attemptNo] ?? 0) * 1000 };
-    return 'ack';
-  };
 
   const loop = await consumeDurable({
     js: rt.js,
     stream: subjects.eventsStream,
     durable: CONSUMER,
-    maxDeliver,
-    maxInFlight: config.FLOWGATE_CALLBACK_CONCURRENCY,
+    maxDeliver: MAX_ERROR_DELIVERIES,
+    // Messages waiting for a slot of their destination are held too: room for all of them and more.
+    maxInFlight: concurrency * 8,
     logger,
     metrics: consumer,
-    schema: executionEventSchema,
-    handle,
+    schema: messageSchema,
+    handle: async (message, msg): Promise<MessageDisposition> => {
+      // Keep the message ours while we wait for a slot or the receiver; a crash lets it go after ackWaitMs.
+      const heartbeat = setInterval(() => msg.working(), Math.max(300, Math.floor(ackWaitMs / 3)));
+      try {
+        return 'type' in message ? await worker.onRedeliver(message, msg) : await worker.onExecutionEvent(message, msg);
+      } finally {
+        clearInterval(heartbeat);
+      }
+    },
     recordDeadLetter: (entry) => recordDeadLetter(store.deadLetters, entry),
   });
   rt.ready();
 
-  rt.onShutdown([{ name: 'stop consuming and finish in-flight deliveries', run: () => loop.stop() }]);
+  rt.onShutdown([
+    {
+      name: 'stop consuming, hand back waiting deliveries, finish attempts on the wire',
+      run: async () => {
+        limiter.close();
+        await loop.stop();
+      },
+    },
+    { name: 'http agent', run: () => dispatcher.close() },
+  ]);
 });
