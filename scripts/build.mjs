@@ -8,7 +8,9 @@ const externalPackages = {
   name: 'external-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@flowgate/')) return undefined;
+      // ipaddr.js is bundled: the root node_modules holds express's ipaddr.js 1.x (hoisted), while the
+      // egress guard in packages/kit needs 2.x (its special-range table), resolved from packages/kit.
+      if (args.path.startsWith('@flowgate/') || args.path === 'ipaddr.js') return undefined;
       return { path: args.path, external: true };
     });
   },

@@ -117,6 +117,8 @@ async function main(): Promise<void> {
       FLOWGATE_BOOTSTRAP_API_KEY: secrets.apiKey,
       FLOWGATE_ENCRYPTION_KEY: process.env.FLOWGATE_ENCRYPTION_KEY ?? secrets.encryptionKey,
       FLOWGATE_CALLBACK_SIGNING_SECRET: process.env.FLOWGATE_CALLBACK_SIGNING_SECRET ?? secrets.signingSecret,
+      // The sample's echo endpoint is on loopback, which the SSRF guard refuses unless allow-listed.
+      FLOWGATE_EGRESS_ALLOW_CIDRS: process.env.FLOWGATE_EGRESS_ALLOW_CIDRS ?? '127.0.0.0/8,::1/128',
     });
     for (const service of SERVICES) {
       const log = createWriteStream(join(DATA, 'logs', `${service}.log`), { flags: 'a' });

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Completion } from './completion';
+import type { E2eFigures } from './e2e';
 import type { LoadFigures } from './load';
 
 /** The benchmark's results: what is printed and what goes to .test-results/bench.json. */
@@ -14,6 +15,9 @@ export interface BenchResults {
     warmup_requests: number;
     body: string;
     service_log_level: string;
+    e2e_duration_s: number;
+    e2e_concurrency: number;
+    e2e_warmup_executions: number;
   };
   /** Load average before the run: other work on the machine skews every figure. */
   machine: { cpus: number; node: string; platform: string; load_avg_1m_at_start: number };
@@ -21,6 +25,14 @@ export interface BenchResults {
   flowgate: LoadFigures & { end_to_end: Completion };
   /** flowgate accepted/s ÷ baseline accepted/s. */
   ratio_accepted_per_s: number;
+  /** The http-step scenarios (1 and 5 steps), each on a fresh Flowgate. */
+  end_to_end: E2eFigures[];
+  /** 1-step executions/s ÷ baseline accepted/s (null when the scenarios were skipped). */
+  ratio_e2e_1step_to_baseline_accepted: number | null;
+  /** 1-step executions/s ÷ Flowgate accepted/s. */
+  ratio_e2e_1step_to_flowgate_accepted: number | null;
+  /** (5-step − 1-step executor CPU per execution) ÷ 4: the cost of one more http step. */
+  executor_cpu_ms_per_extra_step: number | null;
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -47,6 +59,15 @@ export function detailedReport(r: BenchResults): string {
     `  completed           ${e.completed_per_s.toFixed(1)} /s  (${e.completed} over ${e.window_s} s from load start)`,
     `  failed executions   ${e.failed}  ${JSON.stringify(e.by_status)}`,
     '',
+    ...r.end_to_end.flatMap((s) => [
+      `end to end: ${s.scenario} (closed loop, ${s.concurrency} webhooks in flight, ${s.duration_s.toFixed(1)} s, fresh database)`,
+      `  executions          ${pad(s.completed, 8)} finished in ${s.window_s} s  →  ${s.executions_per_s.toFixed(2)} /s   ` +
+        `(${s.succeeded} succeeded; ${s.rejected} webhooks rejected, ${s.lost} not finished in time) ${JSON.stringify(s.by_status)}`,
+      `  accept → finished   p50 ${s.latency_ms.p50} ms   p90 ${s.latency_ms.p90} ms   p99 ${s.latency_ms.p99} ms   max ${s.latency_ms.max} ms`,
+      `  executor CPU        ${s.executor_cpu_s} s for ${s.steps_run} steps  →  ${s.executor_cpu_ms_per_step} ms/step, ` +
+        `${s.executor_cpu_ms_per_execution} ms/execution`,
+      '',
+    ]),
   ].join('\n');
 }
 
@@ -63,6 +84,18 @@ export function summaryBlock(r: BenchResults): string {
     row('flowgate', f),
     `│ ratio flowgate/baseline accepted/s: ${r.ratio_accepted_per_s.toFixed(3)}`,
     `│ flowgate end-to-end completed/s: ${e.completed_per_s.toFixed(1)} (${e.completed} executions, ${e.failed} failed, drained: ${e.drained ? 'yes' : 'NO'})`,
+    ...(r.end_to_end.length > 0
+      ? [
+          '│ end to end │ exec/s  │ p50 ms  │ p99 ms  │ CPU ms/step │',
+          ...r.end_to_end.map(
+            (s) =>
+              `│ ${s.scenario.padEnd(11)}│ ${pad(s.executions_per_s.toFixed(2), 7)} │ ${pad(s.latency_ms.p50, 7)} │ ${pad(s.latency_ms.p99, 7)} │ ${pad(s.executor_cpu_ms_per_step.toFixed(2), 11)} │`,
+          ),
+          `│ ratio 1-step executions/s ÷ baseline accepted/s: ${r.ratio_e2e_1step_to_baseline_accepted ?? 'n/a'}` +
+            ` (÷ flowgate accepted/s: ${r.ratio_e2e_1step_to_flowgate_accepted ?? 'n/a'})`,
+          `│ executor CPU per extra http step (5-step vs 1-step): ${r.executor_cpu_ms_per_extra_step ?? 'n/a'} ms`,
+        ]
+      : []),
     `│ result: ${r.ok ? 'OK' : `PROBLEMS: ${r.problems.join('; ')}`}`,
     '└─',
   ].join('\n');

@@ -6,6 +6,7 @@ import { ROOT, startFerretDb, startNats, type LocalServer } from '../../scripts/
 import { ALL_SERVICES, Stack, type ServiceName } from '../support/stack';
 import { startBaselineServer } from './baseline-process';
 import { waitForCompletion } from './completion';
+import { httpStepsWorkflow, runScenario, startDownstream, type E2eFigures } from './e2e';
 import { round, runLoad, warmUp } from './load';
 import { detailedReport, summaryBlock, writeResults, type BenchResults } from './report';
 import { preserveLogs, Teardown } from './teardown';
@@ -14,10 +15,16 @@ import { preserveLogs, Teardown } from './teardown';
  * `pnpm bench`: accepted webhooks per second of Flowgate's async webhook (1 transform step) against
  * a baseline measured in the same run on the same servers (an express handler that only publishes to
  * a JetStream work-queue stream and answers 202), plus Flowgate's end-to-end completed executions
- * per second. Real nats-server and FerretDB from .tools/bin, the four bundled services from dist/.
+ * per second. Then end-to-end scenarios (e2e.ts) of 1-step and 5-step http workflows against a local
+ * server, each on a fresh Flowgate of ingress + execution (own database, so earlier runs do not slow
+ * FerretDB's scans): executions/s, p50/p99 accept → finished and the executor's CPU time per step;
+ * the 1-step executions/s is reported as a ratio to the baseline's accepted/s. Real nats-server and
+ * FerretDB from .tools/bin, the four bundled services from dist/.
  *
  * Env: NATS_URL / MONGO_URL (use existing servers instead of local ones), BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_REQUESTS (100, 0 = none),
- * BENCH_DRAIN_TIMEOUT_S (180), BENCH_LOG_LEVEL (services' LOG_LEVEL, info: their default).
+ * BENCH_DRAIN_TIMEOUT_S (180), BENCH_LOG_LEVEL (services' LOG_LEVEL, info: their default),
+ * BENCH_E2E_DURATION_S (30 per scenario, 0 = skip the scenarios), BENCH_E2E_CONCURRENCY (16 webhooks in flight),
+ * BENCH_E2E_WARMUP (20 executions per scenario).
  * Results: stdout and .test-results/bench.json; on failure the logs go to .test-results/bench-logs/.
  */
 const RESULTS_FILE = join(ROOT, '.test-results', 'bench.json');
@@ -44,6 +51,9 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const warmupRequests = intEnv('BENCH_WARMUP_REQUESTS', 100, 0);
   const drainTimeoutS = intEnv('BENCH_DRAIN_TIMEOUT_S', 180, 1);
   const logLevel = process.env.BENCH_LOG_LEVEL || 'info';
+  const e2eDurationS = intEnv('BENCH_E2E_DURATION_S', 30, 0);
+  const e2eConcurrency = intEnv('BENCH_E2E_CONCURRENCY', 16, 1);
+  const e2eWarmup = intEnv('BENCH_E2E_WARMUP', 20, 0);
 
   rmSync(RESULTS_FILE, { force: true });
   const loadAtStart = round(loadavg()[0] ?? 0, 2);
@@ -82,17 +92,29 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const env: Partial<Record<ServiceName, Record<string, string>>> = {};
   for (const service of ALL_SERVICES) env[service] = { LOG_LEVEL: logLevel };
   env.scheduler = { ...env.scheduler, FLOWGATE_SCHEDULER_TICK_MS: '250' };
-  const stack = await Stack.start('bench', { services: [], env });
-  const opened: { db?: Db } = {};
-  teardown.add('stop flowgate', async () => {
-    await Promise.all(ALL_SERVICES.map((s) => stack.stopService(s)));
-    // Drop its database and streams while the servers run (after a Ctrl-C they may be gone already:
-    // then only let go of the MongoDB client; the data dir goes anyway).
-    if ([nats, mongo].every((s) => !s || (s.process.exitCode === null && s.process.signalCode === null))) await stack.stop();
-    else await opened.db?.client.close(true);
-  });
-  const started = await Promise.allSettled(ALL_SERVICES.map((s) => stack.startService(s)));
-  for (const s of started) if (s.status === 'rejected') throw s.reason;
+  /** A Flowgate with its own database and prefix; `stop` (also part of the teardown) runs once. */
+  const startFlowgate = async (
+    name: string,
+    services: ServiceName[] = ALL_SERVICES,
+  ): Promise<{ stack: Stack; db: Db; stop: () => Promise<void> }> => {
+    const stack = await Stack.start(name, { services: [], env });
+    const opened: { db?: Db } = {};
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        await Promise.all(ALL_SERVICES.map((s) => stack.stopService(s)));
+        // Drop its database and streams while the servers run (after a Ctrl-C they may be gone already:
+        // then only let go of the MongoDB client; the data dir goes anyway).
+        if ([nats, mongo].every((s) => !s || (s.process.exitCode === null && s.process.signalCode === null))) await stack.stop();
+        else await opened.db?.client.close(true);
+      })());
+    teardown.add(`stop flowgate ${name}`, stop);
+    const started = await Promise.allSettled(services.map((s) => stack.startService(s)));
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    opened.db = await stack.db();
+    return { stack, db: opened.db, stop };
+  };
+  const { stack, db, stop: stopFlowgate } = await startFlowgate('bench');
   const measured = await stack.deploy({ name: 'bench-transform', ...WORKFLOW });
   const warmupWorkflow = await stack.deploy({ name: 'bench-warmup', ...WORKFLOW });
   log(`flowgate up: ingress ${stack.ingressUrl}, workflow ${measured.id}`);
@@ -112,8 +134,6 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   log(`flowgate: warm-up ${warmupRequests} requests …`);
   const warmedAt = new Date();
   const warmAccepted = await warmUp(warmupWorkflow.async, BODY, warmupRequests, connections);
-  const db = await stack.db();
-  opened.db = db;
   const warm = await waitForCompletion(db, {
     workflowId: warmupWorkflow.id,
     accepted: warmAccepted,
@@ -133,17 +153,65 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     timeoutMs: drainTimeoutS * 1000,
     progress: log,
   });
+  await stopFlowgate();
+
+  // 5. End to end: 1-step and 5-step http workflows, each on a fresh Flowgate (ingress + execution).
+  const scenarios: E2eFigures[] = [];
+  if (e2eDurationS > 0) {
+    const downstream = await startDownstream();
+    teardown.add('stop downstream', () => downstream.stop());
+    for (const steps of [1, 5]) {
+      const name = `bench-e2e-${steps}`;
+      // Only what these workflows use (no timers fire, no callbacks): less noise on the executor's CPU.
+      const flowgate = await startFlowgate(name, ['ingress', 'execution']);
+      const workflow = await flowgate.stack.deploy(httpStepsWorkflow(`http${steps}`, steps, downstream.url));
+      const warmup = await flowgate.stack.deploy(httpStepsWorkflow(`warm${steps}`, steps, downstream.url));
+      log(`${name}: warm-up ${e2eWarmup} executions, then ${e2eDurationS} s × ${e2eConcurrency} webhooks in flight …`);
+      scenarios.push(
+        await runScenario({
+          stack: flowgate.stack,
+          db: flowgate.db,
+          scenario: `${steps}-step http`,
+          workflow,
+          warmup,
+          steps,
+          concurrency: e2eConcurrency,
+          durationS: e2eDurationS,
+          warmupExecutions: e2eWarmup,
+          executionTimeoutMs: drainTimeoutS * 1000,
+          log,
+        }),
+      );
+      await flowgate.stop();
+    }
+  }
+  const oneStep = scenarios.find((s) => s.steps_per_execution === 1);
+  const fiveStep = scenarios.find((s) => s.steps_per_execution === 5);
 
   const problems: string[] = [];
   if (baselineFigures.accepted === 0) problems.push('baseline accepted nothing');
   if (flowgateFigures.accepted === 0) problems.push('flowgate accepted nothing');
   if (!endToEnd.drained) problems.push(`executions not all terminal after ${drainTimeoutS} s`);
   if (endToEnd.failed > 0) problems.push(`${endToEnd.failed} executions did not succeed`);
+  for (const s of scenarios) {
+    if (s.succeeded === 0) problems.push(`${s.scenario}: no execution succeeded`);
+    if (s.succeeded < s.completed || s.lost > 0 || s.rejected > 0)
+      problems.push(`${s.scenario}: ${s.completed - s.succeeded} failed, ${s.lost} not finished in time, ${s.rejected} webhooks rejected`);
+  }
   return {
     ok: problems.length === 0,
     problems,
     generated_at: new Date().toISOString(),
-    settings: { duration_s: durationS, connections, warmup_requests: warmupRequests, body: BODY, service_log_level: logLevel },
+    settings: {
+      duration_s: durationS,
+      connections,
+      warmup_requests: warmupRequests,
+      body: BODY,
+      service_log_level: logLevel,
+      e2e_duration_s: e2eDurationS,
+      e2e_concurrency: e2eConcurrency,
+      e2e_warmup_executions: e2eWarmup,
+    },
     machine: {
       cpus: availableParallelism(),
       node: process.version,
@@ -154,6 +222,13 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     flowgate: { ...flowgateFigures, end_to_end: endToEnd },
     ratio_accepted_per_s:
       baselineFigures.accepted_per_s > 0 ? round(flowgateFigures.accepted_per_s / baselineFigures.accepted_per_s, 3) : 0,
+    end_to_end: scenarios,
+    ratio_e2e_1step_to_baseline_accepted:
+      oneStep && baselineFigures.accepted_per_s > 0 ? round(oneStep.executions_per_s / baselineFigures.accepted_per_s, 5) : null,
+    ratio_e2e_1step_to_flowgate_accepted:
+      oneStep && flowgateFigures.accepted_per_s > 0 ? round(oneStep.executions_per_s / flowgateFigures.accepted_per_s, 3) : null,
+    executor_cpu_ms_per_extra_step:
+      oneStep && fiveStep ? round((fiveStep.executor_cpu_ms_per_execution - oneStep.executor_cpu_ms_per_execution) / 4, 2) : null,
   };
 }
 

@@ -74,4 +74,51 @@ describe('outages', () => {
     expect(after.status).toBe(202);
     expect((await stack.waitForExecution(after.body.execution_id, undefined, 60_000)).status).toBe('succeeded');
   });
+
+  it('NATS restarted while executions wait: every wait and delay resumes once it is back', async () => {
+    const waitWf = await stack.deploy({
+      name: 'outage-wait',
+      max_concurrent_executions: 0,
+      steps: [
+        { id: 'wait', type: 'wait_for_webhook', expires_in_s: 300 },
+        { id: 'call', type: 'http', request: { method: 'POST', url: downstream.url('/resumed/{{steps.wait.output.n}}') } },
+      ],
+    });
+    const delayWf = await stack.deploy({
+      name: 'outage-delay',
+      max_concurrent_executions: 0,
+      steps: [
+        { id: 'pause', type: 'delay', duration_s: 4 },
+        { id: 'call', type: 'http', request: { method: 'POST', url: downstream.url('/delayed/{{trigger.body.n}}') } },
+      ],
+    });
+    const start = async (url: string, n: number) =>
+      (await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n }) })).body
+        .execution_id as string;
+    const waits = await Promise.all([21, 22, 23].map((n) => start(waitWf.async, n)));
+    const delays = await Promise.all([31, 32].map((n) => start(delayWf.async, n)));
+    const resumeUrls: string[] = [];
+    for (const id of waits) resumeUrls.push((await stack.waitForExecution(id, (e) => e.status === 'waiting')).waiting_payload.resume_url);
+
+    await nats.stop();
+    await sleep(2_000);
+    nats = await startNats(natsDir, { port: nats.port });
+
+    for (const [i, url] of resumeUrls.entries()) {
+      const deadline = Date.now() + 30_000;
+      let res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ n: 21 + i }),
+      });
+      while (res.status === 503 && Date.now() < deadline) {
+        await sleep(500);
+        res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n: 21 + i }) });
+      }
+      expect(res.status).toBe(202);
+    }
+    for (const id of [...waits, ...delays]) expect((await stack.waitForExecution(id, undefined, 90_000)).status).toBe('succeeded');
+    const paths = downstream.requests.map((r) => r.path).filter((p) => p.startsWith('/resumed/') || p.startsWith('/delayed/'));
+    expect(paths.sort()).toEqual(['/delayed/31', '/delayed/32', '/resumed/21', '/resumed/22', '/resumed/23']);
+  });
 });

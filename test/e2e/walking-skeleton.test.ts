@@ -162,7 +162,7 @@ describe('walking skeleton', () => {
     });
     const failed = await stack.waitForExecution(b.body.execution_id);
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatchObject({ code: 'workflow_failed', message: 'no stock for X', stepId: 'boom' });
+    expect(failed.error).toMatchObject({ code: 'workflow_failed', message: 'no stock for X', step_id: 'boom' });
     await stack.waitForExecution(a.body.execution_id);
 
     const mine = (id: string) => callbacks.requests.slice(before).filter((r) => r.body.includes(id));

@@ -37,7 +37,9 @@ export class Stack {
   readonly natsUrl: string;
   readonly mongoUrl: string;
   readonly ports: Record<ServiceName, number> & { http: number; executionGrpc: number; schedulerGrpc: number };
-  private readonly running = new Map<ServiceName, Running>();
+  private readonly running = new Map<string, Running>();
+  private readonly replicaOpsPorts = new Map<string, number>();
+  private readonly replicaHttpPorts = new Map<string, number>();
   private mongo: MongoClient | undefined;
 
   private constructor(
@@ -60,6 +62,7 @@ export class Stack {
     name: string,
     opts: {
       services?: ServiceName[];
+      /** Extra / overriding variables per service; `FLOWGATE_EGRESS_ALLOW_CIDRS: ''` removes the default loopback allow-list. */
       env?: Partial<Record<ServiceName, Record<string, string>>>;
       /** Dedicated servers (for tests that stop them); default: the run's shared ones. */
       natsUrl?: string;
@@ -84,8 +87,18 @@ export class Stack {
     return `http://127.0.0.1:${this.ports.http}`;
   }
 
-  opsUrl(service: ServiceName): string {
-    return `http://127.0.0.1:${this.ports[service]}`;
+  /** Public base URL of another ingress replica (the same webhooks and API, another process). */
+  ingressReplicaUrl(replica: number): string {
+    const port = this.replicaHttpPorts.get(replicaKey('ingress', replica));
+    if (port === undefined) throw new Error(`ingress#${replica} was never started`);
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Ops base URL (metrics, probes) of a service replica. */
+  opsUrl(service: ServiceName, replica = 1): string {
+    const port = replica === 1 ? this.ports[service] : this.replicaOpsPorts.get(replicaKey(service, replica));
+    if (port === undefined) throw new Error(`${replicaKey(service, replica)} was never started`);
+    return `http://127.0.0.1:${port}`;
   }
 
   envFor(service: ServiceName): Record<string, string> {
@@ -105,23 +118,49 @@ export class Stack {
         FLOWGATE_EXECUTION_GRPC_URL: `127.0.0.1:${this.ports.executionGrpc}`,
         FLOWGATE_BOOTSTRAP_API_KEY: this.apiKey,
         FLOWGATE_ENCRYPTION_KEY: this.encryptionKey,
+        // Off unless a test turns it on: bursts in other tests would otherwise be throttled.
+        FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S: '0',
       },
-      execution: { FLOWGATE_GRPC_PORT: String(this.ports.executionGrpc) },
+      execution: {
+        FLOWGATE_PUBLIC_URL: this.ingressUrl,
+        FLOWGATE_GRPC_PORT: String(this.ports.executionGrpc),
+        // Test receivers listen on 127.0.0.1: allow loopback egress (env: { execution: { FLOWGATE_EGRESS_ALLOW_CIDRS: '' } } = none).
+        FLOWGATE_EGRESS_ALLOW_CIDRS: LOOPBACK_EGRESS,
+      },
       scheduler: { FLOWGATE_GRPC_PORT: String(this.ports.schedulerGrpc), FLOWGATE_SCHEDULER_TICK_MS: '100' },
-      callback: { FLOWGATE_CALLBACK_SIGNING_SECRET: this.signingSecret, FLOWGATE_CALLBACK_RETRY_SCHEDULE_S: '0,1,1' },
+      callback: {
+        FLOWGATE_CALLBACK_SIGNING_SECRET: this.signingSecret,
+        FLOWGATE_CALLBACK_RETRY_SCHEDULE_S: '0,1,1',
+        // Opens per-workspace signing secrets; receivers are on loopback (env: { callback: { FLOWGATE_EGRESS_ALLOW_CIDRS: '' } } = none).
+        FLOWGATE_ENCRYPTION_KEY: this.encryptionKey,
+        FLOWGATE_EGRESS_ALLOW_CIDRS: LOOPBACK_EGRESS,
+      },
     };
     return { ...common, ...specific[service], ...(this.extraEnv[service] ?? {}) };
   }
 
-  /** Starts a service process and waits until its /readyz answers 200. */
-  async startService(service: ServiceName): Promise<void> {
-    if (this.running.has(service)) throw new Error(`${service} already running`);
+  /**
+   * Starts a service process and waits until its /readyz answers 200. `replica` > 1 starts another
+   * process of the same service with its own ops (and gRPC) port.
+   */
+  async startService(service: ServiceName, replica = 1): Promise<void> {
+    const key = replicaKey(service, replica);
+    if (this.running.has(key)) throw new Error(`${key} already running`);
     const logDir = join(process.env.FLOWGATE_TEST_DATA_DIR ?? join(ROOT, '.test-results'), 'logs');
     mkdirSync(logDir, { recursive: true });
-    const log = createWriteStream(join(logDir, `${this.dbName}-${service}.log`), { flags: 'a' });
+    const log = createWriteStream(join(logDir, `${this.dbName}-${key}.log`), { flags: 'a' });
+    const opsPort = replica === 1 ? this.ports[service] : await freePort();
+    if (replica > 1) this.replicaOpsPorts.set(key, opsPort);
+    const extra: Record<string, string> =
+      replica === 1 ? {} : { FLOWGATE_OPS_PORT: String(opsPort), FLOWGATE_GRPC_PORT: String(await freePort()) };
+    if (replica > 1 && service === 'ingress') {
+      const httpPort = await freePort();
+      this.replicaHttpPorts.set(key, httpPort);
+      extra.FLOWGATE_HTTP_PORT = String(httpPort);
+    }
     const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', `${service}.js`)], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.envFor(service) },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.envFor(service), ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
@@ -132,28 +171,29 @@ export class Stack {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    this.running.set(service, { child, exit, output });
+    this.running.set(key, { child, exit, output });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output.join('').slice(-3000)}`);
+      if (child.exitCode !== null) throw new Error(`${key} exited with ${child.exitCode}:\n${output.join('').slice(-3000)}`);
       try {
-        const res = await fetch(`${this.opsUrl(service)}/readyz`);
+        const res = await fetch(`http://127.0.0.1:${opsPort}/readyz`);
         if (res.status === 200) return;
       } catch {
         // not listening yet
       }
       await sleep(100);
     }
-    throw new Error(`${service} not ready after 30 s:\n${output.join('').slice(-3000)}`);
+    throw new Error(`${key} not ready after 30 s:\n${output.join('').slice(-3000)}`);
   }
 
   /** Sends a signal; resolves with the exit code once the process is gone. */
-  async stopService(service: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    const running = this.running.get(service);
+  async stopService(service: ServiceName, signal: NodeJS.Signals = 'SIGTERM', replica = 1): Promise<number | null> {
+    const key = replicaKey(service, replica);
+    const running = this.running.get(key);
     if (!running) return null;
     running.child.kill(signal);
     const code = await running.exit;
-    this.running.delete(service);
+    this.running.delete(key);
     return code;
   }
 
@@ -215,19 +255,31 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((s) => this.stopService(s)));
+    await Promise.all(
+      [...this.running.entries()].map(async ([key, running]) => {
+        running.child.kill('SIGTERM');
+        await running.exit;
+        this.running.delete(key);
+      }),
+    );
     const db = await this.db();
     await db.dropDatabase().catch(() => undefined);
     await this.mongo?.close();
     const nc = await connect({ servers: this.natsUrl });
     const jsm = await jetstreamManager(nc);
-    for (const stream of [`${this.prefix.toUpperCase()}_COMMANDS`, `${this.prefix.toUpperCase()}_EVENTS`])
+    const upper = this.prefix.toUpperCase();
+    for (const stream of [`${upper}_COMMANDS`, `${upper}_EVENTS`, `KV_${upper}_LEASES`])
       await jsm.streams.delete(stream).catch(() => undefined);
     await nc.close();
   }
 }
 
+const replicaKey = (service: ServiceName, replica: number) => (replica === 1 ? service : `${service}#${replica}`);
+
 export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+/** The execution service's default egress allow-list in tests: the local receivers are on loopback. */
+export const LOOPBACK_EGRESS = '127.0.0.0/8,::1/128';
 
 function required(name: string): string {
   const value = process.env[name];

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,
   missing_parameters: 400,
+  invalid_parameters: 400,
   unauthorized: 401,
   forbidden: 403,
   trigger_disabled: 403,
@@ -15,8 +16,12 @@ export const ERROR_STATUS = {
   execution_not_found: 404,
   webhook_not_found: 404,
   workflow_not_published: 404,
+  wait_not_found: 404,
+  delivery_not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  wait_already_resumed: 409,
+  delivery_pending: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_workflow_definition: 422,
@@ -34,6 +39,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Response headers that go with the error (e.g. Retry-After on 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ApiError';

@@ -11,6 +11,7 @@ export const triggerInputSchema = z.object({
   query: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
   headers: z.record(z.string(), z.string()),
   body: z.unknown(),
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const startCommandSchema = z.object({
@@ -23,20 +24,40 @@ export const startCommandSchema = z.object({
   accepted_at: iso,
   /** Set when the execution replays an earlier one. */
   replay_of: z.string().nullable().default(null),
+  /** What started it: a webhook (or replay) or the workflow's cron schedule. */
+  source: z.enum(['webhook', 'schedule']).default('webhook'),
 });
 export type StartCommand = z.infer<typeof startCommandSchema>;
+
+export const TIMER_KINDS = ['duration_timeout', 'delay', 'wait_expiry'] as const;
+export type TimerKind = (typeof TIMER_KINDS)[number];
 
 export const timerCommandSchema = z.object({
   type: z.literal('timer'),
   timer_id: z.string().min(1),
-  kind: z.literal('duration_timeout'),
+  kind: z.enum(TIMER_KINDS),
   workspace_id: z.string().min(1),
   execution_id: z.string().min(1),
   due_at: iso,
 });
 export type TimerCommand = z.infer<typeof timerCommandSchema>;
 
-export const commandSchema = z.discriminatedUnion('type', [startCommandSchema, timerCommandSchema]);
+/** Published by a public resume / approval URL: resumes the parked step that owns the wait token. */
+export const resumeCommandSchema = z.object({
+  type: z.literal('resume'),
+  workspace_id: z.string().min(1),
+  execution_id: z.string().min(1),
+  /** SHA-256 of the wait token: must still be the execution's current one. */
+  token_hash: z.string().min(1),
+  event: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('webhook'), body_json: z.string() }),
+    z.object({ kind: z.literal('approval'), decision: z.enum(['approved', 'rejected']), comment: z.string().max(2_000).nullable() }),
+  ]),
+  at: iso,
+});
+export type ResumeCommand = z.infer<typeof resumeCommandSchema>;
+
+export const commandSchema = z.discriminatedUnion('type', [startCommandSchema, timerCommandSchema, resumeCommandSchema]);
 export type Command = z.infer<typeof commandSchema>;
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), step_id: z.string().optional() });
@@ -56,12 +77,36 @@ export const executionEventSchema = z.object({
   finished_at: iso.nullable(),
   on_success_url: z.string().nullable(),
   on_failure_url: z.string().nullable(),
+  /** Set on `waiting` events. */
+  waiting_reason: z.enum(['delay', 'webhook', 'approval']).nullable().default(null),
+  waiting_payload: z.record(z.string(), z.string()).nullable().default(null),
+  waiting_expires_at: iso.nullable().default(null),
+  on_approval_required_url: z.string().nullable().default(null),
+  /** Step runs so far: tells apart the events of successive waits. */
+  step_seq: z.number().int().min(0).default(0),
 });
 export type ExecutionEvent = z.infer<typeof executionEventSchema>;
+
+/**
+ * Published by `POST /v1/deliveries/{id}/redeliver`: the callback service starts a fresh attempt
+ * cycle for the delivery (same `webhook-id`) if it is still at `after_cycle` and not pending.
+ */
+export const redeliverRequestSchema = z.object({
+  type: z.literal('redeliver'),
+  workspace_id: z.string().min(1),
+  delivery_id: z.string().min(1),
+  after_cycle: z.number().int().min(1),
+  requested_at: iso,
+});
+export type RedeliverRequest = z.infer<typeof redeliverRequestSchema>;
 
 /** Message ids give JetStream de-duplication: derived from the business key. */
 export const messageIds = {
   start: (executionId: string) => executionId,
   timer: (timerId: string, dueAt: string) => `${timerId}:${dueAt}`,
-  executionEvent: (executionId: string, status: string) => `${executionId}:${status}`,
+  /** One final event per execution; a non-final status can recur (waits), so its id carries the step sequence. */
+  executionEvent: (executionId: string, status: string, stepSeq = 0) =>
+    ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(status) ? `${executionId}:${status}` : `${executionId}:${status}:${stepSeq}`,
+  resume: (tokenHash: string) => `resume:${tokenHash}`,
+  redeliver: (deliveryId: string, afterCycle: number) => `redeliver:${deliveryId}:${afterCycle}`,
 };

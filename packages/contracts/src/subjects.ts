@@ -18,6 +18,10 @@ export interface Subjects {
   /** Execution events of every workspace, optionally only some statuses. */
   executionEventsFilter(status?: string): string;
   configEvent(kind: string): string;
+  /** Requests to the callback service about one delivery (e.g. `redeliver`), in the events stream. */
+  deliveryRequest(workspaceId: string, kind: string): string;
+  /** Delivery requests of every workspace. */
+  deliveryRequestsFilter: string;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
@@ -40,5 +44,7 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
     executionEvent: (workspaceId, status) => `${prefix}.evt.execution.${token(workspaceId, 'workspace')}.${token(status, 'status')}`,
     executionEventsFilter: (status) => `${prefix}.evt.execution.*.${status === undefined ? '*' : token(status, 'status')}`,
     configEvent: (kind) => `${prefix}.evt.config.${token(kind, 'config kind')}`,
+    deliveryRequest: (workspaceId, kind) => `${prefix}.evt.delivery.${token(workspaceId, 'workspace')}.${token(kind, 'delivery request')}`,
+    deliveryRequestsFilter: `${prefix}.evt.delivery.*.*`,
   };
 }

@@ -1,10 +1,13 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parametersSchema } from './parameters';
+import { scheduleSchema } from './schedule';
 
 /**
  * The workflow definition: one schema validates it and gives its type. Errors point at the field
- * (`steps[1].request.url`). Step types implemented by the engine today: http, transform, branch,
- * respond, fail.
+ * (`steps[1].request.url`). Step types: http, transform, branch, respond, fail, and the parking
+ * ones (delay, wait_for_webhook, approval) that end the executor's work until a timer or a public
+ * URL resumes the execution.
  */
 
 const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -40,6 +43,8 @@ export const httpStepSchema = z
         headers: headerMap.optional(),
         query: z.record(z.string().min(1), z.string()).optional(),
         body: z.unknown().optional(),
+        /** How the body is sent: JSON (default for objects), form-urlencoded, or text (default for strings). */
+        body_format: z.enum(['json', 'form', 'text']).optional(),
       })
       .strict(),
     timeout_s: z.number().positive().max(300).default(30),
@@ -75,6 +80,42 @@ export const respondStepSchema = z
   })
   .strict();
 
+const MAX_WAIT_S = 30 * 86_400;
+/** How long a parked step waits before it expires: then it fails, or goes on at `on_timeout`. */
+const waitFields = {
+  expires_in_s: z.number().int().min(1).max(MAX_WAIT_S),
+  on_timeout: stepId.optional(),
+};
+
+export const delayStepSchema = z
+  .object({
+    ...stepBase,
+    type: z.literal('delay'),
+    /** Seconds to wait. */
+    duration_s: z.number().min(0).max(MAX_WAIT_S).optional(),
+    /** Or a point in time (ISO 8601, templatable), e.g. "{{trigger.body.send_at}}". */
+    until: z.string().min(1).max(500).optional(),
+  })
+  .strict()
+  .refine((s) => (s.duration_s === undefined) !== (s.until === undefined), { message: 'set exactly one of duration_s and until' });
+
+export const waitForWebhookStepSchema = z
+  .object({ ...stepBase, type: z.literal('wait_for_webhook'), ...waitFields, expires_in_s: waitFields.expires_in_s.default(3_600) })
+  .strict();
+
+export const approvalStepSchema = z
+  .object({
+    ...stepBase,
+    type: z.literal('approval'),
+    ...waitFields,
+    expires_in_s: waitFields.expires_in_s.default(86_400),
+    /** Shown to the reviewer (templatable). */
+    message: z.string().max(2_000).optional(),
+    /** Step to go on with when rejected; without it a rejection fails the execution. */
+    on_reject: stepId.optional(),
+  })
+  .strict();
+
 export const failStepSchema = z.object({ ...stepBase, type: z.literal('fail'), message: z.string().min(1).max(2_000) }).strict();
 
 export const stepSchema = z.discriminatedUnion('type', [
@@ -83,6 +124,9 @@ export const stepSchema = z.discriminatedUnion('type', [
   branchStepSchema,
   respondStepSchema,
   failStepSchema,
+  delayStepSchema,
+  waitForWebhookStepSchema,
+  approvalStepSchema,
 ]);
 
 export const responseModeSchema = z.enum(['minimal', 'last_step', 'step', 'all_steps']);
@@ -90,6 +134,25 @@ export const responseModeSchema = z.enum(['minimal', 'last_step', 'step', 'all_s
 const webhookTriggerSchema = z
   .object({
     sync_timeout_s: z.number().positive().max(300).default(50),
+    /** Typed parameters read from the body or query: `trigger.params.*` in templates. */
+    parameters: parametersSchema.optional(),
+    /** Pass the whole body as this one parameter. */
+    body_parameter: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+      .optional(),
+    /** This webhook's own token bucket (the workspace's applies as well). */
+    rate_limit: z
+      .object({ per_second: z.number().positive().max(100_000), burst: z.number().int().min(1).max(1_000_000).optional() })
+      .strict()
+      .optional(),
+    /** HTTP methods the webhook accepts (others: 405); default POST. */
+    methods: z
+      .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']))
+      .min(1)
+      .default(['POST']),
+    /** JSONPath into the body whose value de-duplicates webhooks when no Idempotency-Key header is sent. */
+    idempotency_key_path: z.string().startsWith('$', 'must be a JSONPath starting with $').max(500).optional(),
     response: z
       .object({
         mode: responseModeSchema.default('last_step'),
@@ -107,13 +170,19 @@ export const definitionSchema = z
     name: z.string().min(1).max(200),
     description: z.string().max(2_000).optional(),
     trigger: z
-      .object({ webhook: webhookTriggerSchema.default({ sync_timeout_s: 50, response: { mode: 'last_step' } }) })
+      .object({
+        webhook: webhookTriggerSchema.default({ sync_timeout_s: 50, methods: ['POST'], response: { mode: 'last_step' } }),
+        /** Optional cron schedule, beside the webhook. */
+        schedule: scheduleSchema.optional(),
+      })
       .strict()
-      .default({ webhook: { sync_timeout_s: 50, response: { mode: 'last_step' } } }),
+      .default({ webhook: { sync_timeout_s: 50, methods: ['POST'], response: { mode: 'last_step' } } }),
     max_concurrent_executions: z.number().int().min(0).default(1),
     max_workflow_duration_seconds: z.number().int().min(1).max(7200).default(1800),
     on_success_url: absoluteUrl.optional(),
     on_failure_url: absoluteUrl.optional(),
+    /** Told when an `approval` step starts waiting (with its review / approve / reject URLs). */
+    on_approval_required_url: absoluteUrl.optional(),
     steps: z.array(stepSchema).min(1).max(100),
   })
   .strict()
@@ -132,6 +201,8 @@ export const definitionSchema = z
         mustExist(step.then, ['steps', i, 'then']);
         mustExist(step.else, ['steps', i, 'else']);
       }
+      if (step.type === 'wait_for_webhook' || step.type === 'approval') mustExist(step.on_timeout, ['steps', i, 'on_timeout']);
+      if (step.type === 'approval') mustExist(step.on_reject, ['steps', i, 'on_reject']);
     });
     const response = def.trigger.webhook.response;
     if (response.mode === 'step') {
@@ -145,6 +216,7 @@ export type WorkflowDefinition = z.infer<typeof definitionSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type StepType = Step['type'];
 export type HttpStep = z.infer<typeof httpStepSchema>;
+export type ParkingStepType = 'delay' | 'wait_for_webhook' | 'approval';
 export type ResponseMode = z.infer<typeof responseModeSchema>;
 
 export interface DefinitionIssue {

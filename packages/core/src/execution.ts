@@ -15,6 +15,8 @@ export interface TriggerInput {
   query: Record<string, string | string[]>;
   headers: Record<string, string>;
   body: unknown;
+  /** Typed webhook parameters, when the trigger declares them. */
+  params?: Record<string, unknown>;
 }
 
 export interface ExecutionErrorInfo {

@@ -7,3 +7,7 @@ export * from './json';
 export * from './machine';
 export * from './response';
 export * from './template';
+export * from './schedule';
+export * from './idempotency';
+export * from './parameters';
+export * from './rate-limit';

@@ -1,5 +1,5 @@
 import { JSONPath } from 'jsonpath-plus';
-import type { HttpStep, Step, WorkflowDefinition } from './definition';
+import type { HttpStep, ParkingStepType, Step, WorkflowDefinition } from './definition';
 import { findStep } from './definition';
 import { DomainError } from './errors';
 import type { ExecutionErrorInfo, ExecutionStatus, SyncResponse, TriggerInput } from './execution';
@@ -60,6 +60,7 @@ export interface HttpRequestPlan {
   headers: Record<string, string>;
   query: Record<string, string>;
   body: unknown;
+  bodyFormat?: 'json' | 'form' | 'text';
 }
 
 /** A step ready to run: templates rendered. Only `http` needs the outside world. */
@@ -68,7 +69,18 @@ export type StepPlan =
   | { type: 'transform'; stepId: string; expression: string; input: TemplateScope }
   | { type: 'branch'; stepId: string; when: string; input: TemplateScope; then: string; else: string | null }
   | { type: 'respond'; stepId: string; response: SyncResponse }
-  | { type: 'fail'; stepId: string; message: string };
+  | { type: 'fail'; stepId: string; message: string }
+  | { type: 'delay'; stepId: string; resumeAt: Date }
+  | { type: 'wait_for_webhook'; stepId: string; expiresAt: Date }
+  | { type: 'approval'; stepId: string; expiresAt: Date; message: string | null };
+
+/** Steps that park the execution (status `waiting`) until a timer or a public URL resumes it. */
+export type ParkingPlan = Extract<StepPlan, { type: ParkingStepType }>;
+export type LocalPlan = Exclude<StepPlan, { type: 'http' } | ParkingPlan>;
+
+export function isParking(plan: StepPlan): plan is ParkingPlan {
+  return plan.type === 'delay' || plan.type === 'wait_for_webhook' || plan.type === 'approval';
+}
 
 export type StepOutcome =
   { ok: true; output: unknown; next?: string | null } | { ok: false; error: ExecutionErrorInfo; retryable: boolean; retryAfterMs?: number };
@@ -88,8 +100,15 @@ function currentStep(def: WorkflowDefinition, state: RunState): Step {
   return step;
 }
 
-/** Renders the current step's templates. Throws TemplateError (with step id and path). */
-export function planStep(def: WorkflowDefinition, state: RunState, trigger: TriggerInput): StepPlan {
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Renders the current step's templates. Throws TemplateError (with step id and path). `now` dates
+ * the parking steps (delay, wait and approval expiry).
+ */
+export function planStep(def: WorkflowDefinition, state: RunState, trigger: TriggerInput, now: Date): StepPlan {
   const step = currentStep(def, state);
   const scope = templateScope(trigger, state);
   return renderForStep(step.id, (): StepPlan => {
@@ -106,6 +125,7 @@ export function planStep(def: WorkflowDefinition, state: RunState, trigger: Trig
             headers: stringMap(renderTemplate(r.headers, scope), 'headers', step.id),
             query: stringMap(renderTemplate(r.query, scope), 'query', step.id),
             body: renderTemplate(r.body, scope),
+            ...(r.body_format ? { bodyFormat: r.body_format } : {}),
           },
           timeoutMs: step.timeout_s * 1000,
           maxAttempts: step.retry?.max_attempts ?? 1,
@@ -125,10 +145,26 @@ export function planStep(def: WorkflowDefinition, state: RunState, trigger: Trig
             body: renderTemplate(step.body ?? null, scope),
           },
         };
-      case 'fail': {
-        const message = renderTemplate(step.message, scope);
-        return { type: 'fail', stepId: step.id, message: typeof message === 'string' ? message : JSON.stringify(message) };
+      case 'fail':
+        return { type: 'fail', stepId: step.id, message: asText(renderTemplate(step.message, scope)) };
+      case 'delay': {
+        if (step.duration_s !== undefined)
+          return { type: 'delay', stepId: step.id, resumeAt: new Date(now.getTime() + step.duration_s * 1000) };
+        const until = asText(renderTemplate(step.until, scope));
+        const at = Date.parse(until);
+        if (Number.isNaN(at))
+          throw new DomainError('invalid_step_input', `step "${step.id}": until "${until}" is not an ISO 8601 date-time`);
+        return { type: 'delay', stepId: step.id, resumeAt: new Date(Math.max(at, now.getTime())) };
       }
+      case 'wait_for_webhook':
+        return { type: 'wait_for_webhook', stepId: step.id, expiresAt: new Date(now.getTime() + step.expires_in_s * 1000) };
+      case 'approval':
+        return {
+          type: 'approval',
+          stepId: step.id,
+          expiresAt: new Date(now.getTime() + step.expires_in_s * 1000),
+          message: step.message === undefined ? null : asText(renderTemplate(step.message, scope)),
+        };
     }
   });
 }
@@ -138,8 +174,8 @@ function errorInfo(err: unknown, stepId: string): ExecutionErrorInfo {
   return { code: 'step_failed', message: err instanceof Error ? err.message : String(err), step_id: stepId };
 }
 
-/** Runs a step that needs no I/O (everything but `http`). */
-export async function runLocalStep(plan: Exclude<StepPlan, { type: 'http' }>, limits?: ExpressionLimits): Promise<StepOutcome> {
+/** Runs a step that needs no I/O and does not park. */
+export async function runLocalStep(plan: LocalPlan, limits?: ExpressionLimits): Promise<StepOutcome> {
   try {
     switch (plan.type) {
       case 'transform':
@@ -157,6 +193,59 @@ export async function runLocalStep(plan: Exclude<StepPlan, { type: 'http' }>, li
     }
   } catch (err) {
     return { ok: false, error: errorInfo(err, plan.stepId), retryable: false };
+  }
+}
+
+/** What resumes a parked step. */
+export type WaitEvent =
+  | { kind: 'delay_elapsed'; at: Date }
+  | { kind: 'webhook'; body: unknown; at: Date }
+  | { kind: 'approval'; decision: 'approved' | 'rejected'; comment: string | null; at: Date }
+  | { kind: 'expired'; at: Date };
+
+const EVENT_FOR: Record<ParkingStepType, WaitEvent['kind'][]> = {
+  delay: ['delay_elapsed'],
+  wait_for_webhook: ['webhook', 'expired'],
+  approval: ['approval', 'expired'],
+};
+
+/**
+ * The outcome of a parked step once something resumes it: a delay ends, the second webhook's body
+ * becomes the output, an approval decides; an expiry fails the step unless `on_timeout` names the
+ * step to go on with, a rejection fails it unless `on_reject` does. Throws `wait_mismatch` for an
+ * event the current step does not take.
+ */
+export function resolveWait(def: WorkflowDefinition, state: RunState, event: WaitEvent): StepOutcome {
+  const step = currentStep(def, state);
+  if (state.status !== 'waiting' || !(step.type in EVENT_FOR) || !EVENT_FOR[step.type as ParkingStepType].includes(event.kind))
+    throw new DomainError('wait_mismatch', `step "${step.id}" (${step.type}) does not take a ${event.kind} event`);
+  const at = event.at.toISOString();
+  switch (event.kind) {
+    case 'delay_elapsed':
+      return { ok: true, output: { resumed_at: at } };
+    case 'webhook':
+      return { ok: true, output: event.body ?? null };
+    case 'approval': {
+      const output = { decision: event.decision, comment: event.comment, decided_at: at };
+      if (event.decision === 'approved') return { ok: true, output };
+      const onReject = step.type === 'approval' ? step.on_reject : undefined;
+      if (onReject) return { ok: true, output, next: onReject };
+      const why = event.comment ? `: ${event.comment}` : '';
+      return {
+        ok: false,
+        error: { code: 'approval_rejected', message: `step "${step.id}" was rejected${why}`, step_id: step.id },
+        retryable: false,
+      };
+    }
+    case 'expired': {
+      const onTimeout = step.type === 'wait_for_webhook' || step.type === 'approval' ? step.on_timeout : undefined;
+      if (onTimeout) return { ok: true, output: { expired: true, expired_at: at }, next: onTimeout };
+      return {
+        ok: false,
+        error: { code: 'wait_expired', message: `step "${step.id}" expired at ${at}`, step_id: step.id },
+        retryable: false,
+      };
+    }
   }
 }
 

@@ -43,7 +43,7 @@ describe('validateDefinition: valid definitions and defaults', () => {
   it('fills webhook defaults when trigger or webhook are given empty', () => {
     for (const trigger of [{}, { webhook: {} }, { webhook: { response: {} } }]) {
       const def = ok(validateDefinition(base({ trigger })));
-      expect(def.trigger.webhook).toEqual({ sync_timeout_s: 50, response: { mode: 'last_step' } });
+      expect(def.trigger.webhook).toEqual({ sync_timeout_s: 50, methods: ['POST'], response: { mode: 'last_step' } });
     }
   });
 
@@ -85,6 +85,7 @@ describe('validateDefinition: valid definitions and defaults', () => {
     expect(def.max_workflow_duration_seconds).toBe(7200);
     expect(def.trigger.webhook).toEqual({
       sync_timeout_s: 5,
+      methods: ['POST'],
       response: { mode: 'step', step: 'shape', status: 201, headers: { 'X-Source': 'fg' } },
     });
     expect(def.on_success_url).toBe('https://example.org/ok');
@@ -307,7 +308,7 @@ steps:
     expect(def.name).toBe('order-created');
     expect(def.max_concurrent_executions).toBe(3);
     expect(def.max_workflow_duration_seconds).toBe(1800);
-    expect(def.trigger.webhook).toEqual({ sync_timeout_s: 10, response: { mode: 'all_steps' } });
+    expect(def.trigger.webhook).toEqual({ sync_timeout_s: 10, methods: ['POST'], response: { mode: 'all_steps' } });
     expect(def.steps.map((s) => s.id)).toEqual(['enrich', 'check', 'reject', 'done']);
     const enrich = def.steps[0];
     if (enrich?.type !== 'http') throw new Error('enrich should be an http step');

@@ -6,12 +6,15 @@ import {
   completeStep,
   DEFAULT_MAX_STEPS_PER_EXECUTION,
   endRun,
+  isParking,
   planStep,
+  resolveWait,
   retryDelayMs,
   runLocalStep,
   startRun,
   templateScope,
   type CompleteOptions,
+  type LocalPlan,
   type RunState,
   type StepOutcome,
   type StepPlan,
@@ -24,6 +27,7 @@ function define(input: Record<string, unknown>): WorkflowDefinition {
   return result.definition;
 }
 
+const NOW = new Date('2026-01-02T03:04:05.000Z');
 const trigger: TriggerInput = {
   method: 'POST',
   path: '/hooks/tok',
@@ -47,8 +51,8 @@ function expectRetry(t: Transition): Extract<Transition, { kind: 'retry' }> {
   if (t.kind !== 'retry') throw new Error(`expected retry, got ${JSON.stringify(t)}`);
   return t;
 }
-function localPlan(plan: StepPlan): Exclude<StepPlan, { type: 'http' }> {
-  if (plan.type === 'http') throw new Error('expected a local step');
+function localPlan(plan: StepPlan): LocalPlan {
+  if (plan.type === 'http' || isParking(plan)) throw new Error('expected a local step');
   return plan;
 }
 
@@ -56,7 +60,7 @@ function localPlan(plan: StepPlan): Exclude<StepPlan, { type: 'http' }> {
 async function drive(def: WorkflowDefinition, opts: Partial<CompleteOptions> = {}): Promise<RunState> {
   let state = startRun(def);
   for (let i = 0; i < 10_000; i++) {
-    const outcome = await runLocalStep(localPlan(planStep(def, state, trigger)), limits);
+    const outcome = await runLocalStep(localPlan(planStep(def, state, trigger, NOW)), limits);
     const t = completeStep(def, state, outcome, { ...first, ...opts });
     if (t.kind === 'finished') return t.state;
     state = expectContinue(t);
@@ -139,7 +143,7 @@ describe('planStep', () => {
   const at = (cursor: string): RunState => ({ ...startRun(def), cursor });
 
   it('renders an http request: url, headers and query as strings, body keeping types', () => {
-    expect(planStep(def, at('call'), trigger)).toEqual({
+    expect(planStep(def, at('call'), trigger, NOW)).toEqual({
       type: 'http',
       stepId: 'call',
       request: {
@@ -155,7 +159,7 @@ describe('planStep', () => {
   });
 
   it('defaults an http plan to no headers, no query, no body and one attempt', () => {
-    const plan = planStep(def, at('whole_url'), trigger);
+    const plan = planStep(def, at('whole_url'), trigger, NOW);
     expect(plan).toEqual({
       type: 'http',
       stepId: 'whole_url',
@@ -168,13 +172,13 @@ describe('planStep', () => {
   it('passes transform and branch steps the template scope as input', () => {
     const state: RunState = { ...at('shape'), context: { ok: true }, outputs: { call: { status: 200 } } };
     const scope = { trigger, context: { ok: true }, steps: { call: { output: { status: 200 } } } };
-    expect(planStep(def, state, trigger)).toEqual({
+    expect(planStep(def, state, trigger, NOW)).toEqual({
       type: 'transform',
       stepId: 'shape',
       expression: '{"id": trigger.body.order_id}',
       input: scope,
     });
-    expect(planStep(def, { ...state, cursor: 'check' }, trigger)).toEqual({
+    expect(planStep(def, { ...state, cursor: 'check' }, trigger, NOW)).toEqual({
       type: 'branch',
       stepId: 'check',
       when: 'context.ok',
@@ -185,12 +189,12 @@ describe('planStep', () => {
   });
 
   it('renders a respond step', () => {
-    expect(planStep(def, at('done'), trigger)).toEqual({
+    expect(planStep(def, at('done'), trigger, NOW)).toEqual({
       type: 'respond',
       stepId: 'done',
       response: { status: 201, headers: { 'X-Order': 'ord-7' }, body: { total: 30 } },
     });
-    expect(planStep(def, at('bare'), trigger)).toEqual({
+    expect(planStep(def, at('bare'), trigger, NOW)).toEqual({
       type: 'respond',
       stepId: 'bare',
       response: { status: 200, headers: {}, body: null },
@@ -198,8 +202,8 @@ describe('planStep', () => {
   });
 
   it('renders a fail message as text (objects as JSON)', () => {
-    expect(planStep(def, at('reject'), trigger)).toEqual({ type: 'fail', stepId: 'reject', message: 'order ord-7 rejected' });
-    expect(planStep(def, at('reject_obj'), trigger)).toEqual({ type: 'fail', stepId: 'reject_obj', message: '["a","b"]' });
+    expect(planStep(def, at('reject'), trigger, NOW)).toEqual({ type: 'fail', stepId: 'reject', message: 'order ord-7 rejected' });
+    expect(planStep(def, at('reject_obj'), trigger, NOW)).toEqual({ type: 'fail', stepId: 'reject_obj', message: '["a","b"]' });
   });
 
   it.each([
@@ -209,7 +213,7 @@ describe('planStep', () => {
   ])('a missing template path in step %s throws a TemplateError naming the step and path %s', (stepId, path) => {
     let caught: unknown;
     try {
-      planStep(def, at(stepId), trigger);
+      planStep(def, at(stepId), trigger, NOW);
     } catch (err) {
       caught = err;
     }
@@ -222,8 +226,8 @@ describe('planStep', () => {
 
   it('throws when the run has no next step or the cursor is unknown', () => {
     const finished: RunState = { ...at('call'), cursor: null };
-    expect(() => planStep(def, finished, trigger)).toThrow(expect.objectContaining({ code: 'execution_finished' }));
-    expect(() => planStep(def, at('ghost'), trigger)).toThrow(expect.objectContaining({ code: 'unknown_step' }));
+    expect(() => planStep(def, finished, trigger, NOW)).toThrow(expect.objectContaining({ code: 'execution_finished' }));
+    expect(() => planStep(def, at('ghost'), trigger, NOW)).toThrow(expect.objectContaining({ code: 'unknown_step' }));
   });
 });
 
@@ -326,13 +330,13 @@ describe('completeStep: success', () => {
       ],
     });
     const start = startRun(def);
-    const thenOutcome = await runLocalStep(localPlan(planStep(def, start, trigger)), limits);
+    const thenOutcome = await runLocalStep(localPlan(planStep(def, start, trigger, NOW)), limits);
     const afterThen = expectContinue(completeStep(def, start, thenOutcome, first));
     expect(afterThen.cursor).toBe('big');
     expect(afterThen.outputs).toEqual({ check: { condition: true, next: 'big' } });
 
     const small: TriggerInput = { ...trigger, body: { amount: 5 } };
-    const elseOutcome = await runLocalStep(localPlan(planStep(def, start, small)), limits);
+    const elseOutcome = await runLocalStep(localPlan(planStep(def, start, small, NOW)), limits);
     expect(expectContinue(completeStep(def, start, elseOutcome, first)).cursor).toBe('small');
   });
 
@@ -366,7 +370,7 @@ describe('completeStep: success', () => {
       ],
     });
     const start = startRun(def);
-    const outcome = await runLocalStep(localPlan(planStep(def, start, trigger)), limits);
+    const outcome = await runLocalStep(localPlan(planStep(def, start, trigger, NOW)), limits);
     expect(expectContinue(completeStep(def, start, outcome, first)).cursor).toBe('middle');
   });
 
@@ -655,7 +659,7 @@ describe('persisted workflow context', () => {
     if (t.kind !== 'continue') return;
     expect(t.persist).toEqual({ last_id: '42', last_tags: '["a","b"]' });
     expect(t.state.context).toEqual({ seen: 'yes', last_id: '42', last_tags: '["a","b"]', run_only: 42 });
-    const outcome = await runLocalStep(localPlan(planStep(def, t.state, trigger)), limits);
+    const outcome = await runLocalStep(localPlan(planStep(def, t.state, trigger, NOW)), limits);
     expect(outcome).toEqual({ ok: true, output: '42/yes' });
   });
 
@@ -665,5 +669,131 @@ describe('persisted workflow context', () => {
     expect('persist' in done).toBe(false);
     const failed = completeStep(def, startRun(def), { ok: false, error: { code: 'http_error', message: 'x' }, retryable: false }, first);
     expect('persist' in failed).toBe(false);
+  });
+});
+
+describe('parking steps: delay, wait_for_webhook, approval', () => {
+  const def = define({
+    steps: [
+      { id: 'pause', type: 'delay', duration_s: 90 },
+      { id: 'until', type: 'delay', until: '{{trigger.body.send_at}}' },
+      { id: 'hook', type: 'wait_for_webhook', expires_in_s: 60, on_timeout: 'late' },
+      { id: 'strict_hook', type: 'wait_for_webhook' },
+      { id: 'review', type: 'approval', message: 'Refund order {{trigger.body.order}}?', on_reject: 'rejected' },
+      { id: 'strict_review', type: 'approval', expires_in_s: 30 },
+      { id: 'done', type: 'transform', expression: '"done"' },
+      { id: 'late', type: 'transform', expression: '"late"' },
+      { id: 'rejected', type: 'transform', expression: '"rejected"' },
+    ],
+  });
+  const body = (extra: Record<string, unknown>): TriggerInput => ({ ...trigger, body: { order: 'o-1', ...extra } });
+  const at = (cursor: string, status: RunState['status'] = 'running'): RunState => ({ ...startRun(def), cursor, status });
+  const later = new Date(NOW.getTime() + 5_000);
+
+  it('plans each with its time from now', () => {
+    expect(planStep(def, at('pause'), trigger, NOW)).toEqual({
+      type: 'delay',
+      stepId: 'pause',
+      resumeAt: new Date(NOW.getTime() + 90_000),
+    });
+    expect(planStep(def, at('until'), body({ send_at: '2026-01-02T04:00:00Z' }), NOW)).toEqual({
+      type: 'delay',
+      stepId: 'until',
+      resumeAt: new Date('2026-01-02T04:00:00Z'),
+    });
+    expect(planStep(def, at('hook'), trigger, NOW)).toEqual({
+      type: 'wait_for_webhook',
+      stepId: 'hook',
+      expiresAt: new Date(NOW.getTime() + 60_000),
+    });
+    expect(planStep(def, at('strict_hook'), trigger, NOW)).toMatchObject({ expiresAt: new Date(NOW.getTime() + 3_600_000) });
+    expect(planStep(def, at('review'), body({}), NOW)).toEqual({
+      type: 'approval',
+      stepId: 'review',
+      expiresAt: new Date(NOW.getTime() + 86_400_000),
+      message: 'Refund order o-1?',
+    });
+    expect(isParking(planStep(def, at('review'), body({}), NOW))).toBe(true);
+    expect(isParking(planStep(def, at('done'), trigger, NOW))).toBe(false);
+  });
+
+  it('a delay until a past time resumes at once; a bad date is an error naming the step', () => {
+    expect(planStep(def, at('until'), body({ send_at: '2000-01-01T00:00:00Z' }), NOW)).toMatchObject({ resumeAt: NOW });
+    expect(() => planStep(def, at('until'), body({ send_at: 'tomorrow' }), NOW)).toThrow(
+      expect.objectContaining({ code: 'invalid_step_input', message: expect.stringContaining('step "until"') }),
+    );
+  });
+
+  it('a delay resumes with its resume time and goes on to the next step', () => {
+    const outcome = resolveWait(def, at('pause', 'waiting'), { kind: 'delay_elapsed', at: later });
+    expect(outcome).toEqual({ ok: true, output: { resumed_at: later.toISOString() } });
+    const t = completeStep(def, { ...at('pause', 'waiting'), status: 'running' }, outcome, first);
+    expect(expectContinue(t).cursor).toBe('until');
+  });
+
+  it('the second webhook body becomes the output', () => {
+    expect(resolveWait(def, at('hook', 'waiting'), { kind: 'webhook', body: { paid: true }, at: later })).toEqual({
+      ok: true,
+      output: { paid: true },
+    });
+  });
+
+  it('expiry follows on_timeout, or fails the step with wait_expired', () => {
+    const followed = resolveWait(def, at('hook', 'waiting'), { kind: 'expired', at: later });
+    expect(followed).toEqual({ ok: true, output: { expired: true, expired_at: later.toISOString() }, next: 'late' });
+    expect(expectContinue(completeStep(def, at('hook'), followed, first)).cursor).toBe('late');
+    const failed = resolveWait(def, at('strict_hook', 'waiting'), { kind: 'expired', at: later });
+    expect(failed).toMatchObject({ ok: false, retryable: false, error: { code: 'wait_expired', step_id: 'strict_hook' } });
+    expect(expectFinished(completeStep(def, at('strict_hook'), failed, first)).status).toBe('failed');
+  });
+
+  it('approval: approved goes on, rejected follows on_reject or fails with the comment', () => {
+    const approved = resolveWait(def, at('review', 'waiting'), { kind: 'approval', decision: 'approved', comment: 'ok', at: later });
+    expect(approved).toEqual({ ok: true, output: { decision: 'approved', comment: 'ok', decided_at: later.toISOString() } });
+    expect(expectContinue(completeStep(def, at('review'), approved, first)).cursor).toBe('strict_review');
+    const rejected = resolveWait(def, at('review', 'waiting'), { kind: 'approval', decision: 'rejected', comment: null, at: later });
+    expect(rejected).toMatchObject({ ok: true, next: 'rejected', output: { decision: 'rejected' } });
+    const strict = resolveWait(def, at('strict_review', 'waiting'), {
+      kind: 'approval',
+      decision: 'rejected',
+      comment: 'too big',
+      at: later,
+    });
+    expect(strict).toMatchObject({
+      ok: false,
+      error: { code: 'approval_rejected', message: 'step "strict_review" was rejected: too big' },
+    });
+  });
+
+  it('refuses an event the step does not take, or a run that is not waiting', () => {
+    const approve = { kind: 'approval', decision: 'approved', comment: null, at: later } as const;
+    expect(() => resolveWait(def, at('hook', 'waiting'), approve)).toThrow(expect.objectContaining({ code: 'wait_mismatch' }));
+    expect(() => resolveWait(def, at('pause', 'waiting'), { kind: 'expired', at: later })).toThrow(
+      expect.objectContaining({ code: 'wait_mismatch' }),
+    );
+    expect(() => resolveWait(def, at('review', 'running'), approve)).toThrow(expect.objectContaining({ code: 'wait_mismatch' }));
+    expect(() => resolveWait(def, at('done', 'waiting'), approve)).toThrow(expect.objectContaining({ code: 'wait_mismatch' }));
+  });
+
+  it('validates the definitions: one of duration_s / until, known on_timeout / on_reject, bounded expiry', () => {
+    const bad = validateDefinition({
+      name: 'wf',
+      steps: [
+        { id: 'a', type: 'delay' },
+        { id: 'b', type: 'delay', duration_s: 1, until: '2026-01-01T00:00:00Z' },
+        { id: 'c', type: 'wait_for_webhook', on_timeout: 'ghost' },
+        { id: 'd', type: 'approval', on_reject: 'ghost', expires_in_s: 0 },
+      ],
+    });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'steps[0]', message: 'set exactly one of duration_s and until' },
+        { path: 'steps[1]', message: 'set exactly one of duration_s and until' },
+        { path: 'steps[2].on_timeout', message: 'unknown step id "ghost"' },
+        expect.objectContaining({ path: 'steps[3].expires_in_s' }),
+      ]),
+    );
   });
 });

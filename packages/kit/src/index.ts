@@ -1,4 +1,5 @@
 export * from './config';
+export * from './egress-guard';
 export * from './grpc';
 export * from './logger';
 export * from './metrics';
@@ -9,3 +10,6 @@ export * from './secret-box';
 export * from './shutdown';
 export * from './trace-context';
 export * from './service-runtime';
+export * from './lease';
+export * from './poll-loop';
+export * from './kv';

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics: `flowgate_` prefix, base units, `_total` counters, histograms in seconds. */
 
@@ -13,6 +13,17 @@ export function createRegistry(service: string): Registry {
 
 export function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
   return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+/** `collect` runs on every scrape (keep it quick: it delays /metrics). */
+export function gauge<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+  collect?: (this: Gauge<L>) => void | Promise<void>,
+): Gauge<L> {
+  return new Gauge({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) });
 }
 
 export function histogram<L extends string>(

@@ -1,4 +1,5 @@
 import {
+  type ConsumerMessages,
   AckPolicy,
   DeliverPolicy,
   jetstream,
@@ -80,6 +81,8 @@ export interface DurableConsumerSpec {
   /** Ack-timeout backoff; must be shorter than maxDeliver. */
   backoffMs?: number[];
   deliverPolicy?: DeliverPolicy;
+  /** Bound on delivered, unacknowledged messages (nak-delayed ones count); -1 = none. Server default 1000. */
+  maxAckPending?: number;
 }
 
 export async function ensureDurableConsumer(jsm: JetStreamManager, spec: DurableConsumerSpec): Promise<void> {
@@ -91,6 +94,7 @@ export async function ensureDurableConsumer(jsm: JetStreamManager, spec: Durable
     filter_subjects: spec.filterSubjects,
     deliver_policy: spec.deliverPolicy ?? DeliverPolicy.All,
     ...(spec.backoffMs ? { backoff: spec.backoffMs.map(nanos) } : {}),
+    ...(spec.maxAckPending !== undefined ? { max_ack_pending: spec.maxAckPending } : {}),
   };
   try {
     await jsm.consumers.info(spec.stream, spec.durable);
@@ -160,6 +164,8 @@ export interface ConsumeLoop {
  * considered done before its effect is. A thrown error naks with a growing delay
  * (`errorRetryDelayMs`); after `maxDeliver` attempts the message is dead-lettered and terminated.
  */
+const FETCH_EXPIRES_MS = 2_000;
+
 export async function consumeDurable<T>(opts: {
   js: JetStreamClient;
   stream: string;
@@ -175,7 +181,6 @@ export async function consumeDurable<T>(opts: {
   recordDeadLetter: (entry: DeadLetter) => Promise<void>;
 }): Promise<ConsumeLoop> {
   const consumer = await opts.js.consumers.get(opts.stream, opts.durable);
-  const messages = await consumer.consume({ max_messages: opts.maxInFlight });
   const inflight = new Set<Promise<void>>();
   const label = { consumer: opts.durable };
 
@@ -242,17 +247,35 @@ export async function consumeDurable<T>(opts: {
     }
   };
 
+  // Pull only as many messages as there are free handler slots: a message never waits in a client
+  // buffer, unworked, while its ack wait runs out (which would redeliver it to another replica
+  // while this one still holds it).
+  let stopped = false;
+  let batch: ConsumerMessages | undefined;
   const loop = (async () => {
-    for await (const msg of messages) {
-      const p = process(msg).finally(() => inflight.delete(p));
-      inflight.add(p);
-      if (inflight.size >= opts.maxInFlight) await Promise.race(inflight);
+    while (!stopped) {
+      if (inflight.size >= opts.maxInFlight) {
+        await Promise.race(inflight);
+        continue;
+      }
+      try {
+        batch = await consumer.fetch({ max_messages: opts.maxInFlight - inflight.size, expires: FETCH_EXPIRES_MS });
+        for await (const msg of batch) {
+          const p = process(msg).finally(() => inflight.delete(p));
+          inflight.add(p);
+        }
+      } catch (err) {
+        if (stopped) break;
+        opts.logger.warn({ err }, 'fetch from the consumer failed; retrying');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
     }
   })();
 
   return {
     async stop() {
-      await messages.close();
+      stopped = true;
+      batch?.stop();
       await loop.catch(() => undefined);
       await Promise.allSettled([...inflight]);
     },

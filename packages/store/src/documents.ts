@@ -9,6 +9,9 @@ export interface WorkspaceDoc {
   _id: string;
   name: string;
   created_at: Date;
+  /** Non-public destinations (normalised CIDRs) this workspace's http steps may reach, beside FLOWGATE_EGRESS_ALLOW_CIDRS. */
+  egress_allow_cidrs?: string[];
+  egress_updated_at?: Date;
 }
 
 export interface ApiKeyDoc {
@@ -76,8 +79,22 @@ export interface ExecutionDoc {
   error: ExecutionErrorInfo | null;
   on_success_url: string | null;
   on_failure_url: string | null;
+  on_approval_required_url?: string | null;
   /** The execution this one replays, if any. */
   replay_of: string | null;
+  /** What started it (absent on documents written before sources were recorded: a webhook). */
+  source?: 'webhook' | 'schedule';
+  /** Queued behind `max_concurrent_executions`, waiting for a slot (started in arrival order). */
+  slot_wait: boolean;
+  /** Parked by a delay / wait_for_webhook / approval step (status `waiting`). */
+  waiting_reason?: 'delay' | 'webhook' | 'approval' | null;
+  /** Public URLs of the wait (resume_url, or review / approve / reject URLs) and the approval message. */
+  waiting_payload?: Record<string, string> | null;
+  waiting_expires_at?: Date | null;
+  /** SHA-256 of the current wait token; a resume must carry it. */
+  wait_token_hash?: string | null;
+  /** What was left of max_workflow_duration_seconds when the execution parked (parked time is not counted). */
+  duration_left_ms?: number | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -85,7 +102,7 @@ export interface ExecutionDoc {
 }
 
 /** `interrupted`: the executor died during this attempt; the step ran again in a later attempt. */
-export type StepRunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+export type StepRunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'interrupted';
 
 export interface StepExecutionDoc {
   /** `<execution id>:<seq>`: one document per step attempt. */
@@ -111,7 +128,7 @@ export interface TimerDoc {
   _id: string;
   workspace_id: string;
   execution_id: string;
-  kind: 'duration_timeout';
+  kind: 'duration_timeout' | 'delay' | 'wait_expiry';
   due_at: Date;
   status: TimerStatus;
   created_at: Date;
@@ -122,20 +139,111 @@ export interface DeliveryAttempt {
   status_code: number | null;
   latency_ms: number;
   error: string | null;
+  /** Machine-readable reason of a failed attempt: `http_status`, `timeout`, `network`, `egress_forbidden`, `interrupted`. */
+  error_code?: string | null;
+  /** The first KiB of the response body. */
   response_body: string | null;
+  /** Attempt cycle (1 = the original delivery, +1 per redelivery) and attempt number within it. */
+  cycle?: number;
+  attempt?: number;
 }
 
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
 export interface DeliveryDoc {
-  /** Also the `webhook-id` header: stable across retries. */
+  /** Also the `webhook-id` header: stable across retries and redeliveries. */
   _id: string;
   workspace_id: string;
   execution_id: string;
-  event: 'execution.succeeded' | 'execution.failed';
+  workflow_id?: string;
+  event: 'execution.succeeded' | 'execution.failed' | 'execution.approval_required';
   url: string;
-  status: 'pending' | 'succeeded' | 'failed';
+  /** `failed` after the last attempt (or a non-retryable answer): the dead letter, kept visible. */
+  status: DeliveryStatus;
   attempts: DeliveryAttempt[];
+  /** The signed body (JSON text), fixed when the delivery is created: every attempt sends the same bytes. */
+  payload_json?: string;
+  /** 1, then +1 for each redelivery requested through the API. */
+  cycle?: number;
+  /** Stream sequence of the NATS message driving the current cycle: any other message leaves it alone. */
+  driver_seq?: number;
+  /** When the next attempt is due (while pending). */
+  next_attempt_at?: Date | null;
+  /** Set while an attempt is on the wire; a crash leaves it behind and the next attempt records it as interrupted. */
+  attempt_started_at?: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** One entry of a workspace's callback signing secrets. */
+export interface CallbackSecretEntry {
+  /** `cbs_…`, or `default` for the deployment-wide FLOWGATE_CALLBACK_SIGNING_SECRET. */
+  id: string;
+  /** The `whsec_…` secret sealed with AES-256-GCM; null for `default`. */
+  sealed: string | null;
+  created_at: Date | null;
+  /** null = the current secret; else valid (and signed with) until then. */
+  expires_at: Date | null;
+}
+
+/** A workspace's callback signing secrets (none stored = the deployment-wide default secret). */
+export interface CallbackSecretsDoc {
+  /** The workspace id. */
+  _id: string;
+  workspace_id: string;
+  /** Newest first. */
+  secrets: CallbackSecretEntry[];
+  /** Optimistic-concurrency guard of rotations. */
+  revision: number;
+  updated_at: Date;
+}
+
+/** One taken `max_concurrent_executions` slot of a workflow. */
+export interface ConcurrencySlotDoc {
+  /** `<workflow id>#<n>`, n below the workflow's cap. */
+  _id: string;
+  workflow_id: string;
+  /** Unique: an execution holds at most one slot. */
+  execution_id: string;
+  acquired_at: Date;
+}
+
+/** A parked step's public token (the token itself is only in the URL and the execution's payload). */
+export interface WaitTokenDoc {
+  /** SHA-256 of the token. */
+  _id: string;
+  workspace_id: string;
+  execution_id: string;
+  kind: 'webhook' | 'approval';
+  step_id: string;
+  expires_at: Date;
+  created_at: Date;
+}
+
+/** A published workflow's cron schedule (one per workflow); fired by the scheduler's leader. */
+export interface ScheduleDoc {
+  /** The workflow id. */
+  _id: string;
+  workspace_id: string;
+  cron: string;
+  timezone: string;
+  overlap: 'skip' | 'allow' | 'queue';
+  missed: 'skip' | 'run_once';
+  paused: boolean;
+  /** Null when the pattern has no future fire time. */
+  next_fire_at: Date | null;
+  last_fire_at: Date | null;
+  updated_at: Date;
+}
+
+/** A webhook's idempotency key: the same key on the same workflow gets the same execution for 24 h. */
+export interface IdempotencyKeyDoc {
+  /** SHA-256 of `<workflow id>:<key>`. */
+  _id: string;
+  workspace_id: string;
+  workflow_id: string;
+  execution_id: string;
+  created_at: Date;
 }
 
 /** One key of a workflow's persisted context. */

@@ -5,3 +5,5 @@ export * from './store';
 export * from './dead-letters';
 export * from './insert-if-absent';
 export * from './workflow-context';
+export * from './concurrency-slots';
+export * from './callback-secrets';

@@ -1,12 +1,18 @@
 import type { Collection, Db } from 'mongodb';
+import { adaptToServer } from './executions';
 import type {
   ApiKeyDoc,
+  CallbackSecretsDoc,
+  ConcurrencySlotDoc,
   DeadLetterDoc,
   DeliveryDoc,
   ExecutionDoc,
   StepExecutionDoc,
   TimerDoc,
+  IdempotencyKeyDoc,
+  ScheduleDoc,
   TriggerDoc,
+  WaitTokenDoc,
   WorkflowContextDoc,
   WorkflowDoc,
   WorkflowVersionDoc,
@@ -26,10 +32,17 @@ export interface Collections {
   deliveries: Collection<DeliveryDoc>;
   deadLetters: Collection<DeadLetterDoc>;
   workflowContext: Collection<WorkflowContextDoc>;
+  concurrencySlots: Collection<ConcurrencySlotDoc>;
+  waitTokens: Collection<WaitTokenDoc>;
+  schedules: Collection<ScheduleDoc>;
+  idempotencyKeys: Collection<IdempotencyKeyDoc>;
+  callbackSecrets: Collection<CallbackSecretsDoc>;
 }
 
+const dbOf = new WeakMap<Collections, Db>();
+
 export function collections(db: Db): Collections {
-  return {
+  const c: Collections = {
     workspaces: db.collection<WorkspaceDoc>('workspaces'),
     apiKeys: db.collection<ApiKeyDoc>('api_keys'),
     workflows: db.collection<WorkflowDoc>('workflows'),
@@ -41,11 +54,20 @@ export function collections(db: Db): Collections {
     deliveries: db.collection<DeliveryDoc>('deliveries'),
     deadLetters: db.collection<DeadLetterDoc>('dead_letters'),
     workflowContext: db.collection<WorkflowContextDoc>('workflow_context'),
+    concurrencySlots: db.collection<ConcurrencySlotDoc>('concurrency_slots'),
+    waitTokens: db.collection<WaitTokenDoc>('wait_tokens'),
+    schedules: db.collection<ScheduleDoc>('schedules'),
+    idempotencyKeys: db.collection<IdempotencyKeyDoc>('idempotency_keys'),
+    callbackSecrets: db.collection<CallbackSecretsDoc>('callback_secrets'),
   };
+  dbOf.set(c, db);
+  return c;
 }
 
-/** Creates every index (idempotent; each service calls it at start-up). */
+/** Creates every index and adapts to the server (idempotent; each service calls it at start-up). */
 export async function ensureIndexes(c: Collections): Promise<void> {
+  const db = dbOf.get(c);
+  if (db) await adaptToServer(db, c);
   await Promise.all([
     c.apiKeys.createIndex({ key_hash: 1 }, { unique: true, name: 'key_hash_unique' }),
     c.workflows.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
@@ -54,7 +76,15 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.executions.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.stepExecutions.createIndex({ execution_id: 1, seq: 1 }, { name: 'execution_seq' }),
     c.timers.createIndex({ status: 1, due_at: 1 }, { name: 'status_due' }),
+    c.executions.createIndex({ workflow_id: 1, status: 1, created_at: 1 }, { name: 'workflow_status_created' }),
     c.workflowContext.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
+    c.concurrencySlots.createIndex({ execution_id: 1 }, { unique: true, name: 'execution_unique' }),
+    c.concurrencySlots.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
+    c.waitTokens.createIndex({ execution_id: 1 }, { name: 'execution' }),
+    c.schedules.createIndex({ paused: 1, next_fire_at: 1 }, { name: 'paused_next_fire' }),
+    c.idempotencyKeys.createIndex({ created_at: 1 }, { name: 'created' }),
+    c.timers.createIndex({ execution_id: 1 }, { name: 'execution' }),
     c.deliveries.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
+    c.deliveries.createIndex({ execution_id: 1 }, { name: 'execution' }),
   ]);
 }

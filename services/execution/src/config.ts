@@ -1,4 +1,4 @@
-import { baseConfigShape, env, loadConfig } from '@flowgate/kit';
+import { baseConfigShape, env, envCidrList, loadConfig } from '@flowgate/kit';
 
 export const configShape = {
   ...baseConfigShape,
@@ -10,6 +10,14 @@ export const configShape = {
   FLOWGATE_MAX_DELIVER: env.int(10, 2, 100),
   FLOWGATE_MAX_STEPS_PER_EXECUTION: env.int(1_000, 1, 100_000),
   FLOWGATE_HTTP_STEP_MAX_RESPONSE_BYTES: env.int(5 * 1024 * 1024, 1024),
+  /** Base URL external systems use to reach ingress: resume and approval URLs are built from it. */
+  FLOWGATE_PUBLIC_URL: env.url('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
+  /** How often waiting executions are re-checked for a free max_concurrent_executions slot. */
+  FLOWGATE_SLOT_SWEEP_MS: env.int(5_000, 100, 600_000),
+  /** Non-public destinations (CIDRs, comma-separated) every workspace's http steps may reach; empty = public only. */
+  FLOWGATE_EGRESS_ALLOW_CIDRS: envCidrList(),
+  /** How long workspace settings (the egress allow-list) are cached; 0 = read on every step. */
+  FLOWGATE_WORKSPACE_CACHE_MS: env.int(30_000, 0, 3_600_000),
 };
 
 export type ExecutionConfig = ReturnType<typeof loadExecutionConfig>;

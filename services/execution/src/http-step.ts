@@ -1,18 +1,22 @@
-import { inSpan, SpanKind } from '@flowgate/kit';
+import { egressForbiddenOf, inSpan, SpanKind } from '@flowgate/kit';
 import type { HttpRequestPlan, StepOutcome } from '@flowgate/core';
 import { context, propagation } from '@opentelemetry/api';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 /**
  * Performs an `http` step: one attempt, bounded in time and response size. Sends
  * `Idempotency-Key: <execution id>:<step id>` on every attempt so receivers can de-duplicate retries
  * and re-runs after a crash. Network errors, 5xx and 429 are retryable (honouring Retry-After).
+ * With a `dispatcher` from the egress policy, a destination the SSRF guard refuses (private,
+ * loopback, link-local… and not allow-listed) fails the step for good with `egress_forbidden`.
  */
 export interface HttpStepOptions {
   timeoutMs: number;
   maxResponseBytes: number;
   idempotencyKey: string;
   signal?: AbortSignal;
+  /** The workspace's guarded dispatcher (EgressPolicy.dispatcherFor); unset = undici's global one. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 function buildUrl(plan: HttpRequestPlan): URL {
@@ -21,11 +25,20 @@ function buildUrl(plan: HttpRequestPlan): URL {
   return url;
 }
 
+const CONTENT_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded', text: 'text/plain; charset=utf-8' };
+
+/** JSON for objects, text for strings, or the step's `body_format`; a Content-Type the step sets wins. */
 function encodeBody(plan: HttpRequestPlan, headers: Record<string, string>): string | undefined {
   if (plan.body === undefined || plan.body === null || plan.method === 'GET' || plan.method === 'HEAD') return undefined;
+  const format = plan.bodyFormat ?? (typeof plan.body === 'string' ? 'text' : 'json');
+  const setType = !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+  if (setType && (plan.bodyFormat !== undefined || format === 'json')) headers['content-type'] = CONTENT_TYPES[format];
   if (typeof plan.body === 'string') return plan.body;
-  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-  return JSON.stringify(plan.body);
+  if (format !== 'form') return JSON.stringify(plan.body);
+  const form = new URLSearchParams();
+  if (!Array.isArray(plan.body) && typeof plan.body === 'object')
+    for (const [k, v] of Object.entries(plan.body)) form.append(k, typeof v === 'string' ? v : JSON.stringify(v));
+  return form.toString();
 }
 
 function retryAfterMs(value: string | string[] | undefined): number | undefined {
@@ -60,7 +73,13 @@ export async function runHttpStep(stepId: string, plan: HttpRequestPlan, opts: H
       propagation.inject(context.active(), headers);
       const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
       try {
-        const res = await request(url, { method: plan.method, headers, body, signal: AbortSignal.any(signals) });
+        const res = await request(url, {
+          method: plan.method,
+          headers,
+          body,
+          signal: AbortSignal.any(signals),
+          ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+        });
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of res.body) {
@@ -106,6 +125,13 @@ export async function runHttpStep(stepId: string, plan: HttpRequestPlan, opts: H
           ...(wait !== undefined ? { retryAfterMs: wait } : {}),
         };
       } catch (err) {
+        const refused = egressForbiddenOf(err);
+        if (refused)
+          return {
+            ok: false,
+            error: { code: refused.code, message: `step "${stepId}": ${refused.message}`, step_id: stepId },
+            retryable: false,
+          };
         const timedOut = (err as Error).name === 'TimeoutError';
         return {
           ok: false,

@@ -12,10 +12,13 @@ import {
 import { collections, ensureIndexes, recordDeadLetter } from '@flowgate/store';
 import { loadExecutionConfig } from './config';
 import { DefinitionCache } from './definitions';
+import { EgressPolicy } from './egress-policy';
 import { executionHandlers } from './grpc-service';
 import { executionMetrics } from './metrics';
+import { queueMetrics } from './queue-metrics';
 import { Runner } from './runner';
 import { WatchHub } from './watch-hub';
+import { WorkspaceEgressCache } from './workspace-egress';
 
 const CONSUMER = 'execution';
 
@@ -33,8 +36,17 @@ runMain('execution', async () => {
     ackWaitMs: config.FLOWGATE_ACK_WAIT_MS,
     maxDeliver: config.FLOWGATE_MAX_DELIVER,
   });
+  const queue = queueMetrics({ jsm: rt.jsm, stream: subjects.commandsStream, durable: CONSUMER, registry: rt.registry, logger });
 
-  const runner = new Runner({ store, js, subjects, definitions: new DefinitionCache(store), config, metrics, logger });
+  // SSRF guard for http steps: public addresses, plus FLOWGATE_EGRESS_ALLOW_CIDRS ∪ the workspace's list.
+  const egress = new EgressPolicy({
+    envAllow: config.FLOWGATE_EGRESS_ALLOW_CIDRS,
+    workspaces: new WorkspaceEgressCache(store, config.FLOWGATE_WORKSPACE_CACHE_MS, logger),
+    logger,
+  });
+  logger.info({ egress_allow_cidrs: config.FLOWGATE_EGRESS_ALLOW_CIDRS.entries }, 'egress allow-list');
+  const runnerDeps = { store, js, subjects, definitions: new DefinitionCache(store), config, metrics, logger, egress };
+  const runner = new Runner(runnerDeps);
   const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();
   const grpcServer = await startGrpcServer({
@@ -60,7 +72,14 @@ runMain('execution', async () => {
     };
     const ticker = setInterval(() => keepAlive(), keepAliveEvery);
     try {
-      return cmd.type === 'start' ? await runner.handleStart(cmd, keepAlive) : await runner.handleTimer(cmd);
+      switch (cmd.type) {
+        case 'start':
+          return await runner.handleStart(cmd, keepAlive);
+        case 'timer':
+          return await runner.handleTimer(cmd, keepAlive);
+        case 'resume':
+          return await runner.handleResume(cmd, keepAlive);
+      }
     } finally {
       clearInterval(ticker);
     }
@@ -79,11 +98,19 @@ runMain('execution', async () => {
     recordDeadLetter: (entry) => recordDeadLetter(store.deadLetters, entry),
   });
 
+  // Safety net for max_concurrent_executions: a crash between taking a slot and sending the start
+  // command would otherwise leave a waiting execution behind until the next arrival or finish.
+  const sweep = setInterval(() => {
+    runner.promoteAll().catch((err: unknown) => logger.warn({ err }, 'slot sweep failed'));
+  }, config.FLOWGATE_SLOT_SWEEP_MS);
   rt.ready();
 
   rt.onShutdown([
+    { name: 'stop slot sweep', run: () => clearInterval(sweep) },
     { name: 'stop consuming and finish in-flight executions', run: () => loop.stop() },
+    { name: 'egress agents', run: () => egress.close() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
     { name: 'watch hub', run: () => hub.stop() },
+    { name: 'queue metrics', run: () => queue.stop() },
   ]);
 });

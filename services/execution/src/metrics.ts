@@ -10,6 +10,9 @@ export function executionMetrics(registry: Registry) {
       'workflow_id',
       'status',
     ]),
+    slotWaits: counter(registry, 'flowgate_concurrency_slot_waits_total', 'Executions that queued behind max_concurrent_executions', [
+      'workflow_id',
+    ]),
     stepDuration: histogram(registry, 'flowgate_step_duration_seconds', 'Duration of one step attempt', ['type', 'outcome']),
   };
 }

@@ -2,20 +2,26 @@ import {
   completeStep,
   DomainError,
   endRun,
+  isParking,
   isTerminal,
   planStep,
+  resolveWait,
   runLocalStep,
   startRun,
   type ExecutionErrorInfo,
+  type WaitEvent,
   type StepOutcome,
   type TriggerInput,
   type WorkflowDefinition,
 } from '@flowgate/core';
-import type { StartCommand, Subjects, TimerCommand } from '@flowgate/contracts';
-import type { JetStreamClient, Logger, MessageDisposition } from '@flowgate/kit';
+import type { ResumeCommand, StartCommand, Subjects, TimerCommand } from '@flowgate/contracts';
+import { inSpan, publishJson, type JetStreamClient, type Logger, type MessageDisposition } from '@flowgate/kit';
 import {
   fromJsonText,
-  insertIfAbsent,
+  ACTIVE_STATUSES,
+  acquireSlot,
+  holdsSlot,
+  releaseSlot,
   readContext,
   writeContext,
   recordExecution,
@@ -24,12 +30,13 @@ import {
   type Collections,
   type ExecutionDoc,
   type StepExecutionDoc,
-  type TimerDoc,
 } from '@flowgate/store';
 import type { ExecutionConfig } from './config';
 import type { DefinitionCache } from './definitions';
+import type { EgressPolicy } from './egress-policy';
 import { publishExecutionEvent } from './events';
 import { runHttpStep } from './http-step';
+import { DURATION_TIMER, parkStep, setDurationTimer, UNPARKED, WAIT_TIMER } from './parking';
 import type { ExecutionMetrics } from './metrics';
 import { docChangesOf, runStateOf } from './run-state';
 
@@ -46,10 +53,13 @@ export interface RunnerDeps {
   config: ExecutionConfig;
   metrics: ExecutionMetrics;
   logger: Logger;
+  /** SSRF guard for http steps (unset: undici's global dispatcher, no guard). */
+  egress?: EgressPolicy;
   now?: () => Date;
 }
 
-const DURATION_TIMER = (executionId: string) => `${executionId}:duration`;
+/** A step attempt's record before its outcome is known. */
+type StepRecordBase = Omit<StepExecutionDoc, 'status' | 'input_json' | 'output_json' | 'error' | 'finished_at'>;
 
 export class Runner {
   private readonly now: () => Date;
@@ -71,6 +81,7 @@ export class Runner {
       on_success_url: null,
       on_failure_url: null,
       replay_of: cmd.replay_of,
+      source: cmd.source,
       created_at: new Date(cmd.accepted_at),
     });
     let doc = await store.executions.findOne({ _id: cmd.execution_id });
@@ -84,27 +95,137 @@ export class Runner {
       if (doc) await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
       return { term: 'unknown_workflow' };
     }
-    if (doc.status === 'queued') doc = await this.begin(doc, def);
-    const abort = new AbortController();
-    this.aborts.set(doc._id, abort);
-    try {
-      doc = await this.runSteps(doc, def, keepAlive, abort.signal);
-    } finally {
-      this.aborts.delete(doc._id);
+    if (doc.status === 'queued' && def.max_concurrent_executions > 0) {
+      const holder = await holdsSlot(store.concurrencySlots, doc._id);
+      if (!holder) {
+        // Arrivals always queue up first, then the oldest waiting one gets a free slot: arrival order.
+        if (!doc.slot_wait) {
+          await updateExecution(store.executions, doc._id, doc.revision, { slot_wait: true }, this.now());
+          this.deps.metrics.slotWaits.inc({ workflow_id: doc.workflow_id });
+        }
+        await this.promote(doc.workflow_id, def.max_concurrent_executions);
+        return 'ack';
+      }
     }
-    if (isTerminal(doc.status)) await this.announceTerminal(doc);
+    // A concurrent write can move the revision under begin: reload and try again while still queued.
+    for (let i = 0; i < 10 && doc.status === 'queued'; i++) doc = await this.begin(doc, def);
+    if (doc.status === 'running' && doc.started_at && doc.duration_left_ms == null) {
+      // A delivery that failed right after begin's write may not have set the duration timer.
+      const left = def.max_workflow_duration_seconds * 1000 - (this.now().getTime() - doc.started_at.getTime());
+      await setDurationTimer(store, doc, Math.max(0, left), this.now());
+    }
+    await this.drive(doc, def, keepAlive);
     return 'ack';
   }
 
-  async handleTimer(cmd: TimerCommand): Promise<MessageDisposition> {
+  /** Runs an execution's steps until it ends or parks; announces the end. */
+  private async drive(start: ExecutionDoc, def: WorkflowDefinition, keepAlive: () => void): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.set(start._id, abort);
+    let doc = start;
+    try {
+      doc = await this.runSteps(start, def, keepAlive, abort.signal);
+    } finally {
+      this.aborts.delete(start._id);
+    }
+    if (isTerminal(doc.status)) await this.announceTerminal(doc);
+  }
+
+  async handleTimer(cmd: TimerCommand, keepAlive: () => void): Promise<MessageDisposition> {
     const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
     if (!doc) return { term: 'unknown_execution' };
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
-    await this.endExecution(doc._id, 'timed_out', {
-      code: 'workflow_timed_out',
-      message: `execution exceeded max_workflow_duration_seconds (${def?.max_workflow_duration_seconds ?? '?'})`,
-    });
+    if (cmd.kind === 'duration_timeout') {
+      await this.endExecution(doc._id, 'timed_out', {
+        code: 'workflow_timed_out',
+        message: `execution exceeded max_workflow_duration_seconds (${def?.max_workflow_duration_seconds ?? '?'})`,
+      });
+      return 'ack';
+    }
+    // A delay or wait expiry applies only to the wait that set it (a later wait has another timer id).
+    if (!def || doc.status !== 'waiting' || cmd.timer_id !== WAIT_TIMER(doc._id, doc.step_seq + 1)) return 'ack';
+    const at = this.now();
+    await this.resume(doc, def, cmd.kind === 'delay' ? { kind: 'delay_elapsed', at } : { kind: 'expired', at }, keepAlive);
     return 'ack';
+  }
+
+  /** A public resume / approval URL was used: resumes the wait if the token is still the current one. */
+  async handleResume(cmd: ResumeCommand, keepAlive: () => void): Promise<MessageDisposition> {
+    const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
+    if (!doc) return { term: 'unknown_execution' };
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    if (!def || doc.status !== 'waiting' || doc.wait_token_hash !== cmd.token_hash) {
+      this.deps.logger.info({ execution_id: doc._id, status: doc.status }, 'resume ignored: the wait is over');
+      return 'ack';
+    }
+    const at = new Date(cmd.at);
+    const event: WaitEvent =
+      cmd.event.kind === 'webhook'
+        ? { kind: 'webhook', body: fromJsonText(cmd.event.body_json), at }
+        : { kind: 'approval', decision: cmd.event.decision, comment: cmd.event.comment, at };
+    await this.resume(doc, def, event, keepAlive);
+    return 'ack';
+  }
+
+  /**
+   * Completes a parked step with what resumed it, clears the wait (timer, tokens), sets the
+   * duration timer again for the time that was left, and drives the execution on.
+   */
+  private async resume(doc: ExecutionDoc, def: WorkflowDefinition, event: WaitEvent, keepAlive: () => void): Promise<void> {
+    const { store } = this.deps;
+    const seq = doc.step_seq + 1;
+    const state = runStateOf(doc);
+    let outcome: StepOutcome;
+    try {
+      outcome = resolveWait(def, state, event);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      this.deps.logger.warn({ execution_id: doc._id, err: err.message }, 'resume ignored');
+      return;
+    }
+    const now = this.now();
+    const record = await store.stepExecutions.findOne({ _id: `${doc._id}:${seq}` });
+    if (record) {
+      await this.saveStepRecord({
+        ...record,
+        status: outcome.ok ? 'succeeded' : 'failed',
+        output_json: outcome.ok ? toJsonText(outcome.output) : null,
+        error: outcome.ok ? null : outcome.error,
+        finished_at: now,
+      });
+      this.deps.metrics.stepDuration.observe(
+        { type: record.type, outcome: outcome.ok ? 'succeeded' : 'failed' },
+        (now.getTime() - record.started_at.getTime()) / 1000,
+      );
+    }
+    const transition = completeStep(def, { ...state, status: 'running' }, outcome, {
+      attempt: 1,
+      random: Math.random(),
+      maxSteps: this.deps.config.FLOWGATE_MAX_STEPS_PER_EXECUTION,
+    });
+    if (transition.kind === 'retry') throw new Error('a parked step cannot be retried');
+    if (transition.persist) {
+      await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc.workflow_id }, transition.persist, now);
+    }
+    const changes = { ...docChangesOf(transition.state), ...UNPARKED, attempt: 1, step_seq: seq };
+    const next = await updateExecution(
+      store.executions,
+      doc._id,
+      doc.revision,
+      transition.kind === 'finished' ? { ...changes, finished_at: now } : changes,
+      now,
+    );
+    if (!next) return; // a cancel or a duration timeout got there first
+    await store.timers.deleteOne({ _id: WAIT_TIMER(doc._id, seq) });
+    await store.waitTokens.deleteMany({ execution_id: doc._id });
+    if (transition.kind === 'finished') {
+      this.countFinished(next);
+      await this.announceTerminal(next);
+      return;
+    }
+    await setDurationTimer(store, next, doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000, now);
+    await publishExecutionEvent(this.deps.js, this.deps.subjects, next);
+    await this.drive(next, def, keepAlive);
   }
 
   /**
@@ -143,23 +264,18 @@ export class Runner {
       doc.revision,
       {
         ...docChangesOf(state),
+        slot_wait: false,
         started_at: now,
         on_success_url: def.on_success_url ?? null,
         on_failure_url: def.on_failure_url ?? null,
+        on_approval_required_url: def.on_approval_required_url ?? null,
       },
       now,
     );
     if (!updated) return this.reload(doc._id);
-    await insertIfAbsent<TimerDoc>(this.deps.store.timers, {
-      _id: DURATION_TIMER(doc._id),
-      workspace_id: doc.workspace_id,
-      execution_id: doc._id,
-      kind: 'duration_timeout',
-      due_at: new Date(now.getTime() + def.max_workflow_duration_seconds * 1000),
-      status: 'pending',
-      created_at: now,
-    });
+    // Counted at the write that started it: a failure after it must not lose the count on retry.
     this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
+    await setDurationTimer(this.deps.store, doc, def.max_workflow_duration_seconds * 1000, now);
     await publishExecutionEvent(this.deps.js, this.deps.subjects, updated);
     return updated;
   }
@@ -178,7 +294,7 @@ export class Runner {
       const state = runStateOf(doc);
       const seq = doc.step_seq + 1;
       const stepId = doc.cursor;
-      const record = {
+      const record: StepRecordBase = {
         _id: `${doc._id}:${seq}`,
         workspace_id: doc.workspace_id,
         execution_id: doc._id,
@@ -188,32 +304,16 @@ export class Runner {
         attempt: doc.attempt,
         started_at: this.now(),
       };
-      let input: unknown = null;
-      let outcome: StepOutcome;
-      try {
-        const plan = planStep(def, state, trigger);
-        input = plan.type === 'http' ? plan.request : plan.type === 'respond' ? plan.response : null;
-        if (plan.type === 'http') {
-          // Visible while in flight: if the executor dies now, the next delivery marks it interrupted.
-          await this.saveStepRecord({
-            ...record,
-            status: 'running',
-            input_json: toJsonText(input),
-            output_json: null,
-            error: null,
-            finished_at: null,
-          });
-          outcome = await runHttpStep(stepId, plan.request, {
-            timeoutMs: plan.timeoutMs,
-            maxResponseBytes: this.deps.config.FLOWGATE_HTTP_STEP_MAX_RESPONSE_BYTES,
-            idempotencyKey: `${doc._id}:${stepId}`,
-            signal,
-          });
-        } else outcome = await runLocalStep(plan);
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        outcome = { ok: false, error: { code: err.code, message: err.message, step_id: stepId }, retryable: false };
+      const attempt = await inSpan(
+        `step ${stepId}`,
+        { attributes: { 'flowgate.execution.id': doc._id, 'flowgate.step.id': stepId, 'flowgate.step.type': record.type } },
+        () => this.attemptStep(doc, def, trigger, record, signal),
+      );
+      if ('parked' in attempt) {
+        doc = attempt.parked;
+        continue;
       }
+      const { input, outcome } = attempt;
       const finishedAt = this.now();
       this.deps.metrics.stepDuration.observe(
         { type: record.type, outcome: outcome.ok ? 'succeeded' : 'failed' },
@@ -262,6 +362,56 @@ export class Runner {
     return doc;
   }
 
+  /** One attempt of the step at the cursor: run it, or park the execution on it. */
+  private async attemptStep(
+    doc: ExecutionDoc,
+    def: WorkflowDefinition,
+    trigger: TriggerInput,
+    record: StepRecordBase,
+    signal: AbortSignal,
+  ): Promise<{ parked: ExecutionDoc } | { input: unknown; outcome: StepOutcome }> {
+    const stepId = record.step_id;
+    let input: unknown = null;
+    let outcome: StepOutcome;
+    try {
+      const plan = planStep(def, runStateOf(doc), trigger, this.now());
+      if (isParking(plan)) {
+        const parked = await parkStep(
+          { store: this.deps.store, publicUrl: this.deps.config.FLOWGATE_PUBLIC_URL, now: this.now },
+          doc,
+          def,
+          plan,
+          record,
+        );
+        if (parked) await publishExecutionEvent(this.deps.js, this.deps.subjects, parked);
+        return { parked: parked ?? (await this.reload(doc._id)) };
+      }
+      input = plan.type === 'http' ? plan.request : plan.type === 'respond' ? plan.response : null;
+      if (plan.type === 'http') {
+        // Visible while in flight: if the executor dies now, the next delivery marks it interrupted.
+        await this.saveStepRecord({
+          ...record,
+          status: 'running',
+          input_json: toJsonText(input),
+          output_json: null,
+          error: null,
+          finished_at: null,
+        });
+        outcome = await runHttpStep(stepId, plan.request, {
+          timeoutMs: plan.timeoutMs,
+          maxResponseBytes: this.deps.config.FLOWGATE_HTTP_STEP_MAX_RESPONSE_BYTES,
+          idempotencyKey: `${doc._id}:${stepId}`,
+          signal,
+          dispatcher: await this.deps.egress?.dispatcherFor(doc.workspace_id),
+        });
+      } else outcome = await runLocalStep(plan);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      outcome = { ok: false, error: { code: err.code, message: err.message, step_id: stepId }, retryable: false };
+    }
+    return { input, outcome };
+  }
+
   /**
    * Resuming after a crash: an attempt recorded as running that never finished is marked
    * `interrupted`, and the step runs again under the next sequence number.
@@ -269,6 +419,10 @@ export class Runner {
   private async markInterruptedAttempt(doc: ExecutionDoc): Promise<ExecutionDoc> {
     if (doc.status !== 'running') return doc;
     const seq = doc.step_seq + 1;
+    // Read by _id first (cheap everywhere; FerretDB scans for any other filter): most starts have no
+    // attempt in flight.
+    const inFlight = await this.deps.store.stepExecutions.findOne({ _id: `${doc._id}:${seq}` }, { projection: { status: 1 } });
+    if (inFlight?.status !== 'running') return doc;
     const res = await this.deps.store.stepExecutions.updateOne(
       { _id: `${doc._id}:${seq}`, status: 'running' },
       { $set: { status: 'interrupted', finished_at: this.now() } },
@@ -303,10 +457,78 @@ export class Runner {
     return updated && this.countFinished(updated);
   }
 
-  /** Terminal bookkeeping, safe to repeat: cancel the duration timer, publish the final event. */
+  /** Terminal bookkeeping, safe to repeat: cancel its timers and wait tokens, publish the final event. */
   private async announceTerminal(doc: ExecutionDoc): Promise<void> {
-    await this.deps.store.timers.deleteOne({ _id: DURATION_TIMER(doc._id) });
+    // By _id (the duration timer and the last wait's): FerretDB scans the collection for other filters.
+    const timerIds = [DURATION_TIMER(doc._id), WAIT_TIMER(doc._id, doc.step_seq), WAIT_TIMER(doc._id, doc.step_seq + 1)];
+    for (const _id of timerIds) await this.deps.store.timers.deleteOne({ _id });
+    if (doc.wait_token_hash !== undefined) await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
     await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    if (def && def.max_concurrent_executions > 0) {
+      await releaseSlot(this.deps.store.concurrencySlots, doc._id);
+      await this.promote(doc.workflow_id, def.max_concurrent_executions);
+    }
+  }
+
+  /**
+   * Hands free slots to queued executions of a workflow in arrival order: take the slot for it, then
+   * send its start command again (message id `<id>:promoted`). It stops at the
+   * first queued execution whose own start command has not been handled yet (no wait flag, no
+   * slot): that handler promotes again, so a late-handled arrival is never overtaken. Safe to run
+   * anywhere, any number of times: a slot is taken atomically and idempotently, the command is
+   * de-duplicated, and the execution's start begins it once (revision-guarded).
+   */
+  async promote(workflowId: string, max: number): Promise<void> {
+    const { store } = this.deps;
+    const batch = max + 20;
+    for (let round = 0; round < 100; round++) {
+      const queued = await store.executions
+        .find({ workflow_id: workflowId, status: 'queued' })
+        .sort({ created_at: 1, _id: 1 })
+        .limit(batch)
+        .toArray();
+      for (const doc of queued) {
+        if (await holdsSlot(store.concurrencySlots, doc._id)) continue;
+        if (!doc.slot_wait) return;
+        if (!(await acquireSlot(store.concurrencySlots, workflowId, doc._id, max, this.now()))) return;
+        const command: StartCommand = {
+          type: 'start',
+          execution_id: doc._id,
+          workspace_id: doc.workspace_id,
+          workflow_id: doc.workflow_id,
+          workflow_version: doc.workflow_version,
+          trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
+          accepted_at: doc.created_at.toISOString(),
+          replay_of: doc.replay_of,
+          source: doc.source ?? 'webhook',
+        };
+        // The execution document is left alone: its start (begin) is then its only writer, which
+        // matters on FerretDB, where a revision-guarded update is not atomic.
+        await publishJson(this.deps.js, this.deps.subjects.command('start', doc.workspace_id), command, `${doc._id}:promoted`);
+      }
+      if (queued.length < batch) return;
+    }
+  }
+
+  /**
+   * Periodic safety net for crashes: frees slots still held by ended executions (a crash between
+   * the final write and the release) and promotes waiting executions (a crash between taking a
+   * slot and sending the start command).
+   */
+  async promoteAll(): Promise<void> {
+    const slots = await this.deps.store.concurrencySlots.find({}, { projection: { execution_id: 1 } }).toArray();
+    const holders = slots.map((s) => s.execution_id);
+    const ended = await this.deps.store.executions
+      .find({ _id: { $in: holders }, status: { $nin: ACTIVE_STATUSES } }, { projection: { _id: 1 } })
+      .toArray();
+    for (const { _id } of ended) await releaseSlot(this.deps.store.concurrencySlots, _id);
+    const workflowIds = await this.deps.store.executions.distinct('workflow_id', { status: 'queued', slot_wait: true });
+    for (const workflowId of workflowIds) {
+      const waiting = await this.deps.store.executions.findOne({ workflow_id: workflowId, status: 'queued', slot_wait: true });
+      const def = waiting ? await this.deps.definitions.get(waiting.workflow_id, waiting.workflow_version) : null;
+      if (def && def.max_concurrent_executions > 0) await this.promote(workflowId, def.max_concurrent_executions);
+    }
   }
 
   /** Called once per execution, by whoever made the write that ended it. */

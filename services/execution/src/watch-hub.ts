@@ -20,7 +20,13 @@ export class WatchHub {
     this.subscription = sub;
     void (async () => {
       for await (const msg of sub) {
-        const parsed = executionEventSchema.safeParse(msg.json());
+        let body: unknown;
+        try {
+          body = msg.json();
+        } catch {
+          body = undefined; // not JSON: ignored below like any malformed event
+        }
+        const parsed = executionEventSchema.safeParse(body);
         if (!parsed.success) {
           this.logger.warn({ subject: msg.subject }, 'ignoring malformed execution event');
           continue;

@@ -7,10 +7,17 @@ import { errorHandler, notFound } from './errors';
 import type { ExecutionClient } from './execution-client';
 import type { IngressMetrics } from './metrics';
 import { openApiDocument } from './openapi';
+import type { RateLimiter } from './rate-limiter';
 import { ExecutionStarter } from './starter';
+import { callbackSecretRoutes } from './routes/callback-secret';
+import { deliveryRoutes } from './routes/deliveries';
 import { executionRoutes } from './routes/executions';
 import { hookRoutes } from './routes/hooks';
+import { parameterRoutes } from './routes/parameters';
+import { scheduleRoutes } from './routes/schedules';
+import { waitRoutes } from './routes/waits';
 import { workflowRoutes } from './routes/workflows';
+import { workspaceRoutes } from './routes/workspace';
 
 export interface AppDeps {
   store: Collections;
@@ -23,6 +30,8 @@ export interface AppDeps {
   publishTimeoutMs: number;
   metrics: IngressMetrics;
   logger: Logger;
+  limiter: RateLimiter;
+  limits: { workspacePerSecond: number; workspaceBurst: number };
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
@@ -50,10 +59,18 @@ export function createApp(deps: AppDeps): Express {
   const starter = new ExecutionStarter(deps);
   app.use('/hooks', express.raw({ type: () => true, limit: deps.maxBodyBytes }));
   app.use(hookRoutes({ ...deps, starter }));
+  app.use('/resume', express.raw({ type: () => true, limit: deps.maxBodyBytes }));
+  app.use('/approvals', express.json({ limit: '16kb' }));
+  app.use(waitRoutes(deps));
 
   app.use('/v1', express.json({ limit: '1mb' }), express.text({ type: YAML_TYPES, limit: '1mb' }), requireApiKey(deps.store));
   app.use(workflowRoutes(deps));
+  app.use(scheduleRoutes(deps));
+  app.use(parameterRoutes());
   app.use(executionRoutes({ ...deps, starter }));
+  app.use(deliveryRoutes(deps));
+  app.use(callbackSecretRoutes(deps));
+  app.use(workspaceRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -20,6 +20,10 @@ export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) =>
         .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
       FLOWGATE_MAX_BODY_BYTES: env.int(1024 * 1024, 1024, 16 * 1024 * 1024),
       FLOWGATE_PUBLISH_TIMEOUT_MS: env.int(5_000, 100, 60_000),
+      /** Webhooks per second per workspace (token bucket shared by every ingress replica in NATS KV); 0 = off. */
+      FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S: env.int(25, 0, 1_000_000),
+      /** Bucket size: how many may arrive at once after a quiet spell (default: one second's worth). */
+      FLOWGATE_RATE_LIMIT_WORKSPACE_BURST: env.int(0, 0, 10_000_000),
     },
     source,
   );

@@ -25,6 +25,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       }
     }
     if (res.headersSent) return;
+    if (apiError.headers) res.set(apiError.headers);
     res.status(apiError.status).json(apiError.toBody());
   };
 }

@@ -49,11 +49,24 @@ export class ExecutionClient {
    * seen (null if none arrived in time).
    */
   watchUntil(workspaceId: string, executionId: string, timeoutMs: number): Promise<Execution__Output | null> {
+    return this.follow(workspaceId, executionId, timeoutMs);
+  }
+
+  /** Like watchUntil, calling `onState` with every state; `signal` stops following early. */
+  follow(
+    workspaceId: string,
+    executionId: string,
+    timeoutMs: number,
+    onState: (e: Execution__Output) => void = () => undefined,
+    signal?: AbortSignal,
+  ): Promise<Execution__Output | null> {
     return new Promise((resolve, reject) => {
       let last: Execution__Output | null = null;
       const stream = this.client.WatchExecution({ workspaceId, executionId }, { deadline: deadline(timeoutMs) });
+      signal?.addEventListener('abort', () => stream.cancel(), { once: true });
       stream.on('data', (e: Execution__Output) => {
         last = e;
+        onState(e);
       });
       stream.on('end', () => resolve(last));
       stream.on('error', (err: grpc.ServiceError) => {

@@ -1,11 +1,13 @@
 import './instrument';
 import type { Server } from 'node:http';
-import { runMain, SecretBox, startRuntime } from '@flowgate/kit';
+import { openKv, runMain, SecretBox, startPollLoop, startRuntime } from '@flowgate/kit';
 import { collections, ensureIndexes } from '@flowgate/store';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { loadIngressConfig } from './config';
 import { ExecutionClient } from './execution-client';
+import { sweepIdempotencyKeys } from './idempotency';
+import { RateLimiter } from './rate-limiter';
 import { ingressMetrics } from './metrics';
 
 runMain('ingress', async () => {
@@ -28,6 +30,10 @@ runMain('ingress', async () => {
     publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
     metrics: ingressMetrics(rt.registry),
     logger: rt.logger,
+    limiter: new RateLimiter(
+      await openKv(rt.nc, `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_RATELIMITS`, { ttlMs: 3_600_000 }),
+    ),
+    limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.FLOWGATE_HTTP_PORT, config.FLOWGATE_HTTP_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -35,9 +41,16 @@ runMain('ingress', async () => {
   server.headersTimeout = 30_000;
   server.requestTimeout = 330_000;
   rt.logger.info({ http_port: config.FLOWGATE_HTTP_PORT, public_url: config.FLOWGATE_PUBLIC_URL }, 'listening');
+  // Idempotency keys live 24 h; without TTL indexes (FerretDB) they are swept here.
+  const sweep = startPollLoop(
+    () => sweepIdempotencyKeys(store, new Date()),
+    600_000,
+    (err) => rt.logger.warn({ err }, 'idempotency key sweep failed'),
+  );
   rt.ready();
 
   rt.onShutdown([
+    { name: 'stop idempotency sweep', run: () => sweep.stop() },
     {
       name: 'stop accepting and finish in-flight requests',
       run: () =>

@@ -25,6 +25,25 @@ export const openApiDocument = {
         required: ['execution_id', 'status', 'status_url'],
         properties: { execution_id: { type: 'string' }, status: { type: 'string' }, status_url: { type: 'string' } },
       },
+      Resuming: {
+        type: 'object',
+        required: ['execution_id', 'status', 'status_url'],
+        properties: { execution_id: { type: 'string' }, status: { const: 'resuming' }, status_url: { type: 'string' } },
+      },
+      Schedule: {
+        type: 'object',
+        required: ['cron', 'timezone', 'overlap', 'missed', 'paused', 'next_fire_at', 'next_fires', 'last_fire_at'],
+        properties: {
+          cron: { type: 'string' },
+          timezone: { type: 'string' },
+          overlap: { enum: ['skip', 'allow', 'queue'] },
+          missed: { enum: ['skip', 'run_once'] },
+          paused: { type: 'boolean' },
+          next_fire_at: { type: ['string', 'null'], format: 'date-time' },
+          next_fires: { type: 'array', items: { type: 'string', format: 'date-time' } },
+          last_fire_at: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
       Workflow: {
         type: 'object',
         required: ['id', 'name', 'published_version', 'definition', 'triggers'],
@@ -36,6 +55,73 @@ export const openApiDocument = {
           triggers: obj,
           created_at: { type: 'string' },
           updated_at: { type: 'string' },
+        },
+      },
+      EgressAllowList: {
+        type: 'object',
+        required: ['allow_cidrs'],
+        additionalProperties: false,
+        properties: {
+          allow_cidrs: {
+            type: 'array',
+            maxItems: 100,
+            description: 'CIDRs with zero host bits, e.g. 10.0.0.0/8, 127.0.0.1/32, fd00::/8, ::1/128',
+            items: { type: 'string', maxLength: 64 },
+          },
+        },
+      },
+      Delivery: {
+        type: 'object',
+        required: ['id', 'execution_id', 'event', 'url', 'status', 'cycle', 'attempt_count', 'created_at'],
+        properties: {
+          id: { type: 'string', description: 'also the webhook-id header, the same on every attempt and redelivery' },
+          webhook_id: { type: 'string' },
+          execution_id: { type: 'string' },
+          workflow_id: { type: ['string', 'null'] },
+          event: { enum: ['execution.succeeded', 'execution.failed', 'execution.approval_required'] },
+          url: { type: 'string' },
+          status: { enum: ['pending', 'succeeded', 'failed'], description: 'failed = given up on (dead letter); stays listed' },
+          cycle: { type: 'integer', description: '1, +1 per redelivery' },
+          attempt_count: { type: 'integer' },
+          last_attempt: { oneOf: [{ $ref: '#/components/schemas/DeliveryAttempt' }, { type: 'null' }] },
+          next_attempt_at: { type: ['string', 'null'], format: 'date-time' },
+          created_at: { type: 'string', format: 'date-time' },
+          updated_at: { type: 'string', format: 'date-time' },
+          status_url: { type: 'string' },
+        },
+      },
+      DeliveryAttempt: {
+        type: 'object',
+        required: ['cycle', 'at', 'status_code', 'latency_ms', 'error'],
+        properties: {
+          cycle: { type: 'integer' },
+          attempt: { type: ['integer', 'null'] },
+          at: { type: 'string', format: 'date-time' },
+          status_code: { type: ['integer', 'null'] },
+          latency_ms: { type: 'integer' },
+          error: { type: ['string', 'null'] },
+          error_code: { enum: ['http_status', 'timeout', 'network', 'egress_forbidden', 'invalid_url', 'interrupted', null] },
+          response_body: { type: ['string', 'null'], description: 'the first KiB of the answer' },
+        },
+      },
+      CallbackSecrets: {
+        type: 'object',
+        required: ['secrets'],
+        properties: {
+          secrets: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'current', 'source', 'created_at', 'expires_at'],
+              properties: {
+                id: { type: 'string', description: 'cbs_…, or default for the deployment-wide secret' },
+                current: { type: 'boolean' },
+                source: { enum: ['workspace', 'deployment'] },
+                created_at: { type: ['string', 'null'], format: 'date-time' },
+                expires_at: { type: ['string', 'null'], format: 'date-time' },
+              },
+            },
+          },
         },
       },
       Execution: {
@@ -50,6 +136,9 @@ export const openApiDocument = {
           step_executions: { type: 'array', items: obj },
           final_output: {},
           error: { type: ['object', 'null'] },
+          waiting_reason: { enum: ['delay', 'webhook', 'approval', null] },
+          waiting_payload: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
+          waiting_expires_at: { type: ['string', 'null'], format: 'date-time' },
         },
       },
     },
@@ -57,7 +146,16 @@ export const openApiDocument = {
   },
   paths: {
     '/hooks/{token}': {
-      parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+      parameters: [
+        { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'Repeats within 24 h get the same execution (header Idempotent-Replayed: true) and start nothing new',
+          schema: { type: 'string', maxLength: 255 },
+        },
+      ],
       post: {
         summary: 'Start an execution asynchronously (any method is accepted)',
         requestBody: { content: { '*/*': { schema: {} } } },
@@ -66,13 +164,27 @@ export const openApiDocument = {
           '400': error,
           '403': error,
           '404': error,
+          '405': error,
           '413': error,
+          '429': {
+            description: 'Rate limited (Retry-After, RateLimit-Policy, RateLimit headers)',
+            ...json({ $ref: '#/components/schemas/Error' }),
+          },
           '503': error,
         },
       },
     },
     '/hooks/{token}/sync': {
-      parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+      parameters: [
+        { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'Repeats within 24 h get the same execution (header Idempotent-Replayed: true) and start nothing new',
+          schema: { type: 'string', maxLength: 255 },
+        },
+      ],
       post: {
         summary: 'Start an execution and wait for its result (up to the trigger sync timeout)',
         requestBody: { content: { '*/*': { schema: {} } } },
@@ -82,6 +194,108 @@ export const openApiDocument = {
           '404': error,
           '503': error,
         },
+      },
+    },
+    '/resume/{token}': {
+      parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        summary: 'Resume a wait_for_webhook step: the body becomes the step output (the token is the credential)',
+        requestBody: { content: { '*/*': { schema: {} } } },
+        responses: {
+          '202': { description: 'Resume queued', ...json({ $ref: '#/components/schemas/Resuming' }) },
+          '400': error,
+          '404': error,
+          '409': error,
+          '413': error,
+          '503': error,
+        },
+      },
+    },
+    '/approvals/{token}': {
+      parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: 'What an approval step asks, with its approve / reject URLs',
+        responses: {
+          '200': {
+            description: 'The pending approval',
+            ...json({
+              type: 'object',
+              required: ['execution_id', 'step_id', 'expires_at', 'approve_url', 'reject_url'],
+              properties: {
+                execution_id: { type: 'string' },
+                workflow_id: { type: ['string', 'null'] },
+                step_id: { type: 'string' },
+                message: { type: ['string', 'null'] },
+                expires_at: { type: 'string', format: 'date-time' },
+                approve_url: { type: 'string' },
+                reject_url: { type: 'string' },
+              },
+            }),
+          },
+          '404': error,
+        },
+      },
+    },
+    '/approvals/{token}/{decision}': {
+      parameters: [
+        { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'decision', in: 'path', required: true, schema: { type: 'string', enum: ['approve', 'reject'] } },
+      ],
+      post: {
+        summary: 'Approve or reject an approval step, with an optional comment',
+        requestBody: {
+          required: false,
+          ...json({ type: 'object', additionalProperties: false, properties: { comment: { type: 'string', maxLength: 2000 } } }),
+        },
+        responses: {
+          '202': { description: 'Decision queued', ...json({ $ref: '#/components/schemas/Resuming' }) },
+          '400': error,
+          '404': error,
+          '409': error,
+          '503': error,
+        },
+      },
+    },
+    '/v1/parameters/infer': {
+      post: {
+        security: [{ apiKey: [] }],
+        summary: 'Guess a parameter schema from a sample JSON object or key/value pairs',
+        requestBody: { required: true, ...json(obj) },
+        responses: { '200': { description: 'Parameters for trigger.webhook.parameters', ...json(obj) }, '400': error, '401': error },
+      },
+    },
+    '/v1/executions/{id}/events': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'Server-sent events: the execution now, then every change until it ends (event: end)',
+        responses: {
+          '200': {
+            description: 'text/event-stream of `event: execution` (data: the Execution)',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          '401': error,
+          '404': error,
+        },
+      },
+    },
+    '/v1/workflows/{id}/schedule': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'The published cron schedule with its next five fire times',
+        responses: { '200': { description: 'Schedule', ...json({ $ref: '#/components/schemas/Schedule' }) }, '401': error, '404': error },
+      },
+    },
+    '/v1/workflows/{id}/schedule/{action}': {
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'action', in: 'path', required: true, schema: { type: 'string', enum: ['pause', 'resume'] } },
+      ],
+      post: {
+        security: [{ apiKey: [] }],
+        summary: 'Pause or resume the schedule (resuming counts from now: fires during the pause are not run)',
+        responses: { '200': { description: 'Schedule', ...json({ $ref: '#/components/schemas/Schedule' }) }, '401': error, '404': error },
       },
     },
     '/v1/workflows': {
@@ -152,6 +366,26 @@ export const openApiDocument = {
         responses: { '201': { description: 'Published' }, '404': error, '409': error },
       },
     },
+    '/v1/workspace/egress': {
+      get: {
+        security: [{ apiKey: [] }],
+        summary: "The workspace's egress allow-list: non-public destinations its http steps may reach",
+        responses: { '200': { description: 'The allow-list', ...json({ $ref: '#/components/schemas/EgressAllowList' }) }, '401': error },
+      },
+      put: {
+        security: [{ apiKey: [] }],
+        summary:
+          'Replace the egress allow-list. Public unicast addresses are always reachable; private, loopback, link-local, ' +
+          'CGNAT, unique-local and other special-purpose addresses only when in this list or FLOWGATE_EGRESS_ALLOW_CIDRS ' +
+          '(else the step fails with egress_forbidden). Executors apply a change within FLOWGATE_WORKSPACE_CACHE_MS (30 s).',
+        requestBody: { required: true, ...json({ $ref: '#/components/schemas/EgressAllowList' }) },
+        responses: {
+          '200': { description: 'The stored (normalised) allow-list', ...json({ $ref: '#/components/schemas/EgressAllowList' }) },
+          '400': error,
+          '401': error,
+        },
+      },
+    },
     '/v1/executions': {
       get: {
         security: [{ apiKey: [] }],
@@ -192,6 +426,136 @@ export const openApiDocument = {
         security: [{ apiKey: [] }],
         summary: 'Cancel a queued, running or waiting execution',
         responses: { '200': { description: 'Cancelled', ...json({ $ref: '#/components/schemas/Execution' }) }, '404': error, '409': error },
+      },
+    },
+    '/v1/deliveries': {
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'The callback delivery log, newest first, with cursor pagination (attempts: see /v1/deliveries/{id})',
+        parameters: [
+          { name: 'execution_id', in: 'query', schema: { type: 'string' } },
+          { name: 'workflow_id', in: 'query', schema: { type: 'string' } },
+          { name: 'status', in: 'query', description: 'comma-separated: pending, succeeded, failed', schema: { type: 'string' } },
+          {
+            name: 'event',
+            in: 'query',
+            description: 'comma-separated: execution.succeeded, execution.failed, execution.approval_required',
+            schema: { type: 'string' },
+          },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of deliveries',
+            ...json({
+              type: 'object',
+              required: ['data', 'next_cursor'],
+              properties: {
+                data: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } },
+                next_cursor: { type: ['string', 'null'] },
+              },
+            }),
+          },
+          '400': error,
+          '401': error,
+        },
+      },
+    },
+    '/v1/deliveries/{id}': {
+      parameters: [
+        { name: 'id', in: 'path', required: true, description: 'the delivery id, also its webhook-id', schema: { type: 'string' } },
+      ],
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'One delivery with its signed payload and every attempt',
+        responses: {
+          '200': {
+            description: 'Delivery',
+            ...json({
+              allOf: [
+                { $ref: '#/components/schemas/Delivery' },
+                {
+                  type: 'object',
+                  required: ['payload', 'attempts'],
+                  properties: { payload: {}, attempts: { type: 'array', items: { $ref: '#/components/schemas/DeliveryAttempt' } } },
+                },
+              ],
+            }),
+          },
+          '404': error,
+        },
+      },
+    },
+    '/v1/deliveries/{id}/redeliver': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        security: [{ apiKey: [] }],
+        summary:
+          'Start a fresh attempt cycle (full retry schedule) for a succeeded or failed delivery, with the same webhook-id and payload',
+        responses: {
+          '202': {
+            description: 'Redelivery queued',
+            ...json({
+              type: 'object',
+              required: ['id', 'status', 'cycle', 'status_url'],
+              properties: {
+                id: { type: 'string' },
+                webhook_id: { type: 'string' },
+                status: { const: 'pending' },
+                cycle: { type: 'integer' },
+                status_url: { type: 'string' },
+              },
+            }),
+          },
+          '404': error,
+          '409': {
+            description: 'delivery_pending: the delivery is still being attempted',
+            ...json({ $ref: '#/components/schemas/Error' }),
+          },
+          '503': error,
+        },
+      },
+    },
+    '/v1/callback-secret': {
+      get: {
+        security: [{ apiKey: [] }],
+        summary: "The workspace's valid callback signing secrets (ids, creation, expiry; never the secret), current first",
+        responses: { '200': { description: 'Secrets', ...json({ $ref: '#/components/schemas/CallbackSecrets' }) }, '401': error },
+      },
+    },
+    '/v1/callback-secret/rotate': {
+      post: {
+        security: [{ apiKey: [] }],
+        summary:
+          'Create a new signing secret (returned once). Earlier secrets stay valid until expires_at; meanwhile callbacks carry ' +
+          'one v1 signature per valid secret in webhook-signature',
+        requestBody: {
+          required: false,
+          ...json({
+            type: 'object',
+            additionalProperties: false,
+            properties: { previous_secret_expires_in_s: { type: 'integer', minimum: 0, maximum: 604800, default: 86400 } },
+          }),
+        },
+        responses: {
+          '201': {
+            description: 'The new secret (shown only here) and the valid secrets',
+            ...json({
+              allOf: [
+                { $ref: '#/components/schemas/CallbackSecrets' },
+                {
+                  type: 'object',
+                  required: ['id', 'secret', 'created_at'],
+                  properties: { id: { type: 'string' }, secret: { type: 'string' }, created_at: { type: 'string', format: 'date-time' } },
+                },
+              ],
+            }),
+          },
+          '400': error,
+          '401': error,
+          '409': error,
+        },
       },
     },
   },

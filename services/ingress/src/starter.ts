@@ -51,9 +51,17 @@ export class ExecutionStarter {
   }
 
   /** Throws ApiError dependency_unavailable (nothing accepted) if JetStream does not acknowledge. */
-  async start(workflow: WorkflowDoc, triggerInput: TriggerInput, replayOf: string | null = null): Promise<Started> {
+  /**
+   * `executionId` is given for an idempotent webhook: publishing it again (a retry whose first
+   * publish never got an answer) is de-duplicated by JetStream.
+   */
+  async start(
+    workflow: WorkflowDoc,
+    triggerInput: TriggerInput,
+    replayOf: string | null = null,
+    executionId: string = randomUUID(),
+  ): Promise<Started> {
     const { version, definition } = await this.published(workflow);
-    const executionId = randomUUID();
     const acceptedAt = new Date();
     const command: StartCommand = {
       type: 'start',
@@ -64,6 +72,7 @@ export class ExecutionStarter {
       trigger_input: triggerInput,
       accepted_at: acceptedAt.toISOString(),
       replay_of: replayOf,
+      source: 'webhook',
     };
     try {
       const subject = this.deps.subjects.command('start', workflow.workspace_id);

@@ -36,6 +36,12 @@ export function workflowView(doc: WorkflowDoc, trigger: { urls: WebhookUrls; ena
   };
 }
 
+/** The API's snake_case error object (gRPC carries it camelCase; an empty step id means none). */
+function errorView(error: { code: string; message: string; stepId: string } | null) {
+  if (!error) return null;
+  return { code: error.code, message: error.message, ...(error.stepId ? { step_id: error.stepId } : {}) };
+}
+
 export function executionView(e: Execution__Output, statusUrl: string) {
   return {
     id: e.id,
@@ -51,13 +57,16 @@ export function executionView(e: Execution__Output, statusUrl: string) {
       status: s.status,
       input: parseOr(s.inputJson),
       output: parseOr(s.outputJson),
-      error: s.error,
+      error: errorView(s.error),
       started_at: orNull(s.startedAt),
       finished_at: orNull(s.finishedAt),
     })),
     final_output: parseOr(e.finalOutputJson),
-    error: e.error,
+    error: errorView(e.error),
     replay_of: orNull(e.replayOf),
+    waiting_reason: orNull(e.waitingReason),
+    waiting_payload: parseOr(e.waitingPayloadJson),
+    waiting_expires_at: orNull(e.waitingExpiresAt),
     created_at: orNull(e.createdAt),
     started_at: orNull(e.startedAt),
     finished_at: orNull(e.finishedAt),
@@ -73,6 +82,6 @@ export function outcomeViewOf(e: Execution__Output, statusUrl: string): Executio
     order: e.stepOrder,
     response: parseOr(e.responseJson) as ExecutionOutcomeView['response'],
     finalOutput: parseOr(e.finalOutputJson),
-    error: e.error ? { code: e.error.code, message: e.error.message, ...(e.error.stepId ? { step_id: e.error.stepId } : {}) } : null,
+    error: errorView(e.error),
   };
 }

@@ -8,7 +8,7 @@ import type { Request } from 'express';
  */
 const HIDDEN_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
-function parseBody(req: Request): unknown {
+export function parseBody(req: Request): unknown {
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   if (raw.length === 0) return null;
   const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';

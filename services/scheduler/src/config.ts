@@ -9,6 +9,8 @@ export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** How often due timers are looked for. */
       FLOWGATE_SCHEDULER_TICK_MS: env.int(250, 10, 60_000),
       FLOWGATE_SCHEDULER_BATCH: env.int(500, 1, 10_000),
+      /** Leader lease: a replica that stops renewing is replaced within this time. */
+      FLOWGATE_SCHEDULER_LEASE_MS: env.int(10_000, 1_000, 300_000),
     },
     source,
   );

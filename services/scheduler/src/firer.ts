@@ -1,64 +1,90 @@
 import { messageIds, type Subjects, type TimerCommand } from '@flowgate/contracts';
-import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
+import { publishJson, startPollLoop, type JetStreamClient, type Logger, type PollLoop } from '@flowgate/kit';
 import type { Collections, TimerDoc } from '@flowgate/store';
 import type { Counter, Histogram } from 'prom-client';
 
 /**
- * Fires due timers: publish the timer command (message id = timer id + due time, so a repeated
- * fire is de-duplicated by JetStream), then delete the timer. A crash between the two re-fires the
- * same message id, which the stream drops and the executor would ignore anyway. Only pending timers
- * are kept, so the due-timer query stays cheap even where it cannot use an index (FerretDB).
+ * Fires due timers while this replica holds the scheduler lease: publish each timer command
+ * (message id = timer id + due time, so a repeated fire is de-duplicated by JetStream), then delete
+ * the fired timers. A crash between the two re-fires the same message ids, which the stream drops
+ * (counted as duplicate fires) and the executor would ignore anyway. The lease is checked before
+ * every batch, so a replica that lost it stops within one batch. Only pending timers are kept, so
+ * the due-timer query stays cheap even where it cannot use an index (FerretDB).
  */
+export interface FirerDeps {
+  store: Collections;
+  js: JetStreamClient;
+  subjects: Subjects;
+  logger: Logger;
+  tickMs: number;
+  batch: number;
+  /** Whether this replica may fire now (the lease). */
+  leading: () => boolean;
+  fired: Counter<string>;
+  duplicates: Counter<string>;
+  lag: Histogram<string>;
+  now?: () => Date;
+}
+
+const PUBLISH_PARALLELISM = 64;
+
 export class TimerFirer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private loop: PollLoop | undefined;
   private stopped = false;
 
-  constructor(
-    private readonly deps: {
-      store: Collections;
-      js: JetStreamClient;
-      subjects: Subjects;
-      logger: Logger;
-      tickMs: number;
-      batch: number;
-      fired: Counter<string>;
-      lag: Histogram<string>;
-      now?: () => Date;
-    },
-  ) {}
+  constructor(private readonly deps: FirerDeps) {}
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick().then(
-        () => undefined,
-        (err: unknown) => this.deps.logger.error({ err }, 'timer tick failed'),
-      );
-      await this.running;
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.deps.tickMs);
-    };
-    void loop();
+    this.loop = startPollLoop(
+      () => this.drain(),
+      this.deps.tickMs,
+      (err) => this.deps.logger.error({ err }, 'timer tick failed'),
+    );
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop?.stop();
   }
 
+  /** Fires batches until nothing more is due (or the lease is gone). */
+  private async drain(): Promise<void> {
+    while (!this.stopped && (await this.tick()) === this.deps.batch);
+  }
+
+  /** Fires one batch of due timers; returns how many were due. */
   async tick(): Promise<number> {
+    if (!this.deps.leading()) return 0;
     const now = (this.deps.now ?? (() => new Date()))();
     const due = await this.deps.store.timers
       .find({ status: 'pending', due_at: { $lte: now } })
       .sort({ due_at: 1 })
       .limit(this.deps.batch)
       .toArray();
-    for (const timer of due) await this.fire(timer, now);
+    if (!this.deps.leading()) return 0;
+    // Published (first time) or found already in the stream (fired before a crash): either way done.
+    const fired: TimerDoc[] = [];
+    const done: string[] = [];
+    for (let i = 0; i < due.length; i += PUBLISH_PARALLELISM) {
+      const chunk = due.slice(i, i + PUBLISH_PARALLELISM);
+      await Promise.all(
+        chunk.map(async (timer) => {
+          if (await this.publish(timer)) fired.push(timer);
+          done.push(timer._id);
+        }),
+      );
+    }
+    if (done.length > 0) await this.deps.store.timers.deleteMany({ _id: { $in: done }, status: 'pending' });
+    const firedAt = Date.now();
+    for (const timer of fired) {
+      this.deps.fired.inc({ kind: timer.kind });
+      this.deps.lag.observe({ kind: timer.kind }, Math.max(0, (firedAt - timer.due_at.getTime()) / 1000));
+    }
     return due.length;
   }
 
-  private async fire(timer: TimerDoc, now: Date): Promise<void> {
+  /** Publishes one timer command; false if the stream had it already (fired before). */
+  private async publish(timer: TimerDoc): Promise<boolean> {
     const dueAt = timer.due_at.toISOString();
     const command: TimerCommand = {
       type: 'timer',
@@ -68,11 +94,9 @@ export class TimerFirer {
       execution_id: timer.execution_id,
       due_at: dueAt,
     };
-    await publishJson(this.deps.js, this.deps.subjects.command('timer', timer.workspace_id), command, messageIds.timer(timer._id, dueAt));
-    const res = await this.deps.store.timers.deleteOne({ _id: timer._id, status: 'pending' });
-    if (res.deletedCount === 1) {
-      this.deps.fired.inc({ kind: timer.kind });
-      this.deps.lag.observe({ kind: timer.kind }, Math.max(0, (now.getTime() - timer.due_at.getTime()) / 1000));
-    }
+    const subject = this.deps.subjects.command('timer', timer.workspace_id);
+    const { duplicate } = await publishJson(this.deps.js, subject, command, messageIds.timer(timer._id, dueAt));
+    if (duplicate) this.deps.duplicates.inc({ kind: timer.kind });
+    return !duplicate;
   }
 }

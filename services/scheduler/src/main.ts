@@ -1,9 +1,23 @@
 import './instrument';
 import { loadSchedulerProto, type SchedulerServiceHandlers } from '@flowgate/contracts';
-import { counter, grpcServerMetrics, histogram, runMain, startGrpcServer, startRuntime, unary } from '@flowgate/kit';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  counter,
+  gauge,
+  grpcServerMetrics,
+  histogram,
+  Lease,
+  runMain,
+  startGrpcServer,
+  startPollLoop,
+  startRuntime,
+  unary,
+} from '@flowgate/kit';
 import { collections, ensureIndexes } from '@flowgate/store';
 import { loadSchedulerConfig } from './config';
 import { TimerFirer } from './firer';
+import { ScheduleFirer } from './schedule-firer';
 
 runMain('scheduler', async () => {
   const config = loadSchedulerConfig();
@@ -13,6 +27,14 @@ runMain('scheduler', async () => {
   const grpcMetric = grpcServerMetrics(rt.registry);
   const fired = counter(rt.registry, 'flowgate_timers_fired_total', 'Timers fired', ['kind']);
   const lag = histogram(rt.registry, 'flowgate_timer_fire_lag_seconds', 'Delay between a timer being due and being fired', ['kind']);
+  const duplicates = counter(
+    rt.registry,
+    'flowgate_timer_duplicate_fires_total',
+    'Timer fires the stream already had (re-fired after a crash)',
+    ['kind'],
+  );
+  const leader = gauge(rt.registry, 'flowgate_scheduler_leader', '1 while this replica holds the scheduler lease and fires timers');
+  const leaderChanges = counter(rt.registry, 'flowgate_scheduler_leader_changes_total', 'Times this replica gained or lost the lease');
 
   const handlers: SchedulerServiceHandlers = {
     ListTimers: unary('ListTimers', grpcMetric, async (req) => {
@@ -38,6 +60,23 @@ runMain('scheduler', async () => {
   });
   grpcServer.setServing(true);
 
+  // One active firer at a time: a lease in NATS KV (see packages/kit/src/lease.ts).
+  const lease = await Lease.open(rt.nc, {
+    bucket: `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_LEASES`,
+    key: 'scheduler',
+    holder: `${hostname()}:${process.pid}:${randomUUID()}`,
+    ttlMs: config.FLOWGATE_SCHEDULER_LEASE_MS,
+    onChange: (leading) => {
+      leader.set(leading ? 1 : 0);
+      leaderChanges.inc();
+      rt.logger.info({ leading }, leading ? 'scheduler lease taken: firing timers' : 'scheduler lease lost');
+    },
+  });
+  lease.start();
+  gauge(rt.registry, 'flowgate_timers_pending', 'Timers stored and not fired yet (reported by the leader)', [], async function () {
+    if (lease.isHeld()) this.set(await store.timers.estimatedDocumentCount());
+  });
+
   const firer = new TimerFirer({
     store,
     js: rt.js,
@@ -45,14 +84,32 @@ runMain('scheduler', async () => {
     logger: rt.logger,
     tickMs: config.FLOWGATE_SCHEDULER_TICK_MS,
     batch: config.FLOWGATE_SCHEDULER_BATCH,
+    leading: () => lease.isHeld(),
     fired,
+    duplicates,
     lag,
   });
   firer.start();
+
+  const scheduleFirer = new ScheduleFirer({
+    store,
+    js: rt.js,
+    subjects: rt.subjects,
+    logger: rt.logger,
+    leading: () => lease.isHeld(),
+    fires: counter(rt.registry, 'flowgate_schedule_fires_total', 'Cron schedule fire times by outcome', ['outcome']),
+  });
+  const schedules = startPollLoop(
+    () => scheduleFirer.tick(),
+    config.FLOWGATE_SCHEDULER_TICK_MS * 4,
+    (err) => rt.logger.error({ err }, 'schedule tick failed'),
+  );
   rt.ready();
 
   rt.onShutdown([
     { name: 'stop firing', run: () => firer.stop() },
+    { name: 'stop schedules', run: () => schedules.stop() },
+    { name: 'give up the lease', run: () => lease.stop() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
   ]);
 });

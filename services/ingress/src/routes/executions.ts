@@ -1,6 +1,6 @@
-import { ApiError, triggerInputSchema } from '@flowgate/contracts';
+import { ApiError, triggerInputSchema, type Execution__Output } from '@flowgate/contracts';
 import type { Collections } from '@flowgate/store';
-import { EXECUTION_STATUSES } from '@flowgate/core';
+import { EXECUTION_STATUSES, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
 import { Router, type Request } from 'express';
 import { workspaceOf } from '../auth';
@@ -27,6 +27,8 @@ const listQuery = z
   })
   .strict();
 
+/** An SSE stream ends after an hour at most; clients reconnect. */
+const SSE_MAX_MS = 3_600_000;
 const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function executionRoutes(deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections }): Router {
@@ -66,6 +68,34 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
   router.get('/v1/executions/:id', async (req, res) => {
     const id = executionId(req);
     res.json(executionView(await deps.executions.get(workspaceOf(req), id), statusUrl(id)));
+  });
+
+  /**
+   * Server-sent events: the execution's state now, then every change until it ends (`event: end`),
+   * with a comment line every 15 s to keep proxies from closing an idle stream.
+   */
+  router.get('/v1/executions/:id/events', async (req, res) => {
+    const id = executionId(req);
+    const workspaceId = workspaceOf(req);
+    const first = await deps.executions.get(workspaceId, id);
+    res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    let seq = 0;
+    let lastStatus = '';
+    const send = (e: Execution__Output) => {
+      lastStatus = e.status;
+      res.write(`id: ${++seq}\nevent: execution\ndata: ${JSON.stringify(executionView(e, statusUrl(id)))}\n\n`);
+    };
+    send(first);
+    if (!TERMINAL_STATUSES.includes(first.status as ExecutionStatus)) {
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      const stop = new AbortController();
+      res.on('close', () => stop.abort());
+      await deps.executions.follow(workspaceId, id, SSE_MAX_MS, send, stop.signal).catch(() => null);
+      clearInterval(ping);
+    }
+    res.write(`event: end\ndata: ${JSON.stringify({ status: lastStatus })}\n\n`);
+    res.end();
   });
 
   /** A new execution with the same trigger input, on the latest published version, linked by replay_of. */

@@ -1,13 +1,51 @@
 import { ApiError } from '@flowgate/contracts';
-import { acceptedResponse, shapeSyncResponse, type SyncResponse } from '@flowgate/core';
+import {
+  acceptedResponse,
+  DomainError,
+  idempotencyKeyOf,
+  resolveParameters,
+  shapeSyncResponse,
+  type SyncResponse,
+  type TriggerInput,
+  type WorkflowDefinition,
+} from '@flowgate/core';
 import { sha256Hex, type Logger } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import type { Collections, TriggerDoc } from '@flowgate/store';
 import { Router, type Request, type Response } from 'express';
 import type { ExecutionClient } from '../execution-client';
 import type { IngressMetrics } from '../metrics';
 import type { ExecutionStarter, Started } from '../starter';
 import { outcomeViewOf } from '../views';
+import { claimIdempotencyKey } from '../idempotency';
+import type { LimitCheck, RateLimiter } from '../rate-limiter';
 import { triggerInputOf } from '../webhook-input';
+
+/** The workspace's bucket (from config) and the trigger's own (from its definition), if any. */
+function limitsFor(limits: HookDeps['limits'], trigger: TriggerDoc, webhook: WorkflowDefinition['trigger']['webhook']): LimitCheck[] {
+  const checks: LimitCheck[] = [];
+  if (limits.workspacePerSecond > 0) {
+    const policy = { perSecond: limits.workspacePerSecond, burst: limits.workspaceBurst || limits.workspacePerSecond };
+    checks.push({ name: 'workspace', key: `ws.${trigger.workspace_id}`, policy });
+  }
+  if (webhook.rate_limit) {
+    const policy = {
+      perSecond: webhook.rate_limit.per_second,
+      burst: webhook.rate_limit.burst ?? Math.max(1, Math.ceil(webhook.rate_limit.per_second)),
+    };
+    checks.push({ name: 'trigger', key: `trigger.${trigger._id}`, policy });
+  }
+  return checks;
+}
+
+/** The webhook's idempotency key; a malformed one is a 400. */
+function idempotencyKey(input: TriggerInput, bodyPath: string | undefined): string | null {
+  try {
+    return idempotencyKeyOf(input, bodyPath);
+  } catch (err) {
+    if (err instanceof DomainError) throw new ApiError('invalid_request', err.message);
+    throw err;
+  }
+}
 
 /**
  * Webhook URLs. `/hooks/{token}` answers 202 only once JetStream has acknowledged the start command
@@ -16,6 +54,8 @@ import { triggerInputOf } from '../webhook-input';
  */
 export interface HookDeps {
   store: Collections;
+  limiter: RateLimiter;
+  limits: { workspacePerSecond: number; workspaceBurst: number };
   starter: ExecutionStarter;
   executions: ExecutionClient;
   metrics: IngressMetrics;
@@ -48,11 +88,35 @@ export function hookRoutes(deps: HookDeps): Router {
     if (!workflow) return reject('unknown_workflow', new ApiError('webhook_not_found', 'Webhook not found'));
     if (workflow.published_version === null)
       return reject('not_published', new ApiError('workflow_not_published', 'The workflow has no published version'));
+    const { definition: current } = await deps.starter.published(workflow);
+    const webhook = current.trigger.webhook;
+    if (!webhook.methods.includes(req.method as (typeof webhook.methods)[number])) {
+      res.set('Allow', webhook.methods.join(', '));
+      return reject('method', new ApiError('method_not_allowed', `This webhook accepts ${webhook.methods.join(', ')}`));
+    }
+    const admission = await deps.limiter.admit(limitsFor(deps.limits, trigger, webhook)).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'rate_limited') deps.metrics.rejected.inc({ reason: 'rate_limited' });
+      throw err;
+    });
+    res.set(admission.headers);
     const triggerInput = triggerInputOf(req);
+    if (webhook.parameters || webhook.body_parameter) {
+      const resolved = resolveParameters(webhook.parameters, triggerInput, webhook.body_parameter);
+      if (!resolved.ok) return reject('parameters', new ApiError(resolved.code, resolved.message, resolved.details));
+      triggerInput.params = resolved.params;
+    }
+    const key = idempotencyKey(triggerInput, current.trigger.webhook.idempotency_key_path);
+    const claim = key === null ? null : await claimIdempotencyKey(deps.store, workflow, key, new Date());
+    if (claim?.replayed) res.set('Idempotent-Replayed', 'true');
 
     let started: Started;
     try {
-      started = await deps.starter.start(workflow, triggerInput);
+      // A replayed key whose execution exists starts nothing; one whose first publish was lost
+      // publishes again under the same id (de-duplicated if it did reach JetStream).
+      const known = claim?.replayed ? await deps.store.executions.findOne({ _id: claim.executionId }, { projection: { _id: 1 } }) : null;
+      started = known
+        ? { executionId: claim?.executionId ?? '', statusUrl: deps.starter.statusUrl(known._id), definition: current }
+        : await deps.starter.start(workflow, triggerInput, null, claim?.executionId);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'dependency_unavailable') deps.metrics.rejected.inc({ reason: 'publish_failed' });
       throw err;

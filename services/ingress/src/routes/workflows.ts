@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
-import { parseDefinitionText, validateDefinition, type DefinitionResult } from '@flowgate/core';
+import { parseDefinitionText, validateDefinition, type DefinitionResult, type WorkflowDefinition } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import { insertIfAbsent, readContext, writeContext, type Collections, type WorkflowDoc } from '@flowgate/store';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { webhookUrls, workflowView } from '../views';
+import { syncSchedule } from './schedules';
 
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
 const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
@@ -69,6 +70,7 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       { returnDocument: 'after' },
     );
     if (!workflow) throw conflict();
+    await syncSchedule(store, doc.workspace_id, doc._id, JSON.parse(doc.draft_json) as WorkflowDefinition, publishedAt);
     return { version, publishedAt, workflow };
   };
 

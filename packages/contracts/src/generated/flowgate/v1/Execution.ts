@@ -20,6 +20,9 @@ export interface Execution {
   'startedAt'?: (string);
   'finishedAt'?: (string);
   'replayOf'?: (string);
+  'waitingReason'?: (string);
+  'waitingPayloadJson'?: (string);
+  'waitingExpiresAt'?: (string);
 }
 
 export interface Execution__Output {
@@ -39,4 +42,7 @@ export interface Execution__Output {
   'startedAt': (string);
   'finishedAt': (string);
   'replayOf': (string);
+  'waitingReason': (string);
+  'waitingPayloadJson': (string);
+  'waitingExpiresAt': (string);
 }

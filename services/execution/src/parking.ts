@@ -1,0 +1,137 @@
+import type { ParkingPlan, WorkflowDefinition } from '@flowgate/core';
+import { randomToken, sha256Hex } from '@flowgate/kit';
+import {
+  insertIfAbsent,
+  toJsonText,
+  updateExecution,
+  type Collections,
+  type ExecutionDoc,
+  type StepExecutionDoc,
+  type TimerDoc,
+} from '@flowgate/store';
+
+/**
+ * Parking steps (delay, wait_for_webhook, approval): the executor writes what resumes the step — a
+ * timer for the delay or the expiry, a wait token behind the public URLs — then parks the execution
+ * (`waiting`) and lets go of it. Time parked does not count toward max_workflow_duration_seconds:
+ * the duration timer is paused here and set again on resume.
+ */
+
+export const DURATION_TIMER = (executionId: string) => `${executionId}:duration`;
+export const WAIT_TIMER = (executionId: string, seq: number) => `${executionId}:wait:${seq}`;
+
+export type WaitingReason = NonNullable<ExecutionDoc['waiting_reason']>;
+
+const REASON: Record<ParkingPlan['type'], WaitingReason> = { delay: 'delay', wait_for_webhook: 'webhook', approval: 'approval' };
+
+/** The public URLs of a wait (and the approval's message): what `waiting_payload` shows. */
+export function waitPayload(plan: ParkingPlan, publicUrl: string, token: string | null, expiresAt: Date): Record<string, string> {
+  switch (plan.type) {
+    case 'delay':
+      return { resume_at: expiresAt.toISOString() };
+    case 'wait_for_webhook':
+      return { resume_url: `${publicUrl}/resume/${token}` };
+    case 'approval': {
+      const review = `${publicUrl}/approvals/${token}`;
+      const urls = { review_url: review, approve_url: `${review}/approve`, reject_url: `${review}/reject` };
+      return plan.message === null ? urls : { ...urls, message: plan.message };
+    }
+  }
+}
+
+export interface ParkDeps {
+  store: Collections;
+  publicUrl: string;
+  now: () => Date;
+}
+
+/** Returns the parked execution, or null if a concurrent write (a cancel) got there first. */
+export async function parkStep(
+  deps: ParkDeps,
+  doc: ExecutionDoc,
+  def: WorkflowDefinition,
+  plan: ParkingPlan,
+  record: Omit<StepExecutionDoc, 'status' | 'input_json' | 'output_json' | 'error' | 'finished_at'>,
+): Promise<ExecutionDoc | null> {
+  const { store } = deps;
+  const now = deps.now();
+  const seq = record.seq;
+  const dueAt = plan.type === 'delay' ? plan.resumeAt : plan.expiresAt;
+  const token = plan.type === 'delay' ? null : randomToken('wt_', 32);
+  const tokenHash = token === null ? null : sha256Hex(token);
+  if (token !== null && tokenHash !== null && plan.type !== 'delay') {
+    await store.waitTokens.insertOne({
+      _id: tokenHash,
+      workspace_id: doc.workspace_id,
+      execution_id: doc._id,
+      kind: plan.type === 'approval' ? 'approval' : 'webhook',
+      step_id: plan.stepId,
+      expires_at: dueAt,
+      created_at: now,
+    });
+  }
+  await insertIfAbsent<TimerDoc>(store.timers, {
+    _id: WAIT_TIMER(doc._id, seq),
+    workspace_id: doc.workspace_id,
+    execution_id: doc._id,
+    kind: plan.type === 'delay' ? 'delay' : 'wait_expiry',
+    due_at: dueAt,
+    status: 'pending',
+    created_at: now,
+  });
+  const payload = waitPayload(plan, deps.publicUrl, token, dueAt);
+  await store.stepExecutions.replaceOne(
+    { _id: record._id },
+    {
+      ...record,
+      status: 'waiting',
+      input_json: toJsonText(plan.type === 'delay' ? { resume_at: dueAt.toISOString() } : { expires_at: dueAt.toISOString() }),
+      output_json: null,
+      error: null,
+      finished_at: null,
+    },
+    { upsert: true },
+  );
+  const duration = await store.timers.findOne({ _id: DURATION_TIMER(doc._id) });
+  const left = duration
+    ? Math.max(0, duration.due_at.getTime() - now.getTime())
+    : (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000);
+  const parked = await updateExecution(
+    store.executions,
+    doc._id,
+    doc.revision,
+    {
+      status: 'waiting',
+      waiting_reason: REASON[plan.type],
+      waiting_payload: payload,
+      waiting_expires_at: dueAt,
+      wait_token_hash: tokenHash,
+      duration_left_ms: left,
+    },
+    now,
+  );
+  if (parked) await store.timers.deleteOne({ _id: DURATION_TIMER(doc._id) });
+  return parked;
+}
+
+/** Sets the duration timer: at start for the whole limit, on resume for what was left when it parked. */
+export async function setDurationTimer(store: Collections, doc: ExecutionDoc, leftMs: number, now: Date): Promise<void> {
+  await insertIfAbsent<TimerDoc>(store.timers, {
+    _id: DURATION_TIMER(doc._id),
+    workspace_id: doc.workspace_id,
+    execution_id: doc._id,
+    kind: 'duration_timeout',
+    due_at: new Date(now.getTime() + leftMs),
+    status: 'pending',
+    created_at: now,
+  });
+}
+
+/** The waiting fields cleared when a parked step resumes. */
+export const UNPARKED = {
+  waiting_reason: null,
+  waiting_payload: null,
+  waiting_expires_at: null,
+  wait_token_hash: null,
+  duration_left_ms: null,
+} as const;

@@ -1,0 +1,93 @@
+import { ApiError } from '@flowgate/contracts';
+import { takeToken, type Bucket, type RatePolicy, type TakeResult } from '@flowgate/core';
+import type { KV } from '@flowgate/kit';
+
+/**
+ * Rate limits that hold across ingress replicas: each bucket is one NATS KV key, read and written
+ * with compare-and-set on its revision (a lost race re-reads and tries again), so every replica
+ * spends from the same tokens. Keys idle for an hour expire with the bucket's max age.
+ */
+export interface LimitCheck {
+  /** `workspace` or `trigger`: the RateLimit-Policy name. */
+  name: string;
+  key: string;
+  policy: RatePolicy;
+}
+
+export interface Admission {
+  headers: Record<string, string>;
+}
+
+const MAX_RACES = 8;
+
+export class RateLimiter {
+  /** Requests of one replica take a key's tokens one at a time: only replicas race each other. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly kv: KV) {}
+
+  private take(check: LimitCheck, now: () => number): Promise<TakeResult> {
+    const previous = this.queues.get(check.key) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.takeNow(check, now),
+      () => this.takeNow(check, now),
+    );
+    this.queues.set(check.key, turn);
+    void turn
+      .finally(() => {
+        if (this.queues.get(check.key) === turn) this.queues.delete(check.key);
+      })
+      .catch(() => undefined);
+    return turn;
+  }
+
+  private async takeNow(check: LimitCheck, now: () => number): Promise<TakeResult> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const entry = await this.kv.get(check.key);
+      const stored = entry && entry.operation === 'PUT' ? entry.json<Bucket>() : null;
+      const result = takeToken(stored, now(), check.policy);
+      if (!result.allowed) return result;
+      try {
+        const value = JSON.stringify(result.bucket);
+        if (entry) await this.kv.update(check.key, value, entry.revision);
+        else await this.kv.create(check.key, value);
+        return result;
+      } catch {
+        // Another replica wrote first: read again after a short random pause.
+        await new Promise((r) => setTimeout(r, Math.random() * 5));
+      }
+    }
+    throw new ApiError(
+      'rate_limited',
+      'Too many concurrent requests for this webhook; retry',
+      { retry_after_s: 1 },
+      { 'Retry-After': '1' },
+    );
+  }
+
+  /** Spends one token of each limit; throws 429 (with headers in details) when one is exhausted. */
+  async admit(checks: LimitCheck[], now: () => number = Date.now): Promise<Admission> {
+    const policies: string[] = [];
+    const states: string[] = [];
+    for (const check of checks) {
+      const window = Math.max(1, Math.round(check.policy.burst / check.policy.perSecond));
+      policies.push(`"${check.name}";q=${check.policy.burst};w=${window}`);
+      const result = await this.take(check, now);
+      states.push(`"${check.name}";r=${result.remaining};t=${result.resetS}`);
+      if (!result.allowed) {
+        const headers = {
+          'RateLimit-Policy': policies.join(', '),
+          RateLimit: states.join(', '),
+          'Retry-After': String(result.retryAfterS),
+        };
+        throw new ApiError(
+          'rate_limited',
+          `Rate limit "${check.name}" exceeded: ${check.policy.perSecond} requests/s`,
+          { limit: check.name, retry_after_s: result.retryAfterS },
+          headers,
+        );
+      }
+    }
+    return { headers: { 'RateLimit-Policy': policies.join(', '), RateLimit: states.join(', ') } };
+  }
+}
