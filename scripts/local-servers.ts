@@ -19,15 +19,35 @@ export interface LocalServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A port for a process started later. Ports come from below the kernel's ephemeral range
+ * (32768+ on Linux), in a block of its own per jest worker: a port found free by binding port 0
+ * and handed to a child a second later could be taken in between by any outgoing connection of
+ * this machine (CI saw `EADDRINUSE` exactly so); these ones are never picked for outgoing sockets,
+ * and a process never hands out the same one twice.
+ */
+const PORT_BASE = 20_000;
+const PORT_BLOCK = 600;
+const PORT_BLOCKS = 20;
+let portCursor: number | undefined;
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+  const block = Number(process.env.JEST_WORKER_ID ?? 0) % PORT_BLOCKS;
+  const start = PORT_BASE + block * PORT_BLOCK;
+  portCursor ??= process.pid % PORT_BLOCK;
+  for (let tried = 0; tried < PORT_BLOCK; tried++) {
+    const port = start + (portCursor++ % PORT_BLOCK);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${start}-${start + PORT_BLOCK - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolveFree(false));
+    // 0.0.0.0 is what the services bind; it also conflicts with anything on 127.0.0.1.
+    server.listen(port, '0.0.0.0', () => server.close(() => resolveFree(true)));
   });
 }
 
@@ -110,7 +130,9 @@ export async function startFerretDb(dataDir: string, opts: { port?: number } = {
     binary('ferretdb'),
     [
       '--handler=sqlite',
-      `--sqlite-url=file:${sqliteDir}/`,
+      // Write transactions take the lock up front, so concurrent writers wait (busy_timeout) instead
+      // of failing with SQLITE_BUSY when a read transaction cannot be upgraded.
+      `--sqlite-url=file:${sqliteDir}/?_txlock=immediate`,
       `--listen-addr=127.0.0.1:${port}`,
       `--debug-addr=127.0.0.1:${debugPort}`,
       `--state-dir=${dataDir}`,
