@@ -3,6 +3,8 @@
 import { build } from 'esbuild';
 
 const services = ['ingress', 'execution', 'scheduler', 'callback'];
+// FLOWGATE_DIST_DIR: another output folder, so two test runs in one checkout do not swap each other's bundles.
+const outDir = process.env.FLOWGATE_DIST_DIR || 'dist';
 
 const externalPackages = {
   name: 'external-packages',
@@ -21,7 +23,7 @@ await Promise.all(
   services.map((service) =>
     build({
       entryPoints: [`services/${service}/src/main.ts`],
-      outfile: `dist/${service}.js`,
+      outfile: `${outDir}/${service}.js`,
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -32,4 +34,4 @@ await Promise.all(
     }),
   ),
 );
-console.error(`build: ${services.length} services bundled into dist/ in ${Date.now() - started} ms`);
+console.error(`build: ${services.length} services bundled into ${outDir}/ in ${Date.now() - started} ms`);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { ROOT, startFerretDb, startNats, waitForPort, type LocalServer } from './local-servers';
+import { DIST, ROOT, startFerretDb, startNats, waitForPort, type LocalServer } from './local-servers';
 
 /**
  * `pnpm dev`: the whole platform on this machine with nothing configured. Starts nats-server and
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     });
     for (const service of SERVICES) {
       const log = createWriteStream(join(DATA, 'logs', `${service}.log`), { flags: 'a' });
-      const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', `${service}.js`)], {
+      const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, `${service}.js`)], {
         env: env(service),
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
  */
 export const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, '.tools', 'bin');
+/** Where scripts/build.mjs bundled the services (FLOWGATE_DIST_DIR, default dist/). */
+export const DIST = resolve(ROOT, process.env.FLOWGATE_DIST_DIR || 'dist');
 
 export interface LocalServer {
   name: string;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startFerretDb, type LocalServer } from '../../scripts/local-servers';
+import { DIST, startFerretDb, type LocalServer } from '../../scripts/local-servers';
 import { Receiver } from '../support/receiver';
 import { ALL_SERVICES, request, sleep, Stack } from '../support/stack';
 
@@ -117,7 +117,7 @@ describe('operations', () => {
   });
 
   it('refuses to start with invalid configuration and names the variable', () => {
-    const result = spawnSync(process.execPath, [join(ROOT, 'dist', 'ingress.js')], {
+    const result = spawnSync(process.execPath, [join(DIST, 'ingress.js')], {
       env: { PATH: process.env.PATH, FLOWGATE_HTTP_PORT: 'eighty', FLOWGATE_ENCRYPTION_KEY: 'short' },
       encoding: 'utf8',
       timeout: 20_000,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MongoClient, type Db } from 'mongodb';
-import { freePort, ROOT } from '../../scripts/local-servers';
+import { DIST, freePort, ROOT } from '../../scripts/local-servers';
 
 /**
  * One isolated Flowgate per test file: the four services as separate processes (the bundled
@@ -158,7 +158,7 @@ export class Stack {
       this.replicaHttpPorts.set(key, httpPort);
       extra.FLOWGATE_HTTP_PORT = String(httpPort);
     }
-    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', `${service}.js`)], {
+    const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, `${service}.js`)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.envFor(service), ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],
