@@ -1,3 +1,5 @@
+import { loadSchedulerProto, type SchedulerServiceClient, type UpsertScheduleRequest } from '../../packages/contracts/src/proto';
+import { grpc } from '../../packages/kit/src/grpc';
 import { request, sleep, Stack } from '../support/stack';
 
 /** Cron schedules: fired by the scheduler's leader, paused / resumed through the API, missed-fire policies. */
@@ -123,5 +125,69 @@ describe('cron schedules', () => {
     expect(JSON.stringify(bad.body.error.details)).toContain('trigger.schedule.cron');
     const plain = await stack.deploy({ name: 'plain', steps: [{ id: 'a', type: 'transform', expression: '1' }] });
     expect((await api(`/v1/workflows/${plain.id}/schedule`)).status).toBe(404);
+  });
+
+  it('the scheduler owns schedules: UpsertSchedule / DeleteSchedule over gRPC; republishing without a schedule removes it', async () => {
+    const client: SchedulerServiceClient = new (loadSchedulerProto().flowgate.v1.SchedulerService)(
+      `127.0.0.1:${stack.ports.schedulerGrpc}`,
+      grpc.credentials.createInsecure(),
+    );
+    const call = <T>(method: 'UpsertSchedule' | 'DeleteSchedule', req: object) =>
+      new Promise<T>((resolve, reject) =>
+        (client[method] as (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: T) => void) => void)(
+          req,
+          { deadline: new Date(Date.now() + 5_000) },
+          (err, res) => (err || res === undefined ? reject(err) : resolve(res)),
+        ),
+      );
+    try {
+      const wf = await stack.deploy({
+        name: 'hourly',
+        trigger: { schedule: { cron: '0 * * * *', timezone: 'America/New_York' } },
+        steps: [{ id: 'a', type: 'transform', expression: '1' }],
+      });
+      const workspaceId = (await (await stack.db()).collection<{ _id: string; workspace_id: string }>('workflows').findOne({ _id: wf.id }))
+        ?.workspace_id as string;
+      const bad: UpsertScheduleRequest = { workspaceId, workflowId: wf.id, cron: '61 * * * *', timezone: 'UTC' };
+      await expect(call('UpsertSchedule', bad)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+      await expect(
+        call('UpsertSchedule', { workspaceId, workflowId: wf.id, cron: '* * * * *', timezone: 'Mars/Base' }),
+      ).rejects.toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+      });
+      // Another workspace cannot touch it.
+      await expect(call('UpsertSchedule', { workspaceId: 'ws_other', workflowId: wf.id, cron: '* * * * *' })).rejects.toMatchObject({
+        code: grpc.status.NOT_FOUND,
+      });
+      const paused = await call<{ paused: boolean; nextFireAt: string; cron: string }>('UpsertSchedule', {
+        workspaceId,
+        workflowId: wf.id,
+        pause: 'PAUSE_CHANGE_PAUSE',
+      });
+      expect(paused).toMatchObject({ paused: true, nextFireAt: '', cron: '0 * * * *' });
+      expect((await api(`/v1/workflows/${wf.id}/schedule`)).body.paused).toBe(true);
+      // A changed pattern keeps the pause.
+      const changed = await call<{ paused: boolean; cron: string; timezone: string }>('UpsertSchedule', {
+        workspaceId,
+        workflowId: wf.id,
+        cron: '30 9 * * 1',
+        timezone: 'Europe/Paris',
+      });
+      expect(changed).toMatchObject({ paused: true, cron: '30 9 * * 1', timezone: 'Europe/Paris' });
+
+      // Publishing a version without a schedule deletes it (through DeleteSchedule).
+      const put = await api(`/v1/workflows/${wf.id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'hourly', steps: [{ id: 'a', type: 'transform', expression: '1' }] }),
+      });
+      expect(put.status).toBe(200);
+      expect((await api(`/v1/workflows/${wf.id}/publish`, { method: 'POST' })).status).toBe(201);
+      expect((await api(`/v1/workflows/${wf.id}/schedule`)).status).toBe(404);
+      expect(await call<{ deleted: boolean }>('DeleteSchedule', { workspaceId, workflowId: wf.id })).toEqual({ deleted: false });
+      expect(await (await stack.db()).collection<{ _id: string }>('schedules').countDocuments({ _id: wf.id })).toBe(0);
+    } finally {
+      client.close();
+    }
   });
 });

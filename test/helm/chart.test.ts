@@ -209,11 +209,14 @@ describe('helm chart', () => {
     expect(ingressRule.from).toBeUndefined();
     const grpcRule = policy('execution').ingress.find((r: any) => r.ports[0].port === 50051);
     expect(grpcRule.from).toEqual([{ podSelector: { matchLabels: deployment(defaults, 'ingress').spec.selector.matchLabels } }]);
-    expect(ports(policy('scheduler').ingress)).toEqual([9464]);
+    // scheduler: ops, and its gRPC (UpsertSchedule / DeleteSchedule) only from ingress pods
+    expect(ports(policy('scheduler').ingress)).toEqual([9464, 50052]);
+    const schedulerGrpc = policy('scheduler').ingress.find((r: any) => r.ports[0].port === 50052);
+    expect(schedulerGrpc.from).toEqual(grpcRule.from);
     expect(ports(policy('callback').ingress)).toEqual([9464]);
-    // egress: DNS, NATS, MongoDB for all; ingress -> execution gRPC; execution and callback -> the internet
+    // egress: DNS, NATS, MongoDB for all; ingress -> execution and scheduler gRPC; execution and callback -> the internet
     for (const service of SERVICES) expect(ports(policy(service).egress)).toEqual(expect.arrayContaining([53, 4222, 27017]));
-    expect(ports(policy('ingress').egress)).toContain(50051);
+    expect(ports(policy('ingress').egress)).toEqual(expect.arrayContaining([50051, 50052]));
     for (const service of ['execution', 'callback']) {
       const external = policy(service).egress.find((r: any) => r.to?.some((t: any) => t.ipBlock?.cidr === '0.0.0.0/0'));
       expect(external.to[0].ipBlock.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '169.254.0.0/16']));

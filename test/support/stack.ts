@@ -116,6 +116,7 @@ export class Stack {
         FLOWGATE_HTTP_HOST: '127.0.0.1',
         FLOWGATE_PUBLIC_URL: this.ingressUrl,
         FLOWGATE_EXECUTION_GRPC_URL: `127.0.0.1:${this.ports.executionGrpc}`,
+        FLOWGATE_SCHEDULER_GRPC_URL: `127.0.0.1:${this.ports.schedulerGrpc}`,
         FLOWGATE_BOOTSTRAP_API_KEY: this.apiKey,
         FLOWGATE_ENCRYPTION_KEY: this.encryptionKey,
         // Off unless a test turns it on: bursts in other tests would otherwise be throttled.

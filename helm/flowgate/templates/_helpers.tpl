@@ -140,6 +140,8 @@ true
 {{- if eq $component "ingress" }}
 - name: FLOWGATE_EXECUTION_GRPC_URL
   value: {{ printf "%s:%v" (include "flowgate.componentName" (list $root "execution")) (get (include "flowgate.components" $root | fromYaml).execution "grpc") | quote }}
+- name: FLOWGATE_SCHEDULER_GRPC_URL
+  value: {{ printf "%s:%v" (include "flowgate.componentName" (list $root "scheduler")) (get (include "flowgate.components" $root | fromYaml).scheduler "grpc") | quote }}
 {{ include "flowgate.secretEnv" (list "FLOWGATE_BOOTSTRAP_API_KEY" $root "bootstrap-api-key" true) }}
 {{ include "flowgate.secretEnv" (list "FLOWGATE_ENCRYPTION_KEY" $root "encryption-key") }}
 {{- end }}

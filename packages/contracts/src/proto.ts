@@ -36,5 +36,8 @@ export type { StepExecution } from './generated/flowgate/v1/StepExecution';
 export type { ExecutionServiceHandlers, ExecutionServiceClient } from './generated/flowgate/v1/ExecutionService';
 export type { SchedulerServiceHandlers, SchedulerServiceClient } from './generated/flowgate/v1/SchedulerService';
 export type { Timer } from './generated/flowgate/v1/Timer';
+export type { Schedule, Schedule__Output } from './generated/flowgate/v1/Schedule';
+export type { UpsertScheduleRequest, UpsertScheduleRequest__Output } from './generated/flowgate/v1/UpsertScheduleRequest';
+export type { DeleteScheduleResponse } from './generated/flowgate/v1/DeleteScheduleResponse';
 export type { ListExecutionsRequest } from './generated/flowgate/v1/ListExecutionsRequest';
 export type { ListExecutionsResponse__Output } from './generated/flowgate/v1/ListExecutionsResponse';

@@ -15,12 +15,14 @@ import { executionRoutes } from './routes/executions';
 import { hookRoutes } from './routes/hooks';
 import { parameterRoutes } from './routes/parameters';
 import { scheduleRoutes } from './routes/schedules';
+import type { SchedulerClient } from './scheduler-client';
 import { waitRoutes } from './routes/waits';
 import { workflowRoutes } from './routes/workflows';
 import { workspaceRoutes } from './routes/workspace';
 
 export interface AppDeps {
   store: Collections;
+  scheduler: SchedulerClient;
   js: JetStreamClient;
   subjects: Subjects;
   executions: ExecutionClient;

@@ -11,6 +11,8 @@ export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** Base URL external systems use to reach ingress; webhook URLs are built from it. */
       FLOWGATE_PUBLIC_URL: env.url('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
       FLOWGATE_EXECUTION_GRPC_URL: env.string('127.0.0.1:50051'),
+      /** The scheduler's gRPC address: publishing a workflow with a cron schedule upserts it there. */
+      FLOWGATE_SCHEDULER_GRPC_URL: env.string('127.0.0.1:50052'),
       FLOWGATE_GRPC_DEADLINE_MS: env.int(5_000, 100, 60_000),
       /** API key created at start-up for the default workspace (else one is generated and printed once). */
       FLOWGATE_BOOTSTRAP_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),

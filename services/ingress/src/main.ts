@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { loadIngressConfig } from './config';
 import { ExecutionClient } from './execution-client';
+import { SchedulerClient } from './scheduler-client';
 import { sweepIdempotencyKeys } from './idempotency';
 import { RateLimiter } from './rate-limiter';
 import { ingressMetrics } from './metrics';
@@ -18,12 +19,14 @@ runMain('ingress', async () => {
   await ensureIndexes(store);
   await bootstrap(store, config.FLOWGATE_BOOTSTRAP_API_KEY, rt.logger);
   const executions = new ExecutionClient(config.FLOWGATE_EXECUTION_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
+  const scheduler = new SchedulerClient(config.FLOWGATE_SCHEDULER_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
   const app = createApp({
     store,
     js: rt.js,
     subjects: rt.subjects,
     executions,
+    scheduler,
     box,
     publicUrl: config.FLOWGATE_PUBLIC_URL,
     maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES,
@@ -59,6 +62,6 @@ runMain('ingress', async () => {
           server.closeIdleConnections();
         }),
     },
-    { name: 'grpc client', run: () => executions.close() },
+    { name: 'grpc clients', run: () => (executions.close(), scheduler.close()) },
   ]);
 });

@@ -18,6 +18,7 @@ import { collections, ensureIndexes } from '@flowgate/store';
 import { loadSchedulerConfig } from './config';
 import { TimerFirer } from './firer';
 import { ScheduleFirer } from './schedule-firer';
+import { deleteSchedule, upsertSchedule } from './schedules';
 
 runMain('scheduler', async () => {
   const config = loadSchedulerConfig();
@@ -37,6 +38,8 @@ runMain('scheduler', async () => {
   const leaderChanges = counter(rt.registry, 'flowgate_scheduler_leader_changes_total', 'Times this replica gained or lost the lease');
 
   const handlers: SchedulerServiceHandlers = {
+    UpsertSchedule: unary('UpsertSchedule', grpcMetric, (req) => upsertSchedule(store, req, new Date())),
+    DeleteSchedule: unary('DeleteSchedule', grpcMetric, (req) => deleteSchedule(store, req)),
     ListTimers: unary('ListTimers', grpcMetric, async (req) => {
       const filter = { workspace_id: req.workspaceId, ...(req.executionId ? { execution_id: req.executionId } : {}) };
       const limit = Math.min(Math.max(req.limit || 100, 1), 1000);

@@ -1,37 +1,32 @@
 import { ApiError } from '@flowgate/contracts';
-import { nextFireTime, nextFireTimes, type ScheduleSpec, type WorkflowDefinition } from '@flowgate/core';
+import { nextFireTimes, type ScheduleSpec, type WorkflowDefinition } from '@flowgate/core';
 import type { Collections, ScheduleDoc } from '@flowgate/store';
 import { Router, type Request } from 'express';
 import { workspaceOf } from '../auth';
+import type { SchedulerClient } from '../scheduler-client';
 
 /**
- * Cron schedules: publishing a workflow writes (or removes) its schedule document, which the
- * scheduler's leader fires; the API shows the next fire times and pauses / resumes it.
+ * Cron schedules belong to the scheduler (SchedulerService.UpsertSchedule / DeleteSchedule): a
+ * publish hands it the new version's schedule (or removes the old one); the API reads the stored
+ * schedule to show the next fire times, and pauses / resumes it through the scheduler.
  */
 
 /** Called after a publish: the schedule of the newly published version replaces the old one. */
-export async function syncSchedule(store: Collections, workspaceId: string, workflowId: string, def: WorkflowDefinition, now: Date) {
+export async function syncSchedule(
+  store: Collections,
+  scheduler: SchedulerClient,
+  workspaceId: string,
+  workflowId: string,
+  def: WorkflowDefinition,
+) {
   const spec = def.trigger.schedule;
-  if (!spec) {
-    await store.schedules.deleteOne({ _id: workflowId, workspace_id: workspaceId });
+  if (spec) {
+    await scheduler.upsert({ workspaceId, workflowId, ...spec, pause: 'PAUSE_CHANGE_KEEP' });
     return;
   }
-  const existing = await store.schedules.findOne({ _id: workflowId });
-  await store.schedules.replaceOne(
-    { _id: workflowId },
-    {
-      workspace_id: workspaceId,
-      cron: spec.cron,
-      timezone: spec.timezone,
-      overlap: spec.overlap,
-      missed: spec.missed,
-      paused: existing?.paused ?? false,
-      next_fire_at: nextFireTime(spec, now),
-      last_fire_at: existing?.last_fire_at ?? null,
-      updated_at: now,
-    },
-    { upsert: true },
-  );
+  // Only a workflow that had a schedule needs the scheduler (no call, no dependency otherwise).
+  if (await store.schedules.findOne({ _id: workflowId, workspace_id: workspaceId }, { projection: { _id: 1 } }))
+    await scheduler.delete(workspaceId, workflowId);
 }
 
 export function specOf(doc: ScheduleDoc): ScheduleSpec {
@@ -48,7 +43,7 @@ function scheduleView(doc: ScheduleDoc, now: Date) {
   };
 }
 
-export function scheduleRoutes(deps: { store: Collections }): Router {
+export function scheduleRoutes(deps: { store: Collections; scheduler: SchedulerClient }): Router {
   const router = Router();
   const find = async (req: Request) => {
     const doc = await deps.store.schedules.findOne({ _id: String(req.params.id), workspace_id: workspaceOf(req) });
@@ -64,16 +59,13 @@ export function scheduleRoutes(deps: { store: Collections }): Router {
     const action = String(req.params.action);
     if (action !== 'pause' && action !== 'resume') throw new ApiError('not_found', 'Use /schedule/pause or /schedule/resume');
     const doc = await find(req);
-    const now = new Date();
-    // Resuming counts from now: fires that fell in the pause are not run.
-    const changes = action === 'pause' ? { paused: true } : { paused: false, next_fire_at: nextFireTime(specOf(doc), now) };
-    const updated = await deps.store.schedules.findOneAndUpdate(
-      { _id: doc._id },
-      { $set: { ...changes, updated_at: now } },
-      { returnDocument: 'after' },
-    );
-    if (!updated) throw new ApiError('not_found', 'This workflow has no published schedule');
-    res.json(scheduleView(updated, now));
+    await deps.scheduler.upsert({
+      workspaceId: doc.workspace_id,
+      workflowId: doc._id,
+      pause: action === 'pause' ? 'PAUSE_CHANGE_PAUSE' : 'PAUSE_CHANGE_RESUME',
+    });
+    const updated = await find(req);
+    res.json(scheduleView(updated, new Date()));
   });
 
   return router;

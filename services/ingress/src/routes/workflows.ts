@@ -7,6 +7,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { webhookUrls, workflowView } from '../views';
+import type { SchedulerClient } from '../scheduler-client';
 import { syncSchedule } from './schedules';
 
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
@@ -31,7 +32,7 @@ function validDefinition(req: Request) {
   return result.definition;
 }
 
-export function workflowRoutes(deps: { store: Collections; box: SecretBox; publicUrl: string }): Router {
+export function workflowRoutes(deps: { store: Collections; box: SecretBox; publicUrl: string; scheduler: SchedulerClient }): Router {
   const { store, box } = deps;
   const router = Router();
 
@@ -66,11 +67,28 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     if (!inserted) throw conflict();
     const workflow = await store.workflows.findOneAndUpdate(
       { _id: doc._id, published_version: doc.published_version },
-      { $set: { published_version: version, updated_at: publishedAt } },
+      {
+        $set: {
+          published_version: version,
+          updated_at: publishedAt,
+          // Fan-out look-up: the event source this version subscribes to (routes/sources.ts).
+          source_id: (JSON.parse(doc.draft_json) as WorkflowDefinition).trigger.source?.source_id ?? null,
+        },
+      },
       { returnDocument: 'after' },
     );
     if (!workflow) throw conflict();
-    await syncSchedule(store, doc.workspace_id, doc._id, JSON.parse(doc.draft_json) as WorkflowDefinition, publishedAt);
+    await syncSchedule(store, deps.scheduler, doc.workspace_id, doc._id, JSON.parse(doc.draft_json) as WorkflowDefinition).catch(
+      (err: unknown) => {
+        // The version is published; only its schedule is stale. Say so rather than hide it.
+        if (err instanceof ApiError && err.code === 'dependency_unavailable')
+          throw new ApiError(
+            'dependency_unavailable',
+            `Version ${version} is published, but the scheduler was unavailable and its cron schedule was not updated; publish again`,
+          );
+        throw err;
+      },
+    );
     return { version, publishedAt, workflow };
   };
 

@@ -23,6 +23,8 @@ export interface Execution {
   'waitingReason'?: (string);
   'waitingPayloadJson'?: (string);
   'waitingExpiresAt'?: (string);
+  'environment'?: (string);
+  'testRun'?: (boolean);
 }
 
 export interface Execution__Output {
@@ -45,4 +47,6 @@ export interface Execution__Output {
   'waitingReason': (string);
   'waitingPayloadJson': (string);
   'waitingExpiresAt': (string);
+  'environment': (string);
+  'testRun': (boolean);
 }
