@@ -28,6 +28,8 @@ export interface LoadOptions {
   body: string;
   connections: number;
   durationS: number;
+  /** Extra request headers (e.g. a webhook signature). */
+  headers?: Record<string, string>;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -37,7 +39,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadFigures> {
     title: opts.target,
     url: opts.url,
     method: 'POST',
-    headers: JSON_HEADERS,
+    headers: { ...JSON_HEADERS, ...opts.headers },
     body: opts.body,
     connections: opts.connections,
     duration: opts.durationS,
@@ -71,12 +73,18 @@ export async function runLoad(opts: LoadOptions): Promise<LoadFigures> {
 }
 
 /** A fixed number of requests to warm up connections, JIT and caches; returns the 2xx count. */
-export async function warmUp(url: string, body: string, requests: number, connections: number): Promise<number> {
+export async function warmUp(
+  url: string,
+  body: string,
+  requests: number,
+  connections: number,
+  headers: Record<string, string> = {},
+): Promise<number> {
   if (requests <= 0) return 0;
   const result = await autocannon({
     url,
     method: 'POST',
-    headers: JSON_HEADERS,
+    headers: { ...JSON_HEADERS, ...headers },
     body,
     connections: Math.max(1, Math.min(connections, requests)),
     amount: requests,

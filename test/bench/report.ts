@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Completion } from './completion';
+import type { AuthFigures } from './auth-scenarios';
 import type { E2eFigures } from './e2e';
 import type { LoadFigures } from './load';
 
@@ -23,6 +24,8 @@ export interface BenchResults {
   machine: { cpus: number; node: string; platform: string; load_avg_1m_at_start: number };
   baseline: LoadFigures;
   flowgate: LoadFigures & { end_to_end: Completion };
+  /** Async accepted/s per webhook auth method on an ingress-only Flowgate, rate limiting on. */
+  auth: AuthFigures[];
   /** flowgate accepted/s ÷ baseline accepted/s. */
   ratio_accepted_per_s: number;
   /** The http-step scenarios (1 and 5 steps), each on a fresh Flowgate. */
@@ -59,6 +62,13 @@ export function detailedReport(r: BenchResults): string {
     `  completed           ${e.completed_per_s.toFixed(1)} /s  (${e.completed} over ${e.window_s} s from load start)`,
     `  failed executions   ${e.failed}  ${JSON.stringify(e.by_status)}`,
     '',
+    ...r.auth.flatMap((a) => [
+      ...loadLines(
+        `flowgate ingress only, auth ${a.method}, trigger rate limit on (ratio to baseline ${a.ratio_to_baseline.toFixed(3)})`,
+        a,
+      ),
+      '',
+    ]),
     ...r.end_to_end.flatMap((s) => [
       `end to end: ${s.scenario} (closed loop, ${s.concurrency} webhooks in flight, ${s.duration_s.toFixed(1)} s, fresh database)`,
       `  executions          ${pad(s.completed, 8)} finished in ${s.window_s} s  →  ${s.executions_per_s.toFixed(2)} /s   ` +
@@ -83,6 +93,7 @@ export function summaryBlock(r: BenchResults): string {
     row('baseline', b),
     row('flowgate', f),
     `│ ratio flowgate/baseline accepted/s: ${r.ratio_accepted_per_s.toFixed(3)}`,
+    ...r.auth.map((a) => `${row(`auth ${a.method === 'standard_webhooks' ? 'sw' : a.method}`, a)} ratio ${a.ratio_to_baseline.toFixed(3)}`),
     `│ flowgate end-to-end completed/s: ${e.completed_per_s.toFixed(1)} (${e.completed} executions, ${e.failed} failed, drained: ${e.drained ? 'yes' : 'NO'})`,
     ...(r.end_to_end.length > 0
       ? [

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Db } from 'mongodb';
 import { ROOT, startFerretDb, startNats, type LocalServer } from '../../scripts/local-servers';
 import { ALL_SERVICES, Stack, type ServiceName } from '../support/stack';
+import { runAuthScenarios } from './auth-scenarios';
 import { startBaselineServer } from './baseline-process';
 import { waitForCompletion } from './completion';
 import { httpStepsWorkflow, runScenario, startDownstream, type E2eFigures } from './e2e';
@@ -155,6 +156,20 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   });
   await stopFlowgate();
 
+  // 4b. Accepted/s per webhook authentication method (none / HMAC / Standard Webhooks, rate limiting
+  // on), on an ingress-only Flowgate: see auth-scenarios.ts.
+  const authFlowgate = await startFlowgate('bench-auth', ['ingress']);
+  const auth = await runAuthScenarios({
+    stack: authFlowgate.stack,
+    body: BODY,
+    connections,
+    durationS,
+    warmupRequests,
+    baselineAcceptedPerS: baselineFigures.accepted_per_s,
+    log,
+  });
+  await authFlowgate.stop();
+
   // 5. End to end: 1-step and 5-step http workflows, each on a fresh Flowgate (ingress + execution).
   const scenarios: E2eFigures[] = [];
   if (e2eDurationS > 0) {
@@ -191,6 +206,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const problems: string[] = [];
   if (baselineFigures.accepted === 0) problems.push('baseline accepted nothing');
   if (flowgateFigures.accepted === 0) problems.push('flowgate accepted nothing');
+  for (const a of auth) if (a.accepted === 0 || a.non_2xx > 0) problems.push(`${a.target}: ${a.accepted} accepted, ${a.non_2xx} non-2xx`);
   if (!endToEnd.drained) problems.push(`executions not all terminal after ${drainTimeoutS} s`);
   if (endToEnd.failed > 0) problems.push(`${endToEnd.failed} executions did not succeed`);
   for (const s of scenarios) {
@@ -220,6 +236,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     },
     baseline: baselineFigures,
     flowgate: { ...flowgateFigures, end_to_end: endToEnd },
+    auth,
     ratio_accepted_per_s:
       baselineFigures.accepted_per_s > 0 ? round(flowgateFigures.accepted_per_s / baselineFigures.accepted_per_s, 3) : 0,
     end_to_end: scenarios,

@@ -150,8 +150,13 @@ async function main(): Promise<void> {
   let mongo: MongoClient | undefined;
   let nc: NatsConnection | undefined;
   try {
-    const natsUrl = process.env.NATS_URL ?? (local[local.push(await startNats(join(dataDir, 'nats'))) - 1]?.url as string);
-    const mongoUrl = process.env.MONGO_URL ?? (local[local.push(await startFerretDb(join(dataDir, 'ferretdb'))) - 1]?.url as string);
+    const started = async (server: Promise<LocalServer>) => {
+      const s = await server;
+      local.push(s);
+      return s.url;
+    };
+    const natsUrl = process.env.NATS_URL ?? (await started(startNats(join(dataDir, 'nats'))));
+    const mongoUrl = process.env.MONGO_URL ?? (await started(startFerretDb(join(dataDir, 'ferretdb'))));
     process.env.FLOWGATE_TEST_DATA_DIR = dataDir;
     nc = await connect({ servers: natsUrl, name: 'flowgate-bench-scheduler' });
     mongo = await new MongoClient(mongoUrl).connect();

@@ -137,7 +137,7 @@ describe('cron schedules', () => {
         (client[method] as (r: object, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: T) => void) => void)(
           req,
           { deadline: new Date(Date.now() + 5_000) },
-          (err, res) => (err || res === undefined ? reject(err) : resolve(res)),
+          (err, res) => (err ? reject(err) : res === undefined ? reject(new Error('empty answer')) : resolve(res)),
         ),
       );
     try {

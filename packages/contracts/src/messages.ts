@@ -1,4 +1,4 @@
-import { EXECUTION_STATUSES } from '@flowgate/core';
+import { environmentSchema, EXECUTION_STATUSES } from '@flowgate/core';
 import { z } from 'zod';
 
 /** Message schemas for every NATS message. Consumers parse with these; a failure is a poison message. */
@@ -12,7 +12,20 @@ export const triggerInputSchema = z.object({
   headers: z.record(z.string(), z.string()),
   body: z.unknown(),
   params: z.record(z.string(), z.unknown()).optional(),
+  /** The body exactly as received (UTF-8 text, or base64 for multipart and binary bodies). */
+  raw: z.string().optional(),
 });
+
+/**
+ * Trigger inputs whose JSON text is larger than this travel by reference: a NATS message is bounded
+ * by the server's `max_payload` (1 MiB by default) and the command carries more than the input.
+ */
+export const INLINE_TRIGGER_INPUT_MAX_BYTES = 256 * 1024;
+
+/** What the command and the execution document hold in place of an offloaded trigger input. */
+export function triggerInputStub(input: z.infer<typeof triggerInputSchema>): z.infer<typeof triggerInputSchema> {
+  return { method: input.method, path: input.path, query: input.query, headers: input.headers, body: null };
+}
 
 export const startCommandSchema = z.object({
   type: z.literal('start'),
@@ -21,11 +34,21 @@ export const startCommandSchema = z.object({
   workflow_id: z.string().min(1),
   workflow_version: z.number().int().min(0),
   trigger_input: triggerInputSchema,
+  /**
+   * Set when the trigger input is stored out of line (MongoDB `payloads`, see the store's
+   * payloads.ts): `trigger_input` is then its stub (`body: null`, no `params`).
+   */
+  trigger_input_ref: z.string().min(1).nullish(),
   accepted_at: iso,
   /** Set when the execution replays an earlier one. */
   replay_of: z.string().nullable().default(null),
   /** What started it: a webhook (or replay) or the workflow's cron schedule. */
   source: z.enum(['webhook', 'schedule']).default('webhook'),
+  /** The webhook environment (absent: production); development runs the draft snapshot `draft_id` (workflow_version 0). */
+  environment: environmentSchema.optional(),
+  draft_id: z.string().min(1).nullable().optional(),
+  /** Started by `POST /v1/workflows/{id}/test`. */
+  test_run: z.boolean().optional(),
 });
 export type StartCommand = z.infer<typeof startCommandSchema>;
 

@@ -1,7 +1,9 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { corsSchema } from './cors';
 import { parametersSchema } from './parameters';
 import { scheduleSchema } from './schedule';
+import { webhookAuthSchema } from './webhook-auth';
 
 /**
  * The workflow definition: one schema validates it and gives its type. Errors point at the field
@@ -134,6 +136,8 @@ export const responseModeSchema = z.enum(['minimal', 'last_step', 'step', 'all_s
 const webhookTriggerSchema = z
   .object({
     sync_timeout_s: z.number().positive().max(300).default(50),
+    /** Who may call the webhook: one method or a list that must all pass (secrets are set through the API). */
+    auth: webhookAuthSchema.optional(),
     /** Typed parameters read from the body or query: `trigger.params.*` in templates. */
     parameters: parametersSchema.optional(),
     /** Pass the whole body as this one parameter. */
@@ -159,9 +163,21 @@ const webhookTriggerSchema = z
         step: stepId.optional(),
         status: z.number().int().min(100).max(599).optional(),
         headers: headerMap.optional(),
+        /** Status of the sync answer when the execution failed (body `{execution_id, status, message}`); default 200. */
+        failure_status: z.union([z.literal(200), z.number().int().min(500).max(599)]).optional(),
       })
       .strict()
       .default({ mode: 'last_step' }),
+    /** Browser callers: answers CORS preflights and marks responses readable by these origins. */
+    cors: corsSchema.optional(),
+  })
+  .strict();
+
+/** A subscription to an event source; `filter` sees `trigger` (method, query, headers, body) like branch conditions. */
+const sourceSubscriptionSchema = z
+  .object({
+    source_id: z.string().regex(/^src_[A-Za-z0-9]{8,64}$/, 'must be a source id (src_…)'),
+    filter: z.string().min(1).max(5_000).optional(),
   })
   .strict();
 
@@ -174,6 +190,8 @@ export const definitionSchema = z
         webhook: webhookTriggerSchema.default({ sync_timeout_s: 50, methods: ['POST'], response: { mode: 'last_step' } }),
         /** Optional cron schedule, beside the webhook. */
         schedule: scheduleSchema.optional(),
+        /** Fan-out: started by `ANY /sources/{token}` of this event source when the optional JSONata `filter` holds. */
+        source: sourceSubscriptionSchema.optional(),
       })
       .strict()
       .default({ webhook: { sync_timeout_s: 50, methods: ['POST'], response: { mode: 'last_step' } } }),

@@ -17,6 +17,8 @@ export interface TriggerInput {
   body: unknown;
   /** Typed webhook parameters, when the trigger declares them. */
   params?: Record<string, unknown>;
+  /** The body exactly as received: UTF-8 text, or base64 for multipart and binary bodies (see content-type.ts). */
+  raw?: string;
 }
 
 export interface ExecutionErrorInfo {

@@ -25,14 +25,14 @@ export function shapeSyncResponse(def: WorkflowDefinition, view: ExecutionOutcom
   if (!isTerminal(view.status)) return acceptedResponse(view.executionId, view.statusUrl, view.status);
   if (view.status !== 'succeeded') {
     return {
-      status: 200,
+      status: def.trigger.webhook.response.failure_status ?? 200,
       headers: JSON_HEADERS,
       body: { execution_id: view.executionId, status: view.status, message: view.error?.message ?? `execution ${view.status}` },
     };
   }
-  if (view.response) return view.response;
+  if (view.response) return { ...view.response, headers: lowerCaseHeaders(view.response.headers) };
   const config = def.trigger.webhook.response;
-  const headers = { ...JSON_HEADERS, ...(config.headers ?? {}) };
+  const headers = { ...JSON_HEADERS, ...lowerCaseHeaders(config.headers ?? {}) };
   const status = config.status ?? 200;
   switch (config.mode) {
     case 'minimal':
@@ -50,4 +50,35 @@ export function shapeSyncResponse(def: WorkflowDefinition, view: ExecutionOutcom
       return { status, headers, body };
     }
   }
+}
+
+/** Header names lower-cased (HTTP names are case-insensitive), so a configured `Content-Type` replaces the default. */
+export function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
+  return out;
+}
+
+/** A shaped response as bytes on the wire: its headers and body text. */
+export interface EncodedResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/**
+ * Encodes a shaped response. JSON types (default) carry the body as JSON; any other type
+ * (text/plain, text/csv, text/html, text/xml, …) sends a string body as is and anything else as
+ * JSON text. `nosniff` always; an HTML answer is sandboxed (no access to the webhook host's
+ * origin) unless the workflow sets its own Content-Security-Policy.
+ */
+export function encodeSyncResponse(r: SyncResponse): EncodedResponse {
+  const headers = lowerCaseHeaders(r.headers);
+  headers['content-type'] ??= 'application/json';
+  headers['x-content-type-options'] = 'nosniff';
+  const type = (headers['content-type'].split(';')[0] ?? '').trim().toLowerCase();
+  if (type === 'text/html') headers['content-security-policy'] ??= 'sandbox allow-scripts allow-forms allow-popups';
+  const isJson = type === 'application/json' || type.endsWith('+json');
+  const text = !isJson && typeof r.body === 'string' ? r.body : JSON.stringify(r.body ?? null);
+  return { status: r.status, headers, text };
 }

@@ -82,7 +82,7 @@ describe('shapeSyncResponse: succeeded executions by mode', () => {
     const def = define({ mode: 'minimal', status: 201, headers: { 'X-Source': 'flowgate' } });
     expect(shapeSyncResponse(def, view())).toEqual({
       status: 201,
-      headers: { 'content-type': 'application/json', 'X-Source': 'flowgate' },
+      headers: { 'content-type': 'application/json', 'x-source': 'flowgate' },
       body: { execution_id: 'exe_1', status: 'succeeded' },
     });
   });

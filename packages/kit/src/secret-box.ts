@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** AES-256-GCM for secrets at rest; SHA-256 for lookups of tokens and keys that are never decrypted. */
 export class SecretBox {
@@ -16,6 +16,16 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return ['v1', iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  /**
+   * A deterministic secret for `value`: HMAC-SHA256 under a key derived (HKDF) from this box's key
+   * for `purpose`. Every replica computes the same bytes, so "create once" can be an insert of a
+   * derived id; nobody without the encryption key can compute it.
+   */
+  derive(purpose: string, value: string): Buffer {
+    const key = Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `flowgate:${purpose}`, 32));
+    return createHmac('sha256', key).update(value, 'utf8').digest();
   }
 
   decrypt(sealed: string): string {

@@ -33,3 +33,15 @@ describe('SecretBox', () => {
     expect(randomToken('fgk_')).not.toBe(t);
   });
 });
+
+describe('SecretBox.derive', () => {
+  it('is deterministic per key, purpose and value, and differs otherwise', () => {
+    const key = randomBytes(32).toString('base64');
+    const a = new SecretBox(key).derive('environment-webhook', 'wf_1:development');
+    expect(new SecretBox(key).derive('environment-webhook', 'wf_1:development').equals(a)).toBe(true);
+    expect(a).toHaveLength(32);
+    expect(new SecretBox(key).derive('environment-webhook', 'wf_1:staging').equals(a)).toBe(false);
+    expect(new SecretBox(key).derive('other', 'wf_1:development').equals(a)).toBe(false);
+    expect(new SecretBox(randomBytes(32).toString('base64')).derive('environment-webhook', 'wf_1:development').equals(a)).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-import type { ExecutionErrorInfo, ExecutionStatus } from '@flowgate/core';
+import type { Environment, ExecutionErrorInfo, ExecutionStatus } from '@flowgate/core';
 
 /**
  * Document shapes. Every document carries `workspace_id`. User JSON (definitions, bodies, outputs,
@@ -12,6 +12,8 @@ export interface WorkspaceDoc {
   /** Non-public destinations (normalised CIDRs) this workspace's http steps may reach, beside FLOWGATE_EGRESS_ALLOW_CIDRS. */
   egress_allow_cidrs?: string[];
   egress_updated_at?: Date;
+  /** Quota overrides; an absent or null entry means the deployment default (FLOWGATE_QUOTA_*). 0 = unlimited. */
+  quotas?: { executions_per_day?: number | null; executions_per_month?: number | null; parallel_executions?: number | null };
 }
 
 export interface ApiKeyDoc {
@@ -24,6 +26,10 @@ export interface ApiKeyDoc {
   key_prefix: string;
   created_at: Date;
   revoked_at: Date | null;
+  /** What the key may do (see packages/core api-key-scopes.ts); absent on keys made before scopes: admin. */
+  scopes?: string[];
+  /** Updated at most once a minute. */
+  last_used_at?: Date | null;
 }
 
 export interface WorkflowDoc {
@@ -33,6 +39,10 @@ export interface WorkflowDoc {
   draft_json: string;
   /** Latest published version number; null until the first publish. */
   published_version: number | null;
+  /** The published version the staging webhook runs; absent / null = none pinned (staging answers 404). */
+  staging_version?: number | null;
+  /** The event source the latest published version subscribes to (`trigger.source.source_id`), for fan-out look-ups. */
+  source_id?: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -46,6 +56,9 @@ export interface WorkflowVersionDoc {
   published_at: Date;
 }
 
+/** An immutable snapshot of a draft that a development run or test run executes (id `<workflow id>:draft:<hash>`). */
+export type WorkflowDraftDoc = WorkflowVersionDoc;
+
 export interface TriggerDoc {
   /** SHA-256 of the webhook token: every webhook looks its trigger up by primary key. */
   _id: string;
@@ -54,6 +67,28 @@ export interface TriggerDoc {
   /** The token sealed with AES-256-GCM, so its URL can be shown again. */
   token_sealed: string;
   enabled: boolean;
+  /** Which version the webhook runs (see WorkflowDoc); absent on triggers made before environments: production. */
+  environment?: Environment;
+  created_at: Date;
+  /** Secrets of `trigger.webhook.auth` methods: at most two per method (rotation), newest last. */
+  auth_secrets?: TriggerSecretEntry[];
+  /** Optimistic-concurrency guard of secret changes. */
+  auth_secrets_revision?: number;
+  /** Set while a parameter capture listens on this workflow's webhooks (see ParameterCaptureDoc). */
+  capture_until?: Date | null;
+}
+
+/** One secret of a webhook auth method; its value is never returned by the API. */
+export interface TriggerSecretEntry {
+  /** `sec_…` */
+  id: string;
+  /** The auth method it belongs to (the method's `id`, else its type). */
+  method: string;
+  /** `hash`: SHA-256 hex of a bearer / header token; `sealed`: an HMAC / Standard Webhooks key sealed with AES-256-GCM. */
+  storage: 'hash' | 'sealed';
+  value: string;
+  /** First 8 hex characters of the secret's SHA-256, to tell secrets apart in listings. */
+  fingerprint: string;
   created_at: Date;
 }
 
@@ -66,6 +101,8 @@ export interface ExecutionDoc {
   /** Optimistic-concurrency guard, incremented by every state change. */
   revision: number;
   trigger_input_json: string;
+  /** Set when the trigger input was too large to travel inline: `trigger_input_json` is then a stub (body null) and the full input is in `payloads` under this id. */
+  trigger_input_ref?: string | null;
   cursor: string | null;
   /** Attempt number of the step at `cursor`. */
   attempt: number;
@@ -82,6 +119,12 @@ export interface ExecutionDoc {
   on_approval_required_url?: string | null;
   /** The execution this one replays, if any. */
   replay_of: string | null;
+  /** The webhook environment it ran in (absent: production). */
+  environment?: Environment;
+  /** A run of the draft (environment development, version 0): the draft snapshot it runs (WorkflowDraftDoc id). */
+  draft_id?: string | null;
+  /** Started by `POST /v1/workflows/{id}/test`. */
+  test_run?: boolean;
   /** What started it (absent on documents written before sources were recorded: a webhook). */
   source?: 'webhook' | 'schedule';
   /** Queued behind `max_concurrent_executions`, waiting for a slot (started in arrival order). */
@@ -264,5 +307,44 @@ export interface DeadLetterDoc {
   data: string;
   reason: string;
   delivery_count: number;
+  created_at: Date;
+}
+
+/** A fan-out event source: `ANY /sources/{token}` starts every workflow subscribed to it. */
+export interface SourceDoc {
+  /** `src_…`: what definitions name in `trigger.source.source_id`. */
+  _id: string;
+  workspace_id: string;
+  name: string;
+  /** SHA-256 of the URL token (unique): the public URL looks the source up by it. */
+  token_hash: string;
+  /** The token sealed with AES-256-GCM, so its URL can be shown again. */
+  token_sealed: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A parameter capture window of one workflow (`_id` = workflow id); the first request in it wins. */
+export interface ParameterCaptureDoc {
+  _id: string;
+  workspace_id: string;
+  started_at: Date;
+  expires_at: Date;
+  captured_at: Date | null;
+  /** The captured request (method, query, headers, body; credentials stripped) as JSON text. */
+  request_json: string | null;
+}
+
+/** One chunk (≤ 2 MiB) of a large trigger input stored out of line (see payloads.ts). */
+export interface PayloadChunkDoc {
+  /** `<payload id>:<seq>` */
+  _id: string;
+  payload_id: string;
+  workspace_id: string;
+  seq: number;
+  /** Number of chunks of the whole payload, on every chunk. */
+  chunks: number;
+  /** Read back as BSON `Binary`. */
+  data: Uint8Array;
   created_at: Date;
 }

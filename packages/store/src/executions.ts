@@ -8,7 +8,9 @@ import { insertIfAbsent } from './insert-if-absent';
 export type NewExecution = Pick<
   ExecutionDoc,
   '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url' | 'replay_of'
-> & { created_at: Date; source?: ExecutionDoc['source'] };
+> & { created_at: Date; source?: ExecutionDoc['source']; trigger_input_ref?: string | null } & Partial<
+    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run'>
+  >;
 
 export function queuedExecution(input: NewExecution): ExecutionDoc {
   return {

@@ -7,3 +7,6 @@ export * from './insert-if-absent';
 export * from './workflow-context';
 export * from './concurrency-slots';
 export * from './callback-secrets';
+export * from './trigger-secrets';
+export * from './payloads';
+export * from './environment-triggers';

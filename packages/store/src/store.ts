@@ -15,8 +15,12 @@ import type {
   WaitTokenDoc,
   WorkflowContextDoc,
   WorkflowDoc,
+  ParameterCaptureDoc,
+  WorkflowDraftDoc,
   WorkflowVersionDoc,
   WorkspaceDoc,
+  SourceDoc,
+  PayloadChunkDoc,
 } from './documents';
 
 /** Typed collections. Portable to MongoDB ≥ 6 and FerretDB 1.x: no transactions, TTL, partial indexes. */
@@ -25,6 +29,8 @@ export interface Collections {
   apiKeys: Collection<ApiKeyDoc>;
   workflows: Collection<WorkflowDoc>;
   workflowVersions: Collection<WorkflowVersionDoc>;
+  /** Draft snapshots run by development webhooks and test runs (content-addressed, immutable). */
+  workflowDrafts: Collection<WorkflowDraftDoc>;
   triggers: Collection<TriggerDoc>;
   executions: Collection<ExecutionDoc>;
   stepExecutions: Collection<StepExecutionDoc>;
@@ -32,11 +38,14 @@ export interface Collections {
   deliveries: Collection<DeliveryDoc>;
   deadLetters: Collection<DeadLetterDoc>;
   workflowContext: Collection<WorkflowContextDoc>;
+  parameterCaptures: Collection<ParameterCaptureDoc>;
   concurrencySlots: Collection<ConcurrencySlotDoc>;
   waitTokens: Collection<WaitTokenDoc>;
   schedules: Collection<ScheduleDoc>;
   idempotencyKeys: Collection<IdempotencyKeyDoc>;
   callbackSecrets: Collection<CallbackSecretsDoc>;
+  sources: Collection<SourceDoc>;
+  payloads: Collection<PayloadChunkDoc>;
 }
 
 const dbOf = new WeakMap<Collections, Db>();
@@ -47,6 +56,7 @@ export function collections(db: Db): Collections {
     apiKeys: db.collection<ApiKeyDoc>('api_keys'),
     workflows: db.collection<WorkflowDoc>('workflows'),
     workflowVersions: db.collection<WorkflowVersionDoc>('workflow_versions'),
+    workflowDrafts: db.collection<WorkflowDraftDoc>('workflow_drafts'),
     triggers: db.collection<TriggerDoc>('triggers'),
     executions: db.collection<ExecutionDoc>('executions'),
     stepExecutions: db.collection<StepExecutionDoc>('step_executions'),
@@ -54,11 +64,14 @@ export function collections(db: Db): Collections {
     deliveries: db.collection<DeliveryDoc>('deliveries'),
     deadLetters: db.collection<DeadLetterDoc>('dead_letters'),
     workflowContext: db.collection<WorkflowContextDoc>('workflow_context'),
+    parameterCaptures: db.collection<ParameterCaptureDoc>('parameter_captures'),
     concurrencySlots: db.collection<ConcurrencySlotDoc>('concurrency_slots'),
     waitTokens: db.collection<WaitTokenDoc>('wait_tokens'),
     schedules: db.collection<ScheduleDoc>('schedules'),
     idempotencyKeys: db.collection<IdempotencyKeyDoc>('idempotency_keys'),
     callbackSecrets: db.collection<CallbackSecretsDoc>('callback_secrets'),
+    sources: db.collection<SourceDoc>('sources'),
+    payloads: db.collection<PayloadChunkDoc>('payloads'),
   };
   dbOf.set(c, db);
   return c;
@@ -86,5 +99,12 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.timers.createIndex({ execution_id: 1 }, { name: 'execution' }),
     c.deliveries.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.deliveries.createIndex({ execution_id: 1 }, { name: 'execution' }),
+    c.apiKeys.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
+    c.sources.createIndex({ token_hash: 1 }, { unique: true, name: 'token_hash_unique' }),
+    c.sources.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
+    c.workflows.createIndex({ workspace_id: 1, source_id: 1 }, { name: 'workspace_source' }),
+    // Parallel-executions quota: counts a workspace's executions that have not ended.
+    c.executions.createIndex({ workspace_id: 1, status: 1 }, { name: 'workspace_status' }),
+    c.payloads.createIndex({ payload_id: 1, seq: 1 }, { name: 'payload_seq' }),
   ]);
 }

@@ -1,17 +1,23 @@
 import { validateDefinition, type WorkflowDefinition } from '@flowgate/core';
 import type { Collections } from '@flowgate/store';
 
-/** Published versions are immutable, so a loaded definition is cached for good. */
+/**
+ * Published versions and draft snapshots (content-addressed) are immutable, so a loaded definition
+ * is cached for good.
+ */
 export class DefinitionCache {
   private readonly cache = new Map<string, WorkflowDefinition>();
 
   constructor(private readonly store: Collections) {}
 
-  async get(workflowId: string, version: number): Promise<WorkflowDefinition | null> {
-    const key = `${workflowId}:${version}`;
+  /** `draftId` set: a development / test run of the draft snapshot with that id. */
+  async get(workflowId: string, version: number, draftId?: string | null): Promise<WorkflowDefinition | null> {
+    const key = draftId ?? `${workflowId}:${version}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const doc = await this.store.workflowVersions.findOne({ _id: key });
+    const doc = draftId
+      ? await this.store.workflowDrafts.findOne({ _id: draftId, workflow_id: workflowId })
+      : await this.store.workflowVersions.findOne({ _id: key });
     if (!doc) return null;
     const result = validateDefinition(JSON.parse(doc.definition_json));
     if (!result.ok) return null;

@@ -33,5 +33,8 @@ export function toExecutionMessage(doc: ExecutionDoc, steps: StepExecutionDoc[])
     waitingReason: doc.waiting_reason ?? '',
     waitingPayloadJson: doc.waiting_payload ? JSON.stringify(doc.waiting_payload) : '',
     waitingExpiresAt: doc.waiting_expires_at?.toISOString() ?? '',
+    environment: doc.environment ?? 'production',
+    testRun: doc.test_run ?? false,
+    revision: doc.revision,
   };
 }

@@ -26,6 +26,7 @@ import {
   writeContext,
   recordExecution,
   toJsonText,
+  triggerInputJsonOf,
   updateExecution,
   type Collections,
   type ExecutionDoc,
@@ -78,15 +79,19 @@ export class Runner {
       workflow_id: cmd.workflow_id,
       workflow_version: cmd.workflow_version,
       trigger_input_json: toJsonText(cmd.trigger_input),
+      trigger_input_ref: cmd.trigger_input_ref ?? null,
       on_success_url: null,
       on_failure_url: null,
       replay_of: cmd.replay_of,
       source: cmd.source,
+      environment: cmd.environment ?? 'production',
+      draft_id: cmd.draft_id ?? null,
+      test_run: cmd.test_run ?? false,
       created_at: new Date(cmd.accepted_at),
     });
     let doc = await store.executions.findOne({ _id: cmd.execution_id });
     if (!doc) throw new Error(`execution ${cmd.execution_id} vanished after upsert`);
-    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (!def) {
       doc = await this.finishWithError(doc, {
         code: 'workflow_not_found',
@@ -134,7 +139,7 @@ export class Runner {
   async handleTimer(cmd: TimerCommand, keepAlive: () => void): Promise<MessageDisposition> {
     const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
     if (!doc) return { term: 'unknown_execution' };
-    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (cmd.kind === 'duration_timeout') {
       await this.endExecution(doc._id, 'timed_out', {
         code: 'workflow_timed_out',
@@ -153,7 +158,7 @@ export class Runner {
   async handleResume(cmd: ResumeCommand, keepAlive: () => void): Promise<MessageDisposition> {
     const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
     if (!doc) return { term: 'unknown_execution' };
-    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (!def || doc.status !== 'waiting' || doc.wait_token_hash !== cmd.token_hash) {
       this.deps.logger.info({ execution_id: doc._id, status: doc.status }, 'resume ignored: the wait is over');
       return 'ack';
@@ -287,7 +292,7 @@ export class Runner {
   }
 
   private async runSteps(start: ExecutionDoc, def: WorkflowDefinition, keepAlive: () => void, signal: AbortSignal): Promise<ExecutionDoc> {
-    const trigger = fromJsonText(start.trigger_input_json) as TriggerInput;
+    const trigger = JSON.parse(await triggerInputJsonOf(this.deps.store.payloads, start)) as TriggerInput;
     let doc = await this.markInterruptedAttempt(start);
     while (doc.status === 'running' && doc.cursor !== null) {
       keepAlive();
@@ -464,7 +469,7 @@ export class Runner {
     for (const _id of timerIds) await this.deps.store.timers.deleteOne({ _id });
     if (doc.wait_token_hash !== undefined) await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
     await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
-    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version);
+    const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (def && def.max_concurrent_executions > 0) {
       await releaseSlot(this.deps.store.concurrencySlots, doc._id);
       await this.promote(doc.workflow_id, def.max_concurrent_executions);
@@ -499,6 +504,7 @@ export class Runner {
           workflow_id: doc.workflow_id,
           workflow_version: doc.workflow_version,
           trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
+          trigger_input_ref: doc.trigger_input_ref ?? null,
           accepted_at: doc.created_at.toISOString(),
           replay_of: doc.replay_of,
           source: doc.source ?? 'webhook',
@@ -526,7 +532,7 @@ export class Runner {
     const workflowIds = await this.deps.store.executions.distinct('workflow_id', { status: 'queued', slot_wait: true });
     for (const workflowId of workflowIds) {
       const waiting = await this.deps.store.executions.findOne({ workflow_id: workflowId, status: 'queued', slot_wait: true });
-      const def = waiting ? await this.deps.definitions.get(waiting.workflow_id, waiting.workflow_version) : null;
+      const def = waiting ? await this.deps.definitions.get(waiting.workflow_id, waiting.workflow_version, waiting.draft_id) : null;
       if (def && def.max_concurrent_executions > 0) await this.promote(workflowId, def.max_concurrent_executions);
     }
   }

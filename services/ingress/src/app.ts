@@ -8,8 +8,17 @@ import type { ExecutionClient } from './execution-client';
 import type { IngressMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import type { RateLimiter } from './rate-limiter';
+import { headerCountLimit, rawBodyGuard, verifyJsonBody, type RequestLimits } from './request-limits';
+import type { QuotaGate } from './quotas';
 import { ExecutionStarter } from './starter';
+import { RunTargets } from './run-targets';
+import { testRunRoutes } from './routes/test-runs';
+import { apiKeyRoutes } from './routes/api-keys';
+import { quotaRoutes } from './routes/quotas';
+import { sourceHookRoutes, sourceRoutes } from './routes/sources';
 import { callbackSecretRoutes } from './routes/callback-secret';
+import { captureRoutes } from './routes/capture';
+import { triggerSecretRoutes } from './routes/trigger-secrets';
 import { deliveryRoutes } from './routes/deliveries';
 import { executionRoutes } from './routes/executions';
 import { hookRoutes } from './routes/hooks';
@@ -34,6 +43,11 @@ export interface AppDeps {
   logger: Logger;
   limiter: RateLimiter;
   limits: { workspacePerSecond: number; workspaceBurst: number };
+  /** Workspace quotas (executions per day / month, parallel), checked by every start. */
+  quotas: QuotaGate;
+  /** Unknown webhook tokens answer `200 {"received": true}` (FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */
+  antiEnumeration?: boolean;
+  requestLimits: Pick<RequestLimits, 'maxHeaderCount' | 'maxJsonDepth'>;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
@@ -53,26 +67,42 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  app.use(headerCountLimit(deps.requestLimits.maxHeaderCount));
+  const { maxJsonDepth } = deps.requestLimits;
 
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
 
   const starter = new ExecutionStarter(deps);
-  app.use('/hooks', express.raw({ type: () => true, limit: deps.maxBodyBytes }));
-  app.use(hookRoutes({ ...deps, starter }));
-  app.use('/resume', express.raw({ type: () => true, limit: deps.maxBodyBytes }));
-  app.use('/approvals', express.json({ limit: '16kb' }));
+  const runTargets = new RunTargets(deps.store);
+  app.use('/hooks', express.raw({ type: () => true, limit: deps.maxBodyBytes }), rawBodyGuard(maxJsonDepth));
+  app.use(hookRoutes({ ...deps, starter, runTargets }));
+  app.use('/sources', express.raw({ type: () => true, limit: deps.maxBodyBytes }), rawBodyGuard(maxJsonDepth));
+  app.use(sourceHookRoutes({ ...deps, starter }));
+  app.use('/resume', express.raw({ type: () => true, limit: deps.maxBodyBytes }), rawBodyGuard(maxJsonDepth));
+  app.use('/approvals', express.json({ limit: '16kb', verify: verifyJsonBody(maxJsonDepth) }));
   app.use(waitRoutes(deps));
 
-  app.use('/v1', express.json({ limit: '1mb' }), express.text({ type: YAML_TYPES, limit: '1mb' }), requireApiKey(deps.store));
+  app.use(
+    '/v1',
+    express.json({ limit: '1mb', verify: verifyJsonBody(maxJsonDepth) }),
+    express.text({ type: YAML_TYPES, limit: '1mb' }),
+    requireApiKey(deps.store),
+  );
   app.use(workflowRoutes(deps));
   app.use(scheduleRoutes(deps));
   app.use(parameterRoutes());
+  app.use(captureRoutes(deps));
   app.use(executionRoutes({ ...deps, starter }));
+  app.use(testRunRoutes({ ...deps, starter, runTargets }));
   app.use(deliveryRoutes(deps));
   app.use(callbackSecretRoutes(deps));
+  app.use(triggerSecretRoutes(deps));
   app.use(workspaceRoutes(deps));
+  app.use(apiKeyRoutes(deps));
+  app.use(quotaRoutes(deps));
+  app.use(sourceRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,10 +1,33 @@
 import { ApiError } from '@flowgate/contracts';
+import { apiKeyScopeSchema, requiredScope, scopeAllows, type ApiKeyScope } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import type { ApiKeyDoc, Collections } from '@flowgate/store';
 import type { Request, RequestHandler } from 'express';
 
-/** Management API auth: `Authorization: Bearer <api key>`; the key's workspace scopes the request. */
-const workspaces = new WeakMap<Request, string>();
+/**
+ * Management API auth: `Authorization: Bearer <api key>`; the key's workspace scopes the request
+ * and its scopes must cover the route (packages/core api-key-scopes.ts) or it is a 403. The key is
+ * looked up on every request, so a revoked key stops working at once on every replica.
+ */
+interface Caller {
+  workspaceId: string;
+  keyId: string;
+  scopes: ApiKeyScope[];
+}
+
+const callers = new WeakMap<Request, Caller>();
+
+/** How often `last_used_at` is written (at most), so a busy key does not cost a write per request. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+/** A key's scopes; keys stored before scopes existed (no field) are admin keys. Unknown entries are ignored. */
+export function scopesOf(key: Pick<ApiKeyDoc, 'scopes'>): ApiKeyScope[] {
+  if (key.scopes === undefined) return ['admin'];
+  return key.scopes.flatMap((s) => {
+    const parsed = apiKeyScopeSchema.safeParse(s);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
 
 export function requireApiKey(store: Collections): RequestHandler {
   return async (req, _res, next) => {
@@ -13,13 +36,29 @@ export function requireApiKey(store: Collections): RequestHandler {
     if (!match?.[1]) return next(new ApiError('unauthorized', 'Missing or malformed Authorization: Bearer <api key> header'));
     const key = await store.apiKeys.findOne({ key_hash: sha256Hex(match[1]), revoked_at: null });
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
-    workspaces.set(req, key.workspace_id);
+    const scopes = scopesOf(key);
+    const needed = requiredScope(req.method, `${req.baseUrl}${req.path}`);
+    if (!scopeAllows(scopes, needed))
+      return next(new ApiError('forbidden', `This API key lacks the scope "${needed}"`, { required_scope: needed }));
+    callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes });
+    const now = new Date();
+    if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS)
+      void store.apiKeys.updateOne({ _id: key._id }, { $set: { last_used_at: now } }).catch(() => undefined);
     next();
   };
 }
 
+function callerOf(req: Request): Caller {
+  const caller = callers.get(req);
+  if (!caller) throw new ApiError('unauthorized', 'Not authenticated');
+  return caller;
+}
+
 export function workspaceOf(req: Request): string {
-  const ws = workspaces.get(req);
-  if (!ws) throw new ApiError('unauthorized', 'Not authenticated');
-  return ws;
+  return callerOf(req).workspaceId;
+}
+
+/** The id of the API key that made the request. */
+export function apiKeyIdOf(req: Request): string {
+  return callerOf(req).keyId;
 }

@@ -8,12 +8,15 @@ const BOOTSTRAP_KEY_ID = 'key_bootstrap';
  * Makes sure the default workspace and a first API key exist. With FLOWGATE_BOOTSTRAP_API_KEY the
  * key is that value (its hash is stored); without it, a key is generated once, on the first start
  * of an empty database, and printed to stderr once. Safe with several replicas starting together.
+ * The bootstrap key is an admin key. Revoking it through the API sticks across restarts; setting
+ * FLOWGATE_BOOTSTRAP_API_KEY to a new value replaces it (and makes it active again): the way back in
+ * when no admin key is left.
  */
 export async function bootstrap(store: Collections, configuredKey: string | undefined, logger: Logger): Promise<void> {
   const now = new Date();
   await insertIfAbsent(store.workspaces, { _id: DEFAULT_WORKSPACE, name: 'Default', created_at: now });
   if (configuredKey) {
-    const key = { key_hash: sha256Hex(configuredKey), key_prefix: configuredKey.slice(0, 8), revoked_at: null };
+    const key = { key_hash: sha256Hex(configuredKey), key_prefix: configuredKey.slice(0, 8), revoked_at: null, scopes: ['admin'] };
     const created = await insertIfAbsent(store.apiKeys, {
       _id: BOOTSTRAP_KEY_ID,
       workspace_id: DEFAULT_WORKSPACE,
@@ -21,7 +24,9 @@ export async function bootstrap(store: Collections, configuredKey: string | unde
       created_at: now,
       ...key,
     });
-    if (!created) await store.apiKeys.updateOne({ _id: BOOTSTRAP_KEY_ID }, { $set: key });
+    // Only a changed value replaces the stored key: the same value does not undo a revocation.
+    if (!created)
+      await store.apiKeys.updateOne({ _id: BOOTSTRAP_KEY_ID, key_hash: { $ne: key.key_hash } }, { $set: { ...key, created_at: now } });
     return;
   }
   if ((await store.apiKeys.countDocuments({}, { limit: 1 })) > 0) return;
@@ -32,6 +37,7 @@ export async function bootstrap(store: Collections, configuredKey: string | unde
     name: 'bootstrap',
     key_hash: sha256Hex(key),
     key_prefix: key.slice(0, 8),
+    scopes: ['admin'],
     created_at: now,
     revoked_at: null,
   });

@@ -21,7 +21,24 @@ export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) =>
         .string({ error: 'is required (32 random bytes, base64: openssl rand -base64 32)' })
         .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
       FLOWGATE_MAX_BODY_BYTES: env.int(1024 * 1024, 1024, 16 * 1024 * 1024),
+      /** Request line + headers, in bytes (node's maxHeaderSize); over it → 431. */
+      FLOWGATE_MAX_HEADER_BYTES: env.int(16 * 1024, 1024, 64 * 1024),
+      /** Header fields per request; over it → 431. */
+      FLOWGATE_MAX_HEADER_COUNT: env.int(100, 10, 1_000),
+      /** Nesting of arrays / objects in a JSON body (webhooks and /v1); deeper → 400 invalid_json. */
+      FLOWGATE_MAX_JSON_DEPTH: env.int(64, 2, 1_000),
+      /** Time to receive a request's headers / the whole request (slow uploads) before 408 and close. */
+      FLOWGATE_HEADERS_TIMEOUT_MS: env.int(20_000, 500, 300_000),
+      FLOWGATE_REQUEST_TIMEOUT_MS: env.int(60_000, 1_000, 600_000),
+      /** `on`: an unknown webhook token answers `200 {"received": true}` instead of 404 (nothing is started). */
+      FLOWGATE_WEBHOOK_ANTI_ENUMERATION: z.enum(['on', 'off']).default('off'),
       FLOWGATE_PUBLISH_TIMEOUT_MS: env.int(5_000, 100, 60_000),
+      /** Workspace quotas (defaults; a workspace may override them): executions per UTC day / month, parallel executions. 0 = unlimited. */
+      FLOWGATE_QUOTA_EXECUTIONS_PER_DAY: env.int(0, 0, 1_000_000_000),
+      FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH: env.int(0, 0, 1_000_000_000),
+      FLOWGATE_QUOTA_PARALLEL_EXECUTIONS: env.int(0, 0, 1_000_000_000),
+      /** How long a replica caches a workspace's quota limits (another replica's change applies within it). */
+      FLOWGATE_QUOTA_CACHE_MS: env.int(2_000, 0, 600_000),
       /** Webhooks per second per workspace (token bucket shared by every ingress replica in NATS KV); 0 = off. */
       FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S: env.int(25, 0, 1_000_000),
       /** Bucket size: how many may arrive at once after a quiet spell (default: one second's worth). */

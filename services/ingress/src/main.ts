@@ -1,5 +1,5 @@
 import './instrument';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { openKv, runMain, SecretBox, startPollLoop, startRuntime } from '@flowgate/kit';
 import { collections, ensureIndexes } from '@flowgate/store';
 import { createApp } from './app';
@@ -8,8 +8,11 @@ import { loadIngressConfig } from './config';
 import { ExecutionClient } from './execution-client';
 import { SchedulerClient } from './scheduler-client';
 import { sweepIdempotencyKeys } from './idempotency';
+import { KvCounter } from './kv-counter';
+import { QuotaGate } from './quotas';
 import { RateLimiter } from './rate-limiter';
 import { ingressMetrics } from './metrics';
+import { guardServer, serverOptions, type RequestLimits } from './request-limits';
 
 runMain('ingress', async () => {
   const config = loadIngressConfig();
@@ -21,7 +24,15 @@ runMain('ingress', async () => {
   const executions = new ExecutionClient(config.FLOWGATE_EXECUTION_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
   const scheduler = new SchedulerClient(config.FLOWGATE_SCHEDULER_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
+  const requestLimits: RequestLimits = {
+    maxHeaderBytes: config.FLOWGATE_MAX_HEADER_BYTES,
+    maxHeaderCount: config.FLOWGATE_MAX_HEADER_COUNT,
+    maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,
+    headersTimeoutMs: config.FLOWGATE_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.FLOWGATE_REQUEST_TIMEOUT_MS,
+  };
   const app = createApp({
+    requestLimits,
     store,
     js: rt.js,
     subjects: rt.subjects,
@@ -30,19 +41,32 @@ runMain('ingress', async () => {
     box,
     publicUrl: config.FLOWGATE_PUBLIC_URL,
     maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES,
+    antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
     publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
     metrics: ingressMetrics(rt.registry),
     logger: rt.logger,
     limiter: new RateLimiter(
       await openKv(rt.nc, `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_RATELIMITS`, { ttlMs: 3_600_000 }),
     ),
+    quotas: new QuotaGate(
+      store,
+      // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
+      new KvCounter(await openKv(rt.nc, `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_QUOTAS`, { ttlMs: 32 * 86_400_000 })),
+      {
+        executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
+        executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
+        parallelExecutions: config.FLOWGATE_QUOTA_PARALLEL_EXECUTIONS,
+      },
+      config.FLOWGATE_QUOTA_CACHE_MS,
+    ),
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
   });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.FLOWGATE_HTTP_PORT, config.FLOWGATE_HTTP_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+    const s = createServer(serverOptions(requestLimits), app);
+    guardServer(s, requestLimits, rt.logger);
+    s.once('error', reject);
+    s.listen(config.FLOWGATE_HTTP_PORT, config.FLOWGATE_HTTP_HOST, () => resolve(s));
   });
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 330_000;
   rt.logger.info({ http_port: config.FLOWGATE_HTTP_PORT, public_url: config.FLOWGATE_PUBLIC_URL }, 'listening');
   // Idempotency keys live 24 h; without TTL indexes (FerretDB) they are swept here.
   const sweep = startPollLoop(

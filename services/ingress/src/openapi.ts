@@ -1,7 +1,63 @@
 /** The public HTTP contract, served at `/openapi.json` (OpenAPI 3.1). */
+import { addCommonResponses } from './openapi-common';
+import { keysPaths, keysSchemas } from './openapi-keys';
+
 const error = { $ref: '#/components/responses/Error' };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const obj = { type: 'object' };
+const AUTH_DESCRIPTION =
+  "Checked against the trigger's `trigger.webhook.auth` methods (all must pass): `Authorization: Bearer`, a named header, " +
+  'an HMAC of the raw body, or Standard Webhooks (webhook-id / webhook-timestamp / webhook-signature, timestamp within tolerance_s).';
+const RECEIVED = {
+  description:
+    'Unknown webhook token while FLOWGATE_WEBHOOK_ANTI_ENUMERATION=on, or (`captured`) a parameter capture of a workflow ' +
+    'with no published version (nothing is started)',
+  ...json({
+    oneOf: [
+      { type: 'object', required: ['received'], properties: { received: { const: true } } },
+      { type: 'object', required: ['captured'], properties: { captured: { const: true } } },
+    ],
+  }),
+};
+const BODY_DESCRIPTION =
+  'Bodies by content type: JSON (also +json, or no type) parsed; application/x-www-form-urlencoded and multipart/form-data as fields ' +
+  '(repeated names → arrays; multipart files → {filename, content_type, base64}; at most 20 files, 1000 fields); text/*, XML and CSV ' +
+  'as text; anything else {content_type, base64}. trigger.raw holds the body as received (UTF-8, or base64 for multipart and binary).';
+const parameterCapture = {
+  type: 'object',
+  required: ['workflow_id', 'status', 'started_at', 'expires_at', 'captured_at', 'request', 'parameters'],
+  properties: {
+    workflow_id: { type: 'string' },
+    status: { enum: ['listening', 'captured', 'expired'] },
+    started_at: { type: 'string', format: 'date-time' },
+    expires_at: { type: 'string', format: 'date-time' },
+    captured_at: { type: ['string', 'null'], format: 'date-time' },
+    request: {
+      description: 'The captured request; credential-like headers and query values are left out',
+      oneOf: [
+        {
+          type: 'object',
+          required: ['method', 'query', 'headers', 'body'],
+          properties: { method: { type: 'string' }, query: obj, headers: obj, body: {} },
+        },
+        { type: 'null' },
+      ],
+    },
+    parameters: { description: 'Inferred from the captured body (as POST /v1/parameters/infer)', oneOf: [obj, { type: 'null' }] },
+  },
+};
+const triggerSecret = {
+  type: 'object',
+  required: ['id', 'method', 'fingerprint', 'created_at'],
+  properties: {
+    id: { type: 'string', pattern: '^sec_' },
+    method: { type: 'string', description: "The auth method's id (default: its type)" },
+    fingerprint: { type: 'string', description: "First 8 hex characters of the secret's SHA-256" },
+    created_at: { type: 'string', format: 'date-time' },
+  },
+};
+const triggerSecretList = { type: 'object', required: ['secrets'], properties: { secrets: { type: 'array', items: triggerSecret } } };
+const workflowIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -9,6 +65,7 @@ export const openApiDocument = {
   components: {
     securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Flowgate API key' } },
     schemas: {
+      ...keysSchemas,
       Error: {
         type: 'object',
         required: ['error'],
@@ -51,10 +108,34 @@ export const openApiDocument = {
           id: { type: 'string' },
           name: { type: 'string' },
           published_version: { type: ['integer', 'null'] },
+          staging_version: { type: ['integer', 'null'], description: 'The published version the staging webhook runs (null: none pinned)' },
           definition: obj,
-          triggers: obj,
+          triggers: {
+            type: 'object',
+            description:
+              'One webhook per environment: production runs the latest published version, staging the pinned one, development the draft',
+            properties: {
+              development: { $ref: '#/components/schemas/EnvironmentTrigger' },
+              staging: { $ref: '#/components/schemas/EnvironmentTrigger' },
+              production: { $ref: '#/components/schemas/EnvironmentTrigger' },
+            },
+          },
           created_at: { type: 'string' },
           updated_at: { type: 'string' },
+        },
+      },
+      EnvironmentTrigger: {
+        type: 'object',
+        required: ['async', 'sync', 'enabled', 'version', 'curl'],
+        properties: {
+          async: { type: 'string', description: 'ANY /hooks/{token}' },
+          sync: { type: 'string', description: 'ANY /hooks/{token}/sync' },
+          enabled: { type: 'boolean' },
+          version: {
+            oneOf: [{ type: 'integer' }, { const: 'draft' }, { type: 'null' }],
+            description: 'What it runs; null: nothing yet (404 workflow_not_published)',
+          },
+          curl: { type: 'string', description: 'A ready curl line; auth headers carry <placeholders>, never a secret' },
         },
       },
       EgressAllowList: {
@@ -139,12 +220,15 @@ export const openApiDocument = {
           waiting_reason: { enum: ['delay', 'webhook', 'approval', null] },
           waiting_payload: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
           waiting_expires_at: { type: ['string', 'null'], format: 'date-time' },
+          environment: { enum: ['development', 'staging', 'production'] },
+          test_run: { type: 'boolean', description: 'Started by POST /v1/workflows/{id}/test' },
         },
       },
     },
     responses: { Error: { description: 'Error', ...json({ $ref: '#/components/schemas/Error' }) } },
   },
   paths: {
+    ...keysPaths,
     '/hooks/{token}': {
       parameters: [
         { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
@@ -158,18 +242,39 @@ export const openApiDocument = {
       ],
       post: {
         summary: 'Start an execution asynchronously (any method is accepted)',
+        description: `${AUTH_DESCRIPTION} ${BODY_DESCRIPTION}`,
         requestBody: { content: { '*/*': { schema: {} } } },
         responses: {
+          '200': RECEIVED,
           '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Accepted' }) },
           '400': error,
+          '401': {
+            description: 'Missing or invalid credentials (unauthorized) or signature (invalid_signature); nothing queued',
+            ...json({ $ref: '#/components/schemas/Error' }),
+          },
           '403': error,
           '404': error,
           '405': error,
           '413': error,
           '429': {
-            description: 'Rate limited (Retry-After, RateLimit-Policy, RateLimit headers)',
+            description:
+              'Rate limited (Retry-After, RateLimit-Policy, RateLimit headers), or a workspace quota used up (quota_exceeded, Retry-After)',
             ...json({ $ref: '#/components/schemas/Error' }),
           },
+          '503': error,
+        },
+      },
+      options: {
+        summary:
+          'CORS preflight: answered from trigger.webhook.cors (204, Access-Control-* headers for allowed origins), else runs the workflow if its methods include OPTIONS',
+        responses: {
+          '200': { description: 'Shaped workflow result (OPTIONS in methods, no cors config)' },
+          '204': { description: 'Preflight answer (Access-Control-Allow-Origin / -Methods / -Headers / -Max-Age when allowed)' },
+          '401': error,
+          '403': error,
+          '404': error,
+          '405': error,
+          '429': error,
           '503': error,
         },
       },
@@ -187,11 +292,38 @@ export const openApiDocument = {
       ],
       post: {
         summary: 'Start an execution and wait for its result (up to the trigger sync timeout)',
+        description: AUTH_DESCRIPTION,
         requestBody: { content: { '*/*': { schema: {} } } },
         responses: {
-          '200': { description: 'Shaped workflow result' },
+          '200': {
+            description:
+              'Shaped workflow result (JSON, or text/plain, text/csv, text/html, text/xml as set by a respond step or trigger.webhook.response.headers); a failed execution: `{"execution_id", "status": "failed", "message"}`; or `{"received": true}` for an unknown token under anti-enumeration',
+          },
+          '5XX': {
+            description:
+              'A failed execution when trigger.webhook.response.failure_status is set: `{"execution_id", "status", "message"}` (503: dependency unavailable, nothing accepted)',
+          },
           '202': { description: 'Still running', ...json({ $ref: '#/components/schemas/Accepted' }) },
+          '401': {
+            description: 'Missing or invalid credentials (unauthorized) or signature (invalid_signature); nothing queued',
+            ...json({ $ref: '#/components/schemas/Error' }),
+          },
           '404': error,
+          '429': { description: 'Rate limited or a workspace quota used up (quota_exceeded); Retry-After; nothing queued', ...error },
+          '503': error,
+        },
+      },
+      options: {
+        summary:
+          'CORS preflight: answered from trigger.webhook.cors (204, Access-Control-* headers for allowed origins), else runs the workflow if its methods include OPTIONS',
+        responses: {
+          '200': { description: 'Shaped workflow result (OPTIONS in methods, no cors config)' },
+          '204': { description: 'Preflight answer (Access-Control-Allow-Origin / -Methods / -Headers / -Max-Age when allowed)' },
+          '401': error,
+          '403': error,
+          '404': error,
+          '405': error,
+          '429': error,
           '503': error,
         },
       },
@@ -264,14 +396,38 @@ export const openApiDocument = {
         responses: { '200': { description: 'Parameters for trigger.webhook.parameters', ...json(obj) }, '400': error, '401': error },
       },
     },
+    '/v1/workflows/{id}/parameters/capture': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        security: [{ apiKey: [] }],
+        summary: "Listen for the next request to the workflow's webhooks and keep it as a parameter sample",
+        description:
+          'Opens (or restarts) a window of window_s seconds (default 180, max 600). The first webhook request in it, on any replica, is ' +
+          'captured; it still runs normally, or, if the workflow has no published version, is answered 200 {"captured": true}.',
+        requestBody: {
+          required: false,
+          ...json({ type: 'object', additionalProperties: false, properties: { window_s: { type: 'integer', minimum: 1, maximum: 600 } } }),
+        },
+        responses: { '201': { description: 'Listening', ...json(parameterCapture) }, '400': error, '401': error, '404': error },
+      },
+      get: {
+        security: [{ apiKey: [] }],
+        summary: 'The capture: listening, captured (with the request and the inferred parameters) or expired',
+        responses: { '200': { description: 'Capture', ...json(parameterCapture) }, '401': error, '404': error },
+      },
+    },
     '/v1/executions/{id}/events': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       get: {
         security: [{ apiKey: [] }],
-        summary: 'Server-sent events: the execution now, then every change until it ends (event: end)',
+        parameters: [{ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }],
+        summary: 'Server-sent events: finished steps, the execution now and every change until it ends (event: end)',
         responses: {
           '200': {
-            description: 'text/event-stream of `event: execution` (data: the Execution)',
+            description:
+              'text/event-stream: `retry: 2000`, then `event: step` (data: a step execution with its `seq`) for each finished step attempt and ' +
+              '`event: execution` (data: the Execution) for each new state, until `event: end`. Each `id:` is a cursor; reconnect with ' +
+              'Last-Event-ID to receive only what was missed.',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
           '401': error,
@@ -345,8 +501,14 @@ export const openApiDocument = {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
       patch: {
         security: [{ apiKey: [] }],
-        summary: 'Enable or disable the webhook ({"enabled": false} → 403 trigger_disabled, nothing queued)',
-        requestBody: json({ type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } }),
+        summary:
+          'Enable or disable the webhooks ({"enabled": false} → 403 trigger_disabled, nothing queued); all environments, or the one named',
+        requestBody: json({
+          type: 'object',
+          required: ['enabled'],
+          additionalProperties: false,
+          properties: { enabled: { type: 'boolean' }, environment: { enum: ['development', 'staging', 'production'] } },
+        }),
         responses: { '200': { description: 'Workflow', ...json({ $ref: '#/components/schemas/Workflow' }) }, '400': error, '404': error },
       },
     },
@@ -355,7 +517,53 @@ export const openApiDocument = {
         security: [{ apiKey: [] }],
         summary: 'Find the workflow behind a webhook token or URL',
         parameters: [{ name: 'token', in: 'query', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: '{ workflow_id, name, enabled, workflow }' }, '400': error, '404': error },
+        responses: { '200': { description: '{ workflow_id, name, enabled, environment, workflow }' }, '400': error, '404': error },
+      },
+    },
+    '/v1/workflows/{id}/environments/staging': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      put: {
+        security: [{ apiKey: [] }],
+        summary: 'Pin a published version to the staging webhook (null unpins: staging then answers 404 workflow_not_published)',
+        requestBody: json({
+          type: 'object',
+          required: ['version'],
+          additionalProperties: false,
+          properties: { version: { type: ['integer', 'null'], minimum: 1 } },
+        }),
+        responses: {
+          '200': { description: 'Workflow', ...json({ $ref: '#/components/schemas/Workflow' }) },
+          '400': error,
+          '401': error,
+          '404': error,
+        },
+      },
+    },
+    '/v1/workflows/{id}/test': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        security: [{ apiKey: [] }],
+        summary: 'Run the draft with test JSON and wait for it (up to the trigger sync timeout); marked test_run, environment development',
+        requestBody: json({
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            body: { description: 'trigger.body' },
+            query: { type: 'object', additionalProperties: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } },
+            headers: { type: 'object', additionalProperties: { type: 'string' } },
+            method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] },
+          },
+        }),
+        responses: {
+          '200': { description: 'The finished execution', ...json({ $ref: '#/components/schemas/Execution' }) },
+          '202': { description: 'Still running', ...json({ $ref: '#/components/schemas/Accepted' }) },
+          '400': error,
+          '401': error,
+          '404': error,
+          '422': error,
+          '429': error,
+          '503': error,
+        },
       },
     },
     '/v1/workflows/{id}/publish': {
@@ -558,5 +766,50 @@ export const openApiDocument = {
         },
       },
     },
+    '/v1/workflows/{id}/trigger/secrets': {
+      parameters: [workflowIdParam],
+      get: {
+        security: [{ apiKey: [] }],
+        summary: "The secrets of the webhook's auth methods: ids, methods, fingerprints and creation times, never a value",
+        responses: { '200': { description: 'Secrets, oldest first', ...json(triggerSecretList) }, '401': error, '404': error },
+      },
+      post: {
+        security: [{ apiKey: [] }],
+        summary:
+          "Add a secret to one auth method (rotation): the method's previous secret stays valid beside it, older ones are dropped " +
+          '(at most two per method). Tokens are stored as SHA-256 hashes, signing keys sealed with AES-256-GCM',
+        requestBody: {
+          required: false,
+          ...json({
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              method: { type: 'string', description: 'Required when the webhook has more than one auth method' },
+              secret: { type: 'string', minLength: 16, maxLength: 512, description: 'Omitted = generated and returned once' },
+            },
+          }),
+        },
+        responses: {
+          '201': {
+            description: 'The new secret (`secret` only when generated) and all secrets of the webhook',
+            ...json({ allOf: [triggerSecret, triggerSecretList, { type: 'object', properties: { secret: { type: 'string' } } }] }),
+          },
+          '400': error,
+          '401': error,
+          '404': error,
+          '409': error,
+        },
+      },
+    },
+    '/v1/workflows/{id}/trigger/secrets/{secret_id}': {
+      parameters: [workflowIdParam, { name: 'secret_id', in: 'path', required: true, schema: { type: 'string' } }],
+      delete: {
+        security: [{ apiKey: [] }],
+        summary: 'Revoke one secret at once',
+        responses: { '204': { description: 'Revoked' }, '401': error, '404': error, '409': error },
+      },
+    },
   },
 };
+
+addCommonResponses(openApiDocument);

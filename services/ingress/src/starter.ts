@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, messageIds, type StartCommand, type Subjects } from '@flowgate/contracts';
+import {
+  ApiError,
+  INLINE_TRIGGER_INPUT_MAX_BYTES,
+  messageIds,
+  triggerInputStub,
+  type StartCommand,
+  type Subjects,
+} from '@flowgate/contracts';
 import { validateDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
 import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
-import { recordExecution, toJsonText, type Collections, type WorkflowDoc } from '@flowgate/store';
+import { recordExecution, savePayload, toJsonText, type Collections, type WorkflowDoc } from '@flowgate/store';
+import type { QuotaGate } from './quotas';
+import type { RunTarget } from './run-targets';
 
 /**
  * Starts executions for webhooks and replays alike: publish the start command (message id =
@@ -27,6 +36,8 @@ export class ExecutionStarter {
       publicUrl: string;
       publishTimeoutMs: number;
       logger: Logger;
+      /** Workspace quotas: checked (and counted) before every start; 429 quota_exceeded queues nothing. */
+      quotas?: QuotaGate;
     },
   ) {}
 
@@ -60,24 +71,32 @@ export class ExecutionStarter {
     triggerInput: TriggerInput,
     replayOf: string | null = null,
     executionId: string = randomUUID(),
+    /** The environment's version or draft snapshot (run-targets.ts); default: the latest published version. */
+    target?: RunTarget,
   ): Promise<Started> {
-    const { version, definition } = await this.published(workflow);
+    const { version, definition } = target ?? (await this.published(workflow));
+    const runOf = target ? { environment: target.environment, draft_id: target.draftId, test_run: target.testRun ?? false } : {};
     const acceptedAt = new Date();
+    const offload = await this.offloadLargeInput(workflow.workspace_id, executionId, triggerInput, acceptedAt);
     const command: StartCommand = {
       type: 'start',
       execution_id: executionId,
       workspace_id: workflow.workspace_id,
       workflow_id: workflow._id,
       workflow_version: version,
-      trigger_input: triggerInput,
+      trigger_input: offload.inline,
+      trigger_input_ref: offload.ref,
       accepted_at: acceptedAt.toISOString(),
       replay_of: replayOf,
       source: 'webhook',
+      ...runOf,
     };
+    const reservation = await this.deps.quotas?.reserve(workflow.workspace_id, acceptedAt);
     try {
       const subject = this.deps.subjects.command('start', workflow.workspace_id);
       await publishJson(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
     } catch (err) {
+      await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
       this.deps.logger.warn({ err, workflow_id: workflow._id }, 'start command not acknowledged');
       throw new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later');
     }
@@ -86,12 +105,35 @@ export class ExecutionStarter {
       workspace_id: workflow.workspace_id,
       workflow_id: workflow._id,
       workflow_version: version,
-      trigger_input_json: toJsonText(triggerInput),
+      trigger_input_json: toJsonText(offload.inline),
+      trigger_input_ref: offload.ref,
       on_success_url: definition.on_success_url ?? null,
       on_failure_url: definition.on_failure_url ?? null,
       replay_of: replayOf,
+      ...runOf,
       created_at: acceptedAt,
     }).catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
     return { executionId, statusUrl: this.statusUrl(executionId), definition };
+  }
+
+  /**
+   * A trigger input too large for a NATS message (bodies up to FLOWGATE_MAX_BODY_BYTES) is stored in
+   * MongoDB first, under the execution id; the command then carries its stub and the reference.
+   */
+  private async offloadLargeInput(
+    workspaceId: string,
+    executionId: string,
+    input: TriggerInput,
+    now: Date,
+  ): Promise<{ inline: TriggerInput; ref: string | null }> {
+    const text = toJsonText(input);
+    if (Buffer.byteLength(text, 'utf8') <= INLINE_TRIGGER_INPUT_MAX_BYTES) return { inline: input, ref: null };
+    try {
+      await savePayload(this.deps.store.payloads, executionId, workspaceId, text, now);
+    } catch (err) {
+      this.deps.logger.warn({ err, execution_id: executionId }, 'could not store a large trigger input');
+      throw new ApiError('dependency_unavailable', 'Could not store the request body; nothing was accepted, retry later');
+    }
+    return { inline: triggerInputStub(input), ref: executionId };
   }
 }

@@ -1,5 +1,12 @@
 import type { Execution__Output } from '@flowgate/contracts';
-import type { ExecutionOutcomeView, ExecutionStatus } from '@flowgate/core';
+import {
+  authPlaceholderHeaders,
+  curlLine,
+  ENVIRONMENTS,
+  type Environment,
+  type ExecutionOutcomeView,
+  type ExecutionStatus,
+} from '@flowgate/core';
 import type { WorkflowDoc } from '@flowgate/store';
 
 /** JSON views of stored and gRPC data for API responses. */
@@ -16,23 +23,37 @@ export function webhookUrls(publicUrl: string, token: string): WebhookUrls {
   return { async: `${publicUrl}/hooks/${token}`, sync: `${publicUrl}/hooks/${token}/sync` };
 }
 
-export function workflowView(doc: WorkflowDoc, trigger: { urls: WebhookUrls; enabled: boolean } | null) {
+/** One environment's webhook in a workflow view. */
+export interface EnvironmentTriggerView {
+  urls: WebhookUrls;
+  enabled: boolean;
+  /** The published version it runs, `"draft"`, or null when it runs nothing yet (404 workflow_not_published). */
+  version: number | 'draft' | null;
+}
+
+/**
+ * A workflow with its webhook URLs per environment, each with a ready `curl` line: the first allowed
+ * method and a placeholder header per auth method of the draft's `trigger.webhook.auth` (never a secret).
+ */
+export function workflowView(doc: WorkflowDoc, triggers: Partial<Record<Environment, EnvironmentTriggerView>>) {
+  const definition = JSON.parse(doc.draft_json) as unknown;
+  const webhook = (definition as { trigger?: { webhook?: { methods?: string[]; auth?: unknown } } }).trigger?.webhook;
+  const method = webhook?.methods?.[0] ?? 'POST';
+  const auth = authPlaceholderHeaders(webhook?.auth);
+  const views: Partial<Record<Environment, unknown>> = {};
+  for (const env of ENVIRONMENTS) {
+    const t = triggers[env];
+    if (t) views[env] = { ...t.urls, enabled: t.enabled, version: t.version, curl: curlLine(t.urls.async, method, auth) };
+  }
   return {
     id: doc._id,
     name: doc.name,
     published_version: doc.published_version,
-    definition: JSON.parse(doc.draft_json) as unknown,
+    staging_version: doc.staging_version ?? null,
+    definition,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
-    triggers: trigger
-      ? {
-          production: {
-            ...trigger.urls,
-            enabled: trigger.enabled,
-            curl: `curl -X POST '${trigger.urls.async}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
-          },
-        }
-      : {},
+    triggers: views,
   };
 }
 
@@ -64,6 +85,8 @@ export function executionView(e: Execution__Output, statusUrl: string) {
     final_output: parseOr(e.finalOutputJson),
     error: errorView(e.error),
     replay_of: orNull(e.replayOf),
+    environment: e.environment || 'production',
+    test_run: e.testRun,
     waiting_reason: orNull(e.waitingReason),
     waiting_payload: parseOr(e.waitingPayloadJson),
     waiting_expires_at: orNull(e.waitingExpiresAt),

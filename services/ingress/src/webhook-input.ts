@@ -1,38 +1,51 @@
 import { ApiError } from '@flowgate/contracts';
-import type { TriggerInput } from '@flowgate/core';
+import { bodyKindOf, mediaTypeOf, parseFormUrlEncoded, rawEncodingOf, type TriggerInput } from '@flowgate/core';
 import type { Request } from 'express';
+import { parseMultipart } from './multipart';
 
 /**
  * Turns an inbound webhook request into `trigger.*`: method, path, query, headers (lower-cased, minus
- * credentials) and the body parsed by content type (JSON, form, text; anything else as base64).
+ * credentials), the body parsed by content type (see core's content-type.ts: JSON, URL-encoded and
+ * multipart forms, text / XML / CSV as text, anything else as base64 with its type) and `raw`, the
+ * body exactly as received.
  */
 const HIDDEN_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
-export function parseBody(req: Request): unknown {
-  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  if (raw.length === 0) return null;
-  const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'application/json' || type.endsWith('+json') || type === '') {
-    try {
-      return JSON.parse(raw.toString('utf8')) as unknown;
-    } catch {
-      if (type !== '') throw new ApiError('invalid_json', 'Request body is not valid JSON');
-      return raw.toString('utf8');
-    }
-  }
-  if (type === 'application/x-www-form-urlencoded') {
-    const out: Record<string, string | string[]> = {};
-    for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) {
-      const prev = out[k];
-      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    return out;
-  }
-  if (type.startsWith('text/') || type.endsWith('xml') || type === 'application/csv') return raw.toString('utf8');
-  return { content_type: type, base64: raw.toString('base64') };
+function rawOf(req: Request): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 }
 
-export function triggerInputOf(req: Request): TriggerInput {
+export async function parseBody(req: Request): Promise<unknown> {
+  const raw = rawOf(req);
+  if (raw.length === 0) return null;
+  const type = mediaTypeOf(req.get('content-type'));
+  switch (bodyKindOf(type)) {
+    case 'json':
+      try {
+        return JSON.parse(raw.toString('utf8')) as unknown;
+      } catch {
+        if (type !== '') throw new ApiError('invalid_json', 'Request body is not valid JSON');
+        return raw.toString('utf8');
+      }
+    case 'form':
+      return parseFormUrlEncoded(raw.toString('utf8'));
+    case 'multipart':
+      return parseMultipart(raw, req.get('content-type') ?? '');
+    case 'text':
+      return raw.toString('utf8');
+    case 'binary':
+      return { content_type: type, base64: raw.toString('base64') };
+  }
+}
+
+/** The body as received, for `trigger.raw` (undefined when there is none). */
+export function rawBodyOf(req: Request): string | undefined {
+  const raw = rawOf(req);
+  if (raw.length === 0) return undefined;
+  return raw.toString(rawEncodingOf(bodyKindOf(mediaTypeOf(req.get('content-type')))));
+}
+
+export async function triggerInputOf(req: Request): Promise<TriggerInput> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined || HIDDEN_HEADERS.has(k)) continue;
@@ -44,5 +57,7 @@ export function triggerInputOf(req: Request): TriggerInput {
     const all = url.searchParams.getAll(key);
     query[key] = all.length === 1 ? (all[0] as string) : all;
   }
-  return { method: req.method, path: url.pathname, query, headers, body: parseBody(req) };
+  const body = await parseBody(req);
+  const raw = rawBodyOf(req);
+  return { method: req.method, path: url.pathname, query, headers, body, ...(raw === undefined ? {} : { raw }) };
 }

@@ -1,6 +1,6 @@
 import { ApiError, triggerInputSchema, type Execution__Output } from '@flowgate/contracts';
-import type { Collections } from '@flowgate/store';
-import { EXECUTION_STATUSES, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
+import { triggerInputJsonOf, type Collections } from '@flowgate/store';
+import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
 import { Router, type Request } from 'express';
 import { workspaceOf } from '../auth';
@@ -29,6 +29,8 @@ const listQuery = z
 
 /** An SSE stream ends after an hour at most; clients reconnect. */
 const SSE_MAX_MS = 3_600_000;
+/** The reconnection delay suggested to SSE clients (`retry:`). */
+const SSE_RETRY_MS = 2_000;
 const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function executionRoutes(deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections }): Router {
@@ -71,8 +73,10 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
   });
 
   /**
-   * Server-sent events: the execution's state now, then every change until it ends (`event: end`),
-   * with a comment line every 15 s to keep proxies from closing an idle stream.
+   * Server-sent events: each finished step attempt (`event: step`), the execution's state now and
+   * every change (`event: execution`) until it ends (`event: end`), with a comment line every 15 s to
+   * keep proxies from closing an idle stream. Event ids are cursors (core's event-stream.ts): a client
+   * reconnecting with `Last-Event-ID` gets only what it missed, from the persisted state.
    */
   router.get('/v1/executions/:id/events', async (req, res) => {
     const id = executionId(req);
@@ -80,11 +84,23 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
     const first = await deps.executions.get(workspaceId, id);
     res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
     res.flushHeaders();
-    let seq = 0;
+    res.write(`retry: ${SSE_RETRY_MS}\n\n`);
+    let cursor = parseEventId(req.get('last-event-id'));
     let lastStatus = '';
     const send = (e: Execution__Output) => {
       lastStatus = e.status;
-      res.write(`id: ${++seq}\nevent: execution\ndata: ${JSON.stringify(executionView(e, statusUrl(id)))}\n\n`);
+      const planned = planEvents(
+        cursor,
+        e.revision,
+        e.stepExecutions.map((s) => s.status),
+      );
+      if (planned.events.length === 0) return;
+      cursor = planned.cursor;
+      const view = executionView(e, statusUrl(id));
+      for (const event of planned.events) {
+        const data = event.kind === 'step' ? { seq: event.index + 1, ...view.step_executions[event.index] } : view;
+        res.write(`id: ${event.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`);
+      }
     };
     send(first);
     if (!TERMINAL_STATUSES.includes(first.status as ExecutionStatus)) {
@@ -104,7 +120,16 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
     const original = await deps.executions.get(workspaceId, executionId(req));
     const workflow = await deps.store.workflows.findOne({ _id: original.workflowId, workspace_id: workspaceId });
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
-    const triggerInput = triggerInputSchema.parse(JSON.parse(original.triggerInputJson));
+    // A large input is stored out of line; the execution's view holds only its stub.
+    const stored = await deps.store.executions.findOne(
+      { _id: original.id, workspace_id: workspaceId },
+      { projection: { trigger_input_ref: 1 } },
+    );
+    const inputJson = await triggerInputJsonOf(deps.store.payloads, {
+      trigger_input_json: original.triggerInputJson,
+      trigger_input_ref: stored?.trigger_input_ref ?? null,
+    });
+    const triggerInput = triggerInputSchema.parse(JSON.parse(inputJson));
     const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id);
     res.status(202).json({ execution_id: id, status: 'queued', status_url: url, replay_of: original.id });
   });

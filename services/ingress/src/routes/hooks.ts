@@ -1,16 +1,20 @@
 import { ApiError } from '@flowgate/contracts';
 import {
   acceptedResponse,
+  corsResponseHeaders,
   DomainError,
+  encodeSyncResponse,
   idempotencyKeyOf,
+  isPreflight,
+  preflightHeaders,
   resolveParameters,
   shapeSyncResponse,
   type SyncResponse,
   type TriggerInput,
   type WorkflowDefinition,
 } from '@flowgate/core';
-import { sha256Hex, type Logger } from '@flowgate/kit';
-import type { Collections, TriggerDoc } from '@flowgate/store';
+import { sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
+import { productionTriggerFilter, type Collections, type TriggerDoc } from '@flowgate/store';
 import { Router, type Request, type Response } from 'express';
 import type { ExecutionClient } from '../execution-client';
 import type { IngressMetrics } from '../metrics';
@@ -19,6 +23,10 @@ import { outcomeViewOf } from '../views';
 import { claimIdempotencyKey } from '../idempotency';
 import type { LimitCheck, RateLimiter } from '../rate-limiter';
 import { triggerInputOf } from '../webhook-input';
+import { environmentOf } from '../environment-triggers';
+import type { RunTargets } from '../run-targets';
+import { draftDefinitionOf, mayCapture, offerToCapture } from '../capture';
+import { dropCredentialHeaders, webhookAuthFailure } from '../webhook-auth';
 
 /** The workspace's bucket (from config) and the trigger's own (from its definition), if any. */
 function limitsFor(limits: HookDeps['limits'], trigger: TriggerDoc, webhook: WorkflowDefinition['trigger']['webhook']): LimitCheck[] {
@@ -60,6 +68,10 @@ export interface HookDeps {
   executions: ExecutionClient;
   metrics: IngressMetrics;
   logger: Logger;
+  box: SecretBox;
+  runTargets: RunTargets;
+  /** Unknown webhook tokens answer `200 {"received": true}` instead of 404 (FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */
+  antiEnumeration?: boolean;
 }
 
 const TOKEN = /^wh_[A-Za-z0-9_-]{16,128}$/;
@@ -72,24 +84,60 @@ export function hookRoutes(deps: HookDeps): Router {
     throw error;
   };
 
+  /** JSON by default; text types (text/plain, text/csv, text/html, text/xml) send a string body as is. */
   const send = (res: Response, r: SyncResponse) => {
-    res.status(r.status).set(r.headers);
-    const type = Object.entries(r.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? 'application/json';
-    if (type.includes('json')) res.send(JSON.stringify(r.body ?? null));
-    else res.send(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+    const wire = encodeSyncResponse(r);
+    res.status(wire.status).set(wire.headers).send(wire.text);
   };
 
-  const accept = (sync: boolean) => async (req: Request, res: Response) => {
+  const accept = (syncUrl: boolean) => async (req: Request, res: Response) => {
     const token = String(req.params.token);
     const trigger = TOKEN.test(token) ? await deps.store.triggers.findOne({ _id: sha256Hex(token) }) : null;
-    if (!trigger) return reject('unknown_token', new ApiError('webhook_not_found', 'Webhook not found'));
+    if (!trigger) {
+      if (!deps.antiEnumeration) return reject('unknown_token', new ApiError('webhook_not_found', 'Webhook not found'));
+      deps.metrics.rejected.inc({ reason: 'unknown_token' });
+      return res.status(200).json({ received: true });
+    }
     if (!trigger.enabled) return reject('disabled', new ApiError('trigger_disabled', 'This webhook is disabled'));
     const workflow = await deps.store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id });
     if (!workflow) return reject('unknown_workflow', new ApiError('webhook_not_found', 'Webhook not found'));
-    if (workflow.published_version === null)
-      return reject('not_published', new ApiError('workflow_not_published', 'The workflow has no published version'));
-    const { definition: current } = await deps.starter.published(workflow);
+    // Production: the latest published version; staging: the pinned one; development: the draft.
+    const environment = environmentOf(trigger);
+    // A parameter capture on a webhook with no published version to run keeps the request and runs nothing.
+    if (environment !== 'development' && workflow.published_version === null && mayCapture(trigger, new Date())) {
+      const captured = await offerToCapture(deps.store, trigger, await triggerInputOf(req), draftDefinitionOf(workflow), new Date());
+      if (captured) return res.status(200).json({ captured: true });
+    }
+    const target = await deps.runTargets.resolve(workflow, environment).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'workflow_not_published') deps.metrics.rejected.inc({ reason: 'not_published' });
+      throw err;
+    });
+    const current = target.definition;
     const webhook = current.trigger.webhook;
+    // Browsers: a preflight is answered here (it carries no credentials); real answers, errors too, readable by allowed origins.
+    if (webhook.cors) {
+      if (isPreflight(req.method, req.get('access-control-request-method'))) {
+        const request = {
+          origin: req.get('origin'),
+          method: req.get('access-control-request-method'),
+          headers: req.get('access-control-request-headers'),
+        };
+        return res
+          .status(204)
+          .set(preflightHeaders(webhook.cors, request, webhook.methods))
+          .end();
+      }
+      res.set(corsResponseHeaders(webhook.cors, req.get('origin')));
+    }
+    // Without a cors config, an allowed OPTIONS runs the workflow and waits for its answer (its respond step).
+    const sync = syncUrl || req.method === 'OPTIONS';
+    // Every environment's webhook checks the secrets kept on the production trigger.
+    const secretsTrigger =
+      webhook.auth && environment !== 'production'
+        ? ((await deps.store.triggers.findOne(productionTriggerFilter(workflow._id, workflow.workspace_id))) ?? trigger)
+        : trigger;
+    const authFailure = webhookAuthFailure(webhook.auth, req, secretsTrigger, deps.box, new Date());
+    if (authFailure) return reject('auth', authFailure);
     if (!webhook.methods.includes(req.method as (typeof webhook.methods)[number])) {
       res.set('Allow', webhook.methods.join(', '));
       return reject('method', new ApiError('method_not_allowed', `This webhook accepts ${webhook.methods.join(', ')}`));
@@ -99,14 +147,18 @@ export function hookRoutes(deps: HookDeps): Router {
       throw err;
     });
     res.set(admission.headers);
-    const triggerInput = triggerInputOf(req);
+    const triggerInput = await triggerInputOf(req);
+    dropCredentialHeaders(webhook.auth, triggerInput.headers);
+    await offerToCapture(deps.store, trigger, triggerInput, current, new Date()); // parameter capture, if listening
     if (webhook.parameters || webhook.body_parameter) {
       const resolved = resolveParameters(webhook.parameters, triggerInput, webhook.body_parameter);
       if (!resolved.ok) return reject('parameters', new ApiError(resolved.code, resolved.message, resolved.details));
       triggerInput.params = resolved.params;
     }
     const key = idempotencyKey(triggerInput, current.trigger.webhook.idempotency_key_path);
-    const claim = key === null ? null : await claimIdempotencyKey(deps.store, workflow, key, new Date());
+    // Keys are per environment: a development run never answers with a production execution.
+    const scopedKey = key === null || environment === 'production' ? key : `${environment}:${key}`;
+    const claim = scopedKey === null ? null : await claimIdempotencyKey(deps.store, workflow, scopedKey, new Date());
     if (claim?.replayed) res.set('Idempotent-Replayed', 'true');
 
     let started: Started;
@@ -116,14 +168,14 @@ export function hookRoutes(deps: HookDeps): Router {
       const known = claim?.replayed ? await deps.store.executions.findOne({ _id: claim.executionId }, { projection: { _id: 1 } }) : null;
       started = known
         ? { executionId: claim?.executionId ?? '', statusUrl: deps.starter.statusUrl(known._id), definition: current }
-        : await deps.starter.start(workflow, triggerInput, null, claim?.executionId);
+        : await deps.starter.start(workflow, triggerInput, null, claim?.executionId, target);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'dependency_unavailable') deps.metrics.rejected.inc({ reason: 'publish_failed' });
       throw err;
     }
     const { executionId, statusUrl, definition } = started;
     deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async' });
-    deps.logger.info({ execution_id: executionId, workflow_id: workflow._id, sync }, 'webhook accepted');
+    deps.logger.info({ execution_id: executionId, workflow_id: workflow._id, environment, sync }, 'webhook accepted');
 
     if (!sync) return send(res, acceptedResponse(executionId, statusUrl));
     const timeoutMs = definition.trigger.webhook.sync_timeout_s * 1000;

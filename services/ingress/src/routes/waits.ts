@@ -60,7 +60,7 @@ export function waitRoutes(deps: WaitDeps): Router {
 
   router.post('/resume/:token', async (req, res) => {
     const wait = await findWait(req, 'webhook');
-    await publishResume(res, wait, { kind: 'webhook', body_json: toJsonText(parseBody(req)) });
+    await publishResume(res, wait, { kind: 'webhook', body_json: toJsonText(await parseBody(req)) });
   });
 
   router.get('/approvals/:token', async (req, res) => {

@@ -1,18 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
-import { parseDefinitionText, validateDefinition, type DefinitionResult, type WorkflowDefinition } from '@flowgate/core';
+import {
+  ENVIRONMENTS,
+  environmentSchema,
+  parseDefinitionText,
+  validateDefinition,
+  type DefinitionResult,
+  type Environment,
+  type WorkflowDefinition,
+} from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import { insertIfAbsent, readContext, writeContext, type Collections, type WorkflowDoc } from '@flowgate/store';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
-import { webhookUrls, workflowView } from '../views';
+import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
+import { webhookUrls, workflowView, type EnvironmentTriggerView } from '../views';
 import type { SchedulerClient } from '../scheduler-client';
 import { syncSchedule } from './schedules';
 
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
 const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
-const triggerPatch = z.object({ enabled: z.boolean() }).strict();
+const triggerPatch = z.object({ enabled: z.boolean(), environment: environmentSchema.optional() }).strict();
+const stagingPin = z.object({ version: z.number().int().min(1).nullable() }).strict();
 const contextPatch = z
   .record(z.string().min(1).max(256), z.string().max(65_536).nullable())
   .refine((v) => Object.keys(v).length <= 100, 'at most 100 keys per request');
@@ -43,12 +53,17 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     return doc;
   };
 
+  /** The workflow with its webhook per environment (made on first view for workflows older than environments). */
   const view = async (doc: WorkflowDoc) => {
-    const trigger = await store.triggers.findOne({ workflow_id: doc._id, workspace_id: doc.workspace_id });
-    return workflowView(
-      doc,
-      trigger ? { urls: webhookUrls(deps.publicUrl, box.decrypt(trigger.token_sealed)), enabled: trigger.enabled } : null,
-    );
+    await ensureEnvironmentTriggers(store, box, doc);
+    const triggers = await triggersByEnvironment(store, doc);
+    const versions = { production: doc.published_version, staging: doc.staging_version ?? null, development: 'draft' as const };
+    const views: Partial<Record<Environment, EnvironmentTriggerView>> = {};
+    for (const env of ENVIRONMENTS) {
+      const t = triggers[env];
+      if (t) views[env] = { urls: webhookUrls(deps.publicUrl, box.decrypt(t.token_sealed)), enabled: t.enabled, version: versions[env] };
+    }
+    return workflowView(doc, views);
   };
 
   /** Publishes the draft as the next immutable version; concurrent publishes of one workflow → 409. */
@@ -113,8 +128,10 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       workflow_id: doc._id,
       token_sealed: box.encrypt(token),
       enabled: true,
+      environment: 'production',
       created_at: now,
     });
+    await ensureEnvironmentTriggers(store, box, doc); // development and staging
     const result = req.query.publish === 'true' ? (await publish(doc)).workflow : doc;
     res.status(201).json(await view(result));
   });
@@ -148,8 +165,17 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
   router.patch('/v1/workflows/:id/trigger', async (req, res) => {
     const doc = await findWorkflow(req);
     const body = triggerPatch.safeParse(req.body);
-    if (!body.success) throw new ApiError('invalid_request', 'Body must be {"enabled": true | false}');
-    await store.triggers.updateOne({ workflow_id: doc._id, workspace_id: doc.workspace_id }, { $set: { enabled: body.data.enabled } });
+    if (!body.success)
+      throw new ApiError(
+        'invalid_request',
+        'Body must be {"enabled": true | false, "environment"?: "development" | "staging" | "production"}',
+      );
+    // Without an environment: all of the workflow's webhooks.
+    const env = body.data.environment;
+    await ensureEnvironmentTriggers(store, box, doc);
+    const target = env === undefined ? undefined : (await triggersByEnvironment(store, doc))[env];
+    const filter = target ? { _id: target._id } : { workflow_id: doc._id, workspace_id: doc.workspace_id };
+    await store.triggers.updateMany(filter, { $set: { enabled: body.data.enabled } });
     res.json(await view(doc));
   });
 
@@ -161,7 +187,13 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     const trigger = await store.triggers.findOne({ _id: sha256Hex(token), workspace_id: workspaceOf(req) });
     const workflow = trigger ? await store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id }) : null;
     if (!workflow) throw new ApiError('webhook_not_found', 'No workflow in this workspace has that webhook');
-    res.json({ workflow_id: workflow._id, name: workflow.name, enabled: trigger?.enabled ?? false, workflow: await view(workflow) });
+    res.json({
+      workflow_id: workflow._id,
+      name: workflow.name,
+      enabled: trigger?.enabled ?? false,
+      environment: trigger ? environmentOf(trigger) : 'production',
+      workflow: await view(workflow),
+    });
   });
 
   /** The persisted context that runs read as `context.*`: string → string. */
@@ -180,6 +212,28 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     }
     await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc._id }, body.data, new Date());
     res.json(await readContext(store.workflowContext, doc._id));
+  });
+
+  /**
+   * Pins a published version to the staging webhook (`{"version": N}`; `null` unpins: staging then
+   * answers 404 workflow_not_published). Production always runs the latest published version.
+   */
+  router.put('/v1/workflows/:id/environments/staging', async (req, res) => {
+    const doc = await findWorkflow(req);
+    const body = stagingPin.safeParse(req.body);
+    if (!body.success) throw new ApiError('invalid_request', 'Body must be {"version": <published version number> | null}');
+    const { version } = body.data;
+    if (version !== null && (doc.published_version === null || version > doc.published_version))
+      throw new ApiError('invalid_request', `Version ${version} is not published (latest: ${doc.published_version ?? 'none'})`, {
+        published_version: doc.published_version,
+      });
+    const updated = await store.workflows.findOneAndUpdate(
+      { _id: doc._id, workspace_id: doc.workspace_id },
+      { $set: { staging_version: version, updated_at: new Date() } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
+    res.json(await view(updated));
   });
 
   router.post('/v1/workflows/:id/publish', async (req, res) => {

@@ -25,6 +25,7 @@ export interface Execution {
   'waitingExpiresAt'?: (string);
   'environment'?: (string);
   'testRun'?: (boolean);
+  'revision'?: (number);
 }
 
 export interface Execution__Output {
@@ -49,4 +50,5 @@ export interface Execution__Output {
   'waitingExpiresAt': (string);
   'environment': (string);
   'testRun': (boolean);
+  'revision': (number);
 }

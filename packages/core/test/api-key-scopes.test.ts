@@ -1,0 +1,32 @@
+import { requiredScope, scopeAllows } from '../src/api-key-scopes';
+
+describe('API key scopes', () => {
+  it('maps management routes to the scope they need', () => {
+    expect(requiredScope('GET', '/v1/workflows')).toBe('workflows:read');
+    expect(requiredScope('GET', '/v1/workflows/wf_1/context')).toBe('workflows:read');
+    expect(requiredScope('POST', '/v1/workflows/wf_1/publish')).toBe('workflows:write');
+    expect(requiredScope('DELETE', '/v1/sources/src_1')).toBe('workflows:write');
+    expect(requiredScope('GET', '/v1/triggers')).toBe('workflows:read');
+    expect(requiredScope('GET', '/v1/executions/abc/events')).toBe('executions:read');
+    expect(requiredScope('POST', '/v1/executions/abc/cancel')).toBe('executions:write');
+    expect(requiredScope('POST', '/v1/deliveries/d/redeliver')).toBe('executions:write');
+  });
+
+  it('needs admin for keys, workspace settings and anything not listed', () => {
+    expect(requiredScope('GET', '/v1/api-keys')).toBe('admin');
+    expect(requiredScope('PUT', '/v1/workspace/quotas')).toBe('admin');
+    expect(requiredScope('GET', '/v1/callback-secret')).toBe('admin');
+    expect(requiredScope('GET', '/v1/something-new')).toBe('admin');
+    // A prefix match is on whole path segments.
+    expect(requiredScope('GET', '/v1/workflowsX')).toBe('admin');
+  });
+
+  it('admin allows all, write implies read, nothing else', () => {
+    expect(scopeAllows(['admin'], 'executions:write')).toBe(true);
+    expect(scopeAllows(['workflows:write'], 'workflows:read')).toBe(true);
+    expect(scopeAllows(['workflows:read'], 'workflows:write')).toBe(false);
+    expect(scopeAllows(['workflows:write'], 'executions:read')).toBe(false);
+    expect(scopeAllows(['executions:read', 'workflows:read'], 'admin')).toBe(false);
+    expect(scopeAllows([], 'workflows:read')).toBe(false);
+  });
+});

@@ -1,0 +1,54 @@
+import type { Environment } from '@flowgate/core';
+import { sha256Hex, type SecretBox } from '@flowgate/kit';
+import { insertIfAbsent, type Collections, type TriggerDoc, type WorkflowDoc } from '@flowgate/store';
+
+/**
+ * One webhook (token) per environment and workflow. Production keeps its random token (made at
+ * creation, as before environments). The development and staging tokens are derived from the
+ * workflow id with the encryption key (SecretBox.derive), so creating them is an insert of a known
+ * id: at creation, or on first view for workflows made before environments, concurrent creators on
+ * any replica end with the same single webhook per environment.
+ */
+const DERIVED: Environment[] = ['development', 'staging'];
+
+function derivedToken(box: SecretBox, workflowId: string, environment: Environment): string {
+  return `wh_${box.derive('environment-webhook', `${workflowId}:${environment}`).toString('base64url')}`;
+}
+
+/** Makes sure the workflow has its development and staging webhooks. */
+export async function ensureEnvironmentTriggers(store: Collections, box: SecretBox, workflow: WorkflowDoc): Promise<void> {
+  const existing = await store.triggers
+    .find(
+      { workflow_id: workflow._id, workspace_id: workflow.workspace_id, environment: { $in: DERIVED } },
+      { projection: { environment: 1 } },
+    )
+    .toArray();
+  for (const environment of DERIVED) {
+    if (existing.some((t) => t.environment === environment)) continue;
+    const token = derivedToken(box, workflow._id, environment);
+    await insertIfAbsent(store.triggers, {
+      _id: sha256Hex(token),
+      workspace_id: workflow.workspace_id,
+      workflow_id: workflow._id,
+      token_sealed: box.encrypt(token),
+      enabled: true,
+      environment,
+      created_at: new Date(),
+    });
+  }
+}
+
+/** Which environment a trigger serves (triggers made before environments: production). */
+export function environmentOf(trigger: TriggerDoc): Environment {
+  return trigger.environment ?? 'production';
+}
+
+/** The workflow's trigger per environment. */
+export async function triggersByEnvironment(store: Collections, workflow: WorkflowDoc): Promise<Partial<Record<Environment, TriggerDoc>>> {
+  const docs = await store.triggers.find({ workflow_id: workflow._id, workspace_id: workflow.workspace_id }).toArray();
+  return {
+    production: docs.find((t) => environmentOf(t) === 'production'),
+    staging: docs.find((t) => t.environment === 'staging'),
+    development: docs.find((t) => t.environment === 'development'),
+  };
+}

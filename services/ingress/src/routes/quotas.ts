@@ -1,0 +1,93 @@
+import { ApiError } from '@flowgate/contracts';
+import { dayWindow, monthWindow, windowStart, type QuotaLimits } from '@flowgate/core';
+import type { Collections } from '@flowgate/store';
+import { Router } from 'express';
+import { z } from 'zod';
+import { workspaceOf } from '../auth';
+import type { QuotaGate } from '../quotas';
+
+/**
+ * `/v1/workspace/quotas` (admin scope): the workspace's quota limits with current usage, and its
+ * overrides of the deployment defaults (FLOWGATE_QUOTA_*). A value of 0 is unlimited, null the default.
+ */
+const limitValue = z.number().int().min(0).max(1_000_000_000).nullable().optional();
+const quotasPut = z.object({ executions_per_day: limitValue, executions_per_month: limitValue, parallel_executions: limitValue }).strict();
+
+export function quotaRoutes(deps: { store: Collections; quotas: QuotaGate }): Router {
+  const { store, quotas } = deps;
+  const router = Router();
+
+  /** Executions started in the window: the counter while the quota is limited, else counted from executions. */
+  const usedIn = async (workspaceId: string, kind: 'day' | 'month', limit: number, now: Date): Promise<number> => {
+    if (limit > 0) return quotas.used(workspaceId, kind, now);
+    return store.executions.countDocuments({ workspace_id: workspaceId, created_at: { $gte: windowStart(kind, now) } });
+  };
+
+  const view = async (workspaceId: string, limits: QuotaLimits, overrides: Record<string, number | null | undefined> | undefined) => {
+    const now = new Date();
+    const [day, month, parallel] = await Promise.all([
+      usedIn(workspaceId, 'day', limits.executionsPerDay, now),
+      usedIn(workspaceId, 'month', limits.executionsPerMonth, now),
+      quotas.countParallel(workspaceId),
+    ]);
+    const source = (name: string) => (typeof overrides?.[name] === 'number' ? 'workspace' : 'default');
+    return {
+      executions_per_day: {
+        limit: limits.executionsPerDay,
+        used: day,
+        resets_at: dayWindow(now).resetsAt.toISOString(),
+        source: source('executions_per_day'),
+      },
+      executions_per_month: {
+        limit: limits.executionsPerMonth,
+        used: month,
+        resets_at: monthWindow(now).resetsAt.toISOString(),
+        source: source('executions_per_month'),
+      },
+      parallel_executions: { limit: limits.parallelExecutions, used: parallel, source: source('parallel_executions') },
+    };
+  };
+
+  router.get('/v1/workspace/quotas', async (req, res) => {
+    const workspaceId = workspaceOf(req);
+    const doc = await store.workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
+    res.json(await view(workspaceId, await quotas.limitsOf(workspaceId, true), doc?.quotas));
+  });
+
+  /** Replaces the overrides: a field left out or null goes back to the deployment default. */
+  router.put('/v1/workspace/quotas', async (req, res) => {
+    const body = quotasPut.safeParse(req.body);
+    if (!body.success) {
+      const errors = body.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+      throw new ApiError(
+        'invalid_request',
+        'Body must be {"executions_per_day", "executions_per_month", "parallel_executions"}: each an integer ≥ 0 (0 = unlimited) or null (the default)',
+        { errors },
+      );
+    }
+    const workspaceId = workspaceOf(req);
+    const overrides = {
+      executions_per_day: body.data.executions_per_day ?? null,
+      executions_per_month: body.data.executions_per_month ?? null,
+      parallel_executions: body.data.parallel_executions ?? null,
+    };
+    const now = new Date();
+    await store.workspaces.updateOne(
+      { _id: workspaceId },
+      { $set: { quotas: overrides }, $setOnInsert: { name: workspaceId, created_at: now } },
+      { upsert: true },
+    );
+    quotas.forget(workspaceId);
+    const limits = await quotas.limitsOf(workspaceId, true);
+    // A quota limited from now on starts from what the window already used, not from zero.
+    for (const kind of ['day', 'month'] as const) {
+      const limit = kind === 'day' ? limits.executionsPerDay : limits.executionsPerMonth;
+      if (limit === 0) continue;
+      const started = await store.executions.countDocuments({ workspace_id: workspaceId, created_at: { $gte: windowStart(kind, now) } });
+      await quotas.raise(workspaceId, kind, started, now);
+    }
+    res.json(await view(workspaceId, limits, overrides));
+  });
+
+  return router;
+}

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { ApiError } from '@flowgate/contracts';
+import { evaluateCondition, type TriggerInput } from '@flowgate/core';
+import { randomToken, sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
+import type { Collections, SourceDoc, WorkflowDoc } from '@flowgate/store';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { workspaceOf } from '../auth';
+import type { IngressMetrics } from '../metrics';
+import type { RateLimiter } from '../rate-limiter';
+import type { ExecutionStarter } from '../starter';
+import { triggerInputOf } from '../webhook-input';
+
+/**
+ * Fan-out event sources (ADR 0009). `/v1/sources` manages them; `ANY /sources/{token}` starts every
+ * enabled, published workflow whose latest version subscribes to the source
+ * (`trigger.source: {source_id, filter?}`) and whose JSONata `filter` holds for `trigger`, and
+ * answers 202 with every execution only once each start command was acknowledged by JetStream.
+ */
+const SOURCE_ID = /^src_[A-Za-z0-9]{8,64}$/;
+const TOKEN = /^so_[A-Za-z0-9_-]{16,128}$/;
+const sourceBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+/** Subscribers started by one fan-out request, at most. */
+const MAX_SUBSCRIBERS = 1_000;
+
+export interface SourceDeps {
+  store: Collections;
+  box: SecretBox;
+  publicUrl: string;
+  starter: ExecutionStarter;
+  limiter: RateLimiter;
+  limits: { workspacePerSecond: number; workspaceBurst: number };
+  metrics: IngressMetrics;
+  logger: Logger;
+}
+
+const invalidBody = (error: z.ZodError) =>
+  new ApiError('invalid_request', 'Body must be {"name": "…"} (1–200 characters)', {
+    errors: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  });
+
+/** `/v1/sources`: create, list, read (with its subscribed workflows), rename, delete. */
+export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl'>): Router {
+  const { store, box } = deps;
+  const router = Router();
+
+  const view = async (doc: SourceDoc, withSubscribers: boolean) => {
+    const url = `${deps.publicUrl}/sources/${box.decrypt(doc.token_sealed)}`;
+    const subscribers = withSubscribers
+      ? await store.workflows
+          .find({ workspace_id: doc.workspace_id, source_id: doc._id }, { projection: { _id: 1 } })
+          .limit(MAX_SUBSCRIBERS)
+          .toArray()
+      : null;
+    return {
+      id: doc._id,
+      name: doc.name,
+      url,
+      curl: `curl -X POST '${url}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
+      ...(subscribers ? { subscribed_workflow_ids: subscribers.map((w) => w._id) } : {}),
+      created_at: doc.created_at.toISOString(),
+      updated_at: doc.updated_at.toISOString(),
+    };
+  };
+
+  const findSource = async (req: Request): Promise<SourceDoc> => {
+    const id = String(req.params.id);
+    const doc = SOURCE_ID.test(id) ? await store.sources.findOne({ _id: id, workspace_id: workspaceOf(req) }) : null;
+    if (!doc) throw new ApiError('source_not_found', `Source ${id} not found`);
+    return doc;
+  };
+
+  router.post('/v1/sources', async (req, res) => {
+    const body = sourceBody.safeParse(req.body);
+    if (!body.success) throw invalidBody(body.error);
+    const token = randomToken('so_');
+    const now = new Date();
+    const doc: SourceDoc = {
+      _id: `src_${randomUUID().replace(/-/g, '')}`,
+      workspace_id: workspaceOf(req),
+      name: body.data.name,
+      token_hash: sha256Hex(token),
+      token_sealed: box.encrypt(token),
+      created_at: now,
+      updated_at: now,
+    };
+    await store.sources.insertOne(doc);
+    res.status(201).json(await view(doc, true));
+  });
+
+  router.get('/v1/sources', async (req, res) => {
+    const docs = await store.sources
+      .find({ workspace_id: workspaceOf(req) })
+      .sort({ created_at: -1 })
+      .limit(MAX_SUBSCRIBERS)
+      .toArray();
+    res.json({ data: await Promise.all(docs.map((d) => view(d, false))) });
+  });
+
+  router.get('/v1/sources/:id', async (req, res) => {
+    res.json(await view(await findSource(req), true));
+  });
+
+  router.patch('/v1/sources/:id', async (req, res) => {
+    const doc = await findSource(req);
+    const body = sourceBody.safeParse(req.body);
+    if (!body.success) throw invalidBody(body.error);
+    const updated = await store.sources.findOneAndUpdate(
+      { _id: doc._id, workspace_id: doc.workspace_id },
+      { $set: { name: body.data.name, updated_at: new Date() } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) throw new ApiError('source_not_found', `Source ${doc._id} not found`);
+    res.json(await view(updated, true));
+  });
+
+  /** Its URL answers 404 from now on; workflows that still name it are simply never started by it. */
+  router.delete('/v1/sources/:id', async (req, res) => {
+    const doc = await findSource(req);
+    await store.sources.deleteOne({ _id: doc._id, workspace_id: doc.workspace_id });
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** `ANY /sources/{token}`: the public fan-out URL (no API key, like /hooks). */
+export function sourceHookRoutes(deps: SourceDeps): Router {
+  const { store } = deps;
+  const router = Router();
+
+  /** The subscriber's filter on `{trigger}`; a filter that fails to evaluate counts as not matching (and is logged). */
+  const passes = async (workflow: WorkflowDoc, filter: string | undefined, input: TriggerInput): Promise<boolean> => {
+    if (!filter) return true;
+    try {
+      return await evaluateCondition(filter, { trigger: input });
+    } catch (err) {
+      deps.logger.warn({ workflow_id: workflow._id, err: (err as Error).message }, 'source filter failed; workflow not started');
+      return false;
+    }
+  };
+
+  router.all('/sources/:token', async (req: Request, res: Response) => {
+    const token = String(req.params.token);
+    const source = TOKEN.test(token) ? await store.sources.findOne({ token_hash: sha256Hex(token) }) : null;
+    if (!source) {
+      deps.metrics.rejected.inc({ reason: 'unknown_token' });
+      throw new ApiError('source_not_found', 'Source not found');
+    }
+    if (deps.limits.workspacePerSecond > 0) {
+      const policy = { perSecond: deps.limits.workspacePerSecond, burst: deps.limits.workspaceBurst || deps.limits.workspacePerSecond };
+      const admission = await deps.limiter
+        .admit([{ name: 'workspace', key: `ws.${source.workspace_id}`, policy }])
+        .catch((err: unknown) => {
+          if (err instanceof ApiError && err.code === 'rate_limited') deps.metrics.rejected.inc({ reason: 'rate_limited' });
+          throw err;
+        });
+      res.set(admission.headers);
+    }
+    const input = await triggerInputOf(req);
+    const candidates = await store.workflows
+      .find({ workspace_id: source.workspace_id, source_id: source._id, published_version: { $ne: null } })
+      .sort({ created_at: 1 })
+      .limit(MAX_SUBSCRIBERS)
+      .toArray();
+    const disabled = new Set(
+      (
+        await store.triggers
+          .find({
+            workspace_id: source.workspace_id,
+            workflow_id: { $in: candidates.map((w) => w._id) },
+            enabled: false,
+            // Fan-out runs the latest published version: the production webhook's switch decides.
+            $or: [{ environment: 'production' }, { environment: { $exists: false } }],
+          })
+          .project<{ workflow_id: string }>({ workflow_id: 1 })
+          .toArray()
+      ).map((t) => t.workflow_id),
+    );
+    const matching: WorkflowDoc[] = [];
+    for (const workflow of candidates) {
+      if (disabled.has(workflow._id)) continue;
+      const { definition } = await deps.starter.published(workflow);
+      const subscription = definition.trigger.source;
+      if (subscription?.source_id !== source._id) continue;
+      if (await passes(workflow, subscription.filter, input)) matching.push(workflow);
+    }
+    // Every start is published and acknowledged before the answer; a start that fails is reported
+    // beside the ones that were accepted (those run; answering an error would invite a duplicate retry).
+    const results = await Promise.allSettled(matching.map((w) => deps.starter.start(w, input)));
+    const executions: { workflow_id: string; execution_id: string; status_url: string }[] = [];
+    const errors: { workflow_id: string; code: string; message: string }[] = [];
+    let firstError: unknown;
+    results.forEach((result, i) => {
+      const workflowId = matching[i]?._id ?? '';
+      if (result.status === 'fulfilled')
+        executions.push({ workflow_id: workflowId, execution_id: result.value.executionId, status_url: result.value.statusUrl });
+      else {
+        firstError ??= result.reason;
+        const e = result.reason instanceof ApiError ? result.reason : new ApiError('internal', 'Internal error');
+        errors.push({ workflow_id: workflowId, code: e.code, message: e.message });
+      }
+    });
+    if (executions.length === 0 && firstError !== undefined) {
+      if (firstError instanceof ApiError) deps.metrics.rejected.inc({ reason: firstError.code });
+      throw firstError;
+    }
+    deps.metrics.accepted.inc({ mode: 'fanout' }, executions.length);
+    deps.logger.info({ source_id: source._id, executions: executions.length, failed: errors.length }, 'source event accepted');
+    res.status(202).json({ executions, ...(errors.length > 0 ? { errors } : {}) });
+  });
+
+  return router;
+}

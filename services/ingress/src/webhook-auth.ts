@@ -1,0 +1,37 @@
+import { ApiError } from '@flowgate/contracts';
+import { authMethodsOf, credentialHeadersOf, verifyWebhookAuth, type AuthSecrets, type WebhookAuth } from '@flowgate/core';
+import type { SecretBox } from '@flowgate/kit';
+import type { TriggerDoc } from '@flowgate/store';
+import type { Request } from 'express';
+
+/**
+ * Checks a webhook request against its trigger's auth methods (all must pass) with the trigger's
+ * stored secrets: token hashes as they are, signing keys unsealed for the check only. Returns the
+ * 401 to answer, or null. The error never says which secret or which part failed beyond the kind.
+ */
+export function webhookAuthFailure(
+  auth: WebhookAuth | undefined,
+  req: Request,
+  trigger: TriggerDoc,
+  box: SecretBox,
+  now: Date,
+): ApiError | null {
+  const methods = authMethodsOf(auth);
+  if (methods.length === 0) return null;
+  const entries = trigger.auth_secrets ?? [];
+  const secrets: AuthSecrets = {
+    hashes: (key) => entries.filter((e) => e.method === key && e.storage === 'hash').map((e) => e.value),
+    keys: (key) => entries.filter((e) => e.method === key && e.storage === 'sealed').map((e) => box.decrypt(e.value)),
+  };
+  const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const outcome = verifyWebhookAuth(methods, { headers: req.headers, rawBody }, secrets, now.getTime());
+  if (outcome.ok) return null;
+  return outcome.code === 'unauthorized'
+    ? new ApiError('unauthorized', 'Missing or invalid webhook credentials')
+    : new ApiError('invalid_signature', 'Invalid webhook signature, or its timestamp is outside the tolerance');
+}
+
+/** Removes the headers that carried a credential from what the workflow (and the execution record) sees. */
+export function dropCredentialHeaders(auth: WebhookAuth | undefined, headers: Record<string, string>): void {
+  for (const name of credentialHeadersOf(authMethodsOf(auth))) delete headers[name];
+}

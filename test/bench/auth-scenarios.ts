@@ -1,0 +1,79 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import type { Stack } from '../support/stack';
+import { round, runLoad, warmUp, type LoadFigures } from './load';
+
+/**
+ * Async webhook accepted/s per authentication method, on an ingress-only Flowgate (accepting =
+ * checks + JetStream ack, as the baseline only publishes; no executor competes for the CPU), each with
+ * the trigger's token bucket in NATS KV on (set far above the load, so it is consulted, not hit).
+ * Every request carries the same body and credentials: HMAC has no replay window, and the Standard
+ * Webhooks timestamp stays within its 5-minute tolerance for the run.
+ */
+export interface AuthFigures extends LoadFigures {
+  method: 'none' | 'hmac' | 'standard_webhooks';
+  /** accepted/s ÷ the baseline's accepted/s in the same run. */
+  ratio_to_baseline: number;
+}
+
+const RATE_LIMIT = { per_second: 100_000, burst: 100_000 };
+
+export async function runAuthScenarios(opts: {
+  stack: Stack;
+  body: string;
+  connections: number;
+  durationS: number;
+  warmupRequests: number;
+  baselineAcceptedPerS: number;
+  log: (line: string) => void;
+}): Promise<AuthFigures[]> {
+  const { stack, body } = opts;
+  const results: AuthFigures[] = [];
+  const scenarios: { method: AuthFigures['method']; auth: unknown; headers: (secret: string) => Record<string, string> }[] = [
+    { method: 'none', auth: { type: 'none' }, headers: () => ({}) },
+    {
+      method: 'hmac',
+      auth: { type: 'hmac', header: 'X-Signature', prefix: 'sha256=' },
+      headers: (secret) => ({ 'x-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` }),
+    },
+    {
+      method: 'standard_webhooks',
+      auth: { type: 'standard_webhooks' },
+      headers: (secret) => {
+        const now = new Date();
+        const id = `msg_${randomBytes(8).toString('hex')}`;
+        return {
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': new Webhook(secret).sign(id, now, body),
+        };
+      },
+    },
+  ];
+  for (const scenario of scenarios) {
+    const wf = await stack.deploy({
+      name: `bench-auth-${scenario.method}`,
+      max_concurrent_executions: 0,
+      trigger: { webhook: { auth: scenario.auth, rate_limit: RATE_LIMIT } },
+      steps: [{ id: 't', type: 'transform', expression: '{"ok": true}' }],
+    });
+    let secret = '';
+    if (scenario.method !== 'none') {
+      const added = await stack.api('POST', `/v1/workflows/${wf.id}/trigger/secrets`, {});
+      if (added.status !== 201) throw new Error(`secret for ${scenario.method}: ${added.status} ${added.text}`);
+      secret = String(added.body.secret);
+    }
+    const headers = scenario.headers(secret);
+    const target = `flowgate auth=${scenario.method}`;
+    opts.log(`${target}: warm-up ${opts.warmupRequests} requests, then ${opts.durationS} s × ${opts.connections} connections …`);
+    await warmUp(wf.async, body, opts.warmupRequests, opts.connections, headers);
+    const figures = await runLoad({ target, url: wf.async, body, connections: opts.connections, durationS: opts.durationS, headers });
+    opts.log(`${target}: ${figures.accepted_per_s} accepted/s`);
+    results.push({
+      ...figures,
+      method: scenario.method,
+      ratio_to_baseline: opts.baselineAcceptedPerS > 0 ? round(figures.accepted_per_s / opts.baselineAcceptedPerS, 3) : 0,
+    });
+  }
+  return results;
+}
