@@ -28,6 +28,8 @@ export interface BenchResults {
   auth: AuthFigures[];
   /** flowgate accepted/s ÷ baseline accepted/s. */
   ratio_accepted_per_s: number;
+  /** Sync URL round trips of the 1-step http workflow (null when the scenarios were skipped). */
+  sync: (LoadFigures & { ratio_to_baseline: number }) | null;
   /** The http-step scenarios (1 and 5 steps), each on a fresh Flowgate. */
   end_to_end: E2eFigures[];
   /** 1-step executions/s ÷ baseline accepted/s (null when the scenarios were skipped). */
@@ -69,6 +71,9 @@ export function detailedReport(r: BenchResults): string {
       ),
       '',
     ]),
+    ...(r.sync
+      ? [...loadLines(`flowgate sync URL, 1-step http workflow (ratio to baseline ${r.sync.ratio_to_baseline})`, r.sync), '']
+      : []),
     ...r.end_to_end.flatMap((s) => [
       `end to end: ${s.scenario} (closed loop, ${s.concurrency} webhooks in flight, ${s.duration_s.toFixed(1)} s, fresh database)`,
       `  executions          ${pad(s.completed, 8)} finished in ${s.window_s} s  →  ${s.executions_per_s.toFixed(2)} /s   ` +
@@ -105,6 +110,7 @@ export function summaryBlock(r: BenchResults): string {
           `│ ratio 1-step executions/s ÷ baseline accepted/s: ${r.ratio_e2e_1step_to_baseline_accepted ?? 'n/a'}` +
             ` (÷ flowgate accepted/s: ${r.ratio_e2e_1step_to_flowgate_accepted ?? 'n/a'})`,
           `│ executor CPU per extra http step (5-step vs 1-step): ${r.executor_cpu_ms_per_extra_step ?? 'n/a'} ms`,
+          ...(r.sync ? [`${row('sync', r.sync)} round trips; ratio ${r.sync.ratio_to_baseline}`] : []),
         ]
       : []),
     `│ result: ${r.ok ? 'OK' : `PROBLEMS: ${r.problems.join('; ')}`}`,

@@ -8,7 +8,7 @@ import { runAuthScenarios } from './auth-scenarios';
 import { startBaselineServer } from './baseline-process';
 import { waitForCompletion } from './completion';
 import { httpStepsWorkflow, runScenario, startDownstream, type E2eFigures } from './e2e';
-import { round, runLoad, warmUp } from './load';
+import { round, runLoad, warmUp, type LoadFigures } from './load';
 import { detailedReport, summaryBlock, writeResults, type BenchResults } from './report';
 import { preserveLogs, Teardown } from './teardown';
 
@@ -172,6 +172,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
 
   // 5. End to end: 1-step and 5-step http workflows, each on a fresh Flowgate (ingress + execution).
   const scenarios: E2eFigures[] = [];
+  let sync: (LoadFigures & { ratio_to_baseline: number }) | null = null;
   if (e2eDurationS > 0) {
     const downstream = await startDownstream();
     teardown.add('stop downstream', () => downstream.stop());
@@ -197,6 +198,19 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
           log,
         }),
       );
+      if (steps === 1) {
+        // Sync round trip of the same 1-step workflow: webhook in → executed → shaped answer out.
+        log(`${name}: sync URL, ${e2eDurationS} s × ${e2eConcurrency} connections …`);
+        const figures = await runLoad({
+          target: 'flowgate sync',
+          url: workflow.sync,
+          body: BODY,
+          connections: e2eConcurrency,
+          durationS: e2eDurationS,
+        });
+        sync = { ...figures, ratio_to_baseline: round(figures.accepted_per_s / Math.max(0.001, baselineFigures.accepted_per_s), 4) };
+        log(`${name}: sync ${figures.accepted_per_s}/s, p50 ${figures.latency_ms.p50} ms, p99 ${figures.latency_ms.p99} ms`);
+      }
       await flowgate.stop();
     }
   }
@@ -209,6 +223,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   for (const a of auth) if (a.accepted === 0 || a.non_2xx > 0) problems.push(`${a.target}: ${a.accepted} accepted, ${a.non_2xx} non-2xx`);
   if (!endToEnd.drained) problems.push(`executions not all terminal after ${drainTimeoutS} s`);
   if (endToEnd.failed > 0) problems.push(`${endToEnd.failed} executions did not succeed`);
+  if (sync && (sync.accepted === 0 || sync.non_2xx > 0)) problems.push(`sync: ${sync.accepted} answered, ${sync.non_2xx} non-2xx`);
   for (const s of scenarios) {
     if (s.succeeded === 0) problems.push(`${s.scenario}: no execution succeeded`);
     if (s.succeeded < s.completed || s.lost > 0 || s.rejected > 0)
@@ -240,6 +255,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     ratio_accepted_per_s:
       baselineFigures.accepted_per_s > 0 ? round(flowgateFigures.accepted_per_s / baselineFigures.accepted_per_s, 3) : 0,
     end_to_end: scenarios,
+    sync,
     ratio_e2e_1step_to_baseline_accepted:
       oneStep && baselineFigures.accepted_per_s > 0 ? round(oneStep.executions_per_s / baselineFigures.accepted_per_s, 5) : null,
     ratio_e2e_1step_to_flowgate_accepted:
