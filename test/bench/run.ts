@@ -8,6 +8,7 @@ import { runAuthScenarios } from './auth-scenarios';
 import { startBaselineServer } from './baseline-process';
 import { waitForCompletion } from './completion';
 import { httpStepsWorkflow, runScenario, startDownstream, type E2eFigures } from './e2e';
+import { intEnv } from './env';
 import { round, runLoad, warmUp, type LoadFigures } from './load';
 import { detailedReport, summaryBlock, writeResults, type BenchResults } from './report';
 import { preserveLogs, Teardown } from './teardown';
@@ -35,14 +36,6 @@ const WORKFLOW = {
   max_concurrent_executions: 0,
   steps: [{ id: 't', type: 'transform', expression: '{"ok": true}' }],
 };
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -6,6 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MongoClient, type Collection } from 'mongodb';
 import { ROOT, startFerretDb, startNats, type LocalServer } from '../../scripts/local-servers';
 import { sleep, Stack } from '../support/stack';
+import { intEnv } from './env';
 import { round } from './load';
 
 /**
@@ -23,14 +24,6 @@ import { round } from './load';
  */
 const RESULTS_FILE = join(ROOT, '.test-results', 'bench-scheduler.json');
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
 
 interface BenchTimer {
   _id: string;

@@ -66,6 +66,9 @@ describe('workspace quotas', () => {
     expect((await fire(wf.sync)).status).toBe(429);
     const db = await stack.db();
     expect(await db.collection('executions').countDocuments({ workflow_id: wf.id })).toBe(3);
+    const metrics = (await (await fetch(`${stack.opsUrl('ingress')}/metrics`)).text()).split('\n');
+    const quotaRejections = metrics.find((l) => l.startsWith('flowgate_webhooks_rejected_total{') && l.includes('reason="quota"'));
+    expect(Number(quotaRejections?.split(' ').at(-1))).toBe(2);
 
     const usage = await stack.api('GET', '/v1/workspace/quotas');
     expect(usage.body.executions_per_day).toMatchObject({ limit: 3, used: 3 });

@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from '@flowgate/core';
 import type { Collection, Db } from 'mongodb';
-import type { ExecutionDoc } from './documents';
+import type { ExecutionDoc, StepExecutionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
 
 /** Execution state changes are atomic `findOneAndUpdate`s guarded by `revision`. */
@@ -43,11 +43,43 @@ export async function recordExecution(executions: Collection<ExecutionDoc>, inpu
  * exactly `{_id: value}` down to SQL; `{_id, revision}` scans the whole collection (an update per
  * step becomes O(executions)), and its findAndModify is a query and a separate write anyway.
  */
-const idOnlyPushdown = new WeakSet<Collection<ExecutionDoc>>();
+const idOnlyPushdown = new WeakSet<Collection<ExecutionDoc> | Collection<StepExecutionDoc>>();
 
-export async function adaptToServer(db: Db, c: { executions: Collection<ExecutionDoc> }): Promise<void> {
+export async function adaptToServer(
+  db: Db,
+  c: { executions: Collection<ExecutionDoc>; stepExecutions: Collection<StepExecutionDoc> },
+): Promise<void> {
   const info = await db.admin().command({ buildInfo: 1 });
-  if ('ferretdbVersion' in info) idOnlyPushdown.add(c.executions);
+  if ('ferretdbVersion' in info) {
+    idOnlyPushdown.add(c.executions);
+    idOnlyPushdown.add(c.stepExecutions);
+  }
+}
+
+/** One execution of a workspace, read by `_id` (the one filter every server answers without a scan). */
+export async function findExecution(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<ExecutionDoc | null> {
+  const doc = await executions.findOne({ _id: id });
+  return doc?.workspace_id === workspaceId ? doc : null;
+}
+
+/**
+ * The step attempts of an execution in order: `<execution id>:<seq>` for seq 1 … step_seq, plus the
+ * attempt in flight (step_seq + 1) if there is one. On FerretDB each is read by `_id` (any other
+ * filter scans the whole collection, on every watch update); MongoDB uses the execution_id index.
+ */
+export async function findStepExecutions(
+  stepExecutions: Collection<StepExecutionDoc>,
+  execution: ExecutionDoc,
+): Promise<StepExecutionDoc[]> {
+  if (!idOnlyPushdown.has(stepExecutions)) return stepExecutions.find({ execution_id: execution._id }).sort({ seq: 1 }).toArray();
+  const steps: StepExecutionDoc[] = [];
+  const last = execution.step_seq + 1;
+  for (let from = 1; from <= last; from += 32) {
+    const seqs = Array.from({ length: Math.min(32, last - from + 1) }, (_, i) => from + i);
+    const found = await Promise.all(seqs.map((seq) => stepExecutions.findOne({ _id: `${execution._id}:${seq}` })));
+    for (const doc of found) if (doc) steps.push(doc);
+  }
+  return steps;
 }
 
 /** Applies `changes` if the execution is still at `revision`; returns the new document or null. */

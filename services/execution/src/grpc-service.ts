@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, EXECUTION_STATUSES, isTerminal, type ExecutionStatus } from '@flowgate/core';
 import type { Execution, ExecutionServiceHandlers } from '@flowgate/contracts';
 import { grpc, GrpcStatusError, toServiceError, unary, type Logger } from '@flowgate/kit';
-import type { Collections, ExecutionDoc } from '@flowgate/store';
+import { findExecution, findStepExecutions, type Collections, type ExecutionDoc } from '@flowgate/store';
 import type { Filter } from 'mongodb';
 import type { Histogram } from 'prom-client';
 import { toExecutionMessage } from './execution-view';
@@ -19,9 +19,9 @@ export function executionHandlers(deps: {
 }): ExecutionServiceHandlers {
   const load = async (workspaceId: string, executionId: string): Promise<Execution> => {
     if (!workspaceId || !executionId) throw new GrpcStatusError(grpc.status.INVALID_ARGUMENT, 'workspace_id and execution_id are required');
-    const doc = await deps.store.executions.findOne({ _id: executionId, workspace_id: workspaceId });
+    const doc = await findExecution(deps.store.executions, workspaceId, executionId);
     if (!doc) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
-    const steps = await deps.store.stepExecutions.find({ execution_id: executionId }).sort({ seq: 1 }).toArray();
+    const steps = await findStepExecutions(deps.store.stepExecutions, doc);
     return toExecutionMessage(doc, steps);
   };
 

@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ApiError,
-  INLINE_TRIGGER_INPUT_MAX_BYTES,
-  messageIds,
-  triggerInputStub,
-  type StartCommand,
-  type Subjects,
-} from '@flowgate/contracts';
+import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, triggerInputStub, type StartCommand } from '@flowgate/contracts';
 import { validateDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
-import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
-import { recordExecution, savePayload, toJsonText, type Collections, type WorkflowDoc } from '@flowgate/store';
+import { publishJson } from '@flowgate/kit';
+import { recordExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
+import type { PublishDeps } from './publish-deps';
 import type { QuotaGate } from './quotas';
 import type { RunTarget } from './run-targets';
 
@@ -29,13 +23,7 @@ export class ExecutionStarter {
   private readonly versions = new Map<string, WorkflowDefinition>();
 
   constructor(
-    private readonly deps: {
-      store: Collections;
-      js: JetStreamClient;
-      subjects: Subjects;
-      publicUrl: string;
-      publishTimeoutMs: number;
-      logger: Logger;
+    private readonly deps: PublishDeps & {
       /** Workspace quotas: checked (and counted) before every start; 429 quota_exceeded queues nothing. */
       quotas?: QuotaGate;
     },

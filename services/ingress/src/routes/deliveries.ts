@@ -1,11 +1,12 @@
-import { ApiError, messageIds, type RedeliverRequest, type Subjects } from '@flowgate/contracts';
+import { ApiError, messageIds, type RedeliverRequest } from '@flowgate/contracts';
 import { decodeCursor, encodeCursor } from '@flowgate/core';
-import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
-import type { Collections, DeliveryDoc } from '@flowgate/store';
+import { publishJson } from '@flowgate/kit';
+import type { DeliveryDoc } from '@flowgate/store';
 import { Router, type Request } from 'express';
 import type { Filter } from 'mongodb';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import type { PublishDeps } from '../publish-deps';
 
 /**
  * The callback delivery log: `GET /v1/deliveries` (filters, newest first, cursor pagination),
@@ -13,14 +14,7 @@ import { workspaceOf } from '../auth';
  * publishes a redeliver request the callback service turns into a fresh attempt cycle with the same
  * `webhook-id` (the service resets the delivery itself, so it is never pending without a message).
  */
-export interface DeliveryDeps {
-  store: Collections;
-  js: JetStreamClient;
-  subjects: Subjects;
-  publicUrl: string;
-  publishTimeoutMs: number;
-  logger: Logger;
-}
+export type DeliveryDeps = PublishDeps;
 
 const STATUSES = ['pending', 'succeeded', 'failed'] as const;
 const EVENTS = ['execution.succeeded', 'execution.failed', 'execution.approval_required'] as const;

@@ -99,7 +99,9 @@ export function hookRoutes(deps: HookDeps): Router {
       return res.status(200).json({ received: true });
     }
     if (!trigger.enabled) return reject('disabled', new ApiError('trigger_disabled', 'This webhook is disabled'));
-    const workflow = await deps.store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id });
+    // By _id alone (no scan on any server), then the workspace checked here.
+    const found = await deps.store.workflows.findOne({ _id: trigger.workflow_id });
+    const workflow = found?.workspace_id === trigger.workspace_id ? found : null;
     if (!workflow) return reject('unknown_workflow', new ApiError('webhook_not_found', 'Webhook not found'));
     // Production: the latest published version; staging: the pinned one; development: the draft.
     const environment = environmentOf(trigger);
@@ -171,6 +173,7 @@ export function hookRoutes(deps: HookDeps): Router {
         : await deps.starter.start(workflow, triggerInput, null, claim?.executionId, target);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'dependency_unavailable') deps.metrics.rejected.inc({ reason: 'publish_failed' });
+      if (err instanceof ApiError && err.code === 'quota_exceeded') deps.metrics.rejected.inc({ reason: 'quota' });
       throw err;
     }
     const { executionId, statusUrl, definition } = started;

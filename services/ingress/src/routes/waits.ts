@@ -1,8 +1,9 @@
-import { ApiError, messageIds, type ResumeCommand, type Subjects } from '@flowgate/contracts';
-import { publishJson, sha256Hex, type JetStreamClient, type Logger } from '@flowgate/kit';
-import { toJsonText, type Collections, type WaitTokenDoc } from '@flowgate/store';
+import { ApiError, messageIds, type ResumeCommand } from '@flowgate/contracts';
+import { publishJson, sha256Hex } from '@flowgate/kit';
+import { toJsonText, type WaitTokenDoc } from '@flowgate/store';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { PublishDeps } from '../publish-deps';
 import { parseBody } from '../webhook-input';
 
 /**
@@ -12,14 +13,7 @@ import { parseBody } from '../webhook-input';
  * `resume` command whose message id is the token's hash, so a second use within JetStream's
  * de-duplication window answers 409; after that the token is gone (404).
  */
-export interface WaitDeps {
-  store: Collections;
-  js: JetStreamClient;
-  subjects: Subjects;
-  publicUrl: string;
-  publishTimeoutMs: number;
-  logger: Logger;
-}
+export type WaitDeps = PublishDeps;
 
 const TOKEN = /^wt_[A-Za-z0-9_-]{32,64}$/;
 const decisionBody = z.object({ comment: z.string().max(2_000).optional() }).strict();

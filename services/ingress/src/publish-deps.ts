@@ -1,0 +1,13 @@
+import type { Subjects } from '@flowgate/contracts';
+import type { JetStreamClient, Logger } from '@flowgate/kit';
+import type { Collections } from '@flowgate/store';
+
+/** What a part of the ingress needs to publish a command to JetStream and answer with status URLs. */
+export interface PublishDeps {
+  store: Collections;
+  js: JetStreamClient;
+  subjects: Subjects;
+  publicUrl: string;
+  publishTimeoutMs: number;
+  logger: Logger;
+}
