@@ -142,6 +142,17 @@ describe('webhook authentication', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toBe('evt_1');
 
+    // A replay of a captured request within the tolerance (or the sender's retry) carries the same
+    // signed webhook-id: it gets the first execution and starts nothing.
+    const before = await executions(wf.id);
+    const once = signed('msg_replay', new Date(), body);
+    const first = await post(wf.async, body, once);
+    const replay = await post(wf.async, body, once);
+    expect([first.status, replay.status]).toEqual([202, 202]);
+    expect(replay.body.execution_id).toBe(first.body.execution_id);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await executions(wf.id)).toBe(before + 1);
+
     const old = new Date(Date.now() - 10 * 60_000);
     await expectRefused(wf.id, 'invalid_signature', [
       () => post(wf.async, '{"id":"evt_2"}', signed('msg_2', new Date(), body)),

@@ -1,6 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import {
   acceptedResponse,
+  authMethodsOf,
   corsResponseHeaders,
   DomainError,
   encodeSyncResponse,
@@ -46,9 +47,9 @@ function limitsFor(limits: HookDeps['limits'], trigger: TriggerDoc, webhook: Wor
 }
 
 /** The webhook's idempotency key; a malformed one is a 400. */
-function idempotencyKey(input: TriggerInput, bodyPath: string | undefined): string | null {
+function idempotencyKey(input: TriggerInput, bodyPath: string | undefined, signedWebhookId: boolean): string | null {
   try {
-    return idempotencyKeyOf(input, bodyPath);
+    return idempotencyKeyOf(input, bodyPath, signedWebhookId);
   } catch (err) {
     if (err instanceof DomainError) throw new ApiError('invalid_request', err.message);
     throw err;
@@ -157,7 +158,8 @@ export function hookRoutes(deps: HookDeps): Router {
       if (!resolved.ok) return reject('parameters', new ApiError(resolved.code, resolved.message, resolved.details));
       triggerInput.params = resolved.params;
     }
-    const key = idempotencyKey(triggerInput, current.trigger.webhook.idempotency_key_path);
+    const signedWebhookId = authMethodsOf(webhook.auth).some((m) => m.type === 'standard_webhooks');
+    const key = idempotencyKey(triggerInput, current.trigger.webhook.idempotency_key_path, signedWebhookId);
     // Keys are per environment: a development run never answers with a production execution.
     const scopedKey = key === null || environment === 'production' ? key : `${environment}:${key}`;
     const claim = scopedKey === null ? null : await claimIdempotencyKey(deps.store, workflow, scopedKey, new Date());
