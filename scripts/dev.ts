@@ -141,7 +141,8 @@ async function main(): Promise<void> {
 
     const base = `http://localhost:${HTTP_PORT}`;
     const create = `curl -s -X POST '${base}/v1/workflows?publish=true' -H 'Authorization: Bearer ${secrets.apiKey}' -H 'Content-Type: application/json' --data @examples/hello.json`;
-    const extract = `grep -o '"sync":"[^"]*"' | cut -d'"' -f4`;
+    // The production webhook's sync URL from the JSON answer (node is there: it runs this script).
+    const extract = `node -e "let s='';process.stdin.on('data',(d)=>s+=d).on('end',()=>console.log(JSON.parse(s).triggers.production.sync))"`;
     process.stdout.write(
       [
         '',
