@@ -57,6 +57,35 @@ const triggerSecret = {
   },
 };
 const triggerSecretList = { type: 'object', required: ['secrets'], properties: { secrets: { type: 'array', items: triggerSecret } } };
+/** Shared by the async and sync webhook URLs. */
+const HOOK_PARAMETERS = [
+  { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
+  {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description: 'Repeats within 24 h get the same execution (header Idempotent-Replayed: true) and start nothing new',
+    schema: { type: 'string', maxLength: 255 },
+  },
+];
+const AUTH_REFUSED = {
+  description: 'Missing or invalid credentials (unauthorized) or signature (invalid_signature); nothing queued',
+  ...json({ $ref: '#/components/schemas/Error' }),
+};
+const CORS_PREFLIGHT = {
+  summary:
+    'CORS preflight: answered from trigger.webhook.cors (204, Access-Control-* headers for allowed origins), else runs the workflow if its methods include OPTIONS',
+  responses: {
+    '200': { description: 'Shaped workflow result (OPTIONS in methods, no cors config)' },
+    '204': { description: 'Preflight answer (Access-Control-Allow-Origin / -Methods / -Headers / -Max-Age when allowed)' },
+    '401': error,
+    '403': error,
+    '404': error,
+    '405': error,
+    '429': error,
+    '503': error,
+  },
+};
 const workflowIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 
 export const openApiDocument = {
@@ -230,16 +259,7 @@ export const openApiDocument = {
   paths: {
     ...keysPaths,
     '/hooks/{token}': {
-      parameters: [
-        { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
-        {
-          name: 'Idempotency-Key',
-          in: 'header',
-          required: false,
-          description: 'Repeats within 24 h get the same execution (header Idempotent-Replayed: true) and start nothing new',
-          schema: { type: 'string', maxLength: 255 },
-        },
-      ],
+      parameters: HOOK_PARAMETERS,
       post: {
         summary: 'Start an execution asynchronously (any method is accepted)',
         description: `${AUTH_DESCRIPTION} ${BODY_DESCRIPTION}`,
@@ -248,10 +268,7 @@ export const openApiDocument = {
           '200': RECEIVED,
           '202': { description: 'Accepted', ...json({ $ref: '#/components/schemas/Accepted' }) },
           '400': error,
-          '401': {
-            description: 'Missing or invalid credentials (unauthorized) or signature (invalid_signature); nothing queued',
-            ...json({ $ref: '#/components/schemas/Error' }),
-          },
+          '401': AUTH_REFUSED,
           '403': error,
           '404': error,
           '405': error,
@@ -264,32 +281,10 @@ export const openApiDocument = {
           '503': error,
         },
       },
-      options: {
-        summary:
-          'CORS preflight: answered from trigger.webhook.cors (204, Access-Control-* headers for allowed origins), else runs the workflow if its methods include OPTIONS',
-        responses: {
-          '200': { description: 'Shaped workflow result (OPTIONS in methods, no cors config)' },
-          '204': { description: 'Preflight answer (Access-Control-Allow-Origin / -Methods / -Headers / -Max-Age when allowed)' },
-          '401': error,
-          '403': error,
-          '404': error,
-          '405': error,
-          '429': error,
-          '503': error,
-        },
-      },
+      options: CORS_PREFLIGHT,
     },
     '/hooks/{token}/sync': {
-      parameters: [
-        { name: 'token', in: 'path', required: true, schema: { type: 'string' } },
-        {
-          name: 'Idempotency-Key',
-          in: 'header',
-          required: false,
-          description: 'Repeats within 24 h get the same execution (header Idempotent-Replayed: true) and start nothing new',
-          schema: { type: 'string', maxLength: 255 },
-        },
-      ],
+      parameters: HOOK_PARAMETERS,
       post: {
         summary: 'Start an execution and wait for its result (up to the trigger sync timeout)',
         description: AUTH_DESCRIPTION,
@@ -304,29 +299,13 @@ export const openApiDocument = {
               'A failed execution when trigger.webhook.response.failure_status is set: `{"execution_id", "status", "message"}` (503: dependency unavailable, nothing accepted)',
           },
           '202': { description: 'Still running', ...json({ $ref: '#/components/schemas/Accepted' }) },
-          '401': {
-            description: 'Missing or invalid credentials (unauthorized) or signature (invalid_signature); nothing queued',
-            ...json({ $ref: '#/components/schemas/Error' }),
-          },
+          '401': AUTH_REFUSED,
           '404': error,
           '429': { description: 'Rate limited or a workspace quota used up (quota_exceeded); Retry-After; nothing queued', ...error },
           '503': error,
         },
       },
-      options: {
-        summary:
-          'CORS preflight: answered from trigger.webhook.cors (204, Access-Control-* headers for allowed origins), else runs the workflow if its methods include OPTIONS',
-        responses: {
-          '200': { description: 'Shaped workflow result (OPTIONS in methods, no cors config)' },
-          '204': { description: 'Preflight answer (Access-Control-Allow-Origin / -Methods / -Headers / -Max-Age when allowed)' },
-          '401': error,
-          '403': error,
-          '404': error,
-          '405': error,
-          '429': error,
-          '503': error,
-        },
-      },
+      options: CORS_PREFLIGHT,
     },
     '/resume/{token}': {
       parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
