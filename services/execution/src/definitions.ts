@@ -15,10 +15,11 @@ export class DefinitionCache {
     const key = draftId ?? `${workflowId}:${version}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
+    // By _id alone (FerretDB scans for any other filter); the snapshot's workflow is checked here.
     const doc = draftId
-      ? await this.store.workflowDrafts.findOne({ _id: draftId, workflow_id: workflowId })
+      ? await this.store.workflowDrafts.findOne({ _id: draftId })
       : await this.store.workflowVersions.findOne({ _id: key });
-    if (!doc) return null;
+    if (!doc || doc.workflow_id !== workflowId) return null;
     const result = validateDefinition(JSON.parse(doc.definition_json));
     if (!result.ok) return null;
     this.cache.set(key, result.definition);

@@ -74,8 +74,8 @@ export function createApp(deps: AppDeps): Express {
     res.json(openApiDocument);
   });
 
-  const starter = new ExecutionStarter(deps);
   const runTargets = new RunTargets(deps.store);
+  const starter = new ExecutionStarter({ ...deps, runTargets });
   app.use('/hooks', express.raw({ type: () => true, limit: deps.maxBodyBytes }), rawBodyGuard(maxJsonDepth));
   app.use(hookRoutes({ ...deps, starter, runTargets }));
   app.use('/sources', express.raw({ type: () => true, limit: deps.maxBodyBytes }), rawBodyGuard(maxJsonDepth));

@@ -40,7 +40,9 @@ export class RunTargets {
     const key = `${workflow._id}:${version}`;
     const cached = this.definitions.get(key);
     if (cached) return cached;
-    const doc = await this.store.workflowVersions.findOne({ _id: key, workspace_id: workflow.workspace_id });
+    // By _id alone (no scan on any server), the workspace checked here.
+    const found = await this.store.workflowVersions.findOne({ _id: key });
+    const doc = found?.workspace_id === workflow.workspace_id ? found : null;
     const parsed = doc ? validateDefinition(JSON.parse(doc.definition_json)) : null;
     if (!parsed?.ok) throw new ApiError('internal', 'Workflow version unreadable');
     if (this.definitions.size >= MAX_CACHED) this.definitions.clear();

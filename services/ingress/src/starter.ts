@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, triggerInputStub, type StartCommand } from '@flowgate/contracts';
-import { validateDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
+import type { TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
 import { recordExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
 import type { PublishDeps } from './publish-deps';
 import type { QuotaGate } from './quotas';
-import type { RunTarget } from './run-targets';
+import type { RunTarget, RunTargets } from './run-targets';
 
 /**
  * Starts executions for webhooks and replays alike: publish the start command (message id =
@@ -19,11 +19,10 @@ export interface Started {
 }
 
 export class ExecutionStarter {
-  /** Published versions are immutable: cached for good. */
-  private readonly versions = new Map<string, WorkflowDefinition>();
-
   constructor(
     private readonly deps: PublishDeps & {
+      /** Resolves (and caches) what the latest published version runs, like the production webhook. */
+      runTargets: RunTargets;
       /** Workspace quotas: checked (and counted) before every start; 429 quota_exceeded queues nothing. */
       quotas?: QuotaGate;
     },
@@ -35,17 +34,7 @@ export class ExecutionStarter {
 
   /** The latest published version of a workflow; 404 workflow_not_published if there is none. */
   async published(workflow: WorkflowDoc): Promise<{ version: number; definition: WorkflowDefinition }> {
-    const version = workflow.published_version;
-    if (version === null) throw new ApiError('workflow_not_published', 'The workflow has no published version');
-    const key = `${workflow._id}:${version}`;
-    let definition = this.versions.get(key);
-    if (!definition) {
-      const doc = await this.deps.store.workflowVersions.findOne({ _id: key });
-      const parsed = doc ? validateDefinition(JSON.parse(doc.definition_json)) : null;
-      if (!parsed?.ok) throw new ApiError('internal', 'Published workflow version unreadable');
-      definition = parsed.definition;
-      this.versions.set(key, definition);
-    }
+    const { version, definition } = await this.deps.runTargets.resolve(workflow, 'production');
     return { version, definition };
   }
 
