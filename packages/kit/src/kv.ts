@@ -1,4 +1,4 @@
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 export type { KV, KvEntry } from '@nats-io/kv';
@@ -6,4 +6,59 @@ export type { KV, KvEntry } from '@nats-io/kv';
 /** Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long. */
 export async function openKv(nc: NatsConnection, bucket: string, opts: { ttlMs?: number; history?: number } = {}): Promise<KV> {
   return new Kvm(nc).create(bucket, { history: opts.history ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
+}
+
+/** What a compare-and-set change decides from the key's current entry: a value to write (or none) and its result. */
+export interface KvDecision<T> {
+  write?: string;
+  result: T;
+}
+
+/**
+ * Compare-and-set changes of NATS KV keys shared by every replica: `decide` sees the current entry
+ * and says what to write; the write is conditional on the entry's revision, so a replica that
+ * lost a race reads again (after a short random pause) and decides again, up to `maxRaces` times,
+ * then `contention()` is thrown. Within one process, changes of a key queue behind each other, so
+ * only replicas race. Used by the rate limiter's token buckets and the quota counters.
+ */
+export class KvCas {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly kv: KV,
+    private readonly maxRaces: number,
+    private readonly contention: () => Error,
+  ) {}
+
+  change<T>(key: string, decide: (entry: KvEntry | null) => KvDecision<T>): Promise<T> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.changeNow(key, decide),
+      () => this.changeNow(key, decide),
+    );
+    this.queues.set(key, turn);
+    void turn
+      .finally(() => {
+        if (this.queues.get(key) === turn) this.queues.delete(key);
+      })
+      .catch(() => undefined);
+    return turn;
+  }
+
+  private async changeNow<T>(key: string, decide: (entry: KvEntry | null) => KvDecision<T>): Promise<T> {
+    for (let race = 0; race < this.maxRaces; race++) {
+      const entry = await this.kv.get(key);
+      const decision = decide(entry);
+      if (decision.write === undefined) return decision.result;
+      try {
+        if (entry) await this.kv.update(key, decision.write, entry.revision);
+        else await this.kv.create(key, decision.write);
+        return decision.result;
+      } catch {
+        // Another replica wrote first: read again after a short random pause.
+        await new Promise((r) => setTimeout(r, Math.random() * 5));
+      }
+    }
+    throw this.contention();
+  }
 }

@@ -1,5 +1,5 @@
 import { ApiError } from '@flowgate/contracts';
-import type { KV } from '@flowgate/kit';
+import { KvCas, type KV, type KvEntry } from '@flowgate/kit';
 
 /**
  * Integer counters in NATS KV that every ingress replica shares: each change is a compare-and-set
@@ -10,14 +10,24 @@ import type { KV } from '@flowgate/kit';
  */
 const MAX_RACES = 16;
 
-export class KvCounter {
-  private readonly queues = new Map<string, Promise<unknown>>();
+const valueOf = (entry: KvEntry | null): number => (entry && entry.operation === 'PUT' ? Number(entry.string()) || 0 : 0);
 
-  constructor(private readonly kv: KV) {}
+export class KvCounter {
+  private readonly cas: KvCas;
+
+  constructor(private readonly kv: KV) {
+    this.cas = new KvCas(
+      kv,
+      MAX_RACES,
+      () =>
+        new ApiError('dependency_unavailable', 'Too much contention on a shared counter; nothing was accepted, retry', undefined, {
+          'Retry-After': '1',
+        }),
+    );
+  }
 
   async read(key: string): Promise<number> {
-    const entry = await this.kv.get(key);
-    return entry && entry.operation === 'PUT' ? Number(entry.string()) || 0 : 0;
+    return valueOf(await this.kv.get(key));
   }
 
   /**
@@ -25,37 +35,11 @@ export class KvCounter {
    * and whether it changed.
    */
   change(key: string, next: (current: number) => number | null): Promise<{ before: number; changed: boolean }> {
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    const turn = previous.then(
-      () => this.changeNow(key, next),
-      () => this.changeNow(key, next),
-    );
-    this.queues.set(key, turn);
-    void turn
-      .finally(() => {
-        if (this.queues.get(key) === turn) this.queues.delete(key);
-      })
-      .catch(() => undefined);
-    return turn;
-  }
-
-  private async changeNow(key: string, next: (current: number) => number | null): Promise<{ before: number; changed: boolean }> {
-    for (let race = 0; race < MAX_RACES; race++) {
-      const entry = await this.kv.get(key);
-      const before = entry && entry.operation === 'PUT' ? Number(entry.string()) || 0 : 0;
+    return this.cas.change<{ before: number; changed: boolean }>(key, (entry) => {
+      const before = valueOf(entry);
       const value = next(before);
-      if (value === null || value === before) return { before, changed: false };
-      try {
-        if (entry) await this.kv.update(key, String(value), entry.revision);
-        else await this.kv.create(key, String(value));
-        return { before, changed: true };
-      } catch {
-        // Another replica wrote first: read again after a short random pause.
-        await new Promise((r) => setTimeout(r, Math.random() * 5));
-      }
-    }
-    throw new ApiError('dependency_unavailable', 'Too much contention on a shared counter; nothing was accepted, retry', undefined, {
-      'Retry-After': '1',
+      if (value === null || value === before) return { result: { before, changed: false } };
+      return { write: String(value), result: { before, changed: true } };
     });
   }
 }

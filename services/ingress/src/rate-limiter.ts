@@ -1,6 +1,6 @@
 import { ApiError } from '@flowgate/contracts';
 import { takeToken, type Bucket, type RatePolicy, type TakeResult } from '@flowgate/core';
-import type { KV } from '@flowgate/kit';
+import { KvCas, type KV } from '@flowgate/kit';
 
 /**
  * Rate limits that hold across ingress replicas: each bucket is one NATS KV key, read and written
@@ -22,47 +22,23 @@ const MAX_RACES = 8;
 
 export class RateLimiter {
   /** Requests of one replica take a key's tokens one at a time: only replicas race each other. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly cas: KvCas;
 
-  constructor(private readonly kv: KV) {}
-
-  private take(check: LimitCheck, now: () => number): Promise<TakeResult> {
-    const previous = this.queues.get(check.key) ?? Promise.resolve();
-    const turn = previous.then(
-      () => this.takeNow(check, now),
-      () => this.takeNow(check, now),
+  constructor(kv: KV) {
+    this.cas = new KvCas(
+      kv,
+      MAX_RACES,
+      () =>
+        new ApiError('rate_limited', 'Too many concurrent requests for this webhook; retry', { retry_after_s: 1 }, { 'Retry-After': '1' }),
     );
-    this.queues.set(check.key, turn);
-    void turn
-      .finally(() => {
-        if (this.queues.get(check.key) === turn) this.queues.delete(check.key);
-      })
-      .catch(() => undefined);
-    return turn;
   }
 
-  private async takeNow(check: LimitCheck, now: () => number): Promise<TakeResult> {
-    for (let race = 0; race < MAX_RACES; race++) {
-      const entry = await this.kv.get(check.key);
+  private take(check: LimitCheck, now: () => number): Promise<TakeResult> {
+    return this.cas.change<TakeResult>(check.key, (entry) => {
       const stored = entry && entry.operation === 'PUT' ? entry.json<Bucket>() : null;
       const result = takeToken(stored, now(), check.policy);
-      if (!result.allowed) return result;
-      try {
-        const value = JSON.stringify(result.bucket);
-        if (entry) await this.kv.update(check.key, value, entry.revision);
-        else await this.kv.create(check.key, value);
-        return result;
-      } catch {
-        // Another replica wrote first: read again after a short random pause.
-        await new Promise((r) => setTimeout(r, Math.random() * 5));
-      }
-    }
-    throw new ApiError(
-      'rate_limited',
-      'Too many concurrent requests for this webhook; retry',
-      { retry_after_s: 1 },
-      { 'Retry-After': '1' },
-    );
+      return result.allowed ? { write: JSON.stringify(result.bucket), result } : { result };
+    });
   }
 
   /** Spends one token of each limit; throws 429 (with headers in details) when one is exhausted. */
