@@ -7,7 +7,7 @@ import { errorHandler, notFound } from './errors';
 import type { ExecutionClient } from './execution-client';
 import type { IngressMetrics } from './metrics';
 import { openApiDocument } from './openapi';
-import type { RateLimiter } from './rate-limiter';
+import type { RateLimiter, WorkspaceLimits } from './rate-limiter';
 import { headerCountLimit, rawBodyGuard, verifyJsonBody, type RequestLimits } from './request-limits';
 import type { QuotaGate } from './quotas';
 import { ExecutionStarter } from './starter';
@@ -42,7 +42,7 @@ export interface AppDeps {
   metrics: IngressMetrics;
   logger: Logger;
   limiter: RateLimiter;
-  limits: { workspacePerSecond: number; workspaceBurst: number };
+  limits: WorkspaceLimits;
   /** Workspace quotas (executions per day / month, parallel), checked by every start. */
   quotas: QuotaGate;
   /** Unknown webhook tokens answer `200 {"received": true}` (FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */

@@ -20,6 +20,19 @@ export interface Admission {
 
 const MAX_RACES = 8;
 
+/** The workspace bucket's settings (FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S / _BURST; 0 = off). */
+export interface WorkspaceLimits {
+  workspacePerSecond: number;
+  workspaceBurst: number;
+}
+
+/** The workspace's bucket, shared by its webhooks and event sources; null when the limit is off. */
+export function workspaceLimit(limits: WorkspaceLimits, workspaceId: string): LimitCheck | null {
+  if (limits.workspacePerSecond <= 0) return null;
+  const policy = { perSecond: limits.workspacePerSecond, burst: limits.workspaceBurst || limits.workspacePerSecond };
+  return { name: 'workspace', key: `ws.${workspaceId}`, policy };
+}
+
 export class RateLimiter {
   /** Requests of one replica take a key's tokens one at a time: only replicas race each other. */
   private readonly cas: KvCas;

@@ -22,7 +22,7 @@ import type { IngressMetrics } from '../metrics';
 import type { ExecutionStarter, Started } from '../starter';
 import { outcomeViewOf } from '../views';
 import { claimIdempotencyKey } from '../idempotency';
-import type { LimitCheck, RateLimiter } from '../rate-limiter';
+import { workspaceLimit, type LimitCheck, type RateLimiter, type WorkspaceLimits } from '../rate-limiter';
 import { triggerInputOf } from '../webhook-input';
 import { environmentOf } from '../environment-triggers';
 import type { RunTargets } from '../run-targets';
@@ -31,11 +31,8 @@ import { dropCredentialHeaders, webhookAuthFailure } from '../webhook-auth';
 
 /** The workspace's bucket (from config) and the trigger's own (from its definition), if any. */
 function limitsFor(limits: HookDeps['limits'], trigger: TriggerDoc, webhook: WorkflowDefinition['trigger']['webhook']): LimitCheck[] {
-  const checks: LimitCheck[] = [];
-  if (limits.workspacePerSecond > 0) {
-    const policy = { perSecond: limits.workspacePerSecond, burst: limits.workspaceBurst || limits.workspacePerSecond };
-    checks.push({ name: 'workspace', key: `ws.${trigger.workspace_id}`, policy });
-  }
+  const workspace = workspaceLimit(limits, trigger.workspace_id);
+  const checks: LimitCheck[] = workspace ? [workspace] : [];
   if (webhook.rate_limit) {
     const policy = {
       perSecond: webhook.rate_limit.per_second,
@@ -64,7 +61,7 @@ function idempotencyKey(input: TriggerInput, bodyPath: string | undefined, signe
 export interface HookDeps {
   store: Collections;
   limiter: RateLimiter;
-  limits: { workspacePerSecond: number; workspaceBurst: number };
+  limits: WorkspaceLimits;
   starter: ExecutionStarter;
   executions: ExecutionClient;
   metrics: IngressMetrics;

@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import type { IngressMetrics } from '../metrics';
-import type { RateLimiter } from '../rate-limiter';
+import { workspaceLimit, type RateLimiter, type WorkspaceLimits } from '../rate-limiter';
 import type { ExecutionStarter } from '../starter';
 import { triggerInputOf } from '../webhook-input';
 
@@ -29,7 +29,7 @@ export interface SourceDeps {
   publicUrl: string;
   starter: ExecutionStarter;
   limiter: RateLimiter;
-  limits: { workspacePerSecond: number; workspaceBurst: number };
+  limits: WorkspaceLimits;
   metrics: IngressMetrics;
   logger: Logger;
 }
@@ -147,14 +147,12 @@ export function sourceHookRoutes(deps: SourceDeps): Router {
       deps.metrics.rejected.inc({ reason: 'unknown_token' });
       throw new ApiError('source_not_found', 'Source not found');
     }
-    if (deps.limits.workspacePerSecond > 0) {
-      const policy = { perSecond: deps.limits.workspacePerSecond, burst: deps.limits.workspaceBurst || deps.limits.workspacePerSecond };
-      const admission = await deps.limiter
-        .admit([{ name: 'workspace', key: `ws.${source.workspace_id}`, policy }])
-        .catch((err: unknown) => {
-          if (err instanceof ApiError && err.code === 'rate_limited') deps.metrics.rejected.inc({ reason: 'rate_limited' });
-          throw err;
-        });
+    const workspace = workspaceLimit(deps.limits, source.workspace_id);
+    if (workspace) {
+      const admission = await deps.limiter.admit([workspace]).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'rate_limited') deps.metrics.rejected.inc({ reason: 'rate_limited' });
+        throw err;
+      });
       res.set(admission.headers);
     }
     const input = await triggerInputOf(req);
