@@ -24,15 +24,17 @@ export function rawEncodingOf(kind: BodyKind): 'utf8' | 'base64' {
   return kind === 'multipart' || kind === 'binary' ? 'base64' : 'utf8';
 }
 
-export type FormFields = Record<string, string | string[]>;
+/** Named fields of a form body; a name sent twice holds an array in arrival order. */
+export type Fields<V> = Record<string, V | V[]>;
+export type FormFields = Fields<string>;
 
 /** An empty field set without a prototype, so a field named `__proto__` is just a field. */
-export function emptyFormFields(): FormFields {
-  return Object.create(null) as FormFields;
+export function emptyFormFields<V = string>(): Fields<V> {
+  return Object.create(null) as Fields<V>;
 }
 
 /** Adds a field; a repeated name becomes an array in arrival order. */
-export function addFormField(fields: FormFields, name: string, value: string): void {
+export function addFormField<V>(fields: Fields<V>, name: string, value: V): void {
   const prev = Object.hasOwn(fields, name) ? fields[name] : undefined;
   fields[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
 }

@@ -1,4 +1,5 @@
 import { ApiError } from '@flowgate/contracts';
+import { addFormField, emptyFormFields, type Fields } from '@flowgate/core';
 import busboy from 'busboy';
 
 /**
@@ -12,14 +13,9 @@ export interface FilePart {
   base64: string;
 }
 export type MultipartValue = string | FilePart;
-export type MultipartFields = Record<string, MultipartValue | MultipartValue[]>;
+export type MultipartFields = Fields<MultipartValue>;
 
 export const MULTIPART_LIMITS = { fields: 1000, files: 20, parts: 1020, fieldNameSize: 200 } as const;
-
-function add(fields: MultipartFields, name: string, value: MultipartValue): void {
-  const prev = Object.hasOwn(fields, name) ? fields[name] : undefined;
-  fields[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
-}
 
 export function parseMultipart(body: Buffer, contentType: string): Promise<MultipartFields> {
   return new Promise((resolve, reject) => {
@@ -34,14 +30,18 @@ export function parseMultipart(body: Buffer, contentType: string): Promise<Multi
     } catch (err) {
       return fail(err instanceof Error ? err.message : 'unreadable');
     }
-    const fields = Object.create(null) as MultipartFields;
+    const fields = emptyFormFields<MultipartValue>();
     const tooMany = (what: string) => () => reject(new ApiError('invalid_request', `Too many multipart ${what}`));
-    parser.on('field', (name, value) => add(fields, name, value));
+    parser.on('field', (name, value) => addFormField(fields, name, value));
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () =>
-        add(fields, name, { filename: info.filename ?? '', content_type: info.mimeType, base64: Buffer.concat(chunks).toString('base64') }),
+        addFormField(fields, name, {
+          filename: info.filename ?? '',
+          content_type: info.mimeType,
+          base64: Buffer.concat(chunks).toString('base64'),
+        }),
       );
     });
     parser.on('partsLimit', tooMany('parts'));
