@@ -8,6 +8,8 @@ export type CommandKind = 'start' | 'resume' | 'cancel' | 'timer';
 export interface Subjects {
   prefix: string;
   commandsStream: string;
+  /** NATS KV bucket of live executions (one key per execution that has not ended). */
+  liveExecutionsBucket: string;
   eventsStream: string;
   /** Every command subject (the commands stream's filter). */
   commandsAll: string;
@@ -37,6 +39,7 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
   return {
     prefix,
     commandsStream: `${upper}_COMMANDS`,
+    liveExecutionsBucket: `${upper}_EXECUTIONS`,
     eventsStream: `${upper}_EVENTS`,
     commandsAll: `${prefix}.cmd.>`,
     command: (kind, workspaceId) => `${prefix}.cmd.${kind}.${token(workspaceId, 'workspace')}`,

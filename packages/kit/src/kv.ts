@@ -3,9 +3,20 @@ import type { NatsConnection } from '@nats-io/transport-node';
 
 export type { KV, KvEntry } from '@nats-io/kv';
 
-/** Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long. */
-export async function openKv(nc: NatsConnection, bucket: string, opts: { ttlMs?: number; history?: number } = {}): Promise<KV> {
-  return new Kvm(nc).create(bucket, { history: opts.history ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
+/**
+ * Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long;
+ * `markerTtlMs` allows per-key TTLs (nats-server ≥ 2.11), e.g. on purge markers.
+ */
+export async function openKv(
+  nc: NatsConnection,
+  bucket: string,
+  opts: { ttlMs?: number; history?: number; markerTtlMs?: number } = {},
+): Promise<KV> {
+  return new Kvm(nc).create(bucket, {
+    history: opts.history ?? 1,
+    ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}),
+    ...(opts.markerTtlMs ? { markerTTL: opts.markerTtlMs } : {}),
+  });
 }
 
 /** What a compare-and-set change decides from the key's current entry: a value to write (or none) and its result. */

@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, EXECUTION_STATUSES, isTerminal, type ExecutionStatus } from '@flowgate/core';
 import type { Execution, ExecutionServiceHandlers } from '@flowgate/contracts';
 import { grpc, GrpcStatusError, toServiceError, unary, type Logger } from '@flowgate/kit';
-import { findExecution, findStepExecutions, type Collections, type ExecutionDoc } from '@flowgate/store';
+import type { Collections, ExecutionDoc, LiveExecutions } from '@flowgate/store';
 import type { Filter } from 'mongodb';
 import type { Histogram } from 'prom-client';
 import { toExecutionMessage } from './execution-view';
@@ -12,6 +12,7 @@ const WATCH_POLL_MS = 2_000;
 
 export function executionHandlers(deps: {
   store: Collections;
+  live: LiveExecutions;
   runner: Runner;
   hub: WatchHub;
   metric: Histogram<'method' | 'code'>;
@@ -19,10 +20,10 @@ export function executionHandlers(deps: {
 }): ExecutionServiceHandlers {
   const load = async (workspaceId: string, executionId: string): Promise<Execution> => {
     if (!workspaceId || !executionId) throw new GrpcStatusError(grpc.status.INVALID_ARGUMENT, 'workspace_id and execution_id are required');
-    const doc = await findExecution(deps.store.executions, workspaceId, executionId);
-    if (!doc) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
-    const steps = await findStepExecutions(deps.store.stepExecutions, doc);
-    return toExecutionMessage(doc, steps);
+    // Fresh: the live state while it runs, MongoDB once it ended.
+    const x = await deps.live.get(executionId);
+    if (!x || x.doc.workspace_id !== workspaceId) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
+    return toExecutionMessage(x.doc, x.steps);
   };
 
   return {

@@ -3,12 +3,14 @@ import { randomToken, sha256Hex } from '@flowgate/kit';
 import {
   insertIfAbsent,
   toJsonText,
-  updateExecution,
   type Collections,
   type ExecutionDoc,
+  type LiveExecution,
+  type LiveExecutions,
   type StepExecutionDoc,
   type TimerDoc,
 } from '@flowgate/store';
+import { withStep } from './step-records';
 
 /**
  * Parking steps (delay, wait_for_webhook, approval): the executor writes what resumes the step — a
@@ -41,19 +43,21 @@ export function waitPayload(plan: ParkingPlan, publicUrl: string, token: string 
 
 export interface ParkDeps {
   store: Collections;
+  live: LiveExecutions;
   publicUrl: string;
   now: () => Date;
 }
 
-/** Returns the parked execution, or null if a concurrent write (a cancel) got there first. */
+/** Returns the parked execution (durable in MongoDB too), or null if a concurrent write (a cancel) got there first. */
 export async function parkStep(
   deps: ParkDeps,
-  doc: ExecutionDoc,
+  x: LiveExecution,
   def: WorkflowDefinition,
   plan: ParkingPlan,
   record: Omit<StepExecutionDoc, 'status' | 'input_json' | 'output_json' | 'error' | 'finished_at'>,
-): Promise<ExecutionDoc | null> {
+): Promise<LiveExecution | null> {
   const { store } = deps;
+  const doc = x.doc;
   const now = deps.now();
   const seq = record.seq;
   const dueAt = plan.type === 'delay' ? plan.resumeAt : plan.expiresAt;
@@ -80,36 +84,29 @@ export async function parkStep(
     created_at: now,
   });
   const payload = waitPayload(plan, deps.publicUrl, token, dueAt);
-  await store.stepExecutions.replaceOne(
-    { _id: record._id },
-    {
-      ...record,
-      status: 'waiting',
-      input_json: toJsonText(plan.type === 'delay' ? { resume_at: dueAt.toISOString() } : { expires_at: dueAt.toISOString() }),
-      output_json: null,
-      error: null,
-      finished_at: null,
-    },
-    { upsert: true },
-  );
+  const waiting: StepExecutionDoc = {
+    ...record,
+    status: 'waiting',
+    input_json: toJsonText(plan.type === 'delay' ? { resume_at: dueAt.toISOString() } : { expires_at: dueAt.toISOString() }),
+    output_json: null,
+    error: null,
+    finished_at: null,
+  };
   const duration = await store.timers.findOne({ _id: DURATION_TIMER(doc._id) });
   const left = duration
     ? Math.max(0, duration.due_at.getTime() - now.getTime())
     : (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000);
-  const parked = await updateExecution(
-    store.executions,
-    doc._id,
-    doc.revision,
-    {
-      status: 'waiting',
-      waiting_reason: REASON[plan.type],
-      waiting_payload: payload,
-      waiting_expires_at: dueAt,
-      wait_token_hash: tokenHash,
-      duration_left_ms: left,
-    },
-    now,
-  );
+  const changes: Partial<ExecutionDoc> = {
+    status: 'waiting',
+    waiting_reason: REASON[plan.type],
+    waiting_payload: payload,
+    waiting_expires_at: dueAt,
+    wait_token_hash: tokenHash,
+    duration_left_ms: left,
+    updated_at: now,
+  };
+  // Durable: the ingress answers approval pages and lists from MongoDB once the execution waits.
+  const parked = await deps.live.write(x, { ...doc, ...changes }, withStep(x.steps, waiting), { durable: true });
   if (parked) await store.timers.deleteOne({ _id: DURATION_TIMER(doc._id) });
   return parked;
 }

@@ -1,7 +1,7 @@
 import './instrument';
 import { createServer, type Server } from 'node:http';
 import { openKv, runMain, SecretBox, startPollLoop, startRuntime } from '@flowgate/kit';
-import { collections, ensureIndexes } from '@flowgate/store';
+import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions } from '@flowgate/store';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { loadIngressConfig } from './config';
@@ -31,9 +31,11 @@ runMain('ingress', async () => {
     headersTimeoutMs: config.FLOWGATE_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: config.FLOWGATE_REQUEST_TIMEOUT_MS,
   };
+  const { live } = liveExecutions(await openKv(rt.nc, rt.subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }), store);
   const app = createApp({
     requestLimits,
     store,
+    live,
     js: rt.js,
     subjects: rt.subjects,
     executions,
