@@ -22,6 +22,7 @@ export interface LiveKvEntry {
 
 export interface LiveKv {
   get(key: string): Promise<LiveKvEntry | null>;
+  keys(filter?: string): Promise<AsyncIterable<string>>;
   create(key: string, data: string): Promise<number>;
   update(key: string, data: string, version: number): Promise<number>;
   purge(key: string, opts?: { previousSeq?: number; ttl?: string }): Promise<void>;
@@ -69,6 +70,9 @@ export function decodeLive(text: string, revision: number): Omit<LiveExecution, 
   };
 }
 
+/** Keys are `<workspace>.<execution>`: a workspace's live executions are one key filter away. */
+export const liveKey = (workspaceId: string, executionId: string) => `${workspaceId}.${executionId}`;
+
 /** A compare-and-set that lost (the key moved on, or a create found it present). */
 function lostRace(err: unknown): boolean {
   const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
@@ -87,7 +91,7 @@ export class LiveExecutions {
   /** Makes an accepted execution live (ingress, at accept); false if it already was. */
   async create(doc: ExecutionDoc): Promise<boolean> {
     try {
-      await this.kv.create(doc._id, encodeLive(doc, []));
+      await this.kv.create(liveKey(doc.workspace_id, doc._id), encodeLive(doc, []));
       return true;
     } catch (err) {
       if (lostRace(err)) return false;
@@ -95,12 +99,12 @@ export class LiveExecutions {
     }
   }
 
-  /** The execution now: its live key, else MongoDB; null if neither has it. */
-  async get(id: string): Promise<LiveExecution | null> {
-    const entry = await this.kv.get(id);
+  /** The execution of a workspace now: its live key, else MongoDB; null if neither has it (in that workspace). */
+  async get(workspaceId: string, id: string): Promise<LiveExecution | null> {
+    const entry = await this.kv.get(liveKey(workspaceId, id));
     if (entry?.operation === 'PUT') return { ...decodeLive(entry.string(), entry.revision), from: 'live' };
     const doc = await this.executions.findOne({ _id: id });
-    if (!doc) return null;
+    if (doc?.workspace_id !== workspaceId) return null;
     return { doc, steps: await findStepExecutions(this.stepExecutions, doc), from: 'store' };
   }
 
@@ -115,10 +119,10 @@ export class LiveExecutions {
     opts: { durable?: boolean } = {},
   ): Promise<LiveExecution | null> {
     const value = encodeLive(doc, steps);
+    const key = liveKey(doc.workspace_id, doc._id);
     let revision: number;
     try {
-      revision =
-        current.from === 'live' ? await this.kv.update(doc._id, value, current.doc.revision) : await this.kv.create(doc._id, value);
+      revision = current.from === 'live' ? await this.kv.update(key, value, current.doc.revision) : await this.kv.create(key, value);
     } catch (err) {
       if (lostRace(err)) return null;
       throw err;
@@ -126,6 +130,19 @@ export class LiveExecutions {
     const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live' };
     await this.projection.write(next.doc, next.steps, opts.durable ?? false);
     return next;
+  }
+
+  /**
+   * How many executions of a workspace are live (not ended), counting up to `limit`: the parallel
+   * executions quota, fresh on every replica, without a database query.
+   */
+  async countLive(workspaceId: string, limit = Number.MAX_SAFE_INTEGER): Promise<number> {
+    let n = 0;
+    for await (const key of await this.kv.keys(`${workspaceId}.*`)) {
+      void key;
+      if (++n >= limit) break;
+    }
+    return n;
   }
 
   /** Makes MongoDB durable for this state without changing it (recovery of an ended execution). */
@@ -137,7 +154,7 @@ export class LiveExecutions {
   async retire(x: LiveExecution): Promise<void> {
     if (x.from !== 'live') return;
     try {
-      await this.kv.purge(x.doc._id, { previousSeq: x.doc.revision, ttl: RETIRED_MARKER_TTL });
+      await this.kv.purge(liveKey(x.doc.workspace_id, x.doc._id), { previousSeq: x.doc.revision, ttl: RETIRED_MARKER_TTL });
     } catch (err) {
       if (!lostRace(err)) throw err;
     }

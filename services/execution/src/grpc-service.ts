@@ -21,8 +21,8 @@ export function executionHandlers(deps: {
   const load = async (workspaceId: string, executionId: string): Promise<Execution> => {
     if (!workspaceId || !executionId) throw new GrpcStatusError(grpc.status.INVALID_ARGUMENT, 'workspace_id and execution_id are required');
     // Fresh: the live state while it runs, MongoDB once it ended.
-    const x = await deps.live.get(executionId);
-    if (!x || x.doc.workspace_id !== workspaceId) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
+    const x = await deps.live.get(workspaceId, executionId);
+    if (!x) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
     return toExecutionMessage(x.doc, x.steps);
   };
 
@@ -67,7 +67,7 @@ export function executionHandlers(deps: {
 
     CancelExecution: unary('CancelExecution', deps.metric, async (req) => {
       await load(req.workspaceId, req.executionId); // NOT_FOUND outside the caller's workspace
-      const ended = await deps.runner.endExecution(req.executionId, 'cancelled', { code: 'cancelled', message: 'execution cancelled' });
+      const ended = await deps.runner.endExecution(req.workspaceId, req.executionId, 'cancelled', { code: 'cancelled', message: 'execution cancelled' });
       if (!ended) throw new GrpcStatusError(grpc.status.FAILED_PRECONDITION, `execution ${req.executionId} already ended`);
       return load(req.workspaceId, req.executionId);
     }),

@@ -78,7 +78,7 @@ export class Runner {
 
   async handleStart(cmd: StartCommand, keepAlive: () => void): Promise<MessageDisposition> {
     const { store } = this.deps;
-    let x: LiveExecution = (await this.deps.live.get(cmd.execution_id)) ?? {
+    let x: LiveExecution = (await this.deps.live.get(cmd.workspace_id, cmd.execution_id)) ?? {
       doc: queuedExecution({
         _id: cmd.execution_id,
         workspace_id: cmd.workspace_id,
@@ -148,12 +148,12 @@ export class Runner {
   }
 
   async handleTimer(cmd: TimerCommand, keepAlive: () => void): Promise<MessageDisposition> {
-    const x = await this.deps.live.get(cmd.execution_id);
+    const x = await this.deps.live.get(cmd.workspace_id, cmd.execution_id);
     if (!x) return { term: 'unknown_execution' };
     const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (cmd.kind === 'duration_timeout') {
-      await this.endExecution(doc._id, 'timed_out', {
+      await this.endExecution(doc.workspace_id, doc._id, 'timed_out', {
         code: 'workflow_timed_out',
         message: `execution exceeded max_workflow_duration_seconds (${def?.max_workflow_duration_seconds ?? '?'})`,
       });
@@ -168,7 +168,7 @@ export class Runner {
 
   /** A public resume / approval URL was used: resumes the wait if the token is still the current one. */
   async handleResume(cmd: ResumeCommand, keepAlive: () => void): Promise<MessageDisposition> {
-    const x = await this.deps.live.get(cmd.execution_id);
+    const x = await this.deps.live.get(cmd.workspace_id, cmd.execution_id);
     if (!x) return { term: 'unknown_execution' };
     const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
@@ -250,9 +250,9 @@ export class Runner {
    * write, then the in-flight step on this replica is aborted (a runner elsewhere sees its next
    * write refused) and the terminal event is published. Returns null if it had already ended.
    */
-  async endExecution(id: string, status: 'timed_out' | 'cancelled', error: ExecutionErrorInfo): Promise<ExecutionDoc | null> {
+  async endExecution(workspaceId: string, id: string, status: 'timed_out' | 'cancelled', error: ExecutionErrorInfo): Promise<ExecutionDoc | null> {
     for (let i = 0; i < 10; i++) {
-      const x = await this.deps.live.get(id);
+      const x = await this.deps.live.get(workspaceId, id);
       const ended = x ? endRun(runStateOf(x.doc), status, error) : null;
       if (!x || !ended) return null;
       const now = this.now();
@@ -293,7 +293,7 @@ export class Runner {
       },
       x.steps,
     );
-    if (!updated) return this.reload(doc._id);
+    if (!updated) return this.reload(doc);
     // Counted at the write that started it: a failure after it must not lose the count on retry.
     this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
     await setDurationTimer(this.deps.store, doc, def.max_workflow_duration_seconds * 1000, now);
@@ -301,9 +301,9 @@ export class Runner {
     return updated;
   }
 
-  private async reload(id: string): Promise<LiveExecution> {
-    const x = await this.deps.live.get(id);
-    if (!x) throw new Error(`execution ${id} not found`);
+  private async reload(at: ExecutionDoc): Promise<LiveExecution> {
+    const x = await this.deps.live.get(at.workspace_id, at._id);
+    if (!x) throw new Error(`execution ${at._id} not found`);
     return x;
   }
 
@@ -372,7 +372,7 @@ export class Runner {
         });
         if (next && finished) this.countFinished(next.doc);
       }
-      x = next ?? (await this.reload(doc._id));
+      x = next ?? (await this.reload(doc));
     }
     return x;
   }
@@ -403,7 +403,7 @@ export class Runner {
           record,
         );
         if (parked) await publishExecutionEvent(this.deps.js, this.deps.subjects, parked.doc);
-        return { moved: parked ?? (await this.reload(x.doc._id)) };
+        return { moved: parked ?? (await this.reload(x.doc)) };
       }
       input = plan.type === 'http' ? plan.request : plan.type === 'respond' ? plan.response : null;
       if (plan.type === 'http') {
@@ -417,7 +417,7 @@ export class Runner {
           finished_at: null,
         };
         const marked = await this.deps.live.write(x, { ...x.doc, updated_at: this.now() }, withStep(x.steps, inFlight));
-        if (!marked) return { moved: await this.reload(x.doc._id) };
+        if (!marked) return { moved: await this.reload(x.doc) };
         current = marked;
         outcome = await runHttpStep(stepId, plan.request, {
           timeoutMs: plan.timeoutMs,
@@ -445,7 +445,7 @@ export class Runner {
     if (inFlight?.status !== 'running') return x;
     const now = this.now();
     const steps = withStep(x.steps, { ...inFlight, status: 'interrupted', finished_at: now });
-    return (await this.deps.live.write(x, { ...x.doc, step_seq: seq, updated_at: now }, steps)) ?? this.reload(x.doc._id);
+    return (await this.deps.live.write(x, { ...x.doc, step_seq: seq, updated_at: now }, steps)) ?? this.reload(x.doc);
   }
 
   private async sleep(ms: number, keepAlive: () => void, signal: AbortSignal): Promise<void> {
