@@ -44,7 +44,7 @@ describe('webhook idempotency', () => {
     expect(fresh.body.execution_id).not.toBe(id);
     expect((await stack.waitForExecution(fresh.body.execution_id)).status).toBe('succeeded');
     expect(downstream.requests.filter((r) => r.path.startsWith('/idem/')).map((r) => r.path)).toEqual(['/idem/1', '/idem/2']);
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(2);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(2);
   });
 
   it('a configured body path de-duplicates without the header; the sync URL answers the same execution', async () => {
@@ -69,6 +69,6 @@ describe('webhook idempotency', () => {
     const res = await post(wf.async, {}, { 'idempotency-key': 'has spaces in it' });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_request');
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(0);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(0);
   });
 });

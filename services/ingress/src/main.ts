@@ -60,6 +60,7 @@ runMain('ingress', async () => {
         parallelExecutions: config.FLOWGATE_QUOTA_PARALLEL_EXECUTIONS,
       },
       config.FLOWGATE_QUOTA_CACHE_MS,
+      live,
     ),
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
   });
