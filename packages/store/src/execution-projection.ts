@@ -70,9 +70,7 @@ export class ExecutionProjection {
     for (const s of steps) next.steps.set(s._id, s);
     next.durable = next.durable || durable;
     this.pending.set(doc._id, next);
-    const done = durable
-      ? new Promise<void>((resolve, reject) => next.waiters.push({ resolve, reject }))
-      : Promise.resolve();
+    const done = durable ? new Promise<void>((resolve, reject) => next.waiters.push({ resolve, reject })) : Promise.resolve();
     this.schedule();
     return done;
   }

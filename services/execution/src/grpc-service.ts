@@ -67,7 +67,10 @@ export function executionHandlers(deps: {
 
     CancelExecution: unary('CancelExecution', deps.metric, async (req) => {
       await load(req.workspaceId, req.executionId); // NOT_FOUND outside the caller's workspace
-      const ended = await deps.runner.endExecution(req.workspaceId, req.executionId, 'cancelled', { code: 'cancelled', message: 'execution cancelled' });
+      const ended = await deps.runner.endExecution(req.workspaceId, req.executionId, 'cancelled', {
+        code: 'cancelled',
+        message: 'execution cancelled',
+      });
       if (!ended) throw new GrpcStatusError(grpc.status.FAILED_PRECONDITION, `execution ${req.executionId} already ended`);
       return load(req.workspaceId, req.executionId);
     }),

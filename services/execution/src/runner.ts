@@ -250,7 +250,12 @@ export class Runner {
    * write, then the in-flight step on this replica is aborted (a runner elsewhere sees its next
    * write refused) and the terminal event is published. Returns null if it had already ended.
    */
-  async endExecution(workspaceId: string, id: string, status: 'timed_out' | 'cancelled', error: ExecutionErrorInfo): Promise<ExecutionDoc | null> {
+  async endExecution(
+    workspaceId: string,
+    id: string,
+    status: 'timed_out' | 'cancelled',
+    error: ExecutionErrorInfo,
+  ): Promise<ExecutionDoc | null> {
     for (let i = 0; i < 10; i++) {
       const x = await this.deps.live.get(workspaceId, id);
       const ended = x ? endRun(runStateOf(x.doc), status, error) : null;
@@ -307,7 +312,12 @@ export class Runner {
     return x;
   }
 
-  private async runSteps(start: LiveExecution, def: WorkflowDefinition, keepAlive: () => void, signal: AbortSignal): Promise<LiveExecution> {
+  private async runSteps(
+    start: LiveExecution,
+    def: WorkflowDefinition,
+    keepAlive: () => void,
+    signal: AbortSignal,
+  ): Promise<LiveExecution> {
     const trigger = JSON.parse(await triggerInputJsonOf(this.deps.store.payloads, start.doc)) as TriggerInput;
     let x = await this.markInterruptedAttempt(start);
     while (x.doc.status === 'running' && x.doc.cursor !== null) {
@@ -362,14 +372,23 @@ export class Runner {
       let next: LiveExecution | null;
       const current = attempt.current;
       if (transition.kind === 'retry') {
-        next = await this.deps.live.write(current, { ...current.doc, attempt: doc.attempt + 1, step_seq: seq, updated_at: this.now() }, steps);
+        next = await this.deps.live.write(
+          current,
+          { ...current.doc, attempt: doc.attempt + 1, step_seq: seq, updated_at: this.now() },
+          steps,
+        );
         if (next) await this.sleep(transition.delayMs, keepAlive, signal);
       } else {
         const finished = transition.kind === 'finished';
         const changes = { ...docChangesOf(transition.state), attempt: 1, step_seq: seq, updated_at: this.now() };
-        next = await this.deps.live.write(current, { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) }, steps, {
-          durable: finished,
-        });
+        next = await this.deps.live.write(
+          current,
+          { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) },
+          steps,
+          {
+            durable: finished,
+          },
+        );
         if (next && finished) this.countFinished(next.doc);
       }
       x = next ?? (await this.reload(doc));
