@@ -35,6 +35,8 @@ export interface LiveExecution {
   steps: StepExecutionDoc[];
   /** `live`: read from the KV key; `store`: from MongoDB (ended and retired, or never live). */
   from: 'live' | 'store';
+  /** Set by a durable write: MongoDB has this state. */
+  durable?: boolean;
 }
 
 /** How long a retired execution's purge marker stays (a late duplicate command then finds it ended). */
@@ -127,8 +129,9 @@ export class LiveExecutions {
       if (lostRace(err)) return null;
       throw err;
     }
-    const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live' };
-    await this.projection.write(next.doc, next.steps, opts.durable ?? false);
+    const durable = opts.durable ?? false;
+    const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live', durable };
+    await this.projection.write(next.doc, next.steps, durable);
     return next;
   }
 

@@ -495,7 +495,7 @@ export class Runner {
    */
   private async announceTerminal(x: LiveExecution): Promise<void> {
     const doc = x.doc;
-    if (x.from === 'live') await this.deps.live.project(x);
+    if (x.from === 'live' && !x.durable) await this.deps.live.project(x);
     // By _id (the duration timer and the last wait's): FerretDB scans the collection for other filters.
     const timerIds = [DURATION_TIMER(doc._id), WAIT_TIMER(doc._id, doc.step_seq), WAIT_TIMER(doc._id, doc.step_seq + 1)];
     for (const _id of timerIds) await this.deps.store.timers.deleteOne({ _id });
