@@ -42,15 +42,22 @@ export function natsReady(nc: NatsConnection): () => Promise<boolean> {
 
 const DEDUP_WINDOW_MS = 2 * 60_000;
 
-/** Creates or updates the streams (idempotent; each owning service calls it at start-up). */
+/**
+ * Creates or updates the streams (idempotent; each owning service calls it at start-up). The
+ * commands stream also holds JetStream message schedules (ADR 0013): its second subject space
+ * `schedulesAll` and `allow_msg_schedules` (nats-server ≥ 2.12) are added to an existing stream in
+ * place. The server refuses to turn schedules off again, so a version older than this one can no
+ * longer update the stream (it fails at start-up rather than dropping pending schedules).
+ */
 export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects): Promise<void> {
   const wanted = [
     {
       name: subjects.commandsStream,
-      subjects: [subjects.commandsAll],
+      subjects: [subjects.commandsAll, subjects.schedulesAll],
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
       duplicate_window: nanos(DEDUP_WINDOW_MS),
+      allow_msg_schedules: true,
     },
     {
       name: subjects.eventsStream,
