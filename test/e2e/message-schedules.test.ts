@@ -14,8 +14,11 @@ import {
   SCHEDULER_HEADER,
 } from '../../packages/kit/src/message-schedules';
 import { ensureDurableConsumer, ensureStreams } from '../../packages/kit/src/nats';
+import { loadSchedulerProto, type SchedulerServiceClient } from '../../packages/contracts/src/proto';
+import type { Timer__Output } from '../../packages/contracts/src/generated/flowgate/v1/Timer';
+import { grpc } from '../../packages/kit/src/grpc';
 import { startNats, type LocalServer } from '../../scripts/local-servers';
-import { sleep } from '../support/stack';
+import { sleep, Stack } from '../support/stack';
 
 /**
  * Timers as JetStream message schedules (ADR 0013), against the real nats-server: the commands
@@ -265,5 +268,99 @@ describe('message schedules across a nats-server restart', () => {
     } finally {
       await nc.close();
     }
+  });
+});
+
+/** A timer as earlier versions stored it (packages/store's TimerDoc). */
+interface LegacyTimer {
+  _id: string;
+  workspace_id: string;
+  execution_id: string;
+  kind: TimerCommand['kind'];
+  due_at: Date;
+  status: 'pending';
+  created_at: Date;
+}
+
+describe('the scheduler beside message schedules (an upgrade in progress)', () => {
+  let stack: Stack;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let subjects: Subjects;
+  let client: SchedulerServiceClient;
+
+  beforeAll(async () => {
+    stack = await Stack.start('message-schedules', { services: ['scheduler'] });
+    nc = await connect({ servers: stack.natsUrl });
+    jsm = await jetstreamManager(nc);
+    subjects = await setUp(jsm, stack.prefix); // the streams as the scheduler made them, plus the executor's consumer
+    client = new (loadSchedulerProto().flowgate.v1.SchedulerService)(
+      `127.0.0.1:${stack.ports.schedulerGrpc}`,
+      grpc.credentials.createInsecure(),
+    );
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await nc?.close();
+    await stack?.stop();
+  });
+
+  const listTimers = (executionId = '') =>
+    new Promise<Timer__Output[]>((resolve, reject) =>
+      client.ListTimers({ workspaceId: 'ws1', executionId, limit: 100 }, (err, res) =>
+        err || !res ? reject(err ?? new Error('no response')) : resolve(res.timers),
+      ),
+    );
+
+  it('fires what remains in the timers collection and the message schedules alike, to the same command subject', async () => {
+    const info = await jsm.streams.info(subjects.commandsStream);
+    expect(info.config.allow_msg_schedules).toBe(true);
+    const due = new Date(Date.now() + 1_500);
+    await (await stack.db()).collection<LegacyTimer>('timers').insertOne({
+      _id: 'ex-legacy:wait:1',
+      workspace_id: 'ws1',
+      execution_id: 'ex-legacy',
+      kind: 'delay',
+      due_at: due,
+      status: 'pending',
+      created_at: new Date(),
+    });
+    await scheduleTimer(jetstream(nc), subjects, timer('ex-new', 'wait:1', due));
+    const arrivals = (await collect(nc, subjects, 5_000)).filter((a) => ['ex-legacy', 'ex-new'].includes(a.command.execution_id));
+    expect(arrivals.map((a) => a.command.timer_id).sort()).toEqual(['ex-legacy:wait:1', 'ex-new:wait:1']);
+    for (const a of arrivals) {
+      expect(a.subject).toBe(subjects.command('timer', 'ws1'));
+      expect(a.at).toBeGreaterThanOrEqual(due.getTime() - EARLY_TOLERANCE_MS);
+    }
+  });
+
+  it('ListTimers shows pending timers from both places, sorted by due time', async () => {
+    const soon = new Date(Date.now() + 3_600_000);
+    await (await stack.db()).collection<LegacyTimer>('timers').insertOne({
+      _id: 'ex-list:duration',
+      workspace_id: 'ws1',
+      execution_id: 'ex-list',
+      kind: 'duration_timeout',
+      due_at: new Date(soon.getTime() + 1_000),
+      status: 'pending',
+      created_at: new Date(),
+    });
+    const js = jetstream(nc);
+    await scheduleTimer(js, subjects, timer('ex-list', 'wait:2', soon));
+    await scheduleTimer(js, subjects, timer('ex-list', 'wait:3', new Date(soon.getTime() + 2_000)));
+    await scheduleTimer(js, subjects, timer('ex-other', 'duration', new Date(soon.getTime() + 500)));
+
+    const ofExecution = await listTimers('ex-list');
+    expect(ofExecution.map((t) => [t.id, t.kind, t.status])).toEqual([
+      ['ex-list:wait:2', 'delay', 'pending'],
+      ['ex-list:duration', 'duration_timeout', 'pending'],
+      ['ex-list:wait:3', 'delay', 'pending'],
+    ]);
+    expect(ofExecution[0]?.dueAt).toBe(soon.toISOString());
+    expect((await listTimers()).map((t) => t.id)).toEqual(['ex-list:wait:2', 'ex-other:duration', 'ex-list:duration', 'ex-list:wait:3']);
+
+    expect(await cancelExecutionTimers(jsm, subjects, 'ws1', 'ex-list')).toBe(2);
+    expect((await listTimers('ex-list')).map((t) => t.id)).toEqual(['ex-list:duration']);
   });
 });

@@ -25,6 +25,8 @@ export interface Subjects {
   timerSchedule(workspaceId: string, timerId: string): string;
   /** Every timer schedule of one execution (timer ids that start with `<execution id>:`), for a purge. */
   executionTimerSchedules(workspaceId: string, executionId: string): string;
+  /** Every timer schedule of one workspace. */
+  workspaceTimerSchedules(workspaceId: string): string;
   /** Every event subject (the events stream's filter). */
   eventsAll: string;
   executionEvent(workspaceId: string, status: string): string;
@@ -61,6 +63,7 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
         .join('.')}`,
     executionTimerSchedules: (workspaceId, executionId) =>
       `${prefix}.sched.timer.${token(workspaceId, 'workspace')}.${token(executionId, 'execution')}.>`,
+    workspaceTimerSchedules: (workspaceId) => `${prefix}.sched.timer.${token(workspaceId, 'workspace')}.>`,
     eventsAll: `${prefix}.evt.>`,
     executionEvent: (workspaceId, status) => `${prefix}.evt.execution.${token(workspaceId, 'workspace')}.${token(status, 'status')}`,
     executionEventsFilter: (status) => `${prefix}.evt.execution.*.${status === undefined ? '*' : token(status, 'status')}`,

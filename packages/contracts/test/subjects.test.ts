@@ -19,6 +19,7 @@ describe('subjects', () => {
     expect(s.timerSchedule('ws1', 'ex-1:duration')).toBe('flowgate.sched.timer.ws1.ex-1.duration');
     expect(s.timerSchedule('ws1', 'ex-1:wait:3')).toBe('flowgate.sched.timer.ws1.ex-1.wait.3');
     expect(s.executionTimerSchedules('ws1', 'ex-1')).toBe('flowgate.sched.timer.ws1.ex-1.>');
+    expect(s.workspaceTimerSchedules('ws1')).toBe('flowgate.sched.timer.ws1.>');
     expect(s.timerSchedule('ws1', 'ex-1:duration').startsWith(s.commandsAll.slice(0, -1))).toBe(false);
     expect(() => s.timerSchedule('ws1', 'ex.1:duration')).toThrow('invalid NATS subject token');
     expect(() => s.timerSchedule('ws1', 'ex-1::duration')).toThrow('invalid NATS subject token');

@@ -17,7 +17,7 @@ import type { Logger } from './logger';
 import { extractTraceContext, inSpan, injectTraceHeaders, SpanKind } from './trace-context';
 import type { ConsumerMetrics } from './metrics';
 
-export type { JsMsg, JetStreamClient } from '@nats-io/jetstream';
+export type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 export type { NatsConnection } from '@nats-io/transport-node';
 
 export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
