@@ -9,6 +9,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Subjects } from '@flowgate/contracts';
@@ -69,13 +70,17 @@ export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects): 
     },
   ];
   for (const config of wanted) {
+    let info: StreamInfo;
     try {
       await jsm.streams.info(config.name);
-      await jsm.streams.update(config.name, config);
+      info = await jsm.streams.update(config.name, config);
     } catch (err) {
       if (!String((err as Error).message).includes('not found')) throw err;
-      await jsm.streams.add(config);
+      info = await jsm.streams.add(config);
     }
+    // A server before 2.12 ignores the option and the schedule headers: timers would never fire.
+    if (config.allow_msg_schedules && info.config.allow_msg_schedules !== true)
+      throw new Error(`stream ${config.name}: the NATS server does not support message schedules (nats-server >= 2.12 required)`);
   }
 }
 
