@@ -53,6 +53,7 @@ function reviveDoc(doc: ExecutionDoc): ExecutionDoc {
     updated_at: new Date(doc.updated_at),
   };
   if (doc.waiting_expires_at !== undefined) out.waiting_expires_at = date(doc.waiting_expires_at);
+  if (doc.duration_due_at !== undefined) out.duration_due_at = date(doc.duration_due_at);
   return out;
 }
 

@@ -52,7 +52,7 @@ runMain('execution', async () => {
     store,
     { lazyMs: config.FLOWGATE_PROJECTION_LAZY_MS, onError: (err) => logger.warn({ err }, 'execution projection flush failed') },
   );
-  const runnerDeps = { store, live, js, subjects, definitions: new DefinitionCache(store), config, metrics, logger, egress };
+  const runnerDeps = { store, live, js, jsm: rt.jsm, subjects, definitions: new DefinitionCache(store), config, metrics, logger, egress };
   const runner = new Runner(runnerDeps);
   const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();

@@ -15,7 +15,16 @@ import {
   type WorkflowDefinition,
 } from '@flowgate/core';
 import type { ResumeCommand, StartCommand, Subjects, TimerCommand } from '@flowgate/contracts';
-import { inSpan, publishJson, type JetStreamClient, type Logger, type MessageDisposition } from '@flowgate/kit';
+import {
+  cancelExecutionTimers,
+  cancelTimer,
+  inSpan,
+  publishJson,
+  type JetStreamClient,
+  type JetStreamManager,
+  type Logger,
+  type MessageDisposition,
+} from '@flowgate/kit';
 import {
   fromJsonText,
   ACTIVE_STATUSES,
@@ -38,7 +47,7 @@ import type { DefinitionCache } from './definitions';
 import type { EgressPolicy } from './egress-policy';
 import { publishExecutionEvent } from './events';
 import { runHttpStep } from './http-step';
-import { DURATION_TIMER, parkStep, setDurationTimer, UNPARKED, WAIT_TIMER } from './parking';
+import { parkStep, setDurationTimer, UNPARKED, WAIT_TIMER } from './parking';
 import type { ExecutionMetrics } from './metrics';
 import { docChangesOf, runStateOf } from './run-state';
 import { withStep } from './step-records';
@@ -54,6 +63,8 @@ export interface RunnerDeps {
   store: Collections;
   live: LiveExecutions;
   js: JetStreamClient;
+  /** Timers are message schedules in the commands stream (ADR 0013): cancelling one is a purge. */
+  jsm: JetStreamManager;
   subjects: Subjects;
   definitions: DefinitionCache;
   config: ExecutionConfig;
@@ -124,11 +135,12 @@ export class Runner {
       }
     }
     // A concurrent write can move the revision under begin: reload and try again while still queued.
+    const queued = x.doc.status === 'queued';
     for (let i = 0; i < 10 && x.doc.status === 'queued'; i++) x = await this.begin(x, def);
-    if (x.doc.status === 'running' && x.doc.started_at && x.doc.duration_left_ms == null) {
+    if (!queued && x.doc.status === 'running' && x.doc.started_at && x.doc.duration_left_ms == null) {
       // A delivery that failed right after begin's write may not have set the duration timer.
-      const left = def.max_workflow_duration_seconds * 1000 - (this.now().getTime() - x.doc.started_at.getTime());
-      await setDurationTimer(store, x.doc, Math.max(0, left), this.now());
+      const limitMs = def.max_workflow_duration_seconds * 1000;
+      await setDurationTimer(this.deps, x.doc, x.doc.duration_due_at ?? new Date(x.doc.started_at.getTime() + limitMs));
     }
     await this.drive(x, def, keepAlive);
     return 'ack';
@@ -227,20 +239,28 @@ export class Runner {
     if (transition.persist) {
       await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc.workflow_id }, transition.persist, now);
     }
-    const changes = { ...docChangesOf(transition.state), ...UNPARKED, attempt: 1, step_seq: seq, updated_at: now };
+    const durationDue = new Date(now.getTime() + (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000));
+    const changes = {
+      ...docChangesOf(transition.state),
+      ...UNPARKED,
+      attempt: 1,
+      step_seq: seq,
+      duration_due_at: durationDue,
+      updated_at: now,
+    };
     const finished = transition.kind === 'finished';
     const next = await this.deps.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps, {
       durable: finished,
     });
     if (!next) return; // a cancel or a duration timeout got there first
-    await store.timers.deleteOne({ _id: WAIT_TIMER(doc._id, seq) });
+    await cancelTimer(this.deps.jsm, this.deps.subjects, doc.workspace_id, WAIT_TIMER(doc._id, seq));
     await store.waitTokens.deleteMany({ execution_id: doc._id });
     if (finished) {
       this.countFinished(next.doc);
       await this.announceTerminal(next);
       return;
     }
-    await setDurationTimer(store, next.doc, doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000, now);
+    await setDurationTimer(this.deps, next.doc, durationDue);
     await publishExecutionEvent(this.deps.js, this.deps.subjects, next.doc);
     await this.drive(next, def, keepAlive);
   }
@@ -291,6 +311,7 @@ export class Runner {
         ...docChangesOf(state),
         slot_wait: false,
         started_at: now,
+        duration_due_at: new Date(now.getTime() + def.max_workflow_duration_seconds * 1000),
         updated_at: now,
         on_success_url: def.on_success_url ?? null,
         on_failure_url: def.on_failure_url ?? null,
@@ -301,7 +322,7 @@ export class Runner {
     if (!updated) return this.reload(doc);
     // Counted at the write that started it: a failure after it must not lose the count on retry.
     this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
-    await setDurationTimer(this.deps.store, doc, def.max_workflow_duration_seconds * 1000, now);
+    await setDurationTimer(this.deps, doc, updated.doc.duration_due_at ?? now);
     await publishExecutionEvent(this.deps.js, this.deps.subjects, updated.doc);
     return updated;
   }
@@ -415,7 +436,7 @@ export class Runner {
       const plan = planStep(def, runStateOf(x.doc), trigger, this.now());
       if (isParking(plan)) {
         const parked = await parkStep(
-          { store: this.deps.store, live: this.deps.live, publicUrl: this.deps.config.FLOWGATE_PUBLIC_URL, now: this.now },
+          { ...this.deps, publicUrl: this.deps.config.FLOWGATE_PUBLIC_URL, now: this.now },
           x,
           def,
           plan,
@@ -496,9 +517,8 @@ export class Runner {
   private async announceTerminal(x: LiveExecution): Promise<void> {
     const doc = x.doc;
     if (x.from === 'live' && !x.durable) await this.deps.live.project(x);
-    // By _id (the duration timer and the last wait's): FerretDB scans the collection for other filters.
-    const timerIds = [DURATION_TIMER(doc._id), WAIT_TIMER(doc._id, doc.step_seq), WAIT_TIMER(doc._id, doc.step_seq + 1)];
-    for (const _id of timerIds) await this.deps.store.timers.deleteOne({ _id });
+    // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer).
+    await cancelExecutionTimers(this.deps.jsm, this.deps.subjects, doc.workspace_id, doc._id);
     if (doc.wait_token_hash !== undefined && doc.wait_token_hash !== null) {
       await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
     }
