@@ -123,6 +123,26 @@ export const redeliverRequestSchema = z.object({
 });
 export type RedeliverRequest = z.infer<typeof redeliverRequestSchema>;
 
+/**
+ * A workflow's configuration changed (its document, its versions, its triggers: enable / disable,
+ * secrets, capture window, environment pin). Subject `<prefix>.evt.config.workflow`
+ * (`Subjects.configEvent(CONFIG_WORKFLOW)`); every ingress replica drops what it cached of the
+ * workflow and of `trigger_ids` (triggers it may have cached as unknown) and reloads on next use
+ * (ADR 0012).
+ */
+export const CONFIG_WORKFLOW = 'workflow';
+export const configChangedSchema = z.object({
+  type: z.literal('workflow_changed'),
+  workspace_id: z.string().min(1),
+  workflow_id: z.string().min(1),
+  /** Token hashes (trigger ids) created by the change: a replica may hold them as "not found". */
+  trigger_ids: z.array(z.string().min(1)).default([]),
+  /** The replica that made the change (it dropped its own cache already). */
+  origin: z.string().default(''),
+  changed_at: iso,
+});
+export type ConfigChanged = z.infer<typeof configChangedSchema>;
+
 /** Message ids give JetStream de-duplication: derived from the business key. */
 export const messageIds = {
   start: (executionId: string) => executionId,

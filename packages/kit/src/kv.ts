@@ -1,11 +1,33 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 export type { KV, KvEntry } from '@nats-io/kv';
 
-/** Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long. */
-export async function openKv(nc: NatsConnection, bucket: string, opts: { ttlMs?: number; history?: number } = {}): Promise<KV> {
-  return new Kvm(nc).create(bucket, { history: opts.history ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
+/**
+ * Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long.
+ * `markerTtlMs` turns on per-message TTLs (the stream's `allow_msg_ttl`, nats-server ≥ 2.11: a
+ * `kv.create(key, value, "24h")` then expires that key on its own) and keeps the delete markers
+ * left by expiries that long.
+ */
+export async function openKv(
+  nc: NatsConnection,
+  bucket: string,
+  opts: { ttlMs?: number; history?: number; markerTtlMs?: number } = {},
+): Promise<KV> {
+  return new Kvm(nc).create(bucket, {
+    history: opts.history ?? 1,
+    ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}),
+    ...(opts.markerTtlMs ? { markerTTL: opts.markerTtlMs } : {}),
+  });
+}
+
+/** A KV `create` of a key that exists, or an `update` whose revision is no longer the key's. */
+export function isKvConflict(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
 }
 
 /** What a compare-and-set change decides from the key's current entry: a value to write (or none) and its result. */

@@ -43,6 +43,8 @@ export interface WorkflowDoc {
   staging_version?: number | null;
   /** The event source the latest published version subscribes to (`trigger.source.source_id`), for fan-out look-ups. */
   source_id?: string | null;
+  /** `_id` of the production trigger (it holds every environment's secrets), read by `_id` on the hot path; absent on workflows made before ADR 0012. */
+  production_trigger_id?: string;
   created_at: Date;
   updated_at: Date;
 }

@@ -1,13 +1,14 @@
 import './instrument';
 import { createServer, type Server } from 'node:http';
-import { openKv, runMain, SecretBox, startPollLoop, startRuntime } from '@flowgate/kit';
+import { openKv, runMain, SecretBox, startRuntime } from '@flowgate/kit';
 import { collections, ensureIndexes } from '@flowgate/store';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { loadIngressConfig } from './config';
 import { ExecutionClient } from './execution-client';
 import { SchedulerClient } from './scheduler-client';
-import { sweepIdempotencyKeys } from './idempotency';
+import { IDEMPOTENCY_TTL_MS, IdempotencyKeys } from './idempotency';
+import { ConfigCache, ConfigChanges, followConfigChanges } from './config-cache';
 import { KvCounter } from './kv-counter';
 import { QuotaGate } from './quotas';
 import { RateLimiter } from './rate-limiter';
@@ -24,6 +25,25 @@ runMain('ingress', async () => {
   const executions = new ExecutionClient(config.FLOWGATE_EXECUTION_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
   const scheduler = new SchedulerClient(config.FLOWGATE_SCHEDULER_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
+  const buckets = rt.subjects.prefix.toUpperCase().replace(/-/g, '_');
+  const configCache = new ConfigCache(store, {
+    maxAgeMs: config.FLOWGATE_CONFIG_CACHE_MAX_AGE_MS,
+    maxEntries: config.FLOWGATE_CONFIG_CACHE_MAX_ENTRIES,
+  });
+  const configFollower = followConfigChanges(rt.nc, rt.subjects, configCache, rt.logger);
+  const configChanges = new ConfigChanges({
+    js: rt.js,
+    subjects: rt.subjects,
+    logger: rt.logger,
+    cache: configCache,
+    publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
+  });
+  // Claims carry a 24 h per-message TTL; the bucket's max age bounds the "accepted" marks alike.
+  const idempotency = new IdempotencyKeys(
+    await openKv(rt.nc, `${buckets}_IDEMPOTENCY`, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000 }),
+    rt.logger,
+  );
+
   const requestLimits: RequestLimits = {
     maxHeaderBytes: config.FLOWGATE_MAX_HEADER_BYTES,
     maxHeaderCount: config.FLOWGATE_MAX_HEADER_COUNT,
@@ -39,19 +59,20 @@ runMain('ingress', async () => {
     executions,
     scheduler,
     box,
+    configCache,
+    configChanges,
+    idempotency,
     publicUrl: config.FLOWGATE_PUBLIC_URL,
     maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES,
     antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
     publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
     metrics: ingressMetrics(rt.registry),
     logger: rt.logger,
-    limiter: new RateLimiter(
-      await openKv(rt.nc, `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_RATELIMITS`, { ttlMs: 3_600_000 }),
-    ),
+    limiter: new RateLimiter(await openKv(rt.nc, `${buckets}_RATELIMITS`, { ttlMs: 3_600_000 })),
     quotas: new QuotaGate(
       store,
       // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
-      new KvCounter(await openKv(rt.nc, `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_QUOTAS`, { ttlMs: 32 * 86_400_000 })),
+      new KvCounter(await openKv(rt.nc, `${buckets}_QUOTAS`, { ttlMs: 32 * 86_400_000 })),
       {
         executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
         executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
@@ -68,16 +89,9 @@ runMain('ingress', async () => {
     s.listen(config.FLOWGATE_HTTP_PORT, config.FLOWGATE_HTTP_HOST, () => resolve(s));
   });
   rt.logger.info({ http_port: config.FLOWGATE_HTTP_PORT, public_url: config.FLOWGATE_PUBLIC_URL }, 'listening');
-  // Idempotency keys live 24 h; without TTL indexes (FerretDB) they are swept here.
-  const sweep = startPollLoop(
-    () => sweepIdempotencyKeys(store, new Date()),
-    600_000,
-    (err) => rt.logger.warn({ err }, 'idempotency key sweep failed'),
-  );
   rt.ready();
 
   rt.onShutdown([
-    { name: 'stop idempotency sweep', run: () => sweep.stop() },
     {
       name: 'stop accepting and finish in-flight requests',
       run: () =>
@@ -86,6 +100,7 @@ runMain('ingress', async () => {
           server.closeIdleConnections();
         }),
     },
+    { name: 'stop following config changes', run: () => configFollower.stop() },
     { name: 'grpc clients', run: () => (executions.close(), scheduler.close()) },
   ]);
 });
