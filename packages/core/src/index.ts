@@ -21,3 +21,4 @@ export * from './cors';
 export * from './curl';
 export * from './api-key-scopes';
 export * from './quota';
+export * from './reservation';

@@ -12,6 +12,7 @@ import { ConfigCache, ConfigChanges, followConfigChanges } from './config-cache'
 import { KvCounter } from './kv-counter';
 import { QuotaGate } from './quotas';
 import { RateLimiter } from './rate-limiter';
+import { REPLICA_TTL_MS, ReplicaCount } from './replicas';
 import { ingressMetrics } from './metrics';
 import { guardServer, serverOptions, type RequestLimits } from './request-limits';
 
@@ -44,6 +45,24 @@ runMain('ingress', async () => {
     rt.logger,
   );
 
+  // Live ingress replicas: rate-limit and quota reservations are a share of the limit per replica.
+  const replicas = new ReplicaCount(await openKv(rt.nc, `${buckets}_INGRESS_REPLICAS`, { ttlMs: REPLICA_TTL_MS }), rt.logger);
+  await replicas.start();
+  const liveReplicas = () => replicas.live;
+  const quotas = new QuotaGate(
+    store,
+    // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
+    new KvCounter(await openKv(rt.nc, `${buckets}_QUOTAS`, { ttlMs: 32 * 86_400_000 })),
+    {
+      executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
+      executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
+      parallelExecutions: config.FLOWGATE_QUOTA_PARALLEL_EXECUTIONS,
+    },
+    config.FLOWGATE_QUOTA_CACHE_MS,
+    liveReplicas,
+  );
+  const quotaPools = quotas.start((err) => rt.logger.warn({ err }, 'could not give back reserved quota units'));
+
   const requestLimits: RequestLimits = {
     maxHeaderBytes: config.FLOWGATE_MAX_HEADER_BYTES,
     maxHeaderCount: config.FLOWGATE_MAX_HEADER_COUNT,
@@ -68,18 +87,8 @@ runMain('ingress', async () => {
     publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
     metrics: ingressMetrics(rt.registry),
     logger: rt.logger,
-    limiter: new RateLimiter(await openKv(rt.nc, `${buckets}_RATELIMITS`, { ttlMs: 3_600_000 })),
-    quotas: new QuotaGate(
-      store,
-      // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
-      new KvCounter(await openKv(rt.nc, `${buckets}_QUOTAS`, { ttlMs: 32 * 86_400_000 })),
-      {
-        executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
-        executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
-        parallelExecutions: config.FLOWGATE_QUOTA_PARALLEL_EXECUTIONS,
-      },
-      config.FLOWGATE_QUOTA_CACHE_MS,
-    ),
+    limiter: new RateLimiter(await openKv(rt.nc, `${buckets}_RATELIMITS`, { ttlMs: 3_600_000 }), liveReplicas),
+    quotas,
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -101,6 +110,8 @@ runMain('ingress', async () => {
         }),
     },
     { name: 'stop following config changes', run: () => configFollower.stop() },
+    { name: 'give back reserved quota units', run: () => quotaPools.stop() },
+    { name: 'leave the replica count', run: () => replicas.stop() },
     { name: 'grpc clients', run: () => (executions.close(), scheduler.close()) },
   ]);
 });
