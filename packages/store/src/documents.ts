@@ -281,16 +281,6 @@ export interface ScheduleDoc {
   updated_at: Date;
 }
 
-/** A webhook's idempotency key: the same key on the same workflow gets the same execution for 24 h. */
-export interface IdempotencyKeyDoc {
-  /** SHA-256 of `<workflow id>:<key>`. */
-  _id: string;
-  workspace_id: string;
-  workflow_id: string;
-  execution_id: string;
-  created_at: Date;
-}
-
 /** One key of a workflow's persisted context. */
 export interface WorkflowContextDoc {
   /** `<workflow id>:<key>` */

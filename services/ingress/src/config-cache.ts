@@ -67,6 +67,29 @@ class AgedMap<T> {
   }
 }
 
+/** Where a miss reads from: MongoDB (`storeConfigSource`), or a fake in unit tests. */
+export interface ConfigSource {
+  trigger(id: string): Promise<TriggerDoc | null>;
+  workflow(id: string): Promise<WorkflowDoc | null>;
+  /** The workflow's production trigger (any workspace check is the cache's). */
+  productionTrigger(workflow: WorkflowDoc): Promise<TriggerDoc | null>;
+}
+
+/**
+ * MongoDB reads by `_id` alone (no scan on any server); the production trigger of a workflow made
+ * before ADR 0012 (no `production_trigger_id`) by filter, a scan on FerretDB once per max age.
+ */
+export function storeConfigSource(store: Collections): ConfigSource {
+  return {
+    trigger: (id) => store.triggers.findOne({ _id: id }),
+    workflow: (id) => store.workflows.findOne({ _id: id }),
+    productionTrigger: (workflow) =>
+      workflow.production_trigger_id
+        ? store.triggers.findOne({ _id: workflow.production_trigger_id })
+        : store.triggers.findOne(productionTriggerFilter(workflow._id, workflow.workspace_id)),
+  };
+}
+
 export class ConfigCache {
   private readonly triggers: AgedMap<TriggerDoc | null>;
   private readonly workflows: AgedMap<WorkflowDoc | null>;
@@ -75,7 +98,7 @@ export class ConfigCache {
   private readonly triggersOf = new Map<string, Set<string>>();
 
   constructor(
-    private readonly store: Collections,
+    private readonly source: ConfigSource,
     opts: ConfigCacheOptions,
     now: () => number = Date.now,
   ) {
@@ -87,28 +110,21 @@ export class ConfigCache {
   /** The trigger of a webhook token (by its hash, the trigger's `_id`), or null. */
   trigger(tokenHash: string): Promise<TriggerDoc | null> {
     return this.triggers.get(tokenHash, async () => {
-      const doc = await this.store.triggers.findOne({ _id: tokenHash });
+      const doc = await this.source.trigger(tokenHash);
       if (doc) this.remember(doc.workflow_id, doc._id);
       return doc;
     });
   }
 
-  /** A workflow by `_id` alone (no scan on any server); the caller checks the workspace. */
+  /** A workflow by `_id`; the caller checks the workspace. */
   workflow(id: string): Promise<WorkflowDoc | null> {
-    return this.workflows.get(id, () => this.store.workflows.findOne({ _id: id }));
+    return this.workflows.get(id, () => this.source.workflow(id));
   }
 
-  /**
-   * The workflow's production trigger (it holds the secrets of every environment's webhook). Read
-   * by `_id` when the workflow names it (workflows made since ADR 0012), else by filter (a scan on
-   * FerretDB, once per max age).
-   */
+  /** The workflow's production trigger (it holds the secrets of every environment's webhook), or null. */
   productionTrigger(workflow: WorkflowDoc): Promise<TriggerDoc | null> {
     return this.productionTriggers.get(workflow._id, async () => {
-      const id = workflow.production_trigger_id;
-      const doc = id
-        ? await this.store.triggers.findOne({ _id: id })
-        : await this.store.triggers.findOne(productionTriggerFilter(workflow._id, workflow.workspace_id));
+      const doc = await this.source.productionTrigger(workflow);
       const own = doc?.workspace_id === workflow.workspace_id && doc.workflow_id === workflow._id ? doc : null;
       if (own) this.remember(workflow._id, own._id);
       return own;

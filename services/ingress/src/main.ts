@@ -8,7 +8,7 @@ import { loadIngressConfig } from './config';
 import { ExecutionClient } from './execution-client';
 import { SchedulerClient } from './scheduler-client';
 import { IDEMPOTENCY_TTL_MS, IdempotencyKeys } from './idempotency';
-import { ConfigCache, ConfigChanges, followConfigChanges } from './config-cache';
+import { ConfigCache, ConfigChanges, followConfigChanges, storeConfigSource } from './config-cache';
 import { KvCounter } from './kv-counter';
 import { QuotaGate } from './quotas';
 import { RateLimiter } from './rate-limiter';
@@ -27,7 +27,7 @@ runMain('ingress', async () => {
   const scheduler = new SchedulerClient(config.FLOWGATE_SCHEDULER_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
   const buckets = rt.subjects.prefix.toUpperCase().replace(/-/g, '_');
-  const configCache = new ConfigCache(store, {
+  const configCache = new ConfigCache(storeConfigSource(store), {
     maxAgeMs: config.FLOWGATE_CONFIG_CACHE_MAX_AGE_MS,
     maxEntries: config.FLOWGATE_CONFIG_CACHE_MAX_ENTRIES,
   });
