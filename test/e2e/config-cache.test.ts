@@ -126,6 +126,33 @@ describe('config served from memory, kept current across ingress replicas', () =
     );
     console.info(`publish seen on replica 2 after ${tookMs} ms`);
   });
+  it('fan-out on the other replica follows a new subscriber within 1 s, and a deleted source answers 404 there within 1 s', async () => {
+    const source = (await stack.api('POST', '/v1/sources', { name: 'followed' })).body;
+    const url = onReplica2(source.url as string);
+    const subscriber = (name: string) => ({
+      name,
+      max_concurrent_executions: 0,
+      trigger: { source: { source_id: source.id } },
+      steps: [{ id: 'a', type: 'transform', expression: '1' }],
+    });
+    const first = await stack.deploy(subscriber('first'));
+    const one = await post(url);
+    expect(one.status).toBe(202);
+    expect(one.body.executions.map((e: { workflow_id: string }) => e.workflow_id)).toEqual([first.id]);
+
+    const second = await stack.deploy(subscriber('second'));
+    const both = (r: ApiResponse) => r.status === 202 && r.body.executions.length === 2;
+    const subscribedMs = await within(Date.now(), () => post(url), both);
+    expect((await post(url)).body.executions.map((e: { workflow_id: string }) => e.workflow_id)).toEqual([first.id, second.id]);
+
+    expect((await stack.api('DELETE', `/v1/sources/${source.id as string}`)).status).toBe(204);
+    const deletedMs = await within(
+      Date.now(),
+      () => post(url),
+      (r) => r.status === 404,
+    );
+    console.info(`new subscriber seen on replica 2 after ${subscribedMs} ms, deleted source after ${deletedMs} ms`);
+  });
 });
 
 describe('config cache max age', () => {

@@ -19,6 +19,8 @@ function fakeSource() {
       reads.production++;
       return Promise.resolve([...triggers.values()].find((t) => t.workflow_id === wf._id && t.environment === 'production') ?? null);
     },
+    source: () => Promise.resolve(null),
+    subscribers: () => Promise.resolve({ workflows: [], disabled: new Set<string>() }),
   };
   return { triggers, workflows, reads, source };
 }
@@ -104,8 +106,7 @@ describe('ConfigCache', () => {
     let release: (doc: WorkflowDoc) => void = () => undefined;
     let reads = 0;
     const source: ConfigSource = {
-      trigger: () => Promise.resolve(null),
-      productionTrigger: () => Promise.resolve(null),
+      ...fakeSource().source,
       workflow: () => {
         reads++;
         return reads === 1 ? new Promise<WorkflowDoc>((resolve) => (release = resolve)) : Promise.resolve(workflow('wf1', 2));
@@ -143,5 +144,46 @@ describe('ConfigCache', () => {
 
     f.triggers.set('tx', { ...trigger('tx', 'wfx'), workspace_id: 'other' });
     expect(await cache.productionTrigger(workflow('wfx'))).toBeNull();
+  });
+  it('drops fan-out subscriber lists on any workflow change of their workspace, and a source on its own change', async () => {
+    let lists = 0;
+    let sources = 0;
+    const source: ConfigSource = {
+      ...fakeSource().source,
+      source: (hash) => {
+        sources++;
+        return Promise.resolve({
+          _id: 'src_1',
+          workspace_id: 'ws',
+          name: 's',
+          token_hash: hash,
+          token_sealed: 'x',
+          created_at: new Date(0),
+          updated_at: new Date(0),
+        });
+      },
+      subscribers: () => {
+        lists++;
+        return Promise.resolve({ workflows: [workflow('wf1')], disabled: new Set<string>() });
+      },
+    };
+    const cache = new ConfigCache(source, { maxAgeMs: 60_000, maxEntries: 100 }, now);
+    await cache.subscribers('ws', 'src_1');
+    await cache.subscribers('other', 'src_1');
+    await cache.source('h1');
+    cache.drop('wf-unrelated', [], 'other');
+    await cache.subscribers('ws', 'src_1');
+    expect(lists).toBe(2);
+    await cache.subscribers('other', 'src_1');
+    expect(lists).toBe(3);
+    cache.drop('wf1', [], 'ws');
+    await cache.subscribers('ws', 'src_1');
+    expect(lists).toBe(4);
+    await cache.source('h1');
+    expect(sources).toBe(1);
+    cache.dropSource('ws', 'src_1', 'h1');
+    await cache.source('h1');
+    await cache.subscribers('ws', 'src_1');
+    expect({ sources, lists }).toEqual({ sources: 2, lists: 5 });
   });
 });
