@@ -17,7 +17,7 @@ describe('bad input', () => {
     await stack?.stop();
   });
 
-  const executionCount = async () => (await stack.db()).collection('executions').countDocuments();
+  const executionCount = async () => (await stack.settledDb()).collection('executions').countDocuments();
 
   const expectError = (res: { status: number; body: any; text: string }, status: number, code: string) => {
     expect(res.status).toBe(status);

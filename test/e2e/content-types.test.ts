@@ -74,7 +74,7 @@ describe('webhook content types', () => {
   });
 
   it('refuses a malformed multipart body with 400 and queues nothing', async () => {
-    const before = await (await stack.db()).collection('executions').countDocuments({ workflow_id: workflowId });
+    const before = await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: workflowId });
     const missingBoundary = await post('--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n', 'multipart/form-data');
     expect(missingBoundary.status).toBe(400);
     expect(missingBoundary.body.error.code).toBe('invalid_request');
@@ -82,6 +82,6 @@ describe('webhook content types', () => {
     const tooMany = await post(`${parts}--b--\r\n`, 'multipart/form-data; boundary=b');
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toMatch(/Too many multipart/);
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: workflowId })).toBe(before);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: workflowId })).toBe(before);
   });
 });

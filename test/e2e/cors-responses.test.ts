@@ -14,7 +14,7 @@ describe('CORS and sync responses', () => {
     await stack?.stop();
   });
 
-  const executionCount = async () => (await stack.db()).collection('executions').countDocuments();
+  const executionCount = async () => (await stack.settledDb()).collection('executions').countDocuments();
 
   describe('trigger cors config', () => {
     let wf: { id: string; async: string; sync: string };

@@ -22,7 +22,7 @@ describe('environments', () => {
     await stack?.stop();
   });
 
-  const executionCount = async () => (await stack.db()).collection('executions').countDocuments();
+  const executionCount = async () => (await stack.settledDb()).collection('executions').countDocuments();
 
   it('lists one webhook per environment with a ready curl line, and each runs what it should', async () => {
     const created = await stack.api('POST', '/v1/workflows', definition('draft-1'));

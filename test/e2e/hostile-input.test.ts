@@ -45,7 +45,10 @@ describe('hostile input', () => {
 
   const counts = async () => {
     const db = await stack.db();
-    return { executions: await db.collection('executions').countDocuments(), workflows: await db.collection('workflows').countDocuments() };
+    return {
+      executions: await (await stack.settledDb()).collection('executions').countDocuments(),
+      workflows: await db.collection('workflows').countDocuments(),
+    };
   };
 
   const expectError = (res: { status: number; body: any; text: string }, status: number, code: string) => {

@@ -50,7 +50,7 @@ describe('webhook idempotency', () => {
     expect(fresh.body.execution_id).not.toBe(id);
     expect((await stack.waitForExecution(fresh.body.execution_id)).status).toBe('succeeded');
     expect(downstream.requests.filter((r) => r.path.startsWith('/idem/')).map((r) => r.path)).toEqual(['/idem/1', '/idem/2']);
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(2);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(2);
   });
 
   it('a configured body path de-duplicates without the header; the sync URL answers the same execution', async () => {
@@ -95,9 +95,8 @@ describe('webhook idempotency', () => {
     }
     const again = await post(wf.async, { n: 7 }, { 'idempotency-key': 'order-lost' });
     expect(again.body.execution_id).toBe(claimedId);
-    await new Promise((r) => setTimeout(r, 300));
     expect(downstream.requests.filter((r) => r.path === '/lost/7')).toHaveLength(1);
-    const db = await stack.db();
+    const db = await stack.settledDb();
     expect(await db.collection('executions').countDocuments({ workflow_id: wf.id })).toBe(1);
     expect(await db.collection('idempotency_keys').countDocuments()).toBe(0);
   });
@@ -107,6 +106,6 @@ describe('webhook idempotency', () => {
     const res = await post(wf.async, {}, { 'idempotency-key': 'has spaces in it' });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_request');
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(0);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(0);
   });
 });

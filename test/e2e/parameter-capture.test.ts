@@ -13,7 +13,8 @@ describe('parameter capture', () => {
     await stack?.stop();
   });
 
-  const executions = async (workflowId: string) => (await stack.db()).collection('executions').countDocuments({ workflow_id: workflowId });
+  const executions = async (workflowId: string) =>
+    (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: workflowId });
 
   it('captures the next request once (across replicas), strips credentials, still runs it, and infers parameters', async () => {
     const wf = await stack.deploy({

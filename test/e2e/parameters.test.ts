@@ -12,7 +12,8 @@ describe('webhook parameters and methods', () => {
     await stack?.stop();
   });
 
-  const count = async (workflowId: string) => (await stack.db()).collection('executions').countDocuments({ workflow_id: workflowId });
+  const count = async (workflowId: string) =>
+    (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: workflowId });
 
   it('checks and coerces parameters, exposes trigger.params, and refuses bad input with nothing queued', async () => {
     const wf = await stack.deploy({

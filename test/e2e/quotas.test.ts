@@ -64,8 +64,7 @@ describe('workspace quotas', () => {
     expect(Math.abs(retryAfter - (midnight - now.getTime()) / 1000)).toBeLessThan(5);
     // The sync URL is refused alike.
     expect((await fire(wf.sync)).status).toBe(429);
-    const db = await stack.db();
-    expect(await db.collection('executions').countDocuments({ workflow_id: wf.id })).toBe(3);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(3);
     const metrics = (await (await fetch(`${stack.opsUrl('ingress')}/metrics`)).text()).split('\n');
     const quotaRejections = metrics.find((l) => l.startsWith('flowgate_webhooks_rejected_total{') && l.includes('reason="quota"'));
     expect(Number(quotaRejections?.split(' ').at(-1))).toBe(2);
@@ -77,7 +76,7 @@ describe('workspace quotas', () => {
     // Back to the default (unlimited): accepted again.
     expect((await stack.api('PUT', '/v1/workspace/quotas', {})).body.executions_per_day).toMatchObject({ limit: 0, source: 'default' });
     expect((await fire(wf.async)).status).toBe(202);
-    expect(await db.collection('executions').countDocuments({ workflow_id: wf.id })).toBe(4);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(4);
   });
 
   it('a quota set mid-month counts what the month already started', async () => {
@@ -89,7 +88,7 @@ describe('workspace quotas', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error.details.quota).toBe('executions_per_month');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(0);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(0);
     await stack.api('PUT', '/v1/workspace/quotas', {});
   });
 
@@ -107,7 +106,7 @@ describe('workspace quotas', () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(11);
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(5);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(5);
   });
 
   it('parallel quota: refused while the slow runs have not ended, accepted once they have', async () => {
@@ -131,13 +130,12 @@ describe('workspace quotas', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error.details).toMatchObject({ quota: 'parallel_executions', limit: 2 });
     expect(refused.headers.get('retry-after')).toBe('1');
-    const db = await stack.db();
-    expect(await db.collection('executions').countDocuments({ workflow_id: wf.id })).toBe(2);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(2);
     const usage = await request(`${stack.ingressUrl}/v1/workspace/quotas`, { headers });
     expect(usage.body.parallel_executions).toMatchObject({ limit: 2, used: 2 });
 
     const deadline = Date.now() + 30_000;
-    while ((await db.collection('executions').countDocuments({ workflow_id: wf.id, status: 'succeeded' })) < 2) {
+    while ((await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id, status: 'succeeded' })) < 2) {
       if (Date.now() > deadline) throw new Error('slow executions did not finish');
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -55,7 +55,7 @@ describe('rate limits', () => {
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(limited?.headers.get('ratelimit-policy')).toBe(`"workspace";q=${PER_S};w=1`);
     expect(limited?.headers.get('ratelimit')).toMatch(/^"workspace";r=0;t=\d+$/);
-    expect(await (await stack.db()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(admitted);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: wf.id })).toBe(admitted);
   });
 
   it('a trigger limit applies on top of the workspace one', async () => {

@@ -74,9 +74,8 @@ describe('sources (fan-out)', () => {
       expect(done.workflow_id).toBe(e.workflow_id);
       expect(done.trigger_input.body).toEqual({ type: 'order.created', id: 7 });
     }
-    const db = await stack.db();
     for (const id of [other.id, broken.id, disabled.id, draft.body.id, unsubscribed.id])
-      expect(await db.collection('executions').countDocuments({ workflow_id: id })).toBe(0);
+      expect(await (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: id })).toBe(0);
 
     const detail = await stack.api('GET', `/v1/sources/${source.id}`);
     expect([...detail.body.subscribed_workflow_ids].sort()).toEqual([all.id, created.id, other.id, broken.id, disabled.id].sort());
@@ -89,8 +88,7 @@ describe('sources (fan-out)', () => {
 
   it('no subscriber matching → 202 with an empty list; unknown token → 404 and nothing started', async () => {
     const lonely = (await stack.api('POST', '/v1/sources', { name: 'lonely' })).body;
-    const db = await stack.db();
-    const before = await db.collection('executions').countDocuments();
+    const before = await (await stack.settledDb()).collection('executions').countDocuments();
     const none = await post(lonely.url, { hello: 1 });
     expect(none.status).toBe(202);
     expect(none.body).toEqual({ executions: [] });
@@ -103,7 +101,7 @@ describe('sources (fan-out)', () => {
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('source_not_found');
     }
-    expect(await db.collection('executions').countDocuments()).toBe(before);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments()).toBe(before);
   });
 
   it('keeps workspaces apart and a deleted source URL answers 404', async () => {

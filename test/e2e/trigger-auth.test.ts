@@ -20,7 +20,8 @@ describe('webhook authentication', () => {
     await stack?.stop();
   });
 
-  const executions = async (workflowId: string) => (await stack.db()).collection('executions').countDocuments({ workflow_id: workflowId });
+  const executions = async (workflowId: string) =>
+    (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: workflowId });
 
   const deploy = (name: string, auth: unknown, expression = '"ok"') =>
     stack.deploy({
@@ -280,7 +281,7 @@ describe('webhook anti-enumeration', () => {
       expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 200, body: { received: true } });
     }
     const db = await stack.db();
-    expect(await db.collection('executions').countDocuments()).toBe(0);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments()).toBe(0);
     expect(await db.collection('idempotency_keys').countDocuments()).toBe(0);
     // Known webhooks are unchanged: auth still answers 401.
     const wf = await stack.api('POST', '/v1/workflows?publish=true', {

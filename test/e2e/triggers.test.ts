@@ -18,13 +18,13 @@ describe('triggers', () => {
     const disabled = await stack.api('PATCH', `/v1/workflows/${wf.id}/trigger`, { enabled: false });
     expect(disabled.status).toBe(200);
     expect(disabled.body.triggers.production.enabled).toBe(false);
-    const before = await (await stack.db()).collection('executions').countDocuments();
+    const before = await (await stack.settledDb()).collection('executions').countDocuments();
     for (const url of [wf.async, wf.sync]) {
       const res = await request(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('trigger_disabled');
     }
-    expect(await (await stack.db()).collection('executions').countDocuments()).toBe(before);
+    expect(await (await stack.settledDb()).collection('executions').countDocuments()).toBe(before);
 
     expect((await stack.api('PATCH', `/v1/workflows/${wf.id}/trigger`, { enabled: true })).body.triggers.production.enabled).toBe(true);
     const res = await request(wf.sync, { method: 'POST' });

@@ -21,7 +21,7 @@ function dockerReachable(): boolean {
 
 async function startContainers(): Promise<{ nats: string; mongo: string; stop(): Promise<void> }> {
   const { GenericContainer, Wait } = await import('testcontainers');
-  const nats = await new GenericContainer('nats:2.12')
+  const nats = await new GenericContainer('nats:2.15')
     .withCommand(['-js'])
     .withExposedPorts(4222)
     .withWaitStrategy(Wait.forLogMessage(/Server is ready/))

@@ -202,6 +202,16 @@ export class Stack {
     return this.running.get(service)?.output.join('') ?? '';
   }
 
+  /**
+   * The database once the executions projection settled: MongoDB trails an execution's live state
+   * (NATS KV) by the projection's lazy delay (FLOWGATE_PROJECTION_LAZY_MS, 250 ms) plus a flush, so
+   * counts of executions ("nothing was started", "one more") are taken after that.
+   */
+  async settledDb(): Promise<Db> {
+    await sleep(SETTLE_MS);
+    return this.db();
+  }
+
   async db(): Promise<Db> {
     if (!this.mongo) {
       this.mongo = new MongoClient(this.mongoUrl);
@@ -276,6 +286,9 @@ export class Stack {
 }
 
 const replicaKey = (service: ServiceName, replica: number) => (replica === 1 ? service : `${service}#${replica}`);
+
+/** Longer than the projection's lazy delay plus a flush under test load. */
+const SETTLE_MS = 700;
 
 export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 

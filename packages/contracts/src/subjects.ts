@@ -8,10 +8,27 @@ export type CommandKind = 'start' | 'resume' | 'cancel' | 'timer';
 export interface Subjects {
   prefix: string;
   commandsStream: string;
+  /** NATS KV bucket of live executions (one key per execution that has not ended). */
+  liveExecutionsBucket: string;
   eventsStream: string;
-  /** Every command subject (the commands stream's filter). */
+  /** Every command subject (the commands stream's filter; the executor's consumer receives exactly these). */
   commandsAll: string;
   command(kind: CommandKind, workspaceId: string): string;
+  /**
+   * Every message-schedule subject: the commands stream's second subject space (ADR 0013). It holds
+   * JetStream message schedules, one per subject, that the server publishes to a command subject
+   * when due; no consumer filters these subjects, so a schedule is never delivered as a command.
+   */
+  schedulesAll: string;
+  /**
+   * The schedule subject of one timer: `<prefix>.sched.timer.<workspace>.<timer id, ':' → '.'>`,
+   * e.g. `flowgate.sched.timer.ws1.<execution>.duration` for the timer `<execution>:duration`.
+   */
+  timerSchedule(workspaceId: string, timerId: string): string;
+  /** Every timer schedule of one execution (timer ids that start with `<execution id>:`), for a purge. */
+  executionTimerSchedules(workspaceId: string, executionId: string): string;
+  /** Every timer schedule of one workspace. */
+  workspaceTimerSchedules(workspaceId: string): string;
   /** Every event subject (the events stream's filter). */
   eventsAll: string;
   executionEvent(workspaceId: string, status: string): string;
@@ -39,9 +56,19 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
   return {
     prefix,
     commandsStream: `${upper}_COMMANDS`,
+    liveExecutionsBucket: `${upper}_EXECUTIONS`,
     eventsStream: `${upper}_EVENTS`,
     commandsAll: `${prefix}.cmd.>`,
     command: (kind, workspaceId) => `${prefix}.cmd.${kind}.${token(workspaceId, 'workspace')}`,
+    schedulesAll: `${prefix}.sched.>`,
+    timerSchedule: (workspaceId, timerId) =>
+      `${prefix}.sched.timer.${token(workspaceId, 'workspace')}.${timerId
+        .split(':')
+        .map((part) => token(part, 'timer id'))
+        .join('.')}`,
+    executionTimerSchedules: (workspaceId, executionId) =>
+      `${prefix}.sched.timer.${token(workspaceId, 'workspace')}.${token(executionId, 'execution')}.>`,
+    workspaceTimerSchedules: (workspaceId) => `${prefix}.sched.timer.${token(workspaceId, 'workspace')}.>`,
     eventsAll: `${prefix}.evt.>`,
     executionEvent: (workspaceId, status) => `${prefix}.evt.execution.${token(workspaceId, 'workspace')}.${token(status, 'status')}`,
     executionEventsFilter: (status) => `${prefix}.evt.execution.*.${status === undefined ? '*' : token(status, 'status')}`,

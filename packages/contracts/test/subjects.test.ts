@@ -13,6 +13,18 @@ describe('subjects', () => {
     expect(createSubjects('t-1').commandsStream).toBe('T_1_COMMANDS');
   });
 
+  it('keeps timer schedules in their own subject space, outside the command filter', () => {
+    const s = createSubjects('flowgate');
+    expect(s.schedulesAll).toBe('flowgate.sched.>');
+    expect(s.timerSchedule('ws1', 'ex-1:duration')).toBe('flowgate.sched.timer.ws1.ex-1.duration');
+    expect(s.timerSchedule('ws1', 'ex-1:wait:3')).toBe('flowgate.sched.timer.ws1.ex-1.wait.3');
+    expect(s.executionTimerSchedules('ws1', 'ex-1')).toBe('flowgate.sched.timer.ws1.ex-1.>');
+    expect(s.workspaceTimerSchedules('ws1')).toBe('flowgate.sched.timer.ws1.>');
+    expect(s.timerSchedule('ws1', 'ex-1:duration').startsWith(s.commandsAll.slice(0, -1))).toBe(false);
+    expect(() => s.timerSchedule('ws1', 'ex.1:duration')).toThrow('invalid NATS subject token');
+    expect(() => s.timerSchedule('ws1', 'ex-1::duration')).toThrow('invalid NATS subject token');
+  });
+
   it('refuses tokens that would change the subject structure', () => {
     expect(() => createSubjects('a.b')).toThrow('invalid NATS subject token');
     expect(() => createSubjects().command('start', 'ws.*')).toThrow('invalid NATS subject token');

@@ -13,3 +13,4 @@ export * from './service-runtime';
 export * from './lease';
 export * from './poll-loop';
 export * from './kv';
+export * from './message-schedules';

@@ -5,10 +5,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 export type { KV, KvEntry } from '@nats-io/kv';
 
 /**
- * Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long.
- * `markerTtlMs` turns on per-message TTLs (the stream's `allow_msg_ttl`, nats-server ≥ 2.11: a
- * `kv.create(key, value, "24h")` then expires that key on its own) and keeps the delete markers
- * left by expiries that long.
+ * Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long;
+ * `markerTtlMs` allows per-key TTLs (nats-server ≥ 2.11: the stream's `allow_msg_ttl`, e.g. on purge
+ * markers, or `kv.create(key, value, "24h")` expiring that key on its own) and keeps the delete
+ * markers left by expiries that long.
  */
 export async function openKv(
   nc: NatsConnection,

@@ -9,6 +9,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Subjects } from '@flowgate/contracts';
@@ -17,7 +18,7 @@ import type { Logger } from './logger';
 import { extractTraceContext, inSpan, injectTraceHeaders, SpanKind } from './trace-context';
 import type { ConsumerMetrics } from './metrics';
 
-export type { JsMsg, JetStreamClient } from '@nats-io/jetstream';
+export type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 export type { NatsConnection } from '@nats-io/transport-node';
 
 export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
@@ -42,15 +43,22 @@ export function natsReady(nc: NatsConnection): () => Promise<boolean> {
 
 const DEDUP_WINDOW_MS = 2 * 60_000;
 
-/** Creates or updates the streams (idempotent; each owning service calls it at start-up). */
+/**
+ * Creates or updates the streams (idempotent; each owning service calls it at start-up). The
+ * commands stream also holds JetStream message schedules (ADR 0013): its second subject space
+ * `schedulesAll` and `allow_msg_schedules` (nats-server ≥ 2.12) are added to an existing stream in
+ * place. The server refuses to turn schedules off again, so a version older than this one can no
+ * longer update the stream (it fails at start-up rather than dropping pending schedules).
+ */
 export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects): Promise<void> {
   const wanted = [
     {
       name: subjects.commandsStream,
-      subjects: [subjects.commandsAll],
+      subjects: [subjects.commandsAll, subjects.schedulesAll],
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
       duplicate_window: nanos(DEDUP_WINDOW_MS),
+      allow_msg_schedules: true,
     },
     {
       name: subjects.eventsStream,
@@ -62,13 +70,17 @@ export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects): 
     },
   ];
   for (const config of wanted) {
+    let info: StreamInfo;
     try {
       await jsm.streams.info(config.name);
-      await jsm.streams.update(config.name, config);
+      info = await jsm.streams.update(config.name, config);
     } catch (err) {
       if (!String((err as Error).message).includes('not found')) throw err;
-      await jsm.streams.add(config);
+      info = await jsm.streams.add(config);
     }
+    // A server before 2.12 ignores the option and the schedule headers: timers would never fire.
+    if (config.allow_msg_schedules && info.config.allow_msg_schedules !== true)
+      throw new Error(`stream ${config.name}: the NATS server does not support message schedules (nats-server >= 2.12 required)`);
   }
 }
 

@@ -140,6 +140,8 @@ export interface ExecutionDoc {
   wait_token_hash?: string | null;
   /** What was left of max_workflow_duration_seconds when the execution parked (parked time is not counted). */
   duration_left_ms?: number | null;
+  /** When the duration timer (a message schedule) fires; null while parked. */
+  duration_due_at?: Date | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;

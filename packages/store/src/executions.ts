@@ -56,6 +56,11 @@ export async function adaptToServer(
   }
 }
 
+/** True on FerretDB: only `{_id: value}` filters are answered without a scan. */
+export function usesIdOnlyPushdown(collection: Collection<ExecutionDoc> | Collection<StepExecutionDoc>): boolean {
+  return idOnlyPushdown.has(collection);
+}
+
 /** One execution of a workspace, read by `_id` (the one filter every server answers without a scan). */
 export async function findExecution(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<ExecutionDoc | null> {
   const doc = await executions.findOne({ _id: id });

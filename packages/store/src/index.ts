@@ -10,3 +10,5 @@ export * from './callback-secrets';
 export * from './trigger-secrets';
 export * from './payloads';
 export * from './environment-triggers';
+export * from './execution-projection';
+export * from './live-executions';

@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor, EXECUTION_STATUSES, isTerminal, type ExecutionStatus } from '@flowgate/core';
 import type { Execution, ExecutionServiceHandlers } from '@flowgate/contracts';
 import { grpc, GrpcStatusError, toServiceError, unary, type Logger } from '@flowgate/kit';
-import { findExecution, findStepExecutions, type Collections, type ExecutionDoc } from '@flowgate/store';
+import type { Collections, ExecutionDoc, LiveExecutions } from '@flowgate/store';
 import type { Filter } from 'mongodb';
 import type { Histogram } from 'prom-client';
 import { toExecutionMessage } from './execution-view';
@@ -12,6 +12,7 @@ const WATCH_POLL_MS = 2_000;
 
 export function executionHandlers(deps: {
   store: Collections;
+  live: LiveExecutions;
   runner: Runner;
   hub: WatchHub;
   metric: Histogram<'method' | 'code'>;
@@ -19,10 +20,10 @@ export function executionHandlers(deps: {
 }): ExecutionServiceHandlers {
   const load = async (workspaceId: string, executionId: string): Promise<Execution> => {
     if (!workspaceId || !executionId) throw new GrpcStatusError(grpc.status.INVALID_ARGUMENT, 'workspace_id and execution_id are required');
-    const doc = await findExecution(deps.store.executions, workspaceId, executionId);
-    if (!doc) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
-    const steps = await findStepExecutions(deps.store.stepExecutions, doc);
-    return toExecutionMessage(doc, steps);
+    // Fresh: the live state while it runs, MongoDB once it ended.
+    const x = await deps.live.get(workspaceId, executionId);
+    if (!x) throw new GrpcStatusError(grpc.status.NOT_FOUND, `execution ${executionId} not found`);
+    return toExecutionMessage(x.doc, x.steps);
   };
 
   return {
@@ -66,7 +67,10 @@ export function executionHandlers(deps: {
 
     CancelExecution: unary('CancelExecution', deps.metric, async (req) => {
       await load(req.workspaceId, req.executionId); // NOT_FOUND outside the caller's workspace
-      const ended = await deps.runner.endExecution(req.executionId, 'cancelled', { code: 'cancelled', message: 'execution cancelled' });
+      const ended = await deps.runner.endExecution(req.workspaceId, req.executionId, 'cancelled', {
+        code: 'cancelled',
+        message: 'execution cancelled',
+      });
       if (!ended) throw new GrpcStatusError(grpc.status.FAILED_PRECONDITION, `execution ${req.executionId} already ended`);
       return load(req.workspaceId, req.executionId);
     }),

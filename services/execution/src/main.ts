@@ -3,13 +3,14 @@ import { commandSchema, loadExecutionProto, type Command } from '@flowgate/contr
 import {
   consumeDurable,
   ensureDurableConsumer,
+  openKv,
   runMain,
   startGrpcServer,
   startRuntime,
   type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
-import { collections, ensureIndexes, recordDeadLetter } from '@flowgate/store';
+import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions, recordDeadLetter } from '@flowgate/store';
 import { loadExecutionConfig } from './config';
 import { DefinitionCache } from './definitions';
 import { EgressPolicy } from './egress-policy';
@@ -45,7 +46,13 @@ runMain('execution', async () => {
     logger,
   });
   logger.info({ egress_allow_cidrs: config.FLOWGATE_EGRESS_ALLOW_CIDRS.entries }, 'egress allow-list');
-  const runnerDeps = { store, js, subjects, definitions: new DefinitionCache(store), config, metrics, logger, egress };
+  // Live state in NATS KV, MongoDB by group commit (packages/store live-executions.ts, ADR 0012).
+  const { live, projection } = liveExecutions(
+    await openKv(rt.nc, subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }),
+    store,
+    { lazyMs: config.FLOWGATE_PROJECTION_LAZY_MS, onError: (err) => logger.warn({ err }, 'execution projection flush failed') },
+  );
+  const runnerDeps = { store, live, js, jsm: rt.jsm, subjects, definitions: new DefinitionCache(store), config, metrics, logger, egress };
   const runner = new Runner(runnerDeps);
   const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();
@@ -55,7 +62,7 @@ runMain('execution', async () => {
     register: (server) =>
       server.addService(
         loadExecutionProto().flowgate.v1.ExecutionService.service,
-        executionHandlers({ store, runner, hub, metric: metrics.grpc, logger }),
+        executionHandlers({ store, live, runner, hub, metric: metrics.grpc, logger }),
       ),
   });
   grpcServer.setServing(true);
@@ -108,6 +115,7 @@ runMain('execution', async () => {
   rt.onShutdown([
     { name: 'stop slot sweep', run: () => clearInterval(sweep) },
     { name: 'stop consuming and finish in-flight executions', run: () => loop.stop() },
+    { name: 'write pending execution snapshots', run: () => projection.close() },
     { name: 'egress agents', run: () => egress.close() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
     { name: 'watch hub', run: () => hub.stop() },

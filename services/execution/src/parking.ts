@@ -1,14 +1,15 @@
 import type { ParkingPlan, WorkflowDefinition } from '@flowgate/core';
-import { randomToken, sha256Hex } from '@flowgate/kit';
+import type { Subjects } from '@flowgate/contracts';
+import { cancelTimer, randomToken, scheduleTimer, sha256Hex, type JetStreamClient, type JetStreamManager } from '@flowgate/kit';
 import {
-  insertIfAbsent,
   toJsonText,
-  updateExecution,
   type Collections,
   type ExecutionDoc,
+  type LiveExecution,
+  type LiveExecutions,
   type StepExecutionDoc,
-  type TimerDoc,
 } from '@flowgate/store';
+import { withStep } from './step-records';
 
 /**
  * Parking steps (delay, wait_for_webhook, approval): the executor writes what resumes the step — a
@@ -39,21 +40,30 @@ export function waitPayload(plan: ParkingPlan, publicUrl: string, token: string 
   }
 }
 
-export interface ParkDeps {
+/** Where timers live: JetStream message schedules in the commands stream (ADR 0013). */
+export interface TimerDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  subjects: Subjects;
+}
+
+export interface ParkDeps extends TimerDeps {
   store: Collections;
+  live: LiveExecutions;
   publicUrl: string;
   now: () => Date;
 }
 
-/** Returns the parked execution, or null if a concurrent write (a cancel) got there first. */
+/** Returns the parked execution (durable in MongoDB too), or null if a concurrent write (a cancel) got there first. */
 export async function parkStep(
   deps: ParkDeps,
-  doc: ExecutionDoc,
+  x: LiveExecution,
   def: WorkflowDefinition,
   plan: ParkingPlan,
   record: Omit<StepExecutionDoc, 'status' | 'input_json' | 'output_json' | 'error' | 'finished_at'>,
-): Promise<ExecutionDoc | null> {
+): Promise<LiveExecution | null> {
   const { store } = deps;
+  const doc = x.doc;
   const now = deps.now();
   const seq = record.seq;
   const dueAt = plan.type === 'delay' ? plan.resumeAt : plan.expiresAt;
@@ -70,60 +80,57 @@ export async function parkStep(
       created_at: now,
     });
   }
-  await insertIfAbsent<TimerDoc>(store.timers, {
-    _id: WAIT_TIMER(doc._id, seq),
+  await scheduleTimer(deps.js, deps.subjects, {
+    type: 'timer',
+    timer_id: WAIT_TIMER(doc._id, seq),
+    kind: plan.type === 'delay' ? 'delay' : 'wait_expiry',
     workspace_id: doc.workspace_id,
     execution_id: doc._id,
-    kind: plan.type === 'delay' ? 'delay' : 'wait_expiry',
-    due_at: dueAt,
-    status: 'pending',
-    created_at: now,
+    due_at: dueAt.toISOString(),
   });
   const payload = waitPayload(plan, deps.publicUrl, token, dueAt);
-  await store.stepExecutions.replaceOne(
-    { _id: record._id },
-    {
-      ...record,
-      status: 'waiting',
-      input_json: toJsonText(plan.type === 'delay' ? { resume_at: dueAt.toISOString() } : { expires_at: dueAt.toISOString() }),
-      output_json: null,
-      error: null,
-      finished_at: null,
-    },
-    { upsert: true },
-  );
-  const duration = await store.timers.findOne({ _id: DURATION_TIMER(doc._id) });
-  const left = duration
-    ? Math.max(0, duration.due_at.getTime() - now.getTime())
-    : (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000);
-  const parked = await updateExecution(
-    store.executions,
-    doc._id,
-    doc.revision,
-    {
-      status: 'waiting',
-      waiting_reason: REASON[plan.type],
-      waiting_payload: payload,
-      waiting_expires_at: dueAt,
-      wait_token_hash: tokenHash,
-      duration_left_ms: left,
-    },
-    now,
-  );
-  if (parked) await store.timers.deleteOne({ _id: DURATION_TIMER(doc._id) });
+  const waiting: StepExecutionDoc = {
+    ...record,
+    status: 'waiting',
+    input_json: toJsonText(plan.type === 'delay' ? { resume_at: dueAt.toISOString() } : { expires_at: dueAt.toISOString() }),
+    output_json: null,
+    error: null,
+    finished_at: null,
+  };
+  // What is left of the duration limit: its due time (set with the timer), else (an execution from
+  // before due times were recorded) the old timer document, else the whole limit.
+  const dueMs = doc.duration_due_at?.getTime() ?? (await store.timers.findOne({ _id: DURATION_TIMER(doc._id) }))?.due_at.getTime();
+  const left =
+    dueMs !== undefined ? Math.max(0, dueMs - now.getTime()) : (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000);
+  const changes: Partial<ExecutionDoc> = {
+    status: 'waiting',
+    waiting_reason: REASON[plan.type],
+    waiting_payload: payload,
+    waiting_expires_at: dueAt,
+    wait_token_hash: tokenHash,
+    duration_left_ms: left,
+    duration_due_at: null,
+    updated_at: now,
+  };
+  // Durable: the ingress answers approval pages and lists from MongoDB once the execution waits.
+  const parked = await deps.live.write(x, { ...doc, ...changes }, withStep(x.steps, waiting), { durable: true });
+  if (parked) await cancelTimer(deps.jsm, deps.subjects, doc.workspace_id, DURATION_TIMER(doc._id));
   return parked;
 }
 
-/** Sets the duration timer: at start for the whole limit, on resume for what was left when it parked. */
-export async function setDurationTimer(store: Collections, doc: ExecutionDoc, leftMs: number, now: Date): Promise<void> {
-  await insertIfAbsent<TimerDoc>(store.timers, {
-    _id: DURATION_TIMER(doc._id),
+/**
+ * Sets the duration timer (a message schedule; setting it again replaces it): at start for the
+ * whole limit, on resume for what was left when it parked. Its due time is kept on the execution
+ * (`duration_due_at`, written first) so a park knows what is left without a read.
+ */
+export async function setDurationTimer(deps: TimerDeps, doc: ExecutionDoc, dueAt: Date): Promise<void> {
+  await scheduleTimer(deps.js, deps.subjects, {
+    type: 'timer',
+    timer_id: DURATION_TIMER(doc._id),
+    kind: 'duration_timeout',
     workspace_id: doc.workspace_id,
     execution_id: doc._id,
-    kind: 'duration_timeout',
-    due_at: new Date(now.getTime() + leftMs),
-    status: 'pending',
-    created_at: now,
+    due_at: dueAt.toISOString(),
   });
 }
 

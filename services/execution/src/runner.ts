@@ -15,21 +15,31 @@ import {
   type WorkflowDefinition,
 } from '@flowgate/core';
 import type { ResumeCommand, StartCommand, Subjects, TimerCommand } from '@flowgate/contracts';
-import { inSpan, publishJson, type JetStreamClient, type Logger, type MessageDisposition } from '@flowgate/kit';
+import {
+  cancelExecutionTimers,
+  cancelTimer,
+  inSpan,
+  publishJson,
+  type JetStreamClient,
+  type JetStreamManager,
+  type Logger,
+  type MessageDisposition,
+} from '@flowgate/kit';
 import {
   fromJsonText,
   ACTIVE_STATUSES,
   acquireSlot,
   holdsSlot,
+  queuedExecution,
   releaseSlot,
   readContext,
   writeContext,
-  recordExecution,
   toJsonText,
   triggerInputJsonOf,
-  updateExecution,
   type Collections,
   type ExecutionDoc,
+  type LiveExecution,
+  type LiveExecutions,
   type StepExecutionDoc,
 } from '@flowgate/store';
 import type { ExecutionConfig } from './config';
@@ -37,18 +47,24 @@ import type { DefinitionCache } from './definitions';
 import type { EgressPolicy } from './egress-policy';
 import { publishExecutionEvent } from './events';
 import { runHttpStep } from './http-step';
-import { DURATION_TIMER, parkStep, setDurationTimer, UNPARKED, WAIT_TIMER } from './parking';
+import { parkStep, setDurationTimer, UNPARKED, WAIT_TIMER } from './parking';
 import type { ExecutionMetrics } from './metrics';
 import { docChangesOf, runStateOf } from './run-state';
+import { withStep } from './step-records';
 
 /**
- * Drives executions: applies the core state machine step by step, checkpointing every step to
- * MongoDB before moving on. A redelivered command resumes from the stored cursor, so completed
- * steps never run again; the interrupted step runs again with the same idempotency key.
+ * Drives executions: applies the core state machine step by step, checkpointing every step in the
+ * execution's live state (NATS KV, compare-and-set; packages/store live-executions.ts) before moving
+ * on; MongoDB follows by group commit, and a command is acknowledged only once the execution's end
+ * or park is durable there. A redelivered command resumes from the live cursor, so completed steps
+ * never run again; the interrupted step runs again with the same idempotency key.
  */
 export interface RunnerDeps {
   store: Collections;
+  live: LiveExecutions;
   js: JetStreamClient;
+  /** Timers are message schedules in the commands stream (ADR 0013): cancelling one is a purge. */
+  jsm: JetStreamManager;
   subjects: Subjects;
   definitions: DefinitionCache;
   config: ExecutionConfig;
@@ -73,39 +89,45 @@ export class Runner {
 
   async handleStart(cmd: StartCommand, keepAlive: () => void): Promise<MessageDisposition> {
     const { store } = this.deps;
-    await recordExecution(store.executions, {
-      _id: cmd.execution_id,
-      workspace_id: cmd.workspace_id,
-      workflow_id: cmd.workflow_id,
-      workflow_version: cmd.workflow_version,
-      trigger_input_json: toJsonText(cmd.trigger_input),
-      trigger_input_ref: cmd.trigger_input_ref ?? null,
-      on_success_url: null,
-      on_failure_url: null,
-      replay_of: cmd.replay_of,
-      source: cmd.source,
-      environment: cmd.environment ?? 'production',
-      draft_id: cmd.draft_id ?? null,
-      test_run: cmd.test_run ?? false,
-      created_at: new Date(cmd.accepted_at),
-    });
-    let doc = await store.executions.findOne({ _id: cmd.execution_id });
-    if (!doc) throw new Error(`execution ${cmd.execution_id} vanished after upsert`);
+    let x: LiveExecution = (await this.deps.live.get(cmd.workspace_id, cmd.execution_id)) ?? {
+      doc: queuedExecution({
+        _id: cmd.execution_id,
+        workspace_id: cmd.workspace_id,
+        workflow_id: cmd.workflow_id,
+        workflow_version: cmd.workflow_version,
+        trigger_input_json: toJsonText(cmd.trigger_input),
+        trigger_input_ref: cmd.trigger_input_ref ?? null,
+        on_success_url: null,
+        on_failure_url: null,
+        replay_of: cmd.replay_of,
+        source: cmd.source,
+        environment: cmd.environment ?? 'production',
+        draft_id: cmd.draft_id ?? null,
+        test_run: cmd.test_run ?? false,
+        created_at: new Date(cmd.accepted_at),
+      }),
+      steps: [],
+      from: 'store',
+    };
+    const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (!def) {
-      doc = await this.finishWithError(doc, {
+      const ended = await this.finishWithError(x, {
         code: 'workflow_not_found',
         message: `workflow ${doc.workflow_id} v${doc.workflow_version} not found`,
       });
-      if (doc) await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
+      if (ended) await this.announceTerminal(ended);
       return { term: 'unknown_workflow' };
     }
     if (doc.status === 'queued' && def.max_concurrent_executions > 0) {
       const holder = await holdsSlot(store.concurrencySlots, doc._id);
       if (!holder) {
         // Arrivals always queue up first, then the oldest waiting one gets a free slot: arrival order.
+        // Durable: promotion finds waiting executions in MongoDB.
         if (!doc.slot_wait) {
-          await updateExecution(store.executions, doc._id, doc.revision, { slot_wait: true }, this.now());
+          const waiting = await this.deps.live.write(x, { ...doc, slot_wait: true, updated_at: this.now() }, x.steps, { durable: true });
+          if (!waiting) return this.handleStart(cmd, keepAlive); // changed meanwhile (a cancel): decide again
+          x = waiting;
           this.deps.metrics.slotWaits.inc({ workflow_id: doc.workflow_id });
         }
         await this.promote(doc.workflow_id, def.max_concurrent_executions);
@@ -113,35 +135,37 @@ export class Runner {
       }
     }
     // A concurrent write can move the revision under begin: reload and try again while still queued.
-    for (let i = 0; i < 10 && doc.status === 'queued'; i++) doc = await this.begin(doc, def);
-    if (doc.status === 'running' && doc.started_at && doc.duration_left_ms == null) {
+    const queued = x.doc.status === 'queued';
+    for (let i = 0; i < 10 && x.doc.status === 'queued'; i++) x = await this.begin(x, def);
+    if (!queued && x.doc.status === 'running' && x.doc.started_at && x.doc.duration_left_ms == null) {
       // A delivery that failed right after begin's write may not have set the duration timer.
-      const left = def.max_workflow_duration_seconds * 1000 - (this.now().getTime() - doc.started_at.getTime());
-      await setDurationTimer(store, doc, Math.max(0, left), this.now());
+      const limitMs = def.max_workflow_duration_seconds * 1000;
+      await setDurationTimer(this.deps, x.doc, x.doc.duration_due_at ?? new Date(x.doc.started_at.getTime() + limitMs));
     }
-    await this.drive(doc, def, keepAlive);
+    await this.drive(x, def, keepAlive);
     return 'ack';
   }
 
   /** Runs an execution's steps until it ends or parks; announces the end. */
-  private async drive(start: ExecutionDoc, def: WorkflowDefinition, keepAlive: () => void): Promise<void> {
+  private async drive(start: LiveExecution, def: WorkflowDefinition, keepAlive: () => void): Promise<void> {
     const abort = new AbortController();
-    this.aborts.set(start._id, abort);
-    let doc = start;
+    this.aborts.set(start.doc._id, abort);
+    let x = start;
     try {
-      doc = await this.runSteps(start, def, keepAlive, abort.signal);
+      x = await this.runSteps(start, def, keepAlive, abort.signal);
     } finally {
-      this.aborts.delete(start._id);
+      this.aborts.delete(start.doc._id);
     }
-    if (isTerminal(doc.status)) await this.announceTerminal(doc);
+    if (isTerminal(x.doc.status)) await this.announceTerminal(x);
   }
 
   async handleTimer(cmd: TimerCommand, keepAlive: () => void): Promise<MessageDisposition> {
-    const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
-    if (!doc) return { term: 'unknown_execution' };
+    const x = await this.deps.live.get(cmd.workspace_id, cmd.execution_id);
+    if (!x) return { term: 'unknown_execution' };
+    const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (cmd.kind === 'duration_timeout') {
-      await this.endExecution(doc._id, 'timed_out', {
+      await this.endExecution(doc.workspace_id, doc._id, 'timed_out', {
         code: 'workflow_timed_out',
         message: `execution exceeded max_workflow_duration_seconds (${def?.max_workflow_duration_seconds ?? '?'})`,
       });
@@ -150,14 +174,15 @@ export class Runner {
     // A delay or wait expiry applies only to the wait that set it (a later wait has another timer id).
     if (!def || doc.status !== 'waiting' || cmd.timer_id !== WAIT_TIMER(doc._id, doc.step_seq + 1)) return 'ack';
     const at = this.now();
-    await this.resume(doc, def, cmd.kind === 'delay' ? { kind: 'delay_elapsed', at } : { kind: 'expired', at }, keepAlive);
+    await this.resume(x, def, cmd.kind === 'delay' ? { kind: 'delay_elapsed', at } : { kind: 'expired', at }, keepAlive);
     return 'ack';
   }
 
   /** A public resume / approval URL was used: resumes the wait if the token is still the current one. */
   async handleResume(cmd: ResumeCommand, keepAlive: () => void): Promise<MessageDisposition> {
-    const doc = await this.deps.store.executions.findOne({ _id: cmd.execution_id });
-    if (!doc) return { term: 'unknown_execution' };
+    const x = await this.deps.live.get(cmd.workspace_id, cmd.execution_id);
+    if (!x) return { term: 'unknown_execution' };
+    const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (!def || doc.status !== 'waiting' || doc.wait_token_hash !== cmd.token_hash) {
       this.deps.logger.info({ execution_id: doc._id, status: doc.status }, 'resume ignored: the wait is over');
@@ -168,7 +193,7 @@ export class Runner {
       cmd.event.kind === 'webhook'
         ? { kind: 'webhook', body: fromJsonText(cmd.event.body_json), at }
         : { kind: 'approval', decision: cmd.event.decision, comment: cmd.event.comment, at };
-    await this.resume(doc, def, event, keepAlive);
+    await this.resume(x, def, event, keepAlive);
     return 'ack';
   }
 
@@ -176,8 +201,9 @@ export class Runner {
    * Completes a parked step with what resumed it, clears the wait (timer, tokens), sets the
    * duration timer again for the time that was left, and drives the execution on.
    */
-  private async resume(doc: ExecutionDoc, def: WorkflowDefinition, event: WaitEvent, keepAlive: () => void): Promise<void> {
+  private async resume(x: LiveExecution, def: WorkflowDefinition, event: WaitEvent, keepAlive: () => void): Promise<void> {
     const { store } = this.deps;
+    const doc = x.doc;
     const seq = doc.step_seq + 1;
     const state = runStateOf(doc);
     let outcome: StepOutcome;
@@ -189,9 +215,10 @@ export class Runner {
       return;
     }
     const now = this.now();
-    const record = await store.stepExecutions.findOne({ _id: `${doc._id}:${seq}` });
+    const record = x.steps.find((s) => s.seq === seq);
+    let steps = x.steps;
     if (record) {
-      await this.saveStepRecord({
+      steps = withStep(steps, {
         ...record,
         status: outcome.ok ? 'succeeded' : 'failed',
         output_json: outcome.ok ? toJsonText(outcome.output) : null,
@@ -212,24 +239,29 @@ export class Runner {
     if (transition.persist) {
       await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc.workflow_id }, transition.persist, now);
     }
-    const changes = { ...docChangesOf(transition.state), ...UNPARKED, attempt: 1, step_seq: seq };
-    const next = await updateExecution(
-      store.executions,
-      doc._id,
-      doc.revision,
-      transition.kind === 'finished' ? { ...changes, finished_at: now } : changes,
-      now,
-    );
+    const durationDue = new Date(now.getTime() + (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000));
+    const changes = {
+      ...docChangesOf(transition.state),
+      ...UNPARKED,
+      attempt: 1,
+      step_seq: seq,
+      duration_due_at: durationDue,
+      updated_at: now,
+    };
+    const finished = transition.kind === 'finished';
+    const next = await this.deps.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps, {
+      durable: finished,
+    });
     if (!next) return; // a cancel or a duration timeout got there first
-    await store.timers.deleteOne({ _id: WAIT_TIMER(doc._id, seq) });
+    await cancelTimer(this.deps.jsm, this.deps.subjects, doc.workspace_id, WAIT_TIMER(doc._id, seq));
     await store.waitTokens.deleteMany({ execution_id: doc._id });
-    if (transition.kind === 'finished') {
-      this.countFinished(next);
+    if (finished) {
+      this.countFinished(next.doc);
       await this.announceTerminal(next);
       return;
     }
-    await setDurationTimer(store, next, doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000, now);
-    await publishExecutionEvent(this.deps.js, this.deps.subjects, next);
+    await setDurationTimer(this.deps, next.doc, durationDue);
+    await publishExecutionEvent(this.deps.js, this.deps.subjects, next.doc);
     await this.drive(next, def, keepAlive);
   }
 
@@ -238,67 +270,84 @@ export class Runner {
    * write, then the in-flight step on this replica is aborted (a runner elsewhere sees its next
    * write refused) and the terminal event is published. Returns null if it had already ended.
    */
-  async endExecution(id: string, status: 'timed_out' | 'cancelled', error: ExecutionErrorInfo): Promise<ExecutionDoc | null> {
+  async endExecution(
+    workspaceId: string,
+    id: string,
+    status: 'timed_out' | 'cancelled',
+    error: ExecutionErrorInfo,
+  ): Promise<ExecutionDoc | null> {
     for (let i = 0; i < 10; i++) {
-      const doc = await this.deps.store.executions.findOne({ _id: id });
-      const ended = doc ? endRun(runStateOf(doc), status, error) : null;
-      if (!doc || !ended) return null;
-      const updated = await updateExecution(
-        this.deps.store.executions,
-        id,
-        doc.revision,
-        { ...docChangesOf(ended), finished_at: this.now() },
-        this.now(),
+      const x = await this.deps.live.get(workspaceId, id);
+      const ended = x ? endRun(runStateOf(x.doc), status, error) : null;
+      if (!x || !ended) return null;
+      const now = this.now();
+      // The attempt in flight ends with the execution: its runner's own write will be refused.
+      const steps = x.steps.map((s) =>
+        s.status === 'running' || s.status === 'waiting'
+          ? { ...s, status: 'failed' as const, error: { code: error.code, message: error.message, step_id: s.step_id }, finished_at: now }
+          : s,
       );
+      const updated = await this.deps.live.write(x, { ...x.doc, ...docChangesOf(ended), finished_at: now, updated_at: now }, steps, {
+        durable: true,
+      });
       if (updated) {
-        this.countFinished(updated);
+        this.countFinished(updated.doc);
         this.aborts.get(id)?.abort(new DomainError(error.code, error.message));
         await this.announceTerminal(updated);
-        return updated;
+        return updated.doc;
       }
     }
     throw new Error(`could not end execution ${id}: too many concurrent changes`);
   }
 
-  private async begin(doc: ExecutionDoc, def: WorkflowDefinition): Promise<ExecutionDoc> {
+  private async begin(x: LiveExecution, def: WorkflowDefinition): Promise<LiveExecution> {
     const now = this.now();
+    const doc = x.doc;
     const state = startRun(def, await readContext(this.deps.store.workflowContext, doc.workflow_id));
-    const updated = await updateExecution(
-      this.deps.store.executions,
-      doc._id,
-      doc.revision,
+    const updated = await this.deps.live.write(
+      x,
       {
+        ...doc,
         ...docChangesOf(state),
         slot_wait: false,
         started_at: now,
+        duration_due_at: new Date(now.getTime() + def.max_workflow_duration_seconds * 1000),
+        updated_at: now,
         on_success_url: def.on_success_url ?? null,
         on_failure_url: def.on_failure_url ?? null,
         on_approval_required_url: def.on_approval_required_url ?? null,
       },
-      now,
+      x.steps,
     );
-    if (!updated) return this.reload(doc._id);
+    if (!updated) return this.reload(doc);
     // Counted at the write that started it: a failure after it must not lose the count on retry.
     this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
-    await setDurationTimer(this.deps.store, doc, def.max_workflow_duration_seconds * 1000, now);
-    await publishExecutionEvent(this.deps.js, this.deps.subjects, updated);
+    await setDurationTimer(this.deps, doc, updated.doc.duration_due_at ?? now);
+    await publishExecutionEvent(this.deps.js, this.deps.subjects, updated.doc);
     return updated;
   }
 
-  private async reload(id: string): Promise<ExecutionDoc> {
-    const doc = await this.deps.store.executions.findOne({ _id: id });
-    if (!doc) throw new Error(`execution ${id} not found`);
-    return doc;
+  private async reload(at: ExecutionDoc): Promise<LiveExecution> {
+    const x = await this.deps.live.get(at.workspace_id, at._id);
+    if (!x) throw new Error(`execution ${at._id} not found`);
+    return x;
   }
 
-  private async runSteps(start: ExecutionDoc, def: WorkflowDefinition, keepAlive: () => void, signal: AbortSignal): Promise<ExecutionDoc> {
-    const trigger = JSON.parse(await triggerInputJsonOf(this.deps.store.payloads, start)) as TriggerInput;
-    let doc = await this.markInterruptedAttempt(start);
-    while (doc.status === 'running' && doc.cursor !== null) {
+  private async runSteps(
+    start: LiveExecution,
+    def: WorkflowDefinition,
+    keepAlive: () => void,
+    signal: AbortSignal,
+  ): Promise<LiveExecution> {
+    const trigger = JSON.parse(await triggerInputJsonOf(this.deps.store.payloads, start.doc)) as TriggerInput;
+    let x = await this.markInterruptedAttempt(start);
+    while (x.doc.status === 'running' && x.doc.cursor !== null) {
       keepAlive();
+      const doc = x.doc;
       const state = runStateOf(doc);
       const seq = doc.step_seq + 1;
       const stepId = doc.cursor;
+      if (stepId === null) break;
       const record: StepRecordBase = {
         _id: `${doc._id}:${seq}`,
         workspace_id: doc.workspace_id,
@@ -312,10 +361,10 @@ export class Runner {
       const attempt = await inSpan(
         `step ${stepId}`,
         { attributes: { 'flowgate.execution.id': doc._id, 'flowgate.step.id': stepId, 'flowgate.step.type': record.type } },
-        () => this.attemptStep(doc, def, trigger, record, signal),
+        () => this.attemptStep(x, def, trigger, record, signal),
       );
-      if ('parked' in attempt) {
-        doc = attempt.parked;
+      if ('moved' in attempt) {
+        x = attempt.moved;
         continue;
       }
       const { input, outcome } = attempt;
@@ -324,7 +373,7 @@ export class Runner {
         { type: record.type, outcome: outcome.ok ? 'succeeded' : 'failed' },
         (finishedAt.getTime() - record.started_at.getTime()) / 1000,
       );
-      await this.saveStepRecord({
+      const steps = withStep(attempt.current.steps, {
         ...record,
         status: outcome.ok ? 'succeeded' : 'failed',
         input_json: toJsonText(input),
@@ -341,105 +390,102 @@ export class Runner {
         const owner = { workspaceId: doc.workspace_id, workflowId: doc.workflow_id };
         await writeContext(this.deps.store.workflowContext, owner, transition.persist, finishedAt);
       }
-      let next: ExecutionDoc | null;
+      let next: LiveExecution | null;
+      const current = attempt.current;
       if (transition.kind === 'retry') {
-        next = await updateExecution(
-          this.deps.store.executions,
-          doc._id,
-          doc.revision,
-          { attempt: doc.attempt + 1, step_seq: seq },
-          this.now(),
+        next = await this.deps.live.write(
+          current,
+          { ...current.doc, attempt: doc.attempt + 1, step_seq: seq, updated_at: this.now() },
+          steps,
         );
         if (next) await this.sleep(transition.delayMs, keepAlive, signal);
       } else {
-        const changes = { ...docChangesOf(transition.state), attempt: 1, step_seq: seq };
-        next = await updateExecution(
-          this.deps.store.executions,
-          doc._id,
-          doc.revision,
-          transition.kind === 'finished' ? { ...changes, finished_at: finishedAt } : changes,
-          this.now(),
+        const finished = transition.kind === 'finished';
+        const changes = { ...docChangesOf(transition.state), attempt: 1, step_seq: seq, updated_at: this.now() };
+        next = await this.deps.live.write(
+          current,
+          { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) },
+          steps,
+          {
+            durable: finished,
+          },
         );
-        if (next && transition.kind === 'finished') this.countFinished(next);
+        if (next && finished) this.countFinished(next.doc);
       }
-      doc = next ?? (await this.reload(doc._id));
+      x = next ?? (await this.reload(doc));
     }
-    return doc;
+    return x;
   }
 
-  /** One attempt of the step at the cursor: run it, or park the execution on it. */
+  /**
+   * One attempt of the step at the cursor: run it (`current` is the live state it ran from), or park
+   * the execution on it, or find it changed by another writer (`moved`).
+   */
   private async attemptStep(
-    doc: ExecutionDoc,
+    x: LiveExecution,
     def: WorkflowDefinition,
     trigger: TriggerInput,
     record: StepRecordBase,
     signal: AbortSignal,
-  ): Promise<{ parked: ExecutionDoc } | { input: unknown; outcome: StepOutcome }> {
+  ): Promise<{ moved: LiveExecution } | { current: LiveExecution; input: unknown; outcome: StepOutcome }> {
     const stepId = record.step_id;
     let input: unknown = null;
     let outcome: StepOutcome;
+    let current = x;
     try {
-      const plan = planStep(def, runStateOf(doc), trigger, this.now());
+      const plan = planStep(def, runStateOf(x.doc), trigger, this.now());
       if (isParking(plan)) {
         const parked = await parkStep(
-          { store: this.deps.store, publicUrl: this.deps.config.FLOWGATE_PUBLIC_URL, now: this.now },
-          doc,
+          { ...this.deps, publicUrl: this.deps.config.FLOWGATE_PUBLIC_URL, now: this.now },
+          x,
           def,
           plan,
           record,
         );
-        if (parked) await publishExecutionEvent(this.deps.js, this.deps.subjects, parked);
-        return { parked: parked ?? (await this.reload(doc._id)) };
+        if (parked) await publishExecutionEvent(this.deps.js, this.deps.subjects, parked.doc);
+        return { moved: parked ?? (await this.reload(x.doc)) };
       }
       input = plan.type === 'http' ? plan.request : plan.type === 'respond' ? plan.response : null;
       if (plan.type === 'http') {
         // Visible while in flight: if the executor dies now, the next delivery marks it interrupted.
-        await this.saveStepRecord({
+        const inFlight: StepExecutionDoc = {
           ...record,
           status: 'running',
           input_json: toJsonText(input),
           output_json: null,
           error: null,
           finished_at: null,
-        });
+        };
+        const marked = await this.deps.live.write(x, { ...x.doc, updated_at: this.now() }, withStep(x.steps, inFlight));
+        if (!marked) return { moved: await this.reload(x.doc) };
+        current = marked;
         outcome = await runHttpStep(stepId, plan.request, {
           timeoutMs: plan.timeoutMs,
           maxResponseBytes: this.deps.config.FLOWGATE_HTTP_STEP_MAX_RESPONSE_BYTES,
-          idempotencyKey: `${doc._id}:${stepId}`,
+          idempotencyKey: `${x.doc._id}:${stepId}`,
           signal,
-          dispatcher: await this.deps.egress?.dispatcherFor(doc.workspace_id),
+          dispatcher: await this.deps.egress?.dispatcherFor(x.doc.workspace_id),
         });
       } else outcome = await runLocalStep(plan);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       outcome = { ok: false, error: { code: err.code, message: err.message, step_id: stepId }, retryable: false };
     }
-    return { input, outcome };
+    return { current, input, outcome };
   }
 
   /**
    * Resuming after a crash: an attempt recorded as running that never finished is marked
    * `interrupted`, and the step runs again under the next sequence number.
    */
-  private async markInterruptedAttempt(doc: ExecutionDoc): Promise<ExecutionDoc> {
-    if (doc.status !== 'running') return doc;
-    const seq = doc.step_seq + 1;
-    // Read by _id first (cheap everywhere; FerretDB scans for any other filter): most starts have no
-    // attempt in flight.
-    const inFlight = await this.deps.store.stepExecutions.findOne({ _id: `${doc._id}:${seq}` }, { projection: { status: 1 } });
-    if (inFlight?.status !== 'running') return doc;
-    const res = await this.deps.store.stepExecutions.updateOne(
-      { _id: `${doc._id}:${seq}`, status: 'running' },
-      { $set: { status: 'interrupted', finished_at: this.now() } },
-    );
-    if (res.modifiedCount === 0) return doc;
-    return (
-      (await updateExecution(this.deps.store.executions, doc._id, doc.revision, { step_seq: seq }, this.now())) ?? this.reload(doc._id)
-    );
-  }
-
-  private async saveStepRecord(record: StepExecutionDoc): Promise<void> {
-    await this.deps.store.stepExecutions.replaceOne({ _id: record._id }, record, { upsert: true });
+  private async markInterruptedAttempt(x: LiveExecution): Promise<LiveExecution> {
+    if (x.doc.status !== 'running') return x;
+    const seq = x.doc.step_seq + 1;
+    const inFlight = x.steps.find((s) => s.seq === seq);
+    if (inFlight?.status !== 'running') return x;
+    const now = this.now();
+    const steps = withStep(x.steps, { ...inFlight, status: 'interrupted', finished_at: now });
+    return (await this.deps.live.write(x, { ...x.doc, step_seq: seq, updated_at: now }, steps)) ?? this.reload(x.doc);
   }
 
   private async sleep(ms: number, keepAlive: () => void, signal: AbortSignal): Promise<void> {
@@ -450,30 +496,39 @@ export class Runner {
     }
   }
 
-  private async finishWithError(doc: ExecutionDoc, error: { code: string; message: string }): Promise<ExecutionDoc | null> {
-    if (isTerminal(doc.status)) return doc;
-    const updated = await updateExecution(
-      this.deps.store.executions,
-      doc._id,
-      doc.revision,
-      { status: 'failed', cursor: null, error, finished_at: this.now() },
-      this.now(),
+  private async finishWithError(x: LiveExecution, error: { code: string; message: string }): Promise<LiveExecution | null> {
+    if (isTerminal(x.doc.status)) return x;
+    const now = this.now();
+    const updated = await this.deps.live.write(
+      x,
+      { ...x.doc, status: 'failed', cursor: null, error, finished_at: now, updated_at: now },
+      x.steps,
+      { durable: true },
     );
-    return updated && this.countFinished(updated);
+    if (updated) this.countFinished(updated.doc);
+    return updated;
   }
 
-  /** Terminal bookkeeping, safe to repeat: cancel its timers and wait tokens, publish the final event. */
-  private async announceTerminal(doc: ExecutionDoc): Promise<void> {
-    // By _id (the duration timer and the last wait's): FerretDB scans the collection for other filters.
-    const timerIds = [DURATION_TIMER(doc._id), WAIT_TIMER(doc._id, doc.step_seq), WAIT_TIMER(doc._id, doc.step_seq + 1)];
-    for (const _id of timerIds) await this.deps.store.timers.deleteOne({ _id });
-    if (doc.wait_token_hash !== undefined) await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
+  /**
+   * Terminal bookkeeping, safe to repeat: make the end durable in MongoDB (a crash may have left it
+   * only in the live state), cancel its timers and wait tokens, publish the final event, hand its
+   * slot on, and retire the live state.
+   */
+  private async announceTerminal(x: LiveExecution): Promise<void> {
+    const doc = x.doc;
+    if (x.from === 'live' && !x.durable) await this.deps.live.project(x);
+    // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer).
+    await cancelExecutionTimers(this.deps.jsm, this.deps.subjects, doc.workspace_id, doc._id);
+    if (doc.wait_token_hash !== undefined && doc.wait_token_hash !== null) {
+      await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
+    }
     await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (def && def.max_concurrent_executions > 0) {
       await releaseSlot(this.deps.store.concurrencySlots, doc._id);
       await this.promote(doc.workflow_id, def.max_concurrent_executions);
     }
+    await this.deps.live.retire(x);
   }
 
   /**

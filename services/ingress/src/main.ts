@@ -1,7 +1,7 @@
 import './instrument';
 import { createServer, type Server } from 'node:http';
 import { openKv, runMain, SecretBox, startRuntime } from '@flowgate/kit';
-import { collections, ensureIndexes } from '@flowgate/store';
+import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions } from '@flowgate/store';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { loadIngressConfig } from './config';
@@ -45,6 +45,7 @@ runMain('ingress', async () => {
     rt.logger,
   );
 
+  const { live } = liveExecutions(await openKv(rt.nc, rt.subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }), store);
   // Live ingress replicas: rate-limit and quota reservations are a share of the limit per replica.
   const replicas = new ReplicaCount(await openKv(rt.nc, `${buckets}_INGRESS_REPLICAS`, { ttlMs: REPLICA_TTL_MS }), rt.logger);
   await replicas.start();
@@ -59,6 +60,7 @@ runMain('ingress', async () => {
       parallelExecutions: config.FLOWGATE_QUOTA_PARALLEL_EXECUTIONS,
     },
     config.FLOWGATE_QUOTA_CACHE_MS,
+    live,
     liveReplicas,
   );
   const quotaPools = quotas.start((err) => rt.logger.warn({ err }, 'could not give back reserved quota units'));
@@ -73,6 +75,7 @@ runMain('ingress', async () => {
   const app = createApp({
     requestLimits,
     store,
+    live,
     js: rt.js,
     subjects: rt.subjects,
     executions,

@@ -1,10 +1,12 @@
 import type { Subjects } from '@flowgate/contracts';
 import type { JetStreamClient, Logger } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import type { Collections, LiveExecutions } from '@flowgate/store';
 
 /** What a part of the ingress needs to publish a command to JetStream and answer with status URLs. */
 export interface PublishDeps {
   store: Collections;
+  /** Live executions (NATS KV): an accepted execution is made live at once, so its status URL answers. */
+  live: LiveExecutions;
   js: JetStreamClient;
   subjects: Subjects;
   publicUrl: string;

@@ -13,7 +13,7 @@ import {
   type QuotaLimits,
   type QuotaRefusal,
 } from '@flowgate/core';
-import type { Collections } from '@flowgate/store';
+import type { Collections, LiveExecutions } from '@flowgate/store';
 import type { KvCounter } from './kv-counter';
 
 /**
@@ -63,6 +63,8 @@ export class QuotaGate {
     private readonly counters: KvCounter,
     readonly defaults: QuotaLimits,
     private readonly cacheMs: number,
+    /** Live executions (NATS KV): the parallel quota counts a workspace's keys there, fresh on every replica. */
+    private readonly live: LiveExecutions,
     /** Live ingress replicas (replicas.ts), for the batch size. */
     private readonly replicas: () => number = () => 1,
   ) {}
@@ -83,10 +85,7 @@ export class QuotaGate {
   }
 
   async countParallel(workspaceId: string, limit?: number): Promise<number> {
-    return this.store.executions.countDocuments(
-      { workspace_id: workspaceId, status: { $in: [...NON_TERMINAL_STATUSES] } },
-      limit ? { limit } : {},
-    );
+    return this.live.countLive(workspaceId, limit);
   }
 
   /** Executions counted in the current window (0 when it is not counted). */

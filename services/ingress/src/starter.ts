@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, triggerInputStub, type StartCommand } from '@flowgate/contracts';
 import type { TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
-import { recordExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
+import { queuedExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
 import type { PublishDeps } from './publish-deps';
 import type { QuotaGate } from './quotas';
 import type { RunTarget, RunTargets } from './run-targets';
@@ -38,8 +38,8 @@ export class ExecutionStarter {
     return { version, definition };
   }
 
-  /** Throws ApiError dependency_unavailable (nothing accepted) if JetStream does not acknowledge. */
   /**
+   * Throws ApiError dependency_unavailable (nothing accepted) if JetStream does not acknowledge.
    * `executionId` is given for an idempotent webhook: publishing it again (a retry whose first
    * publish never got an answer) is de-duplicated by JetStream.
    */
@@ -80,7 +80,7 @@ export class ExecutionStarter {
       this.deps.logger.warn({ err, workflow_id: workflow._id }, 'start command not acknowledged');
       throw new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later');
     }
-    await recordExecution(this.deps.store.executions, {
+    const queued = queuedExecution({
       _id: executionId,
       workspace_id: workflow.workspace_id,
       workflow_id: workflow._id,
@@ -92,7 +92,11 @@ export class ExecutionStarter {
       replay_of: replayOf,
       ...runOf,
       created_at: acceptedAt,
-    }).catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
+    });
+    // Live at once (NATS KV, no database round trip); the executor writes MongoDB by group commit.
+    await this.deps.live
+      .create(queued)
+      .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
     return { executionId, statusUrl: this.statusUrl(executionId), definition };
   }
 

@@ -19,6 +19,7 @@ import { loadSchedulerConfig } from './config';
 import { TimerFirer } from './firer';
 import { ScheduleFirer } from './schedule-firer';
 import { deleteSchedule, upsertSchedule } from './schedules';
+import { listTimers } from './timers';
 
 runMain('scheduler', async () => {
   const config = loadSchedulerConfig();
@@ -40,21 +41,7 @@ runMain('scheduler', async () => {
   const handlers: SchedulerServiceHandlers = {
     UpsertSchedule: unary('UpsertSchedule', grpcMetric, (req) => upsertSchedule(store, req, new Date())),
     DeleteSchedule: unary('DeleteSchedule', grpcMetric, (req) => deleteSchedule(store, req)),
-    ListTimers: unary('ListTimers', grpcMetric, async (req) => {
-      const filter = { workspace_id: req.workspaceId, ...(req.executionId ? { execution_id: req.executionId } : {}) };
-      const limit = Math.min(Math.max(req.limit || 100, 1), 1000);
-      const timers = await store.timers.find(filter).sort({ due_at: 1 }).limit(limit).toArray();
-      return {
-        timers: timers.map((t) => ({
-          id: t._id,
-          workspaceId: t.workspace_id,
-          executionId: t.execution_id,
-          kind: t.kind,
-          dueAt: t.due_at.toISOString(),
-          status: t.status,
-        })),
-      };
-    }),
+    ListTimers: unary('ListTimers', grpcMetric, (req) => listTimers({ store, jsm: rt.jsm, subjects: rt.subjects }, req)),
   };
   const grpcServer = await startGrpcServer({
     port: config.FLOWGATE_GRPC_PORT,

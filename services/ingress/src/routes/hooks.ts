@@ -15,7 +15,7 @@ import {
   type WorkflowDefinition,
 } from '@flowgate/core';
 import { sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
-import type { Collections, TriggerDoc } from '@flowgate/store';
+import type { Collections, LiveExecutions, TriggerDoc, WorkflowDoc } from '@flowgate/store';
 import { Router, type Request, type Response } from 'express';
 import type { ExecutionClient } from '../execution-client';
 import type { IngressMetrics } from '../metrics';
@@ -61,6 +61,8 @@ function idempotencyKey(input: TriggerInput, bodyPath: string | undefined, signe
  */
 export interface HookDeps {
   store: Collections;
+  /** Live executions (NATS KV, else MongoDB): whether an unmarked idempotency claim's execution exists. */
+  live: LiveExecutions;
   limiter: RateLimiter;
   limits: WorkspaceLimits;
   starter: ExecutionStarter;
@@ -99,12 +101,12 @@ export function hookRoutes(deps: HookDeps): Router {
    * is still in flight) publishes again under the same id: de-duplicated by JetStream within its
    * window; past it, only if no execution was recorded.
    */
-  const knownStart = async (claim: Claim | null, definition: WorkflowDefinition): Promise<Started | null> => {
+  const knownStart = async (workflow: WorkflowDoc, claim: Claim | null, definition: WorkflowDefinition): Promise<Started | null> => {
     if (!claim?.replayed) return null;
     const known = (): Started => ({ executionId: claim.executionId, statusUrl: deps.starter.statusUrl(claim.executionId), definition });
     if (claim.accepted) return known();
     if (Date.now() - claim.claimedAt.getTime() < DEDUP_SAFE_MS) return null;
-    const recorded = await deps.store.executions.findOne({ _id: claim.executionId }, { projection: { _id: 1 } });
+    const recorded = await deps.live.get(workflow.workspace_id, claim.executionId);
     return recorded ? known() : null;
   };
 
@@ -189,7 +191,9 @@ export function hookRoutes(deps: HookDeps): Router {
 
     let started: Started;
     try {
-      started = (await knownStart(claim, current)) ?? (await deps.starter.start(workflow, triggerInput, null, claim?.executionId, target));
+      started =
+        (await knownStart(workflow, claim, current)) ??
+        (await deps.starter.start(workflow, triggerInput, null, claim?.executionId, target));
     } catch (err) {
       if (err instanceof ApiError && err.code === 'dependency_unavailable') deps.metrics.rejected.inc({ reason: 'publish_failed' });
       if (err instanceof ApiError && err.code === 'quota_exceeded') deps.metrics.rejected.inc({ reason: 'quota' });

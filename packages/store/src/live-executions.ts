@@ -1,0 +1,179 @@
+import type { Collection } from 'mongodb';
+import type { ExecutionDoc, StepExecutionDoc } from './documents';
+import { ExecutionProjection, type ProjectionOptions } from './execution-projection';
+import { findStepExecutions } from './executions';
+
+/**
+ * The live state of executions: one NATS KV key per execution that has not ended, holding the
+ * execution document and every step attempt so far. Every state change is a compare-and-set on the
+ * key's revision (atomic and replicated, which FerretDB's guarded updates are not), so a runner, a
+ * cancel and a timer never both win. MongoDB is a projection written by group commit
+ * (execution-projection.ts): a single execution is read fresh from the key, lists lag by at most
+ * the projection's lazy delay. Once an execution ended and its final snapshot is durable in MongoDB,
+ * the key is purged (the purge marker expires after a day): reads then go to MongoDB.
+ */
+
+/** What LiveExecutions needs of a NATS KV bucket (kit's `openKv` gives one). */
+export interface LiveKvEntry {
+  operation: 'PUT' | 'DEL' | 'PURGE';
+  revision: number;
+  string(): string;
+}
+
+export interface LiveKv {
+  get(key: string): Promise<LiveKvEntry | null>;
+  keys(filter?: string): Promise<AsyncIterable<string>>;
+  create(key: string, data: string): Promise<number>;
+  update(key: string, data: string, version: number): Promise<number>;
+  purge(key: string, opts?: { previousSeq?: number; ttl?: string }): Promise<void>;
+}
+
+export interface LiveExecution {
+  /** `revision` is the key's revision (or the stored one when read from MongoDB). */
+  doc: ExecutionDoc;
+  /** Every step attempt so far, in sequence order, the one in flight included. */
+  steps: StepExecutionDoc[];
+  /** `live`: read from the KV key; `store`: from MongoDB (ended and retired, or never live). */
+  from: 'live' | 'store';
+  /** Set by a durable write: MongoDB has this state. */
+  durable?: boolean;
+}
+
+/** How long a retired execution's purge marker stays (a late duplicate command then finds it ended). */
+export const RETIRED_MARKER_TTL = '24h';
+
+const date = (v: Date | string | null | undefined): Date | null => (v === null || v === undefined ? null : new Date(v));
+
+function reviveDoc(doc: ExecutionDoc): ExecutionDoc {
+  const out: ExecutionDoc = {
+    ...doc,
+    created_at: new Date(doc.created_at),
+    started_at: date(doc.started_at),
+    finished_at: date(doc.finished_at),
+    updated_at: new Date(doc.updated_at),
+  };
+  if (doc.waiting_expires_at !== undefined) out.waiting_expires_at = date(doc.waiting_expires_at);
+  if (doc.duration_due_at !== undefined) out.duration_due_at = date(doc.duration_due_at);
+  return out;
+}
+
+function reviveStep(step: StepExecutionDoc): StepExecutionDoc {
+  return { ...step, started_at: new Date(step.started_at), finished_at: date(step.finished_at) };
+}
+
+export function encodeLive(doc: ExecutionDoc, steps: readonly StepExecutionDoc[]): string {
+  return JSON.stringify({ doc, steps });
+}
+
+export function decodeLive(text: string, revision: number): Omit<LiveExecution, 'from'> {
+  const raw = JSON.parse(text) as { doc: ExecutionDoc; steps: StepExecutionDoc[] };
+  return {
+    doc: { ...reviveDoc(raw.doc), revision },
+    steps: raw.steps.map(reviveStep),
+  };
+}
+
+/** Keys are `<workspace>.<execution>`: a workspace's live executions are one key filter away. */
+export const liveKey = (workspaceId: string, executionId: string) => `${workspaceId}.${executionId}`;
+
+/** A compare-and-set that lost (the key moved on, or a create found it present). */
+function lostRace(err: unknown): boolean {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  const text = err instanceof Error ? `${err.message} ${typeof code === 'string' || typeof code === 'number' ? code : ''}` : String(err);
+  return /wrong last sequence|key exists|10071/i.test(text);
+}
+
+export class LiveExecutions {
+  constructor(
+    private readonly kv: LiveKv,
+    private readonly projection: ExecutionProjection,
+    private readonly executions: Collection<ExecutionDoc>,
+    private readonly stepExecutions: Collection<StepExecutionDoc>,
+  ) {}
+
+  /** Makes an accepted execution live (ingress, at accept); false if it already was. */
+  async create(doc: ExecutionDoc): Promise<boolean> {
+    try {
+      await this.kv.create(liveKey(doc.workspace_id, doc._id), encodeLive(doc, []));
+      return true;
+    } catch (err) {
+      if (lostRace(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The execution of a workspace now: its live key, else MongoDB; null if neither has it (in that workspace). */
+  async get(workspaceId: string, id: string): Promise<LiveExecution | null> {
+    const entry = await this.kv.get(liveKey(workspaceId, id));
+    if (entry?.operation === 'PUT') return { ...decodeLive(entry.string(), entry.revision), from: 'live' };
+    const doc = await this.executions.findOne({ _id: id });
+    if (doc?.workspace_id !== workspaceId) return null;
+    return { doc, steps: await findStepExecutions(this.stepExecutions, doc), from: 'store' };
+  }
+
+  /**
+   * Writes the next state if the execution is still at `current`'s revision; null when another
+   * writer got there first (read it again). `durable`: resolves only once MongoDB has it too.
+   */
+  async write(
+    current: LiveExecution,
+    doc: ExecutionDoc,
+    steps: readonly StepExecutionDoc[],
+    opts: { durable?: boolean } = {},
+  ): Promise<LiveExecution | null> {
+    const value = encodeLive(doc, steps);
+    const key = liveKey(doc.workspace_id, doc._id);
+    let revision: number;
+    try {
+      revision = current.from === 'live' ? await this.kv.update(key, value, current.doc.revision) : await this.kv.create(key, value);
+    } catch (err) {
+      if (lostRace(err)) return null;
+      throw err;
+    }
+    const durable = opts.durable ?? false;
+    const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live', durable };
+    await this.projection.write(next.doc, next.steps, durable);
+    return next;
+  }
+
+  /**
+   * How many executions of a workspace are live (not ended), counting up to `limit`: the parallel
+   * executions quota, fresh on every replica, without a database query.
+   */
+  async countLive(workspaceId: string, limit = Number.MAX_SAFE_INTEGER): Promise<number> {
+    let n = 0;
+    for await (const key of await this.kv.keys(`${workspaceId}.*`)) {
+      void key;
+      if (++n >= limit) break;
+    }
+    return n;
+  }
+
+  /** Makes MongoDB durable for this state without changing it (recovery of an ended execution). */
+  async project(x: LiveExecution): Promise<void> {
+    await this.projection.write(x.doc, x.steps, true);
+  }
+
+  /** An ended execution whose final state is durable in MongoDB leaves the live bucket. */
+  async retire(x: LiveExecution): Promise<void> {
+    if (x.from !== 'live') return;
+    try {
+      await this.kv.purge(liveKey(x.doc.workspace_id, x.doc._id), { previousSeq: x.doc.revision, ttl: RETIRED_MARKER_TTL });
+    } catch (err) {
+      if (!lostRace(err)) throw err;
+    }
+  }
+}
+
+/** How long purge markers of retired executions may live: the bucket's `markerTtlMs` (kit openKv). */
+export const LIVE_MARKER_TTL_MS = 24 * 3_600_000;
+
+/** The live executions over a KV bucket and the MongoDB collections, with their group commit. */
+export function liveExecutions(
+  kv: LiveKv,
+  c: { executions: Collection<ExecutionDoc>; stepExecutions: Collection<StepExecutionDoc> },
+  opts: ProjectionOptions = {},
+): { live: LiveExecutions; projection: ExecutionProjection } {
+  const projection = new ExecutionProjection(c.executions, c.stepExecutions, opts);
+  return { live: new LiveExecutions(kv, projection, c.executions, c.stepExecutions), projection };
+}
