@@ -109,9 +109,15 @@ describe('callbacks: signing, delivery log, redelivery', () => {
     answers.set('/gone', 410);
     const ok = await callbackWorkflow(stack, receiver.url('/log-ok'));
     const failing = await callbackWorkflow(stack, receiver.url('/gone'), { fail: true });
-    const succeededIds = [await fire(ok.async), await fire(ok.async), await fire(ok.async)];
+    // One after the other, each delivered before the next starts: newest first is then well defined.
+    const succeededIds: string[] = [];
+    const delivered = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await fire(ok.async);
+      succeededIds.push(id);
+      delivered.push(await deliveryOf(stack, id));
+    }
     const failedId = await fire(failing.async);
-    const delivered = await Promise.all(succeededIds.map((id) => deliveryOf(stack, id)));
     const failed = await deliveryOf(stack, failedId);
 
     const one = delivered[0];

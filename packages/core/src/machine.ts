@@ -48,6 +48,20 @@ export function startRun(def: WorkflowDefinition, persisted: Readonly<Record<str
   };
 }
 
+/**
+ * Whether a run of `def` can read the persisted context, so the executor may skip loading it.
+ * Conservative: any step text that names `context`, and any JSONata expression that can reach the
+ * whole scope — a root reference (`$`, `$$` not followed by a name) or a wildcard (`*`, `**`).
+ */
+export function readsPersistedContext(def: WorkflowDefinition): boolean {
+  if (JSON.stringify(def.steps).includes('context')) return true;
+  const rootOrWildcard = /\$(?![A-Za-z0-9_])|\*/;
+  return def.steps.some(
+    (step) =>
+      (step.type === 'transform' && rootOrWildcard.test(step.expression)) || (step.type === 'branch' && rootOrWildcard.test(step.when)),
+  );
+}
+
 export function templateScope(trigger: TriggerInput, state: RunState): TemplateScope {
   const steps: Record<string, { output: unknown }> = {};
   for (const [id, output] of Object.entries(state.outputs)) steps[id] = { output };

@@ -8,6 +8,7 @@ import {
   endRun,
   isParking,
   planStep,
+  readsPersistedContext,
   resolveWait,
   retryDelayMs,
   runLocalStep,
@@ -95,6 +96,29 @@ describe('startRun', () => {
     const def: WorkflowDefinition = { ...define({ steps: [{ id: 'x', type: 'fail', message: 'm' }] }), steps: [] };
     expect(() => startRun(def)).toThrow(DomainError);
     expect(() => startRun(def)).toThrow(expect.objectContaining({ code: 'invalid_workflow_definition' }));
+  });
+});
+
+describe('readsPersistedContext', () => {
+  const reads = (steps: unknown[]) => readsPersistedContext(define({ steps }));
+  it('is false when no step can see the context', () => {
+    expect(reads([{ id: 't', type: 'transform', expression: '{"n": $string(trigger.body.n), "sum": $sum(steps.a.output.x)}' }])).toBe(
+      false,
+    );
+    expect(reads([{ id: 'h', type: 'http', request: { method: 'POST', url: 'https://x.example/{{trigger.body.id}}' } }])).toBe(false);
+    expect(reads([{ id: 'b', type: 'branch', when: 'trigger.body.n > 1', then: 'b' }])).toBe(false);
+  });
+  it('is true for a template, expression or extract that names the context', () => {
+    expect(reads([{ id: 'r', type: 'respond', body: { last: '{{context.last_order}}' } }])).toBe(true);
+    expect(reads([{ id: 'b', type: 'branch', when: 'context.customer != null', then: 'b' }])).toBe(true);
+    expect(
+      reads([{ id: 'h', type: 'http', request: { method: 'GET', url: 'https://x.example/' }, extract_to_context: { k: '$.body.id' } }]),
+    ).toBe(true);
+  });
+  it('is true for expressions that can reach the whole scope: a root reference or a wildcard', () => {
+    for (const expression of ['$', '$keys($)', '$.trigger', '$$', '**.last_order', '*.x', '$lookup($, "con" & "text")']) {
+      expect(reads([{ id: 't', type: 'transform', expression }])).toBe(true);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import {
   isParking,
   isTerminal,
   planStep,
+  readsPersistedContext,
   resolveWait,
   runLocalStep,
   startRun,
@@ -303,7 +304,9 @@ export class Runner {
   private async begin(x: LiveExecution, def: WorkflowDefinition): Promise<LiveExecution> {
     const now = this.now();
     const doc = x.doc;
-    const state = startRun(def, await readContext(this.deps.store.workflowContext, doc.workflow_id));
+    // The persisted context is read only if the run can see it (a scan of workflow_context on FerretDB).
+    const persisted = readsPersistedContext(def) ? await readContext(this.deps.store.workflowContext, doc.workflow_id) : {};
+    const state = startRun(def, persisted);
     const updated = await this.deps.live.write(
       x,
       {
