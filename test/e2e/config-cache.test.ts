@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNats, type LocalServer } from '../../scripts/local-servers';
 import { request, sleep, Stack, type ApiResponse } from '../support/stack';
 
 /**
@@ -188,6 +192,52 @@ describe('config cache max age', () => {
       await sleep(50);
     }
     // … and refused once the entry is older than the max age (1 s).
+    expect(status).toBe(403);
+  });
+});
+
+describe('config cache after a NATS reconnect', () => {
+  let stack: Stack;
+  let nats: LocalServer;
+  let natsDir: string;
+
+  beforeAll(async () => {
+    natsDir = mkdtempSync(join(tmpdir(), 'flowgate-config-nats-'));
+    nats = await startNats(natsDir);
+    // A max age far beyond the test: only the reconnect can make the replica forget.
+    stack = await Stack.start('config-reconnect', {
+      services: ['ingress'],
+      natsUrl: nats.url,
+      env: { ingress: { FLOWGATE_CONFIG_CACHE_MAX_AGE_MS: '600000' } },
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await nats?.stop();
+  });
+
+  it('drops the cache once NATS is back (events published meanwhile never arrive)', async () => {
+    const wf = await stack.deploy({
+      name: 'reconnect',
+      max_concurrent_executions: 0,
+      steps: [{ id: 'a', type: 'transform', expression: '1' }],
+    });
+    const post = () => request(wf.async, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const db = await stack.db();
+    expect((await post()).status).toBe(202);
+    // A change that sent no event (written to the database directly), like one lost while disconnected.
+    await db.collection('triggers').updateMany({ workflow_id: wf.id }, { $set: { enabled: false } });
+    expect((await post()).status).toBe(202); // still served from memory
+    await nats.stop();
+    await sleep(1_000);
+    nats = await startNats(natsDir, { port: nats.port });
+    const deadline = Date.now() + 30_000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 403) {
+      status = (await post()).status;
+      await sleep(200);
+    }
     expect(status).toBe(403);
   });
 });
