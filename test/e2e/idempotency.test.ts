@@ -1,7 +1,13 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { Receiver } from '../support/receiver';
 import { request, Stack } from '../support/stack';
 
-/** Idempotency-Key (or a body path): the same execution for repeats, across ingress replicas and concurrent duplicates. */
+/**
+ * Idempotency-Key (or a body path): the same execution for repeats, across ingress replicas and
+ * concurrent duplicates. Keys are claimed in NATS KV (ADR 0012), never in MongoDB.
+ */
 describe('webhook idempotency', () => {
   let stack: Stack;
   let downstream: Receiver;
@@ -62,6 +68,37 @@ describe('webhook idempotency', () => {
     const list = await (await stack.db()).collection('executions').find({ workflow_id: wf.id }).toArray();
     expect(list).toHaveLength(1);
     expect(second.body.execution_id).toBe(list[0]?._id);
+  });
+
+  it('a key claimed by a request whose start was never acknowledged publishes again under the same id, once', async () => {
+    const wf = await stack.deploy({
+      name: 'idem-lost',
+      max_concurrent_executions: 0,
+      steps: [{ id: 'call', type: 'http', request: { method: 'POST', url: downstream.url('/lost/{{trigger.body.n}}') } }],
+    });
+    // What a request leaves behind when it claimed the key and its publish then failed (or it died).
+    const bucket = `${stack.prefix.toUpperCase()}_IDEMPOTENCY`;
+    const kvKey = createHash('sha256').update(`${wf.id}:order-lost`).digest('hex');
+    const claimedId = randomUUID();
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      await jetstream(nc).publish(`$KV.${bucket}.${kvKey}`, JSON.stringify({ execution_id: claimedId, state: 'claimed' }));
+      const retried = await post(onReplica2(wf.async), { n: 7 }, { 'idempotency-key': 'order-lost' });
+      expect(retried.status).toBe(202);
+      expect(retried.body.execution_id).toBe(claimedId);
+      expect(retried.headers.get('idempotent-replayed')).toBe('true');
+      expect((await stack.waitForExecution(claimedId)).status).toBe('succeeded');
+      const mark = await (await jetstreamManager(nc)).streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${kvKey}` });
+      expect(mark?.json()).toEqual({ execution_id: claimedId, state: 'accepted' });
+    } finally {
+      await nc.close();
+    }
+    const again = await post(wf.async, { n: 7 }, { 'idempotency-key': 'order-lost' });
+    expect(again.body.execution_id).toBe(claimedId);
+    expect(downstream.requests.filter((r) => r.path === '/lost/7')).toHaveLength(1);
+    const db = await stack.settledDb();
+    expect(await db.collection('executions').countDocuments({ workflow_id: wf.id })).toBe(1);
+    expect(await db.collection('idempotency_keys').countDocuments()).toBe(0);
   });
 
   it('a malformed key is a 400 and starts nothing', async () => {

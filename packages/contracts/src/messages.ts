@@ -123,6 +123,40 @@ export const redeliverRequestSchema = z.object({
 });
 export type RedeliverRequest = z.infer<typeof redeliverRequestSchema>;
 
+/**
+ * Configuration changes that ingress replicas serve from memory (ADR 0012). Subject
+ * `<prefix>.evt.config.<kind>` (`Subjects.configEvent(CONFIG_WORKFLOW | CONFIG_SOURCE)`); every
+ * replica drops what it cached and reloads on next use.
+ * - `workflow_changed`: a workflow's document, versions or triggers changed (enable / disable,
+ *   secrets, capture window, environment pin, publish); the replica drops the workflow, its
+ *   triggers, `trigger_ids` (token hashes it may hold as "not found") and the fan-out subscriber
+ *   lists of the workspace.
+ * - `source_changed`: an event source was created or deleted (`token_hash`: its URL's).
+ */
+export const CONFIG_WORKFLOW = 'workflow';
+export const CONFIG_SOURCE = 'source';
+const configChangeBase = {
+  workspace_id: z.string().min(1),
+  /** The replica that made the change (it dropped its own cache already). */
+  origin: z.string().default(''),
+  changed_at: iso,
+};
+export const configChangedSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('workflow_changed'),
+    ...configChangeBase,
+    workflow_id: z.string().min(1),
+    trigger_ids: z.array(z.string().min(1)).default([]),
+  }),
+  z.object({
+    type: z.literal('source_changed'),
+    ...configChangeBase,
+    source_id: z.string().min(1),
+    token_hash: z.string().min(1),
+  }),
+]);
+export type ConfigChanged = z.infer<typeof configChangedSchema>;
+
 /** Message ids give JetStream de-duplication: derived from the business key. */
 export const messageIds = {
   start: (executionId: string) => executionId,

@@ -37,6 +37,8 @@ export interface Subjects {
   /** Execution events of every workspace, optionally only some statuses. */
   executionEventsFilter(status?: string): string;
   configEvent(kind: string): string;
+  /** Every config event (each ingress replica follows them: ADR 0012). */
+  configEventsFilter: string;
   /** Requests to the callback service about one delivery (e.g. `redeliver`), in the events stream. */
   deliveryRequest(workspaceId: string, kind: string): string;
   /** Delivery requests of every workspace. */
@@ -74,6 +76,7 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
     executionEvent: (workspaceId, status) => `${prefix}.evt.execution.${token(workspaceId, 'workspace')}.${token(status, 'status')}`,
     executionEventsFilter: (status) => `${prefix}.evt.execution.*.${status === undefined ? '*' : token(status, 'status')}`,
     configEvent: (kind) => `${prefix}.evt.config.${token(kind, 'config kind')}`,
+    configEventsFilter: `${prefix}.evt.config.*`,
     deliveryRequest: (workspaceId, kind) => `${prefix}.evt.delivery.${token(workspaceId, 'workspace')}.${token(kind, 'delivery request')}`,
     deliveryRequestsFilter: `${prefix}.evt.delivery.*.*`,
   };

@@ -22,3 +22,4 @@ export * from './curl';
 export * from './api-key-scopes';
 export * from './quota';
 export * from './slots';
+export * from './reservation';

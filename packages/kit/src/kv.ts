@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -5,7 +6,9 @@ export type { KV, KvEntry } from '@nats-io/kv';
 
 /**
  * Opens (creating if needed) a NATS KV bucket; `ttlMs` expires keys not written for that long;
- * `markerTtlMs` allows per-key TTLs (nats-server ≥ 2.11), e.g. on purge markers.
+ * `markerTtlMs` allows per-key TTLs (nats-server ≥ 2.11: the stream's `allow_msg_ttl`, e.g. on purge
+ * markers, or `kv.create(key, value, "24h")` expiring that key on its own) and keeps the delete
+ * markers left by expiries that long.
  */
 export async function openKv(
   nc: NatsConnection,
@@ -17,6 +20,14 @@ export async function openKv(
     ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}),
     ...(opts.markerTtlMs ? { markerTTL: opts.markerTtlMs } : {}),
   });
+}
+
+/** A KV `create` of a key that exists, or an `update` whose revision is no longer the key's. */
+export function isKvConflict(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
 }
 
 /** What a compare-and-set change decides from the key's current entry: a value to write (or none) and its result. */

@@ -43,6 +43,8 @@ export interface WorkflowDoc {
   staging_version?: number | null;
   /** The event source the latest published version subscribes to (`trigger.source.source_id`), for fan-out look-ups. */
   source_id?: string | null;
+  /** `_id` of the production trigger (it holds every environment's secrets), read by `_id` on the hot path; absent on workflows made before ADR 0012. */
+  production_trigger_id?: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -269,16 +271,6 @@ export interface ScheduleDoc {
   next_fire_at: Date | null;
   last_fire_at: Date | null;
   updated_at: Date;
-}
-
-/** A webhook's idempotency key: the same key on the same workflow gets the same execution for 24 h. */
-export interface IdempotencyKeyDoc {
-  /** SHA-256 of `<workflow id>:<key>`. */
-  _id: string;
-  workspace_id: string;
-  workflow_id: string;
-  execution_id: string;
-  created_at: Date;
 }
 
 /** One key of a workflow's persisted context. */

@@ -8,7 +8,6 @@ import type {
   ExecutionDoc,
   StepExecutionDoc,
   TimerDoc,
-  IdempotencyKeyDoc,
   ScheduleDoc,
   TriggerDoc,
   WaitTokenDoc,
@@ -40,7 +39,6 @@ export interface Collections {
   parameterCaptures: Collection<ParameterCaptureDoc>;
   waitTokens: Collection<WaitTokenDoc>;
   schedules: Collection<ScheduleDoc>;
-  idempotencyKeys: Collection<IdempotencyKeyDoc>;
   callbackSecrets: Collection<CallbackSecretsDoc>;
   sources: Collection<SourceDoc>;
   payloads: Collection<PayloadChunkDoc>;
@@ -65,7 +63,6 @@ export function collections(db: Db): Collections {
     parameterCaptures: db.collection<ParameterCaptureDoc>('parameter_captures'),
     waitTokens: db.collection<WaitTokenDoc>('wait_tokens'),
     schedules: db.collection<ScheduleDoc>('schedules'),
-    idempotencyKeys: db.collection<IdempotencyKeyDoc>('idempotency_keys'),
     callbackSecrets: db.collection<CallbackSecretsDoc>('callback_secrets'),
     sources: db.collection<SourceDoc>('sources'),
     payloads: db.collection<PayloadChunkDoc>('payloads'),
@@ -90,7 +87,6 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.workflowContext.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
     c.waitTokens.createIndex({ execution_id: 1 }, { name: 'execution' }),
     c.schedules.createIndex({ paused: 1, next_fire_at: 1 }, { name: 'paused_next_fire' }),
-    c.idempotencyKeys.createIndex({ created_at: 1 }, { name: 'created' }),
     c.timers.createIndex({ execution_id: 1 }, { name: 'execution' }),
     c.deliveries.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.deliveries.createIndex({ execution_id: 1 }, { name: 'execution' }),

@@ -10,6 +10,8 @@ import { openApiDocument } from './openapi';
 import type { RateLimiter, WorkspaceLimits } from './rate-limiter';
 import { headerCountLimit, rawBodyGuard, verifyJsonBody, type RequestLimits } from './request-limits';
 import type { QuotaGate } from './quotas';
+import type { ConfigCache, ConfigChanges } from './config-cache';
+import type { IdempotencyKeys } from './idempotency';
 import { ExecutionStarter } from './starter';
 import { RunTargets } from './run-targets';
 import { testRunRoutes } from './routes/test-runs';
@@ -47,6 +49,11 @@ export interface AppDeps {
   limits: WorkspaceLimits;
   /** Workspace quotas (executions per day / month, parallel), checked by every start. */
   quotas: QuotaGate;
+  /** Triggers and workflows served from memory; every write announces itself (config-cache.ts). */
+  configCache: ConfigCache;
+  configChanges: ConfigChanges;
+  /** Idempotency keys claimed in NATS KV. */
+  idempotency: IdempotencyKeys;
   /** Unknown webhook tokens answer `200 {"received": true}` (FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */
   antiEnumeration?: boolean;
   requestLimits: Pick<RequestLimits, 'maxHeaderCount' | 'maxJsonDepth'>;

@@ -1,13 +1,21 @@
 import { authMethodsOf, capturedRequestOf, validateDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
 import { toJsonText, type Collections, type ParameterCaptureDoc, type TriggerDoc, type WorkflowDoc } from '@flowgate/store';
+import type { ConfigChanges } from './config-cache';
 
 /**
  * Parameter capture windows, kept in MongoDB so that every ingress replica sees them: starting one
  * marks the workflow's triggers with `capture_until` (read with the trigger on every webhook, so an
- * idle workflow costs nothing extra); the first webhook inside the window claims it atomically
+ * idle workflow costs nothing extra; both changes of the mark are config changes, so every replica's
+ * cached trigger follows); the first webhook inside the window claims it atomically
  * (`findOneAndUpdate` on `captured_at: null`), so exactly one request is captured across replicas.
  */
-export async function startCapture(store: Collections, workflow: WorkflowDoc, windowS: number, now: Date): Promise<ParameterCaptureDoc> {
+export async function startCapture(
+  store: Collections,
+  changes: ConfigChanges,
+  workflow: WorkflowDoc,
+  windowS: number,
+  now: Date,
+): Promise<ParameterCaptureDoc> {
   const doc: ParameterCaptureDoc = {
     _id: workflow._id,
     workspace_id: workflow.workspace_id,
@@ -21,6 +29,7 @@ export async function startCapture(store: Collections, workflow: WorkflowDoc, wi
     { workflow_id: workflow._id, workspace_id: workflow.workspace_id },
     { $set: { capture_until: doc.expires_at } },
   );
+  await changes.changed(workflow);
   return doc;
 }
 
@@ -48,6 +57,7 @@ export function mayCapture(trigger: TriggerDoc, now: Date): boolean {
 /** Captures this request if the workflow's window is open and nobody was first; true if it was captured. */
 export async function offerToCapture(
   store: Collections,
+  changes: ConfigChanges,
   trigger: TriggerDoc,
   input: TriggerInput,
   definition: WorkflowDefinition | null,
@@ -65,5 +75,6 @@ export async function offerToCapture(
     { workflow_id: trigger.workflow_id, workspace_id: trigger.workspace_id, capture_until: claimed.expires_at },
     { $set: { capture_until: null } },
   );
+  await changes.changed({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id });
   return true;
 }

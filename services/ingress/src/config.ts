@@ -39,6 +39,10 @@ export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) =>
       FLOWGATE_QUOTA_PARALLEL_EXECUTIONS: env.int(0, 0, 1_000_000_000),
       /** How long a replica caches a workspace's quota limits (another replica's change applies within it). */
       FLOWGATE_QUOTA_CACHE_MS: env.int(2_000, 0, 600_000),
+      /** Longest a replica serves a cached trigger / workflow (config events drop entries at once; this bounds a lost event). */
+      FLOWGATE_CONFIG_CACHE_MAX_AGE_MS: env.int(60_000, 100, 3_600_000),
+      /** Triggers / workflows a replica keeps in memory, at most (each kind). */
+      FLOWGATE_CONFIG_CACHE_MAX_ENTRIES: env.int(10_000, 10, 10_000_000),
       /** Webhooks per second per workspace (token bucket shared by every ingress replica in NATS KV); 0 = off. */
       FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S: env.int(25, 0, 1_000_000),
       /** Bucket size: how many may arrive at once after a quiet spell (default: one second's worth). */

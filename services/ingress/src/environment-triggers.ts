@@ -15,19 +15,21 @@ function derivedToken(box: SecretBox, workflowId: string, environment: Environme
   return `wh_${box.derive('environment-webhook', `${workflowId}:${environment}`).toString('base64url')}`;
 }
 
-/** Makes sure the workflow has its development and staging webhooks. */
-export async function ensureEnvironmentTriggers(store: Collections, box: SecretBox, workflow: WorkflowDoc): Promise<void> {
+/** Makes sure the workflow has its development and staging webhooks; returns the ids of those it inserted. */
+export async function ensureEnvironmentTriggers(store: Collections, box: SecretBox, workflow: WorkflowDoc): Promise<string[]> {
   const existing = await store.triggers
     .find(
       { workflow_id: workflow._id, workspace_id: workflow.workspace_id, environment: { $in: DERIVED } },
       { projection: { environment: 1 } },
     )
     .toArray();
+  const inserted: string[] = [];
   for (const environment of DERIVED) {
     if (existing.some((t) => t.environment === environment)) continue;
     const token = derivedToken(box, workflow._id, environment);
-    await insertIfAbsent(store.triggers, {
-      _id: sha256Hex(token),
+    const id = sha256Hex(token);
+    const created = await insertIfAbsent(store.triggers, {
+      _id: id,
       workspace_id: workflow.workspace_id,
       workflow_id: workflow._id,
       token_sealed: box.encrypt(token),
@@ -35,7 +37,9 @@ export async function ensureEnvironmentTriggers(store: Collections, box: SecretB
       environment,
       created_at: new Date(),
     });
+    if (created) inserted.push(id);
   }
+  return inserted;
 }
 
 /** Which environment a trigger serves (triggers made before environments: production). */

@@ -1,43 +1,103 @@
 import { randomUUID } from 'node:crypto';
-import { sha256Hex } from '@flowgate/kit';
-import { insertIfAbsent, type Collections, type WorkflowDoc } from '@flowgate/store';
+import { ApiError } from '@flowgate/contracts';
+import { isKvConflict, sha256Hex, type KV, type KvEntry, type Logger } from '@flowgate/kit';
+import type { WorkflowDoc } from '@flowgate/store';
+import { z } from 'zod';
 
 /**
- * Webhook idempotency: the first request with a key claims it (an insert, atomic on MongoDB and
- * FerretDB) with a fresh execution id; a repeat within 24 h gets that id back and starts nothing
- * new. Concurrent duplicates race on the insert: one claims, the others get its id.
+ * Webhook idempotency in NATS KV (ADR 0012): the first request with a key claims it with a KV
+ * `create` (atomic across replicas: only one create of a key succeeds) carrying a fresh execution
+ * id and a per-message TTL of 24 h; a repeat within 24 h reads that id back and starts nothing new.
+ * Once the start command is acknowledged the claim is marked `accepted`. A repeat of a claim not
+ * (yet) marked — its first publish failed, or is still in flight on another request — publishes the
+ * start again under the same execution id: JetStream de-duplicates it by message id within its
+ * 2-minute window; past that window the execution record is consulted first.
  */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+/** The per-message TTL of a claim (Go duration syntax, the `Nats-TTL` header). */
+export const IDEMPOTENCY_TTL = '24h';
+/** JetStream's de-duplication window of the commands stream (kit's nats.ts), with a margin. */
+export const DEDUP_SAFE_MS = 90_000;
 
 export interface Claim {
+  key: string;
   executionId: string;
   /** True when the key was claimed before: answer with the earlier execution. */
   replayed: boolean;
+  /** The earlier request's start command was acknowledged (nothing to publish). */
+  accepted: boolean;
+  /** When the key was claimed. */
+  claimedAt: Date;
+  revision: number;
 }
 
-export async function claimIdempotencyKey(store: Collections, workflow: WorkflowDoc, key: string, now: Date): Promise<Claim> {
-  const _id = sha256Hex(`${workflow._id}:${key}`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const executionId = randomUUID();
-    const claimed = await insertIfAbsent(store.idempotencyKeys, {
-      _id,
-      workspace_id: workflow.workspace_id,
-      workflow_id: workflow._id,
-      execution_id: executionId,
-      created_at: now,
-    });
-    if (claimed) return { executionId, replayed: false };
-    const existing = await store.idempotencyKeys.findOne({ _id });
-    if (!existing) continue;
-    if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_TTL_MS) return { executionId: existing.execution_id, replayed: true };
-    // Older than 24 h: the key is free again.
-    await store.idempotencyKeys.deleteOne({ _id, created_at: existing.created_at });
+const claimValue = z.object({ execution_id: z.string().min(1), state: z.enum(['claimed', 'accepted']) });
+
+const unavailable = () => new ApiError('dependency_unavailable', 'Could not check the idempotency key; nothing was accepted, retry later');
+
+export class IdempotencyKeys {
+  constructor(
+    private readonly kv: KV,
+    private readonly logger: Logger,
+  ) {}
+
+  /** KV key of a webhook key: hex, so any key the API accepts fits KV's key alphabet. */
+  static keyOf(workflow: WorkflowDoc, key: string): string {
+    return sha256Hex(`${workflow._id}:${key}`);
   }
-  throw new Error('could not claim the idempotency key');
+
+  async claim(workflow: WorkflowDoc, key: string, now = new Date()): Promise<Claim> {
+    const k = IdempotencyKeys.keyOf(workflow, key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const executionId = randomUUID();
+      try {
+        const revision = await this.kv.create(k, JSON.stringify({ execution_id: executionId, state: 'claimed' }), IDEMPOTENCY_TTL);
+        return { key: k, executionId, replayed: false, accepted: false, claimedAt: now, revision };
+      } catch (err) {
+        if (!isKvConflict(err)) {
+          this.logger.warn({ err, workflow_id: workflow._id }, 'idempotency claim failed');
+          throw unavailable();
+        }
+      }
+      let entry: KvEntry | null;
+      try {
+        entry = await this.kv.get(k);
+      } catch (err) {
+        this.logger.warn({ err, workflow_id: workflow._id }, 'idempotency key read failed');
+        throw unavailable();
+      }
+      // Expired or deleted between the create and the read: claim again.
+      if (!entry || entry.operation !== 'PUT') continue;
+      const value = claimValue.safeParse(safeJson(entry));
+      if (!value.success) throw new ApiError('internal', 'Unreadable idempotency key');
+      return {
+        key: k,
+        executionId: value.data.execution_id,
+        replayed: true,
+        accepted: value.data.state === 'accepted',
+        claimedAt: entry.created,
+        revision: entry.revision,
+      };
+    }
+    throw unavailable();
+  }
+
+  /** Marks the claim's start as acknowledged; a failure only costs a de-duplicated publish later. */
+  async accepted(claim: Claim): Promise<void> {
+    if (claim.accepted) return;
+    try {
+      await this.kv.update(claim.key, JSON.stringify({ execution_id: claim.executionId, state: 'accepted' }), claim.revision);
+    } catch (err) {
+      // Another request for the same key marked it first: fine.
+      if (!isKvConflict(err)) this.logger.warn({ err, execution_id: claim.executionId }, 'could not mark an idempotency claim accepted');
+    }
+  }
 }
 
-/** Retention without TTL indexes (not portable to FerretDB): expired keys are deleted periodically. */
-export async function sweepIdempotencyKeys(store: Collections, now: Date): Promise<number> {
-  const res = await store.idempotencyKeys.deleteMany({ created_at: { $lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } });
-  return res.deletedCount;
+function safeJson(entry: KvEntry): unknown {
+  try {
+    return entry.json<unknown>();
+  } catch {
+    return null;
+  }
 }

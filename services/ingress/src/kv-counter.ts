@@ -31,15 +31,15 @@ export class KvCounter {
   }
 
   /**
-   * Sets the counter to `next(current)` unless that returns null; resolves with the value before
-   * and whether it changed.
+   * Sets the counter to `next(current)` unless that returns null; resolves with the value before,
+   * after, and whether it changed.
    */
-  change(key: string, next: (current: number) => number | null): Promise<{ before: number; changed: boolean }> {
-    return this.cas.change<{ before: number; changed: boolean }>(key, (entry) => {
+  change(key: string, next: (current: number) => number | null): Promise<{ before: number; after: number; changed: boolean }> {
+    return this.cas.change<{ before: number; after: number; changed: boolean }>(key, (entry) => {
       const before = valueOf(entry);
       const value = next(before);
-      if (value === null || value === before) return { result: { before, changed: false } };
-      return { write: String(value), result: { before, changed: true } };
+      if (value === null || value === before) return { result: { before, after: before, changed: false } };
+      return { write: String(value), result: { before, after: value, changed: true } };
     });
   }
 }

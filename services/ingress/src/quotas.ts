@@ -6,6 +6,9 @@ import {
   effectiveLimits,
   EXECUTION_STATUSES,
   monthWindow,
+  reserveUnits,
+  returnUnits,
+  unitBatch,
   TERMINAL_STATUSES,
   type QuotaLimits,
   type QuotaRefusal,
@@ -16,7 +19,8 @@ import type { KvCounter } from './kv-counter';
 /**
  * Workspace quotas at the door (ADR 0009). Executions per UTC day / month are counters in NATS KV
  * (one key per workspace and window, compare-and-set, shared by every ingress replica), kept only
- * while the quota is limited; parallel executions are counted from the executions that have not
+ * while the quota is limited; replicas reserve units from them in batches (ADR 0012), so a counter
+ * includes units reserved and not yet used (given back within UNIT_LEASE_MS); parallel executions are counted from the executions that have not
  * ended (index workspace_id + status). A refused request queues nothing.
  */
 export const NON_TERMINAL_STATUSES = EXECUTION_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s));
@@ -34,8 +38,25 @@ export function quotaKey(workspaceId: string, kind: 'day' | 'month', windowKey: 
   return `${ws}.${kind}.${windowKey}`;
 }
 
+/** How long a replica keeps reserved quota units it does not use before giving them back. */
+export const UNIT_LEASE_MS = 2_000;
+/** Bound on one request's turns at a pool that concurrent requests keep emptying. */
+const MAX_TURNS = 1_000;
+
+interface Pool {
+  units: number;
+  /** The limit the units were reserved under. */
+  limit: number;
+  lapsesAt: number;
+}
+
 export class QuotaGate {
   private readonly cache = new Map<string, { limits: QuotaLimits; until: number }>();
+  /** Units reserved from each window counter and not used yet. */
+  private readonly pools = new Map<string, Pool>();
+  private readonly reserving = new Map<string, Promise<{ used: number } | null>>();
+  /** Requests of this replica waiting for units, per counter key. */
+  private readonly waiting = new Map<string, number>();
 
   constructor(
     private readonly store: Collections,
@@ -44,6 +65,8 @@ export class QuotaGate {
     private readonly cacheMs: number,
     /** Live executions (NATS KV): the parallel quota counts a workspace's keys there, fresh on every replica. */
     private readonly live: LiveExecutions,
+    /** Live ingress replicas (replicas.ts), for the batch size. */
+    private readonly replicas: () => number = () => 1,
   ) {}
 
   /** The workspace's limits (its overrides over the defaults), cached for FLOWGATE_QUOTA_CACHE_MS. */
@@ -77,10 +100,11 @@ export class QuotaGate {
   }
 
   /**
-   * Counts one more execution or throws 429 quota_exceeded (with Retry-After). Each counter is
-   * incremented only while below its limit (compare-and-set), so requests on any number of
-   * replicas never pass it together; if the month is full after the day was counted, the day is
-   * given back.
+   * Counts one more execution or throws 429 quota_exceeded (with Retry-After). Units come from this
+   * replica's pool of each window counter; an empty pool reserves a batch from the shared counter,
+   * incremented only while below its limit (compare-and-set), so requests on any number of replicas
+   * never pass it together. The batch is a share of the units left (1, i.e. exact, when few are
+   * left: ADR 0012). If the month is full after the day was counted, the day unit goes back.
    */
   async reserve(workspaceId: string, now = new Date()): Promise<Reservation> {
     const limits = await this.limitsOf(workspaceId);
@@ -100,8 +124,10 @@ export class QuotaGate {
     if (early) refuse(early);
 
     const taken: string[] = [];
-    const release = async () => {
-      await Promise.all(taken.map((key) => this.counters.change(key, (current) => (current > 0 ? current - 1 : null))));
+    const release = () => {
+      for (const key of taken) this.giveBack(key, 1);
+      taken.length = 0;
+      return Promise.resolve();
     };
     const windows = [
       { kind: 'day' as const, limit: limits.executionsPerDay, window: dayWindow(now) },
@@ -110,14 +136,98 @@ export class QuotaGate {
     for (const { kind, limit, window } of windows) {
       if (limit === 0) continue;
       const key = quotaKey(workspaceId, kind, window.key);
-      const { before, changed } = await this.counters.change(key, (current) => (current < limit ? current + 1 : null));
-      usage[kind] = before;
-      if (!changed) {
+      const got = await this.takeUnit(key, limit);
+      if (!got.ok) {
+        usage[kind] = got.used;
         await release();
         refuse(checkQuota(limits, usage, now));
       }
       taken.push(key);
     }
     return { release };
+  }
+
+  /** One unit of a window counter: from the pool, else a batch reserved from the shared counter. */
+  private async takeUnit(key: string, limit: number): Promise<{ ok: true } | { ok: false; used: number }> {
+    const stale = this.pools.get(key);
+    if (stale && stale.limit !== limit) {
+      // Units reserved under another limit (the workspace changed it) go back before any is used.
+      this.pools.delete(key);
+      if (stale.units > 0) await this.counters.change(key, (current) => returnUnits(current, stale.units));
+    }
+    // Until a unit is ours or the counter is full: concurrent requests of this replica share each batch.
+    for (let turn = 0; turn < MAX_TURNS; turn++) {
+      const pool = this.pools.get(key);
+      if (pool && pool.units > 0) {
+        pool.units--;
+        pool.lapsesAt = Date.now() + UNIT_LEASE_MS;
+        return { ok: true };
+      }
+      this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
+      let refused: { used: number } | null;
+      try {
+        refused = await (this.reserving.get(key) ?? this.reserveBatch(key, limit));
+      } finally {
+        const left = (this.waiting.get(key) ?? 1) - 1;
+        if (left > 0) this.waiting.set(key, left);
+        else this.waiting.delete(key);
+      }
+      if (refused) return { ok: false, used: refused.used };
+    }
+    return { ok: false, used: limit };
+  }
+
+  /** Reserves a batch of units into the pool (one reservation per key at a time); resolves with the usage when the counter is full. */
+  private reserveBatch(key: string, limit: number): Promise<{ used: number } | null> {
+    const run = this.counters
+      // A share of what is left, plus a unit for every request of this replica already waiting (used at once).
+      .change(
+        key,
+        (current) =>
+          reserveUnits(current, limit, unitBatch(limit, current, this.replicas()) + (this.waiting.get(key) ?? 1) - 1)?.next ?? null,
+      )
+      .then(({ before, changed, after }) => {
+        if (!changed) return { used: before };
+        const units = (this.pools.get(key)?.units ?? 0) + (after - before);
+        this.pools.set(key, { units, limit, lapsesAt: Date.now() + UNIT_LEASE_MS });
+        return null;
+      })
+      .finally(() => this.reserving.delete(key));
+    this.reserving.set(key, run);
+    return run;
+  }
+
+  /** A unit not used after all goes back to the pool (or to the counter when the pool is gone). */
+  private giveBack(key: string, units: number): void {
+    const pool = this.pools.get(key);
+    if (pool) {
+      pool.units += units;
+      return;
+    }
+    void this.counters.change(key, (current) => returnUnits(current, units)).catch(() => undefined);
+  }
+
+  /** Returns the units of pools unused for UNIT_LEASE_MS (all of them with `all`) to their counters. */
+  async returnLapsed(all = false): Promise<void> {
+    const now = Date.now();
+    const lapsed = [...this.pools.entries()].filter(([, p]) => all || p.lapsesAt <= now);
+    await Promise.all(
+      lapsed.map(async ([key, pool]) => {
+        this.pools.delete(key);
+        if (pool.units > 0) await this.counters.change(key, (current) => returnUnits(current, pool.units));
+      }),
+    );
+  }
+
+  /** Starts giving back lapsed units periodically; `stop` gives back every unit held. */
+  start(onError: (err: unknown) => void): { stop(): Promise<void> } {
+    const timer = setInterval(() => void this.returnLapsed().catch(onError), UNIT_LEASE_MS / 2);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await this.returnLapsed(true).catch(onError);
+      },
+    };
   }
 }

@@ -71,7 +71,10 @@ export class ExecutionStarter {
     const reservation = await this.deps.quotas?.reserve(workflow.workspace_id, acceptedAt);
     try {
       const subject = this.deps.subjects.command('start', workflow.workspace_id);
-      await publishJson(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
+      const ack = await publishJson(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
+      // A repeat of an idempotent start (same execution id) that JetStream de-duplicated: counted once.
+      if (ack.duplicate)
+        await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
     } catch (err) {
       await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
       this.deps.logger.warn({ err, workflow_id: workflow._id }, 'start command not acknowledged');

@@ -5,6 +5,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { startCapture } from '../capture';
+import type { ConfigChanges } from '../config-cache';
 
 /**
  * `POST /v1/workflows/{id}/parameters/capture` opens a listening window (default 3 min, at most
@@ -28,7 +29,7 @@ function viewOf(doc: ParameterCaptureDoc, now: Date) {
   };
 }
 
-export function captureRoutes(deps: { store: Collections }): Router {
+export function captureRoutes(deps: { store: Collections; configChanges: ConfigChanges }): Router {
   const router = Router();
   const workflowOf = async (req: Request): Promise<WorkflowDoc> => {
     const id = String(req.params.id);
@@ -47,7 +48,7 @@ export function captureRoutes(deps: { store: Collections }): Router {
     }
     const workflow = await workflowOf(req);
     const now = new Date();
-    res.status(201).json(viewOf(await startCapture(deps.store, workflow, parsed.data.window_s, now), now));
+    res.status(201).json(viewOf(await startCapture(deps.store, deps.configChanges, workflow, parsed.data.window_s, now), now));
   });
 
   router.get('/v1/workflows/:id/parameters/capture', async (req, res) => {

@@ -15,13 +15,14 @@ import {
   type WorkflowDefinition,
 } from '@flowgate/core';
 import { sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
-import { productionTriggerFilter, type Collections, type TriggerDoc } from '@flowgate/store';
+import type { Collections, LiveExecutions, TriggerDoc, WorkflowDoc } from '@flowgate/store';
 import { Router, type Request, type Response } from 'express';
 import type { ExecutionClient } from '../execution-client';
 import type { IngressMetrics } from '../metrics';
 import type { ExecutionStarter, Started } from '../starter';
 import { outcomeViewOf } from '../views';
-import { claimIdempotencyKey } from '../idempotency';
+import type { ConfigCache, ConfigChanges } from '../config-cache';
+import { DEDUP_SAFE_MS, type Claim, type IdempotencyKeys } from '../idempotency';
 import { workspaceLimit, type LimitCheck, type RateLimiter, type WorkspaceLimits } from '../rate-limiter';
 import { triggerInputOf } from '../webhook-input';
 import { environmentOf } from '../environment-triggers';
@@ -60,6 +61,8 @@ function idempotencyKey(input: TriggerInput, bodyPath: string | undefined, signe
  */
 export interface HookDeps {
   store: Collections;
+  /** Live executions (NATS KV, else MongoDB): whether an unmarked idempotency claim's execution exists. */
+  live: LiveExecutions;
   limiter: RateLimiter;
   limits: WorkspaceLimits;
   starter: ExecutionStarter;
@@ -68,6 +71,11 @@ export interface HookDeps {
   logger: Logger;
   box: SecretBox;
   runTargets: RunTargets;
+  /** Triggers and workflows served from memory, kept current through NATS (config-cache.ts). */
+  configCache: ConfigCache;
+  configChanges: ConfigChanges;
+  /** Idempotency keys claimed in NATS KV (idempotency.ts). */
+  idempotency: IdempotencyKeys;
   /** Unknown webhook tokens answer `200 {"received": true}` instead of 404 (FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */
   antiEnumeration?: boolean;
 }
@@ -88,24 +96,45 @@ export function hookRoutes(deps: HookDeps): Router {
     res.status(wire.status).set(wire.headers).send(wire.text);
   };
 
+  /**
+   * A replayed key whose start was acknowledged starts nothing. One whose first publish failed (or
+   * is still in flight) publishes again under the same id: de-duplicated by JetStream within its
+   * window; past it, only if no execution was recorded.
+   */
+  const knownStart = async (workflow: WorkflowDoc, claim: Claim | null, definition: WorkflowDefinition): Promise<Started | null> => {
+    if (!claim?.replayed) return null;
+    const known = (): Started => ({ executionId: claim.executionId, statusUrl: deps.starter.statusUrl(claim.executionId), definition });
+    if (claim.accepted) return known();
+    if (Date.now() - claim.claimedAt.getTime() < DEDUP_SAFE_MS) return null;
+    const recorded = await deps.live.get(workflow.workspace_id, claim.executionId);
+    return recorded ? known() : null;
+  };
+
   const accept = (syncUrl: boolean) => async (req: Request, res: Response) => {
     const token = String(req.params.token);
-    const trigger = TOKEN.test(token) ? await deps.store.triggers.findOne({ _id: sha256Hex(token) }) : null;
+    const trigger = TOKEN.test(token) ? await deps.configCache.trigger(sha256Hex(token)) : null;
     if (!trigger) {
       if (!deps.antiEnumeration) return reject('unknown_token', new ApiError('webhook_not_found', 'Webhook not found'));
       deps.metrics.rejected.inc({ reason: 'unknown_token' });
       return res.status(200).json({ received: true });
     }
     if (!trigger.enabled) return reject('disabled', new ApiError('trigger_disabled', 'This webhook is disabled'));
-    // By _id alone (no scan on any server), then the workspace checked here.
-    const found = await deps.store.workflows.findOne({ _id: trigger.workflow_id });
+    // From memory (read by _id alone on a miss), then the workspace checked here.
+    const found = await deps.configCache.workflow(trigger.workflow_id);
     const workflow = found?.workspace_id === trigger.workspace_id ? found : null;
     if (!workflow) return reject('unknown_workflow', new ApiError('webhook_not_found', 'Webhook not found'));
     // Production: the latest published version; staging: the pinned one; development: the draft.
     const environment = environmentOf(trigger);
     // A parameter capture on a webhook with no published version to run keeps the request and runs nothing.
     if (environment !== 'development' && workflow.published_version === null && mayCapture(trigger, new Date())) {
-      const captured = await offerToCapture(deps.store, trigger, await triggerInputOf(req), draftDefinitionOf(workflow), new Date());
+      const captured = await offerToCapture(
+        deps.store,
+        deps.configChanges,
+        trigger,
+        await triggerInputOf(req),
+        draftDefinitionOf(workflow),
+        new Date(),
+      );
       if (captured) return res.status(200).json({ captured: true });
     }
     const target = await deps.runTargets.resolve(workflow, environment).catch((err: unknown) => {
@@ -133,9 +162,7 @@ export function hookRoutes(deps: HookDeps): Router {
     const sync = syncUrl || req.method === 'OPTIONS';
     // Every environment's webhook checks the secrets kept on the production trigger.
     const secretsTrigger =
-      webhook.auth && environment !== 'production'
-        ? ((await deps.store.triggers.findOne(productionTriggerFilter(workflow._id, workflow.workspace_id))) ?? trigger)
-        : trigger;
+      webhook.auth && environment !== 'production' ? ((await deps.configCache.productionTrigger(workflow)) ?? trigger) : trigger;
     const authFailure = webhookAuthFailure(webhook.auth, req, secretsTrigger, deps.box, new Date());
     if (authFailure) return reject('auth', authFailure);
     if (!webhook.methods.includes(req.method as (typeof webhook.methods)[number])) {
@@ -149,7 +176,7 @@ export function hookRoutes(deps: HookDeps): Router {
     res.set(admission.headers);
     const triggerInput = await triggerInputOf(req);
     dropCredentialHeaders(webhook.auth, triggerInput.headers);
-    await offerToCapture(deps.store, trigger, triggerInput, current, new Date()); // parameter capture, if listening
+    await offerToCapture(deps.store, deps.configChanges, trigger, triggerInput, current, new Date()); // parameter capture, if listening
     if (webhook.parameters || webhook.body_parameter) {
       const resolved = resolveParameters(webhook.parameters, triggerInput, webhook.body_parameter);
       if (!resolved.ok) return reject('parameters', new ApiError(resolved.code, resolved.message, resolved.details));
@@ -159,22 +186,20 @@ export function hookRoutes(deps: HookDeps): Router {
     const key = idempotencyKey(triggerInput, current.trigger.webhook.idempotency_key_path, signedWebhookId);
     // Keys are per environment: a development run never answers with a production execution.
     const scopedKey = key === null || environment === 'production' ? key : `${environment}:${key}`;
-    const claim = scopedKey === null ? null : await claimIdempotencyKey(deps.store, workflow, scopedKey, new Date());
+    const claim = scopedKey === null ? null : await deps.idempotency.claim(workflow, scopedKey);
     if (claim?.replayed) res.set('Idempotent-Replayed', 'true');
 
     let started: Started;
     try {
-      // A replayed key whose execution exists starts nothing; one whose first publish was lost
-      // publishes again under the same id (de-duplicated if it did reach JetStream).
-      const known = claim?.replayed ? await deps.store.executions.findOne({ _id: claim.executionId }, { projection: { _id: 1 } }) : null;
-      started = known
-        ? { executionId: claim?.executionId ?? '', statusUrl: deps.starter.statusUrl(known._id), definition: current }
-        : await deps.starter.start(workflow, triggerInput, null, claim?.executionId, target);
+      started =
+        (await knownStart(workflow, claim, current)) ??
+        (await deps.starter.start(workflow, triggerInput, null, claim?.executionId, target));
     } catch (err) {
       if (err instanceof ApiError && err.code === 'dependency_unavailable') deps.metrics.rejected.inc({ reason: 'publish_failed' });
       if (err instanceof ApiError && err.code === 'quota_exceeded') deps.metrics.rejected.inc({ reason: 'quota' });
       throw err;
     }
+    if (claim) await deps.idempotency.accepted(claim);
     const { executionId, statusUrl, definition } = started;
     deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async' });
     deps.logger.info({ execution_id: executionId, workflow_id: workflow._id, environment, sync }, 'webhook accepted');

@@ -9,6 +9,7 @@ import { workspaceOf } from '../auth';
 import type { IngressMetrics } from '../metrics';
 import { workspaceLimit, type RateLimiter, type WorkspaceLimits } from '../rate-limiter';
 import type { ExecutionStarter } from '../starter';
+import { MAX_SUBSCRIBERS, type ConfigCache, type ConfigChanges } from '../config-cache';
 import { triggerInputOf } from '../webhook-input';
 
 /**
@@ -20,8 +21,6 @@ import { triggerInputOf } from '../webhook-input';
 const SOURCE_ID = /^src_[A-Za-z0-9]{8,64}$/;
 const TOKEN = /^so_[A-Za-z0-9_-]{16,128}$/;
 const sourceBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
-/** Subscribers started by one fan-out request, at most. */
-const MAX_SUBSCRIBERS = 1_000;
 
 export interface SourceDeps {
   store: Collections;
@@ -32,6 +31,9 @@ export interface SourceDeps {
   limits: WorkspaceLimits;
   metrics: IngressMetrics;
   logger: Logger;
+  /** Sources and their subscribers served from memory, kept current through NATS (config-cache.ts). */
+  configCache: ConfigCache;
+  configChanges: ConfigChanges;
 }
 
 const invalidBody = (error: z.ZodError) =>
@@ -40,7 +42,7 @@ const invalidBody = (error: z.ZodError) =>
   });
 
 /** `/v1/sources`: create, list, read (with its subscribed workflows), rename, delete. */
-export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl'>): Router {
+export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl' | 'configChanges'>): Router {
   const { store, box } = deps;
   const router = Router();
 
@@ -85,6 +87,7 @@ export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl
       updated_at: now,
     };
     await store.sources.insertOne(doc);
+    await deps.configChanges.sourceChanged(doc); // a replica may hold its token as "not found"
     res.status(201).json(await view(doc, true));
   });
 
@@ -118,6 +121,7 @@ export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl
   router.delete('/v1/sources/:id', async (req, res) => {
     const doc = await findSource(req);
     await store.sources.deleteOne({ _id: doc._id, workspace_id: doc.workspace_id });
+    await deps.configChanges.sourceChanged(doc);
     res.status(204).end();
   });
 
@@ -126,7 +130,6 @@ export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl
 
 /** `ANY /sources/{token}`: the public fan-out URL (no API key, like /hooks). */
 export function sourceHookRoutes(deps: SourceDeps): Router {
-  const { store } = deps;
   const router = Router();
 
   /** The subscriber's filter on `{trigger}`; a filter that fails to evaluate counts as not matching (and is logged). */
@@ -142,7 +145,7 @@ export function sourceHookRoutes(deps: SourceDeps): Router {
 
   router.all('/sources/:token', async (req: Request, res: Response) => {
     const token = String(req.params.token);
-    const source = TOKEN.test(token) ? await store.sources.findOne({ token_hash: sha256Hex(token) }) : null;
+    const source = TOKEN.test(token) ? await deps.configCache.source(sha256Hex(token)) : null;
     if (!source) {
       deps.metrics.rejected.inc({ reason: 'unknown_token' });
       throw new ApiError('source_not_found', 'Source not found');
@@ -156,25 +159,8 @@ export function sourceHookRoutes(deps: SourceDeps): Router {
       res.set(admission.headers);
     }
     const input = await triggerInputOf(req);
-    const candidates = await store.workflows
-      .find({ workspace_id: source.workspace_id, source_id: source._id, published_version: { $ne: null } })
-      .sort({ created_at: 1 })
-      .limit(MAX_SUBSCRIBERS)
-      .toArray();
-    const disabled = new Set(
-      (
-        await store.triggers
-          .find({
-            workspace_id: source.workspace_id,
-            workflow_id: { $in: candidates.map((w) => w._id) },
-            enabled: false,
-            // Fan-out runs the latest published version: the production webhook's switch decides.
-            $or: [{ environment: 'production' }, { environment: { $exists: false } }],
-          })
-          .project<{ workflow_id: string }>({ workflow_id: 1 })
-          .toArray()
-      ).map((t) => t.workflow_id),
-    );
+    // From memory (kept current through config events): published workflows naming the source.
+    const { workflows: candidates, disabled } = await deps.configCache.subscribers(source.workspace_id, source._id);
     const matching: WorkflowDoc[] = [];
     for (const workflow of candidates) {
       if (disabled.has(workflow._id)) continue;

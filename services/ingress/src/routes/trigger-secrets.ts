@@ -14,6 +14,7 @@ import {
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import type { ConfigChanges } from '../config-cache';
 
 /**
  * Write-only secrets of a workflow's webhook auth methods. `POST /v1/workflows/{id}/trigger/secrets`
@@ -56,7 +57,7 @@ function generatedSecret(method: SecretMethod): string {
   return randomToken(method.type === 'hmac' ? 'whs_' : 'wht_', 32);
 }
 
-export function triggerSecretRoutes(deps: { store: Collections; box: SecretBox }): Router {
+export function triggerSecretRoutes(deps: { store: Collections; box: SecretBox; configChanges: ConfigChanges }): Router {
   const { store, box } = deps;
   const router = Router();
 
@@ -118,14 +119,16 @@ export function triggerSecretRoutes(deps: { store: Collections; box: SecretBox }
     };
     const all = await conflictSafe(() => addTriggerSecret(store.triggers, trigger, entry));
     if (!all) throw new ApiError('workflow_not_found', `Workflow ${workflow._id} not found`);
+    await deps.configChanges.changed(workflow);
     res.status(201).json({ ...entryView(entry), ...(given === undefined ? { secret } : {}), secrets: all.map(entryView) });
   });
 
   router.delete('/v1/workflows/:id/trigger/secrets/:secretId', async (req, res) => {
-    const { trigger } = await findTrigger(req);
+    const { workflow, trigger } = await findTrigger(req);
     const secretId = String(req.params.secretId);
     const left = SECRET_ID.test(secretId) ? await conflictSafe(() => removeTriggerSecret(store.triggers, trigger, secretId)) : null;
     if (!left) throw new ApiError('not_found', `Secret ${secretId} not found`);
+    await deps.configChanges.changed(workflow);
     res.status(204).end();
   });
 

@@ -17,6 +17,7 @@ import { workspaceOf } from '../auth';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
 import { webhookUrls, workflowView, type EnvironmentTriggerView } from '../views';
 import type { SchedulerClient } from '../scheduler-client';
+import type { ConfigChanges } from '../config-cache';
 import { syncSchedule } from './schedules';
 
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
@@ -42,8 +43,15 @@ function validDefinition(req: Request) {
   return result.definition;
 }
 
-export function workflowRoutes(deps: { store: Collections; box: SecretBox; publicUrl: string; scheduler: SchedulerClient }): Router {
-  const { store, box } = deps;
+export function workflowRoutes(deps: {
+  store: Collections;
+  box: SecretBox;
+  publicUrl: string;
+  scheduler: SchedulerClient;
+  /** Every write of a workflow or its triggers is announced: ingress replicas serve them from memory (config-cache.ts). */
+  configChanges: ConfigChanges;
+}): Router {
+  const { store, box, configChanges } = deps;
   const router = Router();
 
   const findWorkflow = async (req: Request): Promise<WorkflowDoc> => {
@@ -55,7 +63,8 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
 
   /** The workflow with its webhook per environment (made on first view for workflows older than environments). */
   const view = async (doc: WorkflowDoc) => {
-    await ensureEnvironmentTriggers(store, box, doc);
+    const inserted = await ensureEnvironmentTriggers(store, box, doc);
+    if (inserted.length > 0) await configChanges.changed(doc, inserted);
     const triggers = await triggersByEnvironment(store, doc);
     const versions = { production: doc.published_version, staging: doc.staging_version ?? null, development: 'draft' as const };
     const views: Partial<Record<Environment, EnvironmentTriggerView>> = {};
@@ -93,6 +102,7 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       { returnDocument: 'after' },
     );
     if (!workflow) throw conflict();
+    await configChanges.changed(workflow);
     await syncSchedule(store, deps.scheduler, doc.workspace_id, doc._id, JSON.parse(doc.draft_json) as WorkflowDefinition).catch(
       (err: unknown) => {
         // The version is published; only its schedule is stale. Say so rather than hide it.
@@ -121,9 +131,11 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       updated_at: now,
     };
     const token = randomToken('wh_');
+    const productionTriggerId = sha256Hex(token);
+    doc.production_trigger_id = productionTriggerId;
     await store.workflows.insertOne(doc);
     await store.triggers.insertOne({
-      _id: sha256Hex(token),
+      _id: productionTriggerId,
       workspace_id: workspaceId,
       workflow_id: doc._id,
       token_sealed: box.encrypt(token),
@@ -131,7 +143,9 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       environment: 'production',
       created_at: now,
     });
-    await ensureEnvironmentTriggers(store, box, doc); // development and staging
+    const environmentTriggers = await ensureEnvironmentTriggers(store, box, doc); // development and staging
+    // A replica may have cached these token hashes as unknown (a probe before the creation).
+    await configChanges.changed(doc, [productionTriggerId, ...environmentTriggers]);
     const result = req.query.publish === 'true' ? (await publish(doc)).workflow : doc;
     res.status(201).json(await view(result));
   });
@@ -158,6 +172,7 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       { returnDocument: 'after' },
     );
     if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
+    await configChanges.changed(updated); // the development webhook runs the draft
     res.json(await view(updated));
   });
 
@@ -176,6 +191,7 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
     const target = env === undefined ? undefined : (await triggersByEnvironment(store, doc))[env];
     const filter = target ? { _id: target._id } : { workflow_id: doc._id, workspace_id: doc.workspace_id };
     await store.triggers.updateMany(filter, { $set: { enabled: body.data.enabled } });
+    await configChanges.changed(doc);
     res.json(await view(doc));
   });
 
@@ -233,6 +249,7 @@ export function workflowRoutes(deps: { store: Collections; box: SecretBox; publi
       { returnDocument: 'after' },
     );
     if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
+    await configChanges.changed(updated);
     res.json(await view(updated));
   });
 
