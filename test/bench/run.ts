@@ -46,7 +46,8 @@ import { preserveLogs, Teardown } from './teardown';
  * 0 = skip the scenarios, the bare durable pipeline, history and sync included), BENCH_E2E_CONCURRENCY
  * (16 webhooks in flight), BENCH_E2E_WARMUP (20 executions per scenario), BENCH_HISTORY_EXECUTIONS
  * (100000 stored before the history scenario, 0 = skip it), BENCH_HISTORY_TIMEOUT_S (20: how long the
- * history scenario waits for one execution), BENCH_SYNC_SERIAL_S (10 s of sync round trips at 1 in
+ * history scenario waits for one execution), BENCH_HISTORY_FILL_S (60: filling the history stops then,
+ * the report says how many were stored), BENCH_SYNC_SERIAL_S (10 s of sync round trips at 1 in
  * flight, 0 = skip), BENCH_SCHEDULER (1; 0 = skip scheduler.ts).
  * Results: stdout and .test-results/bench.json; on failure the logs go to .test-results/bench-logs/.
  */
@@ -71,6 +72,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const e2eWarmup = intEnv('BENCH_E2E_WARMUP', 20, 0);
   const historyExecutions = intEnv('BENCH_HISTORY_EXECUTIONS', 100_000, 0);
   const historyTimeoutS = intEnv('BENCH_HISTORY_TIMEOUT_S', 20, 1);
+  const historyFillS = intEnv('BENCH_HISTORY_FILL_S', 60, 1);
   const syncSerialS = intEnv('BENCH_SYNC_SERIAL_S', 10, 0);
   const schedulerOn = intEnv('BENCH_SCHEDULER', 1, 0) > 0;
 
@@ -265,9 +267,13 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
                 workflowId: workflow.id,
                 stepUrl: `${downstream.url}/http1/s1`,
                 count: opts.history ?? 0,
+                maxSeconds: historyFillS,
                 log,
               });
-              log(`${opts.name}: stored in ${fill.seconds} s (${fill.docs_per_s} documents/s)`);
+              log(
+                `${opts.name}: stored ${fill.executions} of ${fill.requested} in ${fill.seconds} s (${fill.docs_per_s} documents/s)` +
+                  (fill.capped ? `: stopped after BENCH_HISTORY_FILL_S=${historyFillS} s` : ''),
+              );
             }
           : undefined,
         log,
@@ -382,6 +388,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
       e2e_warmup_executions: e2eWarmup,
       history_executions: historyExecutions,
       history_timeout_s: historyTimeoutS,
+      history_fill_s: historyFillS,
       sync_serial_s: syncSerialS,
       nats_messages_counted_by: natsMonitorUrl ? `nats-server ${natsMonitorUrl}/connz: in_msgs of each service's connection` : null,
     },
