@@ -18,6 +18,8 @@ export interface LocalServer {
   url: string;
   port: number;
   process: ChildProcess;
+  /** nats-server's HTTP monitoring endpoint (/varz, /connz), when it has one. */
+  monitorUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -118,7 +120,14 @@ export async function startNats(dataDir: string, opts: { port?: number; monitorP
   );
   const child = launch('nats-server', binary('nats-server'), ['-c', configFile], join(dataDir, 'nats-server.log'));
   await waitForPort(port, 15_000, child);
-  return { name: 'nats-server', url: `nats://127.0.0.1:${port}`, port, process: child, stop: stopper(child) };
+  return {
+    name: 'nats-server',
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    process: child,
+    monitorUrl: `http://127.0.0.1:${monitorPort}`,
+    stop: stopper(child),
+  };
 }
 
 /** FerretDB 1.x with its SQLite backend on a free loopback port; data in `dataDir`. */

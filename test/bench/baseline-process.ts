@@ -3,7 +3,10 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/local-servers';
 
-/** Parent side of the baseline: runs baseline-server.ts in its own process (own event loop, own CPU time). */
+/**
+ * Parent side of a baseline: runs baseline-server.ts (or another script of test/bench, e.g. the bare
+ * durable pipeline in durable-server.ts) in its own process (own event loop, own CPU time).
+ */
 export interface BaselineServer {
   url: string;
   pid: number | undefined;
@@ -16,10 +19,16 @@ function readyPort(message: unknown): number | undefined {
   return type === 'ready' && typeof port === 'number' ? port : undefined;
 }
 
-export async function startBaselineServer(natsUrl: string, logFile: string, timeoutMs = 30_000): Promise<BaselineServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'bench', 'baseline-server.ts')], {
+export async function startBaselineServer(
+  natsUrl: string,
+  logFile: string,
+  timeoutMs = 30_000,
+  opts: { script?: string; env?: Record<string, string> } = {},
+): Promise<BaselineServer> {
+  const script = opts.script ?? 'baseline-server.ts';
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'bench', script)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_NATS_URL: natsUrl },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_NATS_URL: natsUrl, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -44,7 +53,7 @@ export async function startBaselineServer(natsUrl: string, logFile: string, time
 
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`baseline server not ready after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${script} not ready after ${timeoutMs} ms`)), timeoutMs);
       child.on('message', (message: unknown) => {
         const p = readyPort(message);
         if (p === undefined) return;
@@ -57,7 +66,7 @@ export async function startBaselineServer(natsUrl: string, logFile: string, time
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`baseline server exited (${signal ?? code}) before it was ready:\n${output.join('').slice(-3000)}`));
+        reject(new Error(`${script} exited (${signal ?? code}) before it was ready:\n${output.join('').slice(-3000)}`));
       });
     });
     return { url: `http://127.0.0.1:${port}/`, pid: child.pid, stop };

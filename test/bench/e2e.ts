@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import { request, sleep, TERMINAL, type Stack } from '../support/stack';
+import type { BudgetMeter, StoreBudget } from './budget';
 import { round } from './load';
 
 /**
@@ -14,11 +15,12 @@ import { round } from './load';
  *
  * Figures: finished executions per second of wall time (load start → last finished_at),
  * p50 / p99 of finished_at − created_at (accept → finished) from MongoDB, and the execution
- * process's CPU time (`flowgate_process_cpu_seconds_total` on its /metrics) per step run.
+ * process's CPU time (`flowgate_process_cpu_seconds_total` on its /metrics) per step run, and the
+ * store budget of the measured part (budget.ts).
  */
-export interface E2eFigures {
+/** What a closed-loop run of executions measures, Flowgate's or the bare durable pipeline's. */
+export interface PipelineFigures {
   scenario: string;
-  steps_per_execution: number;
   concurrency: number;
   duration_s: number;
   fired: number;
@@ -33,10 +35,16 @@ export interface E2eFigures {
   window_s: number;
   executions_per_s: number;
   latency_ms: { p50: number; p90: number; p99: number; max: number; mean: number };
+}
+
+export interface E2eFigures extends PipelineFigures {
+  steps_per_execution: number;
   executor_cpu_s: number;
   steps_run: number;
   executor_cpu_ms_per_step: number;
   executor_cpu_ms_per_execution: number;
+  /** MongoDB / NATS spent by ingress + execution during the measured part; null without a meter. */
+  budget: StoreBudget | null;
 }
 
 /** The downstream of the http steps: answers every request at once with a small JSON body. */
@@ -84,16 +92,16 @@ export function httpStepsWorkflow(name: string, steps: number, downstreamUrl: st
 }
 
 /** Waits for terminal execution events of one stack (its NATS prefix). */
-class TerminalEvents {
+export class TerminalEvents {
   private readonly done = new Map<string, string>();
   private readonly waiters = new Map<string, (status: string) => void>();
 
   private constructor(private readonly nc: NatsConnection) {}
 
-  static async open(stack: Stack): Promise<TerminalEvents> {
-    const nc = await connect({ servers: stack.natsUrl, name: 'flowgate-bench-events' });
+  static async open(natsUrl: string, prefix: string): Promise<TerminalEvents> {
+    const nc = await connect({ servers: natsUrl, name: 'flowgate-bench-events' });
     const events = new TerminalEvents(nc);
-    const sub = nc.subscribe(`${stack.prefix}.evt.execution.*.*`);
+    const sub = nc.subscribe(`${prefix}.evt.execution.*.*`);
     void (async () => {
       for await (const msg of sub) {
         const { execution_id: id, status } = msg.json<{ execution_id: string; status: string }>();
@@ -137,7 +145,7 @@ export async function processCpuSeconds(opsUrl: string): Promise<number> {
 }
 
 /** Fires webhooks from `concurrency` workers, each waiting for its execution to end before the next. */
-async function closedLoop(opts: {
+export async function closedLoop(opts: {
   events: TerminalEvents;
   url: string;
   concurrency: number;
@@ -158,7 +166,12 @@ async function closedLoop(opts: {
       const body = JSON.stringify({ event: 'order.created', order_id: `B-${fired}`, amount: 42.5 });
       let res;
       try {
-        res = await request(opts.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        res = await request(opts.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(opts.executionTimeoutMs),
+        });
       } catch {
         rejected++;
         await sleep(100);
@@ -178,7 +191,7 @@ async function closedLoop(opts: {
   return { fired, rejected, lost, statuses };
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 }
@@ -194,11 +207,59 @@ export interface ScenarioOptions {
   durationS: number;
   warmupExecutions: number;
   executionTimeoutMs: number;
+  /** Counts the store budget of the measured part (null: not counted). */
+  meter: BudgetMeter | null;
+  /** Runs after the warm-up, before the measured part (the history scenario fills the store here). */
+  beforeMeasure?: () => Promise<void>;
   log: (line: string) => void;
 }
 
+/** Accept → finished latencies and throughput of the executions created from `startedAt` on. */
+export function pipelineFigures(
+  base: { scenario: string; concurrency: number; loadS: number; startedAt: Date },
+  loop: { fired: number; rejected: number; lost: number },
+  docs: Record<string, unknown>[],
+): PipelineFigures {
+  const latencies: number[] = [];
+  const byStatus: Record<string, number> = {};
+  let lastFinished = base.startedAt.getTime();
+  for (const d of docs) {
+    const status = String(d.status);
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    if (!(d.finished_at instanceof Date) || !(d.created_at instanceof Date)) continue;
+    latencies.push(d.finished_at.getTime() - d.created_at.getTime());
+    lastFinished = Math.max(lastFinished, d.finished_at.getTime());
+  }
+  latencies.sort((a, b) => a - b);
+  const completed = latencies.length;
+  const windowS = Math.max(0.001, (lastFinished - base.startedAt.getTime()) / 1000);
+  return {
+    scenario: base.scenario,
+    concurrency: base.concurrency,
+    duration_s: round(base.loadS, 3),
+    fired: loop.fired,
+    rejected: loop.rejected,
+    completed,
+    succeeded: byStatus.succeeded ?? 0,
+    lost: loop.lost,
+    by_status: byStatus,
+    window_s: round(windowS, 3),
+    executions_per_s: round(completed / windowS, 2),
+    latency_ms: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? 0,
+      mean: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, completed), 1),
+    },
+  };
+}
+
+/** Lets late writes of finished executions (a flush after the terminal event) land before the budget is read. */
+export const BUDGET_SETTLE_MS = 1_000;
+
 export async function runScenario(opts: ScenarioOptions): Promise<E2eFigures> {
-  const events = await TerminalEvents.open(opts.stack);
+  const events = await TerminalEvents.open(opts.stack.natsUrl, opts.stack.prefix);
   try {
     if (opts.warmupExecutions > 0) {
       const warm = await closedLoop({
@@ -210,7 +271,9 @@ export async function runScenario(opts: ScenarioOptions): Promise<E2eFigures> {
       });
       if (warm.lost > 0 || warm.rejected > 0) throw new Error(`${opts.scenario} warm-up: ${JSON.stringify(warm)}`);
     }
+    await opts.beforeMeasure?.();
     const executionOps = opts.stack.opsUrl('execution');
+    const metered = await opts.meter?.start(opts.scenario);
     const cpuBefore = await processCpuSeconds(executionOps);
     const startedAt = new Date();
     const loop = await closedLoop({
@@ -222,55 +285,36 @@ export async function runScenario(opts: ScenarioOptions): Promise<E2eFigures> {
     });
     const cpuAfter = await processCpuSeconds(executionOps);
     const loadS = (Date.now() - startedAt.getTime()) / 1000;
+    if (metered) await sleep(BUDGET_SETTLE_MS);
+    const finished = Object.values(loop.statuses).reduce((a, b) => a + b, 0);
+    const budget = (await metered?.finish(loop.fired - loop.rejected, finished)) ?? null;
 
     const docs = await opts.db
       .collection('executions')
-      .find({ workflow_id: opts.workflow.id }, { projection: { status: 1, created_at: 1, finished_at: 1 } })
+      .find(
+        { workflow_id: opts.workflow.id, created_at: { $gte: startedAt } },
+        { projection: { status: 1, created_at: 1, finished_at: 1 } },
+      )
       .toArray();
-    const latencies: number[] = [];
-    const byStatus: Record<string, number> = {};
-    let lastFinished = startedAt.getTime();
-    for (const d of docs) {
-      const status = String(d.status);
-      byStatus[status] = (byStatus[status] ?? 0) + 1;
-      if (!(d.finished_at instanceof Date) || !(d.created_at instanceof Date)) continue;
-      latencies.push(d.finished_at.getTime() - d.created_at.getTime());
-      lastFinished = Math.max(lastFinished, d.finished_at.getTime());
-    }
-    latencies.sort((a, b) => a - b);
-    const completed = latencies.length;
-    const succeeded = byStatus.succeeded ?? 0;
-    const windowS = Math.max(0.001, (lastFinished - startedAt.getTime()) / 1000);
+    const base = pipelineFigures({ scenario: opts.scenario, concurrency: opts.concurrency, loadS, startedAt }, loop, docs);
     const cpuS = cpuAfter - cpuBefore;
-    const stepsRun = succeeded * opts.steps;
+    const stepsRun = base.succeeded * opts.steps;
     const figures: E2eFigures = {
-      scenario: opts.scenario,
+      ...base,
       steps_per_execution: opts.steps,
-      concurrency: opts.concurrency,
-      duration_s: round(loadS, 3),
-      fired: loop.fired,
-      rejected: loop.rejected,
-      completed,
-      succeeded,
-      lost: loop.lost,
-      by_status: byStatus,
-      window_s: round(windowS, 3),
-      executions_per_s: round(completed / windowS, 2),
-      latency_ms: {
-        p50: percentile(latencies, 50),
-        p90: percentile(latencies, 90),
-        p99: percentile(latencies, 99),
-        max: latencies.at(-1) ?? 0,
-        mean: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, completed), 1),
-      },
       executor_cpu_s: round(cpuS, 3),
       steps_run: stepsRun,
       executor_cpu_ms_per_step: stepsRun > 0 ? round((cpuS * 1000) / stepsRun, 2) : 0,
-      executor_cpu_ms_per_execution: succeeded > 0 ? round((cpuS * 1000) / succeeded, 2) : 0,
+      executor_cpu_ms_per_execution: base.succeeded > 0 ? round((cpuS * 1000) / base.succeeded, 2) : 0,
+      budget,
     };
     opts.log(
       `${opts.scenario}: ${figures.executions_per_s} executions/s, p50 ${figures.latency_ms.p50} ms, p99 ${figures.latency_ms.p99} ms, ` +
-        `executor CPU ${figures.executor_cpu_ms_per_step} ms/step`,
+        `executor CPU ${figures.executor_cpu_ms_per_step} ms/step` +
+        (budget?.per_execution
+          ? `; per execution ${budget.per_execution.mongo_round_trips} MongoDB commands, ${budget.per_execution.writes} writes, ` +
+            `${budget.per_execution.scans} scans, ${budget.per_execution.nats_msgs_sent ?? 'n/a'} NATS messages`
+          : ''),
     );
     return figures;
   } finally {

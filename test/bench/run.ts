@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from 'mongodb';
@@ -6,27 +7,48 @@ import { ROOT, startFerretDb, startNats, type LocalServer } from '../../scripts/
 import { ALL_SERVICES, Stack, type ServiceName } from '../support/stack';
 import { runAuthScenarios } from './auth-scenarios';
 import { startBaselineServer } from './baseline-process';
+import { BudgetMeter } from './budget';
 import { waitForCompletion } from './completion';
-import { httpStepsWorkflow, runScenario, startDownstream, type E2eFigures } from './e2e';
+import { runDurableBaseline } from './durable';
+import { BUDGET_SETTLE_MS, httpStepsWorkflow, runScenario, startDownstream, type E2eFigures } from './e2e';
 import { intEnv } from './env';
-import { round, runLoad, warmUp, type LoadFigures } from './load';
-import { detailedReport, summaryBlock, writeResults, type BenchResults } from './report';
+import { fillHistory } from './history';
+import { round, runLoad, warmUp } from './load';
+import { detailedReport, summaryBlock, targetsBlock, writeResults, type BenchResults, type ScenarioResources } from './report';
+import { stackPeakRss, storeFiles } from './resources';
 import { preserveLogs, Teardown } from './teardown';
 
 /**
  * `pnpm bench`: accepted webhooks per second of Flowgate's async webhook (1 transform step) against
  * a baseline measured in the same run on the same servers (an express handler that only publishes to
  * a JetStream work-queue stream and answers 202), plus Flowgate's end-to-end completed executions
- * per second. Then end-to-end scenarios (e2e.ts) of 1-step and 5-step http workflows against a local
- * server, each on a fresh Flowgate of ingress + execution (own database, so earlier runs do not slow
- * FerretDB's scans): executions/s, p50/p99 accept → finished and the executor's CPU time per step;
- * the 1-step executions/s is reported as a ratio to the baseline's accepted/s. Real nats-server and
- * FerretDB from .tools/bin, the four bundled services from dist/.
+ * per second. Then accepted/s per webhook auth method on the whole stack (auth-scenarios.ts). Then a
+ * bare durable pipeline (durable-server.ts: publish, consume, the same HTTP POST, results written in
+ * batches, ack) and the end-to-end scenarios (e2e.ts) of 1-step and 5-step http workflows against a
+ * local server, each on a fresh Flowgate of ingress + execution (own database, so earlier runs do not
+ * slow FerretDB's scans): executions/s, p50/p99 accept → finished and the executor's CPU time per step;
+ * the 1-step executions/s is reported as a ratio to the bare durable pipeline's. Then the history
+ * scenario (the 1-step run again after 100,000 finished executions and their step records were stored),
+ * sync round trips (16 in flight, then 1 in flight for the added latency over the downstream's own
+ * round trip) and the scheduler bench (scheduler.ts, its own servers). Real nats-server and FerretDB
+ * from .tools/bin, the four bundled services from dist/.
  *
- * Env: NATS_URL / MONGO_URL (use existing servers instead of local ones), BENCH_DURATION_S (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_REQUESTS (100, 0 = none),
- * BENCH_DRAIN_TIMEOUT_S (180), BENCH_LOG_LEVEL (services' LOG_LEVEL, info: their default),
- * BENCH_E2E_DURATION_S (30 per scenario, 0 = skip the scenarios), BENCH_E2E_CONCURRENCY (16 webhooks in flight),
- * BENCH_E2E_WARMUP (20 executions per scenario).
+ * Every scenario also reports its store budget (budget.ts): MongoDB commands, store writes and
+ * scanning statements (the services' driver command monitoring, scraped from their /metrics) and NATS
+ * messages (nats-server's /connz, per service connection) per accepted webhook and per finished
+ * execution; the peak RSS of the services (VmHWM) and the size of FerretDB's files (resources.ts).
+ * The summary prints every figure beside its target from the "Fast durable path" issue.
+ *
+ * Env: NATS_URL / MONGO_URL (use existing servers instead of local ones; BENCH_NATS_MONITOR_URL then
+ * names the NATS monitoring endpoint for the message counts, else they are n/a), BENCH_DURATION_S (10),
+ * BENCH_CONNECTIONS (32), BENCH_WARMUP_REQUESTS (100, 0 = none), BENCH_DRAIN_TIMEOUT_S (180),
+ * BENCH_LOG_LEVEL (services' LOG_LEVEL, info: their default), BENCH_E2E_DURATION_S (30 per scenario,
+ * 0 = skip the scenarios, the bare durable pipeline, history and sync included), BENCH_E2E_CONCURRENCY
+ * (16 webhooks in flight), BENCH_E2E_WARMUP (20 executions per scenario), BENCH_HISTORY_EXECUTIONS
+ * (100000 stored before the history scenario, 0 = skip it), BENCH_HISTORY_TIMEOUT_S (20: how long the
+ * history scenario waits for one execution), BENCH_HISTORY_FILL_S (60: filling the history stops then,
+ * the report says how many were stored), BENCH_SYNC_SERIAL_S (10 s of sync round trips at 1 in
+ * flight, 0 = skip), BENCH_SCHEDULER (1; 0 = skip scheduler.ts).
  * Results: stdout and .test-results/bench.json; on failure the logs go to .test-results/bench-logs/.
  */
 const RESULTS_FILE = join(ROOT, '.test-results', 'bench.json');
@@ -48,6 +70,11 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const e2eDurationS = intEnv('BENCH_E2E_DURATION_S', 30, 0);
   const e2eConcurrency = intEnv('BENCH_E2E_CONCURRENCY', 16, 1);
   const e2eWarmup = intEnv('BENCH_E2E_WARMUP', 20, 0);
+  const historyExecutions = intEnv('BENCH_HISTORY_EXECUTIONS', 100_000, 0);
+  const historyTimeoutS = intEnv('BENCH_HISTORY_TIMEOUT_S', 20, 1);
+  const historyFillS = intEnv('BENCH_HISTORY_FILL_S', 60, 1);
+  const syncSerialS = intEnv('BENCH_SYNC_SERIAL_S', 10, 0);
+  const schedulerOn = intEnv('BENCH_SCHEDULER', 1, 0) > 0;
 
   rmSync(RESULTS_FILE, { force: true });
   const loadAtStart = round(loadavg()[0] ?? 0, 2);
@@ -76,6 +103,25 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const natsUrl = external.nats ?? nats?.url ?? '';
   const mongoUrl = external.mongo ?? mongo?.url ?? '';
   log(`nats ${natsUrl}${nats ? ' (local nats-server)' : ''}, mongodb ${mongoUrl}${mongo ? ' (local FerretDB)' : ''} (data in ${dataDir})`);
+  const natsMonitorUrl = nats?.monitorUrl ?? process.env.BENCH_NATS_MONITOR_URL ?? null;
+  const sqliteDir = mongo ? join(dataDir, 'ferretdb', 'sqlite') : null;
+  /** Counts the store budget of the given services of a stack. */
+  const meterFor = (stack: Stack, services: ServiceName[]) =>
+    new BudgetMeter(
+      services.map((name) => ({ name, opsUrl: stack.opsUrl(name) })),
+      natsMonitorUrl,
+    );
+  const resources: ScenarioResources[] = [];
+  /** Peak RSS of a stack's services and the size of its database's files, at the end of a scenario. */
+  const recordResources = async (scenario: string, stack: Stack, db: Db, services: ServiceName[]) => {
+    const retained = await Promise.all(['executions', 'step_executions'].map((c) => db.collection(c).estimatedDocumentCount()));
+    resources.push({
+      scenario,
+      peak_rss_mb: stackPeakRss(stack, services),
+      store_files: storeFiles(sqliteDir, stack.dbName),
+      retained: { executions: retained[0] ?? 0, step_executions: retained[1] ?? 0 },
+    });
+  };
   process.env.FLOWGATE_TEST_NATS_URL = natsUrl;
   process.env.FLOWGATE_TEST_MONGO_URL = mongoUrl;
   process.env.FLOWGATE_TEST_DATA_DIR = dataDir;
@@ -137,6 +183,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   });
   if (!warm.drained) throw new Error(`warm-up executions did not finish: ${JSON.stringify(warm.by_status)}`);
   log(`flowgate: ${durationS} s × ${connections} connections …`);
+  const fullMeter = await meterFor(stack, ALL_SERVICES).start('flowgate async, whole stack');
   const flowgateFigures = await runLoad({ target: 'flowgate', url: measured.async, body: BODY, connections, durationS });
   log(`flowgate: ${flowgateFigures.accepted_per_s} accepted/s; waiting for the executions to finish …`);
   const endToEnd = await waitForCompletion(db, {
@@ -147,11 +194,14 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     timeoutMs: drainTimeoutS * 1000,
     progress: log,
   });
+  await new Promise((r) => setTimeout(r, BUDGET_SETTLE_MS));
+  const fullBudget = await fullMeter.finish(flowgateFigures.accepted, endToEnd.completed);
+  await recordResources('flowgate async, whole stack', stack, db, ALL_SERVICES);
   await stopFlowgate();
 
   // 4b. Accepted/s per webhook authentication method (none / HMAC / Standard Webhooks, rate limiting
-  // on), on an ingress-only Flowgate: see auth-scenarios.ts.
-  const authFlowgate = await startFlowgate('bench-auth', ['ingress']);
+  // on), on the whole stack (the executor runs what is accepted): see auth-scenarios.ts.
+  const authFlowgate = await startFlowgate('bench-auth');
   const auth = await runAuthScenarios({
     stack: authFlowgate.stack,
     body: BODY,
@@ -159,46 +209,100 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     durationS,
     warmupRequests,
     baselineAcceptedPerS: baselineFigures.accepted_per_s,
+    meter: meterFor(authFlowgate.stack, ALL_SERVICES),
     log,
   });
+  await recordResources('auth methods, whole stack', authFlowgate.stack, authFlowgate.db, ALL_SERVICES);
   await authFlowgate.stop();
 
-  // 5. End to end: 1-step and 5-step http workflows, each on a fresh Flowgate (ingress + execution).
+  // 5. End to end: the bare durable pipeline, then 1-step and 5-step http workflows, each on a fresh
+  // Flowgate (ingress + execution), then the 1-step one again on a store full of history.
   const scenarios: E2eFigures[] = [];
-  let sync: (LoadFigures & { ratio_to_baseline: number }) | null = null;
+  let durable: BenchResults['durable_baseline'] = null;
+  let history: BenchResults['history'] = null;
+  let sync: BenchResults['sync'] = null;
+  let syncSerial: BenchResults['sync_serial'] = null;
+  const e2eServices: ServiceName[] = ['ingress', 'execution'];
   if (e2eDurationS > 0) {
     const downstream = await startDownstream();
     teardown.add('stop downstream', () => downstream.stop());
-    for (const steps of [1, 5]) {
-      const name = `bench-e2e-${steps}`;
+
+    log(`bare durable pipeline: warm-up ${e2eWarmup} executions, then ${e2eDurationS} s × ${e2eConcurrency} webhooks in flight …`);
+    durable = await runDurableBaseline({
+      natsUrl,
+      mongoUrl,
+      downstreamUrl: downstream.url,
+      logFile: join(dataDir, 'durable-baseline.log'),
+      concurrency: e2eConcurrency,
+      durationS: e2eDurationS,
+      warmupExecutions: e2eWarmup,
+      executionTimeoutMs: drainTimeoutS * 1000,
+      log,
+    });
+
+    const runE2e = async (steps: number, opts: { name: string; history?: number }) => {
       // Only what these workflows use (no timers fire, no callbacks): less noise on the executor's CPU.
-      const flowgate = await startFlowgate(name, ['ingress', 'execution']);
+      const flowgate = await startFlowgate(opts.name, e2eServices);
       const workflow = await flowgate.stack.deploy(httpStepsWorkflow(`http${steps}`, steps, downstream.url));
       const warmup = await flowgate.stack.deploy(httpStepsWorkflow(`warm${steps}`, steps, downstream.url));
-      log(`${name}: warm-up ${e2eWarmup} executions, then ${e2eDurationS} s × ${e2eConcurrency} webhooks in flight …`);
-      scenarios.push(
-        await runScenario({
-          stack: flowgate.stack,
-          db: flowgate.db,
-          scenario: `${steps}-step http`,
-          workflow,
-          warmup,
-          steps,
-          concurrency: e2eConcurrency,
-          durationS: e2eDurationS,
-          warmupExecutions: e2eWarmup,
-          executionTimeoutMs: drainTimeoutS * 1000,
-          log,
-        }),
-      );
+      const scenario = opts.history ? `${steps}-step history` : `${steps}-step http`;
+      log(`${opts.name}: warm-up ${e2eWarmup} executions, then ${e2eDurationS} s × ${e2eConcurrency} webhooks in flight …`);
+      let fill: NonNullable<BenchResults['history']>['fill'] | undefined;
+      const figures = await runScenario({
+        stack: flowgate.stack,
+        db: flowgate.db,
+        scenario,
+        workflow,
+        warmup,
+        steps,
+        concurrency: e2eConcurrency,
+        durationS: e2eDurationS,
+        warmupExecutions: e2eWarmup,
+        executionTimeoutMs: (opts.history ? historyTimeoutS : drainTimeoutS) * 1000,
+        meter: meterFor(flowgate.stack, e2eServices),
+        beforeMeasure: opts.history
+          ? async () => {
+              log(`${opts.name}: storing ${opts.history} finished executions and their step records …`);
+              fill = await fillHistory(flowgate.db, {
+                workflowId: workflow.id,
+                stepUrl: `${downstream.url}/http1/s1`,
+                count: opts.history ?? 0,
+                maxSeconds: historyFillS,
+                log,
+              });
+              log(
+                `${opts.name}: stored ${fill.executions} of ${fill.requested} in ${fill.seconds} s (${fill.docs_per_s} documents/s)` +
+                  (fill.capped ? `: stopped after BENCH_HISTORY_FILL_S=${historyFillS} s` : ''),
+              );
+            }
+          : undefined,
+        log,
+      });
+      await recordResources(scenario, flowgate.stack, flowgate.db, e2eServices);
       await flowgate.stop();
+      return { figures, fill };
+    };
+    for (const steps of [1, 5]) scenarios.push((await runE2e(steps, { name: `bench-e2e-${steps}` })).figures);
+
+    if (historyExecutions > 0) {
+      const run = await runE2e(1, { name: 'bench-history', history: historyExecutions });
+      const empty = scenarios.find((s) => s.steps_per_execution === 1);
+      if (run.fill)
+        history = {
+          fill: run.fill,
+          figures: run.figures,
+          ratio_to_empty_store:
+            empty && empty.executions_per_s > 0 ? round(run.figures.executions_per_s / empty.executions_per_s, 3) : null,
+        };
     }
+
     // Sync round trips of a 1-step http workflow (webhook in → executed → shaped answer out), on a
     // fresh Flowgate too: the closed loop above leaves a fuller database, which FerretDB scans.
-    const syncFlowgate = await startFlowgate('bench-sync', ['ingress', 'execution']);
+    const syncFlowgate = await startFlowgate('bench-sync', e2eServices);
     const syncWorkflow = await syncFlowgate.stack.deploy(httpStepsWorkflow('sync1', 1, downstream.url));
     log(`bench-sync: warm-up ${e2eWarmup} requests, then ${e2eDurationS} s × ${e2eConcurrency} connections on the sync URL …`);
     await warmUp(syncWorkflow.sync, BODY, e2eWarmup, e2eConcurrency);
+    const syncMeter = await meterFor(syncFlowgate.stack, e2eServices).start('sync');
     const figures = await runLoad({
       target: 'flowgate sync',
       url: syncWorkflow.sync,
@@ -206,10 +310,44 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
       connections: e2eConcurrency,
       durationS: e2eDurationS,
     });
-    sync = { ...figures, ratio_to_baseline: round(figures.accepted_per_s / Math.max(0.001, baselineFigures.accepted_per_s), 4) };
+    await new Promise((r) => setTimeout(r, BUDGET_SETTLE_MS));
+    const syncBudget = await syncMeter.finish(figures.accepted, figures.accepted);
+    sync = {
+      ...figures,
+      ratio_to_baseline: round(figures.accepted_per_s / Math.max(0.001, baselineFigures.accepted_per_s), 4),
+      budget: syncBudget,
+    };
     log(`bench-sync: ${figures.accepted_per_s}/s, p50 ${figures.latency_ms.p50} ms, p99 ${figures.latency_ms.p99} ms`);
+    if (syncSerialS > 0) {
+      // Added latency: a sync round trip at 1 in flight minus the step's own round trip to the
+      // downstream (the same POST, from this process, also at 1 in flight).
+      log(`bench-sync: ${syncSerialS} s × 1 connection on the sync URL, then the downstream alone …`);
+      const serial = await runLoad({
+        target: 'flowgate sync, 1 in flight',
+        url: syncWorkflow.sync,
+        body: BODY,
+        connections: 1,
+        durationS: syncSerialS,
+      });
+      const direct = await runLoad({
+        target: 'downstream alone, 1 in flight',
+        url: `${downstream.url}/sync1/s1`,
+        body: JSON.stringify({ order: 'B-1001' }),
+        connections: 1,
+        durationS: Math.min(3, syncSerialS),
+      });
+      syncSerial = { sync: serial, downstream: direct, added_ms_p50: round(serial.latency_ms.p50 - direct.latency_ms.p50, 2) };
+      log(`bench-sync: 1 in flight p50 ${serial.latency_ms.p50} ms, downstream alone p50 ${direct.latency_ms.p50} ms`);
+    }
+    await recordResources('sync', syncFlowgate.stack, syncFlowgate.db, e2eServices);
     await syncFlowgate.stop();
   }
+  const storeFilesAfterRun = storeFiles(sqliteDir);
+
+  // 6. The scheduler bench (its own servers), its output kept for the report.
+  let scheduler: BenchResults['scheduler'] = null;
+  if (schedulerOn) scheduler = await runSchedulerBench(log);
+
   const oneStep = scenarios.find((s) => s.steps_per_execution === 1);
   const fiveStep = scenarios.find((s) => s.steps_per_execution === 5);
 
@@ -220,11 +358,21 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   if (!endToEnd.drained) problems.push(`executions not all terminal after ${drainTimeoutS} s`);
   if (endToEnd.failed > 0) problems.push(`${endToEnd.failed} executions did not succeed`);
   if (sync && (sync.accepted === 0 || sync.non_2xx > 0)) problems.push(`sync: ${sync.accepted} answered, ${sync.non_2xx} non-2xx`);
+  if (syncSerial && (syncSerial.sync.accepted === 0 || syncSerial.sync.non_2xx > 0))
+    problems.push(`sync at 1 in flight: ${syncSerial.sync.accepted} answered, ${syncSerial.sync.non_2xx} non-2xx`);
+  if (durable && (durable.succeeded === 0 || durable.succeeded < durable.completed || durable.lost > 0 || durable.rejected > 0))
+    problems.push(
+      `bare durable pipeline: ${durable.succeeded} succeeded of ${durable.completed}, ${durable.lost} lost, ${durable.rejected} rejected`,
+    );
   for (const s of scenarios) {
     if (s.succeeded === 0) problems.push(`${s.scenario}: no execution succeeded`);
     if (s.succeeded < s.completed || s.lost > 0 || s.rejected > 0)
       problems.push(`${s.scenario}: ${s.completed - s.succeeded} failed, ${s.lost} not finished in time, ${s.rejected} webhooks rejected`);
   }
+  // The history scenario's executions not finished within BENCH_HISTORY_TIMEOUT_S are a figure (slow), not a fault.
+  if (history && history.figures.succeeded < history.figures.completed)
+    problems.push(`${history.figures.scenario}: ${history.figures.completed - history.figures.succeeded} executions failed`);
+  if (scheduler && !scheduler.ok) problems.push('scheduler bench failed or missed timers');
   return {
     ok: problems.length === 0,
     problems,
@@ -238,26 +386,66 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
       e2e_duration_s: e2eDurationS,
       e2e_concurrency: e2eConcurrency,
       e2e_warmup_executions: e2eWarmup,
+      history_executions: historyExecutions,
+      history_timeout_s: historyTimeoutS,
+      history_fill_s: historyFillS,
+      sync_serial_s: syncSerialS,
+      nats_messages_counted_by: natsMonitorUrl ? `nats-server ${natsMonitorUrl}/connz: in_msgs of each service's connection` : null,
     },
     machine: {
       cpus: availableParallelism(),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       load_avg_1m_at_start: loadAtStart,
+      load_avg_1m_at_end: round(loadavg()[0] ?? 0, 2),
     },
     baseline: baselineFigures,
-    flowgate: { ...flowgateFigures, end_to_end: endToEnd },
+    flowgate: { ...flowgateFigures, end_to_end: endToEnd, budget: fullBudget },
     auth,
     ratio_accepted_per_s:
       baselineFigures.accepted_per_s > 0 ? round(flowgateFigures.accepted_per_s / baselineFigures.accepted_per_s, 3) : 0,
+    durable_baseline: durable,
     end_to_end: scenarios,
+    history,
     sync,
+    sync_serial: syncSerial,
     ratio_e2e_1step_to_baseline_accepted:
       oneStep && baselineFigures.accepted_per_s > 0 ? round(oneStep.executions_per_s / baselineFigures.accepted_per_s, 5) : null,
     ratio_e2e_1step_to_flowgate_accepted:
       oneStep && flowgateFigures.accepted_per_s > 0 ? round(oneStep.executions_per_s / flowgateFigures.accepted_per_s, 3) : null,
+    ratio_e2e_1step_to_durable_baseline:
+      oneStep && durable && durable.executions_per_s > 0 ? round(oneStep.executions_per_s / durable.executions_per_s, 4) : null,
     executor_cpu_ms_per_extra_step:
       oneStep && fiveStep ? round((fiveStep.executor_cpu_ms_per_execution - oneStep.executor_cpu_ms_per_execution) / 4, 2) : null,
+    resources,
+    store_files_after_run: storeFilesAfterRun,
+    scheduler,
+  };
+}
+
+/** Runs scheduler.ts as a child (it starts its own servers) and reads its results file. */
+async function runSchedulerBench(log: (line: string) => void): Promise<BenchResults['scheduler']> {
+  const file = join(ROOT, '.test-results', 'bench-scheduler.json');
+  rmSync(file, { force: true });
+  log('scheduler bench (test/bench/scheduler.ts) …');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'bench', 'scheduler.ts')], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const out: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
+  const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+  const report = out.join('');
+  if (!existsSync(file)) return { ok: false, exit_code: code, report, p99_s: null, missing: null, timers_per_s: null };
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { timers_per_s: number; flowgate: { p99_s: number; missing: number } };
+  return {
+    ok: code === 0,
+    exit_code: code,
+    report,
+    p99_s: parsed.flowgate.p99_s,
+    missing: parsed.flowgate.missing,
+    timers_per_s: parsed.timers_per_s,
   };
 }
 
@@ -276,9 +464,9 @@ async function main(): Promise<void> {
 
   try {
     const results = await bench(teardown);
-    process.stdout.write(detailedReport(results));
-    process.stdout.write(`\n${summaryBlock(results)}\n`);
     writeResults(RESULTS_FILE, results);
+    process.stdout.write(detailedReport(results));
+    process.stdout.write(`\n${summaryBlock(results)}\n${targetsBlock(results)}\n`);
     log(`results written to ${RESULTS_FILE}`);
     process.exitCode = results.ok ? 0 : 1;
   } catch (err) {

@@ -61,3 +61,19 @@ export function grpcServerMetrics(registry: Registry) {
     'code',
   ]);
 }
+
+/**
+ * MongoDB commands a process sends (driver command monitoring, see connectMongo): round trips by
+ * command, and their statements by command and shape (`classifyStoreCommand`).
+ */
+export function storeCommandMetrics(registry: Registry) {
+  return {
+    roundTrips: counter(registry, 'flowgate_store_round_trips_total', 'MongoDB commands sent (one per round trip)', ['command']),
+    statements: counter(
+      registry,
+      'flowgate_store_commands_total',
+      'MongoDB statements sent by command and shape (insert: per document; update / delete: per statement; by_id: filter is _id alone; scan: any other filter)',
+      ['command', 'shape'],
+    ),
+  };
+}

@@ -48,7 +48,7 @@ export async function startRuntime(service: string, config: RuntimeConfig): Prom
   const logger = createLogger(service, config.LOG_LEVEL);
   const registry = createRegistry(service);
   const subjects = createSubjects(config.FLOWGATE_NATS_PREFIX);
-  const { client: mongo, db } = await connectMongo(config.MONGO_URL, `flowgate-${service}`);
+  const { client: mongo, db } = await connectMongo(config.MONGO_URL, `flowgate-${service}`, registry);
   const nc = await connectNats(config.NATS_URL, `flowgate-${service}`, logger);
   const { js, jsm } = await jetStreamClients(nc);
   await ensureStreams(jsm, subjects);
