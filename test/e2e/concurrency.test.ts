@@ -1,3 +1,6 @@
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import { createSubjects } from '../../packages/contracts/src/subjects';
 import { Receiver } from '../support/receiver';
 import { request, sleep, Stack } from '../support/stack';
 
@@ -53,11 +56,20 @@ describe('max_concurrent_executions', () => {
     for (const res of fired) expect((await stack.waitForExecution(res.body.execution_id, undefined, 60_000)).status).toBe('succeeded');
     expect(downstream.requests.filter((r) => r.path.startsWith('/two/'))).toHaveLength(8);
     expect(peak('/two/')).toBe(2);
-    // A slot is handed back right after the end is durable, which is just after it became visible.
-    const slots = () => stack.db().then((db) => db.collection('concurrency_slots').countDocuments({ workflow_id: wf.id }));
+    // Slots are handed back right after each end is durable, just after it became visible.
+    const queue = async () => {
+      const nc = await connect({ servers: stack.natsUrl });
+      try {
+        const kv = await new Kvm(nc).open(createSubjects(stack.prefix).slotsBucket);
+        const entry = await kv.get(`default.${wf.id}`);
+        return entry?.json<{ running: string[]; waiting: string[] }>() ?? { running: [], waiting: [] };
+      } finally {
+        await nc.close();
+      }
+    };
     const deadline = Date.now() + 5_000;
-    while ((await slots()) > 0 && Date.now() < deadline) await sleep(100);
-    expect(await slots()).toBe(0);
+    while ((await queue()).running.length > 0 && Date.now() < deadline) await sleep(100);
+    expect(await queue()).toEqual({ running: [], waiting: [] });
   });
 
   it('cap 0 means unlimited', async () => {

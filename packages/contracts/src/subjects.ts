@@ -10,6 +10,8 @@ export interface Subjects {
   commandsStream: string;
   /** NATS KV bucket of live executions (one key per execution that has not ended). */
   liveExecutionsBucket: string;
+  /** NATS KV bucket of max_concurrent_executions queues (one key per workflow). */
+  slotsBucket: string;
   eventsStream: string;
   /** Every command subject (the commands stream's filter; the executor's consumer receives exactly these). */
   commandsAll: string;
@@ -57,6 +59,7 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
     prefix,
     commandsStream: `${upper}_COMMANDS`,
     liveExecutionsBucket: `${upper}_EXECUTIONS`,
+    slotsBucket: `${upper}_SLOTS`,
     eventsStream: `${upper}_EVENTS`,
     commandsAll: `${prefix}.cmd.>`,
     command: (kind, workspaceId) => `${prefix}.cmd.${kind}.${token(workspaceId, 'workspace')}`,

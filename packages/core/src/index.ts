@@ -21,4 +21,5 @@ export * from './cors';
 export * from './curl';
 export * from './api-key-scopes';
 export * from './quota';
+export * from './slots';
 export * from './reservation';

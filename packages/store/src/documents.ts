@@ -245,16 +245,6 @@ export interface CallbackSecretsDoc {
   updated_at: Date;
 }
 
-/** One taken `max_concurrent_executions` slot of a workflow. */
-export interface ConcurrencySlotDoc {
-  /** `<workflow id>#<n>`, n below the workflow's cap. */
-  _id: string;
-  workflow_id: string;
-  /** Unique: an execution holds at most one slot. */
-  execution_id: string;
-  acquired_at: Date;
-}
-
 /** A parked step's public token (the token itself is only in the URL and the execution's payload). */
 export interface WaitTokenDoc {
   /** SHA-256 of the token. */

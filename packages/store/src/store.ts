@@ -3,7 +3,6 @@ import { adaptToServer } from './executions';
 import type {
   ApiKeyDoc,
   CallbackSecretsDoc,
-  ConcurrencySlotDoc,
   DeadLetterDoc,
   DeliveryDoc,
   ExecutionDoc,
@@ -38,7 +37,6 @@ export interface Collections {
   deadLetters: Collection<DeadLetterDoc>;
   workflowContext: Collection<WorkflowContextDoc>;
   parameterCaptures: Collection<ParameterCaptureDoc>;
-  concurrencySlots: Collection<ConcurrencySlotDoc>;
   waitTokens: Collection<WaitTokenDoc>;
   schedules: Collection<ScheduleDoc>;
   callbackSecrets: Collection<CallbackSecretsDoc>;
@@ -63,7 +61,6 @@ export function collections(db: Db): Collections {
     deadLetters: db.collection<DeadLetterDoc>('dead_letters'),
     workflowContext: db.collection<WorkflowContextDoc>('workflow_context'),
     parameterCaptures: db.collection<ParameterCaptureDoc>('parameter_captures'),
-    concurrencySlots: db.collection<ConcurrencySlotDoc>('concurrency_slots'),
     waitTokens: db.collection<WaitTokenDoc>('wait_tokens'),
     schedules: db.collection<ScheduleDoc>('schedules'),
     callbackSecrets: db.collection<CallbackSecretsDoc>('callback_secrets'),
@@ -88,8 +85,6 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.timers.createIndex({ status: 1, due_at: 1 }, { name: 'status_due' }),
     c.executions.createIndex({ workflow_id: 1, status: 1, created_at: 1 }, { name: 'workflow_status_created' }),
     c.workflowContext.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
-    c.concurrencySlots.createIndex({ execution_id: 1 }, { unique: true, name: 'execution_unique' }),
-    c.concurrencySlots.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
     c.waitTokens.createIndex({ execution_id: 1 }, { name: 'execution' }),
     c.schedules.createIndex({ paused: 1, next_fire_at: 1 }, { name: 'paused_next_fire' }),
     c.timers.createIndex({ execution_id: 1 }, { name: 'execution' }),

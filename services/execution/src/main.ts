@@ -10,7 +10,7 @@ import {
   type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
-import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions, recordDeadLetter } from '@flowgate/store';
+import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions, recordDeadLetter, WorkflowSlots } from '@flowgate/store';
 import { loadExecutionConfig } from './config';
 import { DefinitionCache } from './definitions';
 import { EgressPolicy } from './egress-policy';
@@ -52,7 +52,20 @@ runMain('execution', async () => {
     store,
     { lazyMs: config.FLOWGATE_PROJECTION_LAZY_MS, onError: (err) => logger.warn({ err }, 'execution projection flush failed') },
   );
-  const runnerDeps = { store, live, js, jsm: rt.jsm, subjects, definitions: new DefinitionCache(store), config, metrics, logger, egress };
+  const slots = new WorkflowSlots(await openKv(rt.nc, subjects.slotsBucket));
+  const runnerDeps = {
+    store,
+    live,
+    slots,
+    js,
+    jsm: rt.jsm,
+    subjects,
+    definitions: new DefinitionCache(store),
+    config,
+    metrics,
+    logger,
+    egress,
+  };
   const runner = new Runner(runnerDeps);
   const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();

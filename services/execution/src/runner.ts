@@ -28,11 +28,7 @@ import {
 } from '@flowgate/kit';
 import {
   fromJsonText,
-  ACTIVE_STATUSES,
-  acquireSlot,
-  holdsSlot,
   queuedExecution,
-  releaseSlot,
   readContext,
   writeContext,
   toJsonText,
@@ -42,6 +38,7 @@ import {
   type LiveExecution,
   type LiveExecutions,
   type StepExecutionDoc,
+  type WorkflowSlots,
 } from '@flowgate/store';
 import type { ExecutionConfig } from './config';
 import type { DefinitionCache } from './definitions';
@@ -63,6 +60,8 @@ import { withStep } from './step-records';
 export interface RunnerDeps {
   store: Collections;
   live: LiveExecutions;
+  /** max_concurrent_executions queues (NATS KV). */
+  slots: WorkflowSlots;
   js: JetStreamClient;
   /** Timers are message schedules in the commands stream (ADR 0013): cancelling one is a purge. */
   jsm: JetStreamManager;
@@ -89,7 +88,6 @@ export class Runner {
   }
 
   async handleStart(cmd: StartCommand, keepAlive: () => void): Promise<MessageDisposition> {
-    const { store } = this.deps;
     let x: LiveExecution = (await this.deps.live.get(cmd.workspace_id, cmd.execution_id)) ?? {
       doc: queuedExecution({
         _id: cmd.execution_id,
@@ -121,17 +119,16 @@ export class Runner {
       return { term: 'unknown_workflow' };
     }
     if (doc.status === 'queued' && def.max_concurrent_executions > 0) {
-      const holder = await holdsSlot(store.concurrencySlots, doc._id);
-      if (!holder) {
-        // Arrivals always queue up first, then the oldest waiting one gets a free slot: arrival order.
-        // Durable: promotion finds waiting executions in MongoDB.
+      // The workflow's slot queue decides: run now, or wait in arrival order for a slot.
+      const { runs, promoted } = await this.deps.slots.arrive(doc.workspace_id, doc.workflow_id, doc._id, def.max_concurrent_executions);
+      await this.startPromoted(doc, promoted, def.max_concurrent_executions);
+      if (!runs) {
         if (!doc.slot_wait) {
-          const waiting = await this.deps.live.write(x, { ...doc, slot_wait: true, updated_at: this.now() }, x.steps, { durable: true });
+          const waiting = await this.deps.live.write(x, { ...doc, slot_wait: true, updated_at: this.now() }, x.steps);
           if (!waiting) return this.handleStart(cmd, keepAlive); // changed meanwhile (a cancel): decide again
           x = waiting;
           this.deps.metrics.slotWaits.inc({ workflow_id: doc.workflow_id });
         }
-        await this.promote(doc.workflow_id, def.max_concurrent_executions);
         return 'ack';
       }
     }
@@ -528,70 +525,65 @@ export class Runner {
     await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (def && def.max_concurrent_executions > 0) {
-      await releaseSlot(this.deps.store.concurrencySlots, doc._id);
-      await this.promote(doc.workflow_id, def.max_concurrent_executions);
+      const max = def.max_concurrent_executions;
+      await this.startPromoted(doc, await this.deps.slots.leave(doc.workspace_id, doc.workflow_id, doc._id, max), max);
     }
     await this.deps.live.retire(x);
   }
 
   /**
-   * Hands free slots to queued executions of a workflow in arrival order: take the slot for it, then
-   * send its start command again (message id `<id>:promoted`). It stops at the
-   * first queued execution whose own start command has not been handled yet (no wait flag, no
-   * slot): that handler promotes again, so a late-handled arrival is never overtaken. Safe to run
-   * anywhere, any number of times: a slot is taken atomically and idempotently, the command is
-   * de-duplicated, and the execution's start begins it once (revision-guarded).
+   * Sends the start command again (message id `<id>:promoted`) to executions that just got a slot.
+   * One that ended while it waited (a cancel) gives its slot on at once.
    */
-  async promote(workflowId: string, max: number): Promise<void> {
-    const { store } = this.deps;
-    const batch = max + 20;
-    for (let round = 0; round < 100; round++) {
-      const queued = await store.executions
-        .find({ workflow_id: workflowId, status: 'queued' })
-        .sort({ created_at: 1, _id: 1 })
-        .limit(batch)
-        .toArray();
-      for (const doc of queued) {
-        if (await holdsSlot(store.concurrencySlots, doc._id)) continue;
-        if (!doc.slot_wait) return;
-        if (!(await acquireSlot(store.concurrencySlots, workflowId, doc._id, max, this.now()))) return;
-        const command: StartCommand = {
-          type: 'start',
-          execution_id: doc._id,
-          workspace_id: doc.workspace_id,
-          workflow_id: doc.workflow_id,
-          workflow_version: doc.workflow_version,
-          trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
-          trigger_input_ref: doc.trigger_input_ref ?? null,
-          accepted_at: doc.created_at.toISOString(),
-          replay_of: doc.replay_of,
-          source: doc.source ?? 'webhook',
-        };
-        // The execution document is left alone: its start (begin) is then its only writer, which
-        // matters on FerretDB, where a revision-guarded update is not atomic.
-        await publishJson(this.deps.js, this.deps.subjects.command('start', doc.workspace_id), command, `${doc._id}:promoted`);
+  private async startPromoted(of: Pick<ExecutionDoc, 'workspace_id' | 'workflow_id'>, ids: string[], max: number): Promise<void> {
+    const todo = [...ids];
+    for (let id = todo.shift(); id !== undefined; id = todo.shift()) {
+      const x = await this.deps.live.get(of.workspace_id, id);
+      if (!x || x.doc.status !== 'queued') {
+        todo.push(...(await this.deps.slots.leave(of.workspace_id, of.workflow_id, id, max)));
+        continue;
       }
-      if (queued.length < batch) return;
+      await this.sendStart(x.doc, `${id}:promoted`);
     }
   }
 
+  private async sendStart(doc: ExecutionDoc, msgId: string): Promise<void> {
+    const command: StartCommand = {
+      type: 'start',
+      execution_id: doc._id,
+      workspace_id: doc.workspace_id,
+      workflow_id: doc.workflow_id,
+      workflow_version: doc.workflow_version,
+      trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
+      trigger_input_ref: doc.trigger_input_ref ?? null,
+      accepted_at: doc.created_at.toISOString(),
+      replay_of: doc.replay_of,
+      source: doc.source ?? 'webhook',
+      environment: doc.environment ?? 'production',
+      draft_id: doc.draft_id ?? null,
+      test_run: doc.test_run ?? false,
+    };
+    await publishJson(this.deps.js, this.deps.subjects.command('start', doc.workspace_id), command, msgId);
+  }
+
   /**
-   * Periodic safety net for crashes: frees slots still held by ended executions (a crash between
-   * the final write and the release) and promotes waiting executions (a crash between taking a
-   * slot and sending the start command).
+   * Periodic safety net for crashes around the slot queues: an execution that ended without giving
+   * its slot (or place) back gives it now; one that got a slot but whose start command was lost
+   * (still queued long after) is sent its start again.
    */
-  async promoteAll(): Promise<void> {
-    const slots = await this.deps.store.concurrencySlots.find({}, { projection: { execution_id: 1 } }).toArray();
-    const holders = slots.map((s) => s.execution_id);
-    const ended = await this.deps.store.executions
-      .find({ _id: { $in: holders }, status: { $nin: ACTIVE_STATUSES } }, { projection: { _id: 1 } })
-      .toArray();
-    for (const { _id } of ended) await releaseSlot(this.deps.store.concurrencySlots, _id);
-    const workflowIds = await this.deps.store.executions.distinct('workflow_id', { status: 'queued', slot_wait: true });
-    for (const workflowId of workflowIds) {
-      const waiting = await this.deps.store.executions.findOne({ workflow_id: workflowId, status: 'queued', slot_wait: true });
-      const def = waiting ? await this.deps.definitions.get(waiting.workflow_id, waiting.workflow_version, waiting.draft_id) : null;
-      if (def && def.max_concurrent_executions > 0) await this.promote(workflowId, def.max_concurrent_executions);
+  async promoteAll(staleMs = 30_000): Promise<void> {
+    for (const { workspaceId, workflowId, queue } of await this.deps.slots.all()) {
+      for (const id of [...queue.running, ...queue.waiting]) {
+        const x = await this.deps.live.get(workspaceId, id);
+        const def = x ? await this.deps.definitions.get(x.doc.workflow_id, x.doc.workflow_version, x.doc.draft_id) : null;
+        const max = def?.max_concurrent_executions || 1;
+        if (!x || isTerminal(x.doc.status)) {
+          const of = { workspace_id: workspaceId, workflow_id: workflowId };
+          await this.startPromoted(of, await this.deps.slots.leave(workspaceId, workflowId, id, max), max);
+        } else if (queue.running.includes(id) && x.doc.status === 'queued' && this.now().getTime() - x.doc.updated_at.getTime() > staleMs) {
+          await this.sendStart(x.doc, `${id}:promoted:${x.doc.updated_at.getTime()}`);
+        }
+      }
     }
   }
 

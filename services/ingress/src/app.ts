@@ -1,6 +1,6 @@
 import type { Subjects } from '@flowgate/contracts';
 import type { JetStreamClient, Logger, SecretBox } from '@flowgate/kit';
-import type { Collections, LiveExecutions } from '@flowgate/store';
+import type { Collections, LiveExecutions, WorkflowSlots } from '@flowgate/store';
 import express, { type Express } from 'express';
 import { requireApiKey } from './auth';
 import { errorHandler, notFound } from './errors';
@@ -34,6 +34,7 @@ import { workspaceRoutes } from './routes/workspace';
 export interface AppDeps {
   store: Collections;
   live: LiveExecutions;
+  slots: WorkflowSlots;
   scheduler: SchedulerClient;
   js: JetStreamClient;
   subjects: Subjects;

@@ -1,7 +1,7 @@
 import './instrument';
 import { createServer, type Server } from 'node:http';
 import { openKv, runMain, SecretBox, startRuntime } from '@flowgate/kit';
-import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions } from '@flowgate/store';
+import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots } from '@flowgate/store';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { loadIngressConfig } from './config';
@@ -76,6 +76,7 @@ runMain('ingress', async () => {
     requestLimits,
     store,
     live,
+    slots: new WorkflowSlots(await openKv(rt.nc, rt.subjects.slotsBucket)),
     js: rt.js,
     subjects: rt.subjects,
     executions,

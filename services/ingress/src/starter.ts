@@ -97,6 +97,13 @@ export class ExecutionStarter {
     await this.deps.live
       .create(queued)
       .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
+    // A capped workflow's execution takes its place in the slot queue now, so a later webhook never
+    // overtakes it, whichever executor handles which start first (it would queue at the executor otherwise).
+    if (definition.max_concurrent_executions > 0) {
+      await this.deps.slots
+        .arrive(workflow.workspace_id, workflow._id, executionId, definition.max_concurrent_executions)
+        .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not queue for a concurrency slot'));
+    }
     return { executionId, statusUrl: this.statusUrl(executionId), definition };
   }
 
