@@ -14,6 +14,10 @@ export function executionMetrics(registry: Registry) {
       'workflow_id',
     ]),
     stepDuration: histogram(registry, 'flowgate_step_duration_seconds', 'Duration of one step attempt', ['type', 'outcome']),
+    // Timers are JetStream message schedules fired by the server (ADR 0013): counted where they arrive,
+    // under the names the scheduler uses for the timers it still fires.
+    timersFired: counter(registry, 'flowgate_timers_fired_total', 'Timers fired', ['kind']),
+    timerLag: histogram(registry, 'flowgate_timer_fire_lag_seconds', 'Delay between a timer being due and being fired', ['kind']),
   };
 }
 export type ExecutionMetrics = ReturnType<typeof executionMetrics>;

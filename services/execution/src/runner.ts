@@ -158,6 +158,8 @@ export class Runner {
   }
 
   async handleTimer(cmd: TimerCommand, keepAlive: () => void): Promise<MessageDisposition> {
+    this.deps.metrics.timersFired.inc({ kind: cmd.kind });
+    this.deps.metrics.timerLag.observe({ kind: cmd.kind }, Math.max(0, this.now().getTime() - Date.parse(cmd.due_at)) / 1000);
     const x = await this.deps.live.get(cmd.workspace_id, cmd.execution_id);
     if (!x) return { term: 'unknown_execution' };
     const doc = x.doc;
