@@ -1,7 +1,15 @@
 import { consumerMetrics, counter, grpcServerMetrics, histogram } from '@flowgate/kit';
+import { TIMER_KINDS } from '@flowgate/contracts';
 import type { Registry } from 'prom-client';
 
 export function executionMetrics(registry: Registry) {
+  const timersFired = counter(registry, 'flowgate_timers_fired_total', 'Timers fired', ['kind']);
+  const timerLag = histogram(registry, 'flowgate_timer_fire_lag_seconds', 'Delay between a timer being due and being fired', ['kind']);
+  // Present from the start (at 0), so the first timer shows as an increase in rate().
+  for (const kind of TIMER_KINDS) {
+    timersFired.inc({ kind }, 0);
+    timerLag.zero({ kind });
+  }
   return {
     consumer: consumerMetrics(registry),
     grpc: grpcServerMetrics(registry),
@@ -16,8 +24,8 @@ export function executionMetrics(registry: Registry) {
     stepDuration: histogram(registry, 'flowgate_step_duration_seconds', 'Duration of one step attempt', ['type', 'outcome']),
     // Timers are JetStream message schedules fired by the server (ADR 0013): counted where they arrive,
     // under the names the scheduler uses for the timers it still fires.
-    timersFired: counter(registry, 'flowgate_timers_fired_total', 'Timers fired', ['kind']),
-    timerLag: histogram(registry, 'flowgate_timer_fire_lag_seconds', 'Delay between a timer being due and being fired', ['kind']),
+    timersFired,
+    timerLag,
   };
 }
 export type ExecutionMetrics = ReturnType<typeof executionMetrics>;

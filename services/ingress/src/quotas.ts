@@ -73,7 +73,14 @@ export class QuotaGate {
   async limitsOf(workspaceId: string, fresh = false): Promise<QuotaLimits> {
     const cached = this.cache.get(workspaceId);
     if (!fresh && cached && cached.until > Date.now()) return cached.limits;
-    const doc = await this.store.workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
+    let doc;
+    try {
+      doc = await this.store.workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
+    } catch (err) {
+      // MongoDB away: the limits known last still hold, so webhooks stay accepted (ADR 0012).
+      if (cached) return cached.limits;
+      throw err;
+    }
     const limits = effectiveLimits(this.defaults, doc?.quotas);
     if (this.cacheMs > 0) this.cache.set(workspaceId, { limits, until: Date.now() + this.cacheMs });
     return limits;
