@@ -1,3 +1,6 @@
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import { createSubjects } from '../../packages/contracts/src/subjects';
 import { Receiver } from '../support/receiver';
 import { request, sleep, Stack, TERMINAL } from '../support/stack';
 
@@ -67,6 +70,23 @@ describe('group commit crash', () => {
     expect(docs).toHaveLength(N);
     expect(docs.every((d) => d.status === 'succeeded')).toBe(true);
     expect(new Set(docs.map((d) => String(d._id)))).toEqual(new Set(ids));
+
+    // Every end reached MongoDB and left the live bucket (those the crash caught between the live
+    // write and the flush by the recovery sweep).
+    const nc = await connect({ servers: stack.natsUrl });
+    try {
+      const kv = await new Kvm(nc).open(createSubjects(stack.prefix).liveExecutionsBucket);
+      const liveLeft = async () => {
+        let n = 0;
+        for await (const key of await kv.keys()) if (key) n++;
+        return n;
+      };
+      const until = Date.now() + 60_000;
+      while ((await liveLeft()) > 0 && Date.now() < until) await sleep(500);
+      expect(await liveLeft()).toBe(0);
+    } finally {
+      await nc.close();
+    }
 
     const steps = await db
       .collection('step_executions')

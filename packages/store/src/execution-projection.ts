@@ -19,6 +19,8 @@ export interface ProjectionOptions {
   lazyMs?: number;
   /** Most executions per flush (default 500). */
   maxBatch?: number;
+  /** Snapshots waiting for MongoDB above which writers wait for room (default 5,000): memory stays bounded while MongoDB is slow or away. */
+  maxPending?: number;
   /** Called when a flush fails (its durable waiters are rejected; lazy snapshots are retried). */
   onError?: (err: unknown) => void;
 }
@@ -73,6 +75,12 @@ export class ExecutionProjection {
     const done = durable ? new Promise<void>((resolve, reject) => next.waiters.push({ resolve, reject })) : Promise.resolve();
     this.schedule();
     return done;
+  }
+
+  /** Resolves once fewer than `maxPending` snapshots wait (backpressure on the writers of the live state). */
+  async room(): Promise<void> {
+    const max = this.opts.maxPending ?? 5_000;
+    while (this.pending.size >= max && !this.closed) await (this.flushing ?? new Promise((r) => setTimeout(r, 20)));
   }
 
   /** Writes everything pending now (shutdown, tests). */

@@ -35,9 +35,11 @@ export interface LiveExecution {
   steps: StepExecutionDoc[];
   /** `live`: read from the KV key; `store`: from MongoDB (ended and retired, or never live). */
   from: 'live' | 'store';
-  /** Set by a durable write: MongoDB has this state. */
-  durable?: boolean;
+  /** Set by a write that sent this state to MongoDB (a live state read back has not been). */
+  projected?: boolean;
 }
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 
 /** How long a retired execution's purge marker stays (a late duplicate command then finds it ended). */
 export const RETIRED_MARKER_TTL = '24h';
@@ -113,7 +115,9 @@ export class LiveExecutions {
 
   /**
    * Writes the next state if the execution is still at `current`'s revision; null when another
-   * writer got there first (read it again). `durable`: resolves only once MongoDB has it too.
+   * writer got there first (read it again). `durable`: resolves only once MongoDB has it too. An
+   * end is flushed to MongoDB at once, and the key retired once MongoDB has it; a crash before that
+   * leaves the key, and `recover` (any replica) finishes the job.
    */
   async write(
     current: LiveExecution,
@@ -121,6 +125,7 @@ export class LiveExecutions {
     steps: readonly StepExecutionDoc[],
     opts: { durable?: boolean } = {},
   ): Promise<LiveExecution | null> {
+    await this.projection.room();
     const value = encodeLive(doc, steps);
     const key = liveKey(doc.workspace_id, doc._id);
     let revision: number;
@@ -130,9 +135,14 @@ export class LiveExecutions {
       if (lostRace(err)) return null;
       throw err;
     }
-    const durable = opts.durable ?? false;
-    const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live', durable };
-    await this.projection.write(next.doc, next.steps, durable);
+    const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live', projected: true };
+    if (TERMINAL.has(doc.status)) {
+      const retired = this.project(next);
+      if (opts.durable) await retired;
+      else retired.catch(() => undefined); // left live: recover() projects and retires it
+    } else {
+      await this.projection.write(next.doc, next.steps, opts.durable ?? false);
+    }
     return next;
   }
 
@@ -149,9 +159,28 @@ export class LiveExecutions {
     return n;
   }
 
-  /** Makes MongoDB durable for this state without changing it (recovery of an ended execution). */
+  /** Sends this state to MongoDB now (it resolves once it is there) and retires an ended execution then. */
   async project(x: LiveExecution): Promise<void> {
     await this.projection.write(x.doc, x.steps, true);
+    if (TERMINAL.has(x.doc.status)) await this.retire(x);
+  }
+
+  /**
+   * Ended executions whose MongoDB write or retirement never happened (their executor died, or
+   * MongoDB was away) and that ended more than `olderThanMs` ago: projected and retired now. Safe on
+   * every replica at once. Returns how many it finished.
+   */
+  async recover(now: Date, olderThanMs = 10_000): Promise<number> {
+    let n = 0;
+    for await (const key of await this.kv.keys()) {
+      const entry = await this.kv.get(key);
+      if (entry?.operation !== 'PUT') continue;
+      const x: LiveExecution = { ...decodeLive(entry.string(), entry.revision), from: 'live' };
+      if (!TERMINAL.has(x.doc.status) || now.getTime() - x.doc.updated_at.getTime() < olderThanMs) continue;
+      await this.project(x);
+      n++;
+    }
+    return n;
   }
 
   /** An ended execution whose final state is durable in MongoDB leaves the live bucket. */

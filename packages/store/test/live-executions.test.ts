@@ -3,7 +3,15 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MongoClient, type Db } from 'mongodb';
 import { adaptToServer } from '../src/executions';
-import { decodeLive, encodeLive, liveExecutions, LIVE_MARKER_TTL_MS, type LiveExecution, type LiveKv } from '../src/live-executions';
+import {
+  decodeLive,
+  encodeLive,
+  liveExecutions,
+  liveKey,
+  LIVE_MARKER_TTL_MS,
+  type LiveExecution,
+  type LiveKv,
+} from '../src/live-executions';
 import { queuedExecution } from '../src/executions';
 import type { ExecutionDoc, StepExecutionDoc } from '../src/documents';
 
@@ -147,6 +155,20 @@ describe('live executions and their group commit', () => {
     await a.live.project(running);
     const stored = await db.collection<ExecutionDoc>('executions').findOne({ _id: doc._id });
     expect(stored).toMatchObject({ status: 'cancelled', revision: cancelled.doc.revision });
+  });
+
+  it('recovers an end left in the live state by an executor that died before its flush', async () => {
+    const { live } = open();
+    const doc = { ...execution(), status: 'succeeded' as const, step_seq: 1, updated_at: new Date(Date.now() - 60_000) };
+    const fresh = { ...execution(), status: 'succeeded' as const, updated_at: new Date() };
+    await kv.create(liveKey(doc.workspace_id, doc._id), encodeLive(doc, [step(doc, 1, 'succeeded')]));
+    await kv.create(liveKey(fresh.workspace_id, fresh._id), encodeLive(fresh, []));
+    expect(await live.recover(new Date(), 10_000)).toBe(1);
+    expect((await db.collection<ExecutionDoc>('executions').findOne({ _id: doc._id }))?.status).toBe('succeeded');
+    expect(await db.collection('step_executions').countDocuments({ execution_id: doc._id })).toBe(1);
+    expect((await live.get(doc.workspace_id, doc._id))?.from).toBe('store');
+    // One that just ended is its owner's to finish.
+    expect((await live.get(fresh.workspace_id, fresh._id))?.from).toBe('live');
   });
 
   it('counts a workspace live executions, not those of others nor retired ones', async () => {

@@ -122,6 +122,8 @@ runMain('execution', async () => {
   // command would otherwise leave a waiting execution behind until the next arrival or finish.
   const sweep = setInterval(() => {
     runner.promoteAll().catch((err: unknown) => logger.warn({ err }, 'slot sweep failed'));
+    // Ends that never reached MongoDB (an executor died between its live write and the flush).
+    live.recover(new Date()).catch((err: unknown) => logger.warn({ err }, 'live-state recovery failed'));
   }, config.FLOWGATE_SLOT_SWEEP_MS);
   rt.ready();
 

@@ -52,9 +52,9 @@ import { withStep } from './step-records';
 
 /**
  * Drives executions: applies the core state machine step by step, checkpointing every step in the
- * execution's live state (NATS KV, compare-and-set; packages/store live-executions.ts) before moving
- * on; MongoDB follows by group commit, and a command is acknowledged only once the execution's end
- * or park is durable there. A redelivered command resumes from the live cursor, so completed steps
+ * execution's live state (NATS KV, compare-and-set, replicated; packages/store live-executions.ts)
+ * before moving on; MongoDB follows by group commit (an end at once, a park before the command is
+ * acknowledged), and a live key leaves only once MongoDB has its end. A redelivered command resumes from the live cursor, so completed steps
  * never run again; the interrupted step runs again with the same idempotency key.
  */
 export interface RunnerDeps {
@@ -249,9 +249,7 @@ export class Runner {
       updated_at: now,
     };
     const finished = transition.kind === 'finished';
-    const next = await this.deps.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps, {
-      durable: finished,
-    });
+    const next = await this.deps.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps);
     if (!next) return; // a cancel or a duration timeout got there first
     await cancelTimer(this.deps.jsm, this.deps.subjects, doc.workspace_id, WAIT_TIMER(doc._id, seq));
     await store.waitTokens.deleteMany({ execution_id: doc._id });
@@ -287,9 +285,7 @@ export class Runner {
           ? { ...s, status: 'failed' as const, error: { code: error.code, message: error.message, step_id: s.step_id }, finished_at: now }
           : s,
       );
-      const updated = await this.deps.live.write(x, { ...x.doc, ...docChangesOf(ended), finished_at: now, updated_at: now }, steps, {
-        durable: true,
-      });
+      const updated = await this.deps.live.write(x, { ...x.doc, ...docChangesOf(ended), finished_at: now, updated_at: now }, steps);
       if (updated) {
         this.countFinished(updated.doc);
         this.aborts.get(id)?.abort(new DomainError(error.code, error.message));
@@ -404,14 +400,7 @@ export class Runner {
       } else {
         const finished = transition.kind === 'finished';
         const changes = { ...docChangesOf(transition.state), attempt: 1, step_seq: seq, updated_at: this.now() };
-        next = await this.deps.live.write(
-          current,
-          { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) },
-          steps,
-          {
-            durable: finished,
-          },
-        );
+        next = await this.deps.live.write(current, { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) }, steps);
         if (next && finished) this.countFinished(next.doc);
       }
       x = next ?? (await this.reload(doc));
@@ -505,20 +494,24 @@ export class Runner {
       x,
       { ...x.doc, status: 'failed', cursor: null, error, finished_at: now, updated_at: now },
       x.steps,
-      { durable: true },
     );
     if (updated) this.countFinished(updated.doc);
     return updated;
   }
 
   /**
-   * Terminal bookkeeping, safe to repeat: make the end durable in MongoDB (a crash may have left it
-   * only in the live state), cancel its timers and wait tokens, publish the final event, hand its
-   * slot on, and retire the live state.
+   * Terminal bookkeeping, safe to repeat: cancel its timers and wait tokens, publish the final event,
+   * hand its slot on. The end itself is durable in the live state; it reaches MongoDB by the group
+   * commit the write started (which then retires the key), or — read back after a crash — by the
+   * projection started here, or by the recovery sweep.
    */
   private async announceTerminal(x: LiveExecution): Promise<void> {
     const doc = x.doc;
-    if (x.from === 'live' && !x.durable) await this.deps.live.project(x);
+    if (x.from === 'live' && !x.projected) {
+      this.deps.live
+        .project(x)
+        .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, 'projection of an end failed'));
+    }
     // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer).
     await cancelExecutionTimers(this.deps.jsm, this.deps.subjects, doc.workspace_id, doc._id);
     if (doc.wait_token_hash !== undefined && doc.wait_token_hash !== null) {
@@ -530,7 +523,6 @@ export class Runner {
       const max = def.max_concurrent_executions;
       await this.startPromoted(doc, await this.deps.slots.leave(doc.workspace_id, doc.workflow_id, doc._id, max), max);
     }
-    await this.deps.live.retire(x);
   }
 
   /**
