@@ -123,6 +123,8 @@ export class Stack {
         FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S: '0',
       },
       execution: {
+        // Tests count MongoDB's executions after SETTLE_MS; the bench (no jest worker) runs the default.
+        ...(process.env.JEST_WORKER_ID ? { FLOWGATE_PROJECTION_LAZY_MS: '250' } : {}),
         FLOWGATE_PUBLIC_URL: this.ingressUrl,
         FLOWGATE_GRPC_PORT: String(this.ports.executionGrpc),
         // Test receivers listen on 127.0.0.1: allow loopback egress (env: { execution: { FLOWGATE_EGRESS_ALLOW_CIDRS: '' } } = none).
@@ -204,7 +206,7 @@ export class Stack {
 
   /**
    * The database once the executions projection settled: MongoDB trails an execution's live state
-   * (NATS KV) by the projection's lazy delay (FLOWGATE_PROJECTION_LAZY_MS, 250 ms) plus a flush, so
+   * (NATS KV) by the projection's lazy delay (FLOWGATE_PROJECTION_LAZY_MS, 250 ms in tests) plus a flush, so
    * counts of executions ("nothing was started", "one more") are taken after that.
    */
   async settledDb(): Promise<Db> {
