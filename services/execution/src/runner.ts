@@ -75,6 +75,10 @@ export interface RunnerDeps {
   now?: () => Date;
 }
 
+/** How long an execution runs before its duration timer is set. */
+const DURATION_TIMER_AFTER_MS = 1_000;
+const PARKING_TYPES = new Set(['delay', 'wait_for_webhook', 'approval']);
+
 /** A step attempt's record before its outcome is known. */
 type StepRecordBase = Omit<StepExecutionDoc, 'status' | 'input_json' | 'output_json' | 'error' | 'finished_at'>;
 
@@ -82,6 +86,8 @@ export class Runner {
   private readonly now: () => Date;
   /** Aborts in-flight steps of executions ended by a timer or cancel handled on this replica. */
   private readonly aborts = new Map<string, AbortController>();
+  /** Duration timers not set yet (most executions end before they need one), and those set, by execution. */
+  private readonly timers = new Map<string, NodeJS.Timeout | 'set'>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -138,7 +144,7 @@ export class Runner {
     if (!queued && x.doc.status === 'running' && x.doc.started_at && x.doc.duration_left_ms == null) {
       // A delivery that failed right after begin's write may not have set the duration timer.
       const limitMs = def.max_workflow_duration_seconds * 1000;
-      await setDurationTimer(this.deps, x.doc, x.doc.duration_due_at ?? new Date(x.doc.started_at.getTime() + limitMs));
+      await this.setDurationTimerNow(x.doc, x.doc.duration_due_at ?? new Date(x.doc.started_at.getTime() + limitMs));
     }
     await this.drive(x, def, keepAlive);
     return 'ack';
@@ -258,7 +264,7 @@ export class Runner {
       await this.announceTerminal(next);
       return;
     }
-    await setDurationTimer(this.deps, next.doc, durationDue);
+    await this.setDurationTimerNow(next.doc, durationDue);
     await publishExecutionEvent(this.deps.js, this.deps.subjects, next.doc);
     await this.drive(next, def, keepAlive);
   }
@@ -320,9 +326,40 @@ export class Runner {
     if (!updated) return this.reload(doc);
     // Counted at the write that started it: a failure after it must not lose the count on retry.
     this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
-    await setDurationTimer(this.deps, doc, updated.doc.duration_due_at ?? now);
+    this.armDurationTimer(updated.doc, updated.doc.duration_due_at ?? now);
     await publishExecutionEvent(this.deps.js, this.deps.subjects, updated.doc);
     return updated;
+  }
+
+  /**
+   * The duration timer is set once an execution has run for a while (DURATION_TIMER_AFTER_MS, or half
+   * its limit if that is sooner): most executions end before and never cost a timer. If this
+   * executor dies before, the redelivered command sets it (handleStart).
+   */
+  private armDurationTimer(doc: ExecutionDoc, dueAt: Date): void {
+    const afterMs = Math.min(DURATION_TIMER_AFTER_MS, Math.max(0, (dueAt.getTime() - this.now().getTime()) / 2));
+    const timer = setTimeout(() => {
+      if (this.timers.get(doc._id) !== timer) return;
+      this.setDurationTimerNow(doc, dueAt).catch((err: unknown) =>
+        this.deps.logger.warn({ err, execution_id: doc._id }, 'could not set the duration timer'),
+      );
+    }, afterMs);
+    timer.unref();
+    this.timers.set(doc._id, timer);
+  }
+
+  private async setDurationTimerNow(doc: ExecutionDoc, dueAt: Date): Promise<void> {
+    this.timers.set(doc._id, 'set');
+    await setDurationTimer(this.deps, doc, dueAt);
+  }
+
+  /** Forgets an execution's duration timer here; false only if it was certainly never set. */
+  private disarm(id: string): boolean {
+    const timer = this.timers.get(id);
+    this.timers.delete(id);
+    if (timer === undefined || timer === 'set') return true;
+    clearTimeout(timer);
+    return false;
   }
 
   private async reload(at: ExecutionDoc): Promise<LiveExecution> {
@@ -433,7 +470,10 @@ export class Runner {
           plan,
           record,
         );
-        if (parked) await publishExecutionEvent(this.deps.js, this.deps.subjects, parked.doc);
+        if (parked) {
+          this.disarm(x.doc._id); // parked time does not count: parkStep cancelled the duration timer
+          await publishExecutionEvent(this.deps.js, this.deps.subjects, parked.doc);
+        }
         return { moved: parked ?? (await this.reload(x.doc)) };
       }
       input = plan.type === 'http' ? plan.request : plan.type === 'respond' ? plan.response : null;
@@ -512,8 +552,10 @@ export class Runner {
         .project(x)
         .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, 'projection of an end failed'));
     }
-    // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer).
-    await cancelExecutionTimers(this.deps.jsm, this.deps.subjects, doc.workspace_id, doc._id);
+    // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer);
+    // skipped for a short run that never set one.
+    const mayHaveTimers = this.disarm(doc._id) || x.steps.some((s) => PARKING_TYPES.has(s.type));
+    if (mayHaveTimers) await cancelExecutionTimers(this.deps.jsm, this.deps.subjects, doc.workspace_id, doc._id);
     if (doc.wait_token_hash !== undefined && doc.wait_token_hash !== null) {
       await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
     }
