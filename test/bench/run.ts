@@ -437,8 +437,24 @@ async function runSchedulerBench(log: (line: string) => void): Promise<BenchResu
   child.stdout?.on('data', (chunk: Buffer) => out.push(chunk.toString('utf8')));
   const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
   const report = out.join('');
-  if (!existsSync(file)) return { ok: false, exit_code: code, report, p99_s: null, missing: null, timers_per_s: null };
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { timers_per_s: number; flowgate: { p99_s: number; missing: number } };
+  if (!existsSync(file)) {
+    return {
+      ok: false,
+      exit_code: code,
+      report,
+      p99_s: null,
+      missing: null,
+      timers_per_s: null,
+      schedules_p99_s: null,
+      schedules_ok: null,
+    };
+  }
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    timers_per_s: number;
+    flowgate: { p99_s: number; missing: number };
+    message_schedules?: { p99_s: number };
+    target_p99_under_1s_message_schedules?: boolean;
+  };
   return {
     ok: code === 0,
     exit_code: code,
@@ -446,6 +462,8 @@ async function runSchedulerBench(log: (line: string) => void): Promise<BenchResu
     p99_s: parsed.flowgate.p99_s,
     missing: parsed.flowgate.missing,
     timers_per_s: parsed.timers_per_s,
+    schedules_p99_s: parsed.message_schedules?.p99_s ?? null,
+    schedules_ok: parsed.target_p99_under_1s_message_schedules ?? null,
   };
 }
 

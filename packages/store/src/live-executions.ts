@@ -104,6 +104,18 @@ export class LiveExecutions {
     }
   }
 
+  /**
+   * What the live bucket says of an execution, without reading MongoDB: `live` (its state),
+   * `retired` (it ended and left; MongoDB has it), or `absent` (never live here: a start not made
+   * live yet, or one recorded only in MongoDB by an older version or the scheduler).
+   */
+  async peek(workspaceId: string, id: string): Promise<{ kind: 'live'; x: LiveExecution } | { kind: 'retired' | 'absent' }> {
+    const entry = await this.kv.get(liveKey(workspaceId, id));
+    if (!entry) return { kind: 'absent' };
+    if (entry.operation !== 'PUT') return { kind: 'retired' };
+    return { kind: 'live', x: { ...decodeLive(entry.string(), entry.revision), from: 'live' } };
+  }
+
   /** The execution of a workspace now: its live key, else MongoDB; null if neither has it (in that workspace). */
   async get(workspaceId: string, id: string): Promise<LiveExecution | null> {
     const entry = await this.kv.get(liveKey(workspaceId, id));

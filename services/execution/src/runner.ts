@@ -94,7 +94,13 @@ export class Runner {
   }
 
   async handleStart(cmd: StartCommand, keepAlive: () => void): Promise<MessageDisposition> {
-    let x: LiveExecution = (await this.deps.live.get(cmd.workspace_id, cmd.execution_id)) ?? {
+    // A start not made live yet (the ingress makes it live right after the command's ack, which can
+    // come after this delivery; the scheduler records its runs in MongoDB) starts from the command:
+    // no MongoDB read on the hot path (on FerretDB even a read by _id takes time linear in the collection).
+    const peeked = await this.deps.live.peek(cmd.workspace_id, cmd.execution_id);
+    const known =
+      peeked.kind === 'live' ? peeked.x : peeked.kind === 'retired' ? await this.deps.live.get(cmd.workspace_id, cmd.execution_id) : null;
+    let x: LiveExecution = known ?? {
       doc: queuedExecution({
         _id: cmd.execution_id,
         workspace_id: cmd.workspace_id,
