@@ -18,6 +18,7 @@ import { executionHandlers } from './grpc-service';
 import { executionMetrics } from './metrics';
 import { queueMetrics } from './queue-metrics';
 import { Runner } from './runner';
+import { jetStreamMessaging } from './seams';
 import { WatchHub } from './watch-hub';
 import { WorkspaceEgressCache } from './workspace-egress';
 
@@ -57,9 +58,7 @@ runMain('execution', async () => {
     store,
     live,
     slots,
-    js,
-    jsm: rt.jsm,
-    subjects,
+    messaging: jetStreamMessaging(js, rt.jsm, subjects),
     definitions: new DefinitionCache(store),
     config,
     metrics,

@@ -1,14 +1,7 @@
 import type { ParkingPlan, WorkflowDefinition } from '@flowgate/core';
-import type { Subjects } from '@flowgate/contracts';
-import { cancelTimer, randomToken, scheduleTimer, sha256Hex, type JetStreamClient, type JetStreamManager } from '@flowgate/kit';
-import {
-  toJsonText,
-  type Collections,
-  type ExecutionDoc,
-  type LiveExecution,
-  type LiveExecutions,
-  type StepExecutionDoc,
-} from '@flowgate/store';
+import { randomToken, sha256Hex } from '@flowgate/kit';
+import { toJsonText, type Collections, type ExecutionDoc, type LiveExecution, type StepExecutionDoc } from '@flowgate/store';
+import type { LiveState, Timers } from './seams';
 import { withStep } from './step-records';
 
 /**
@@ -40,16 +33,11 @@ export function waitPayload(plan: ParkingPlan, publicUrl: string, token: string 
   }
 }
 
-/** Where timers live: JetStream message schedules in the commands stream (ADR 0013). */
-export interface TimerDeps {
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  subjects: Subjects;
-}
-
-export interface ParkDeps extends TimerDeps {
+export interface ParkDeps {
+  /** Where timers live: JetStream message schedules in the commands stream (ADR 0013). */
+  messaging: Timers;
   store: Collections;
-  live: LiveExecutions;
+  live: LiveState;
   publicUrl: string;
   now: () => Date;
 }
@@ -80,7 +68,7 @@ export async function parkStep(
       created_at: now,
     });
   }
-  await scheduleTimer(deps.js, deps.subjects, {
+  await deps.messaging.scheduleTimer({
     type: 'timer',
     timer_id: WAIT_TIMER(doc._id, seq),
     kind: plan.type === 'delay' ? 'delay' : 'wait_expiry',
@@ -114,7 +102,7 @@ export async function parkStep(
   };
   // Durable: the ingress answers approval pages and lists from MongoDB once the execution waits.
   const parked = await deps.live.write(x, { ...doc, ...changes }, withStep(x.steps, waiting), { durable: true });
-  if (parked) await cancelTimer(deps.jsm, deps.subjects, doc.workspace_id, DURATION_TIMER(doc._id));
+  if (parked) await deps.messaging.cancelTimer(doc.workspace_id, DURATION_TIMER(doc._id));
   return parked;
 }
 
@@ -123,8 +111,8 @@ export async function parkStep(
  * whole limit, on resume for what was left when it parked. Its due time is kept on the execution
  * (`duration_due_at`, written first) so a park knows what is left without a read.
  */
-export async function setDurationTimer(deps: TimerDeps, doc: ExecutionDoc, dueAt: Date): Promise<void> {
-  await scheduleTimer(deps.js, deps.subjects, {
+export async function setDurationTimer(timers: Timers, doc: ExecutionDoc, dueAt: Date): Promise<void> {
+  await timers.scheduleTimer({
     type: 'timer',
     timer_id: DURATION_TIMER(doc._id),
     kind: 'duration_timeout',

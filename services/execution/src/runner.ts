@@ -15,17 +15,8 @@ import {
   type TriggerInput,
   type WorkflowDefinition,
 } from '@flowgate/core';
-import type { ResumeCommand, StartCommand, Subjects, TimerCommand } from '@flowgate/contracts';
-import {
-  cancelExecutionTimers,
-  cancelTimer,
-  inSpan,
-  publishJson,
-  type JetStreamClient,
-  type JetStreamManager,
-  type Logger,
-  type MessageDisposition,
-} from '@flowgate/kit';
+import type { ResumeCommand, StartCommand, TimerCommand } from '@flowgate/contracts';
+import { inSpan, type Logger, type MessageDisposition } from '@flowgate/kit';
 import {
   fromJsonText,
   queuedExecution,
@@ -36,18 +27,16 @@ import {
   type Collections,
   type ExecutionDoc,
   type LiveExecution,
-  type LiveExecutions,
   type StepExecutionDoc,
-  type WorkflowSlots,
 } from '@flowgate/store';
 import type { ExecutionConfig } from './config';
 import type { DefinitionCache } from './definitions';
 import type { EgressPolicy } from './egress-policy';
-import { publishExecutionEvent } from './events';
 import { runHttpStep } from './http-step';
 import { parkStep, setDurationTimer, UNPARKED, WAIT_TIMER } from './parking';
 import type { ExecutionMetrics } from './metrics';
 import { docChangesOf, runStateOf } from './run-state';
+import type { LiveState, Messaging, SlotQueues } from './seams';
 import { withStep } from './step-records';
 
 /**
@@ -59,14 +48,12 @@ import { withStep } from './step-records';
  */
 export interface RunnerDeps {
   store: Collections;
-  live: LiveExecutions;
+  live: LiveState;
   /** max_concurrent_executions queues (NATS KV). */
-  slots: WorkflowSlots;
-  js: JetStreamClient;
-  /** Timers are message schedules in the commands stream (ADR 0013): cancelling one is a purge. */
-  jsm: JetStreamManager;
-  subjects: Subjects;
-  definitions: DefinitionCache;
+  slots: SlotQueues;
+  /** Events, start commands and timers (JetStream; seams.ts jetStreamMessaging). */
+  messaging: Messaging;
+  definitions: Pick<DefinitionCache, 'get'>;
   config: ExecutionConfig;
   metrics: ExecutionMetrics;
   logger: Logger;
@@ -263,7 +250,7 @@ export class Runner {
     const finished = transition.kind === 'finished';
     const next = await this.deps.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps);
     if (!next) return; // a cancel or a duration timeout got there first
-    await cancelTimer(this.deps.jsm, this.deps.subjects, doc.workspace_id, WAIT_TIMER(doc._id, seq));
+    await this.deps.messaging.cancelTimer(doc.workspace_id, WAIT_TIMER(doc._id, seq));
     await store.waitTokens.deleteMany({ execution_id: doc._id });
     if (finished) {
       this.countFinished(next.doc);
@@ -271,7 +258,7 @@ export class Runner {
       return;
     }
     await this.setDurationTimerNow(next.doc, durationDue);
-    await publishExecutionEvent(this.deps.js, this.deps.subjects, next.doc);
+    await this.deps.messaging.publishEvent(next.doc);
     await this.drive(next, def, keepAlive);
   }
 
@@ -333,7 +320,7 @@ export class Runner {
     // Counted at the write that started it: a failure after it must not lose the count on retry.
     this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
     this.armDurationTimer(updated.doc, updated.doc.duration_due_at ?? now);
-    await publishExecutionEvent(this.deps.js, this.deps.subjects, updated.doc);
+    await this.deps.messaging.publishEvent(updated.doc);
     return updated;
   }
 
@@ -356,7 +343,7 @@ export class Runner {
 
   private async setDurationTimerNow(doc: ExecutionDoc, dueAt: Date): Promise<void> {
     this.timers.set(doc._id, 'set');
-    await setDurationTimer(this.deps, doc, dueAt);
+    await setDurationTimer(this.deps.messaging, doc, dueAt);
   }
 
   /** Forgets an execution's duration timer here; false only if it was certainly never set. */
@@ -478,7 +465,7 @@ export class Runner {
         );
         if (parked) {
           this.disarm(x.doc._id); // parked time does not count: parkStep cancelled the duration timer
-          await publishExecutionEvent(this.deps.js, this.deps.subjects, parked.doc);
+          await this.deps.messaging.publishEvent(parked.doc);
         }
         return { moved: parked ?? (await this.reload(x.doc)) };
       }
@@ -561,11 +548,11 @@ export class Runner {
     // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer);
     // skipped for a short run that never set one.
     const mayHaveTimers = this.disarm(doc._id) || x.steps.some((s) => PARKING_TYPES.has(s.type));
-    if (mayHaveTimers) await cancelExecutionTimers(this.deps.jsm, this.deps.subjects, doc.workspace_id, doc._id);
+    if (mayHaveTimers) await this.deps.messaging.cancelExecutionTimers(doc.workspace_id, doc._id);
     if (doc.wait_token_hash !== undefined && doc.wait_token_hash !== null) {
       await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
     }
-    await publishExecutionEvent(this.deps.js, this.deps.subjects, doc);
+    await this.deps.messaging.publishEvent(doc);
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (def && def.max_concurrent_executions > 0) {
       const max = def.max_concurrent_executions;
@@ -605,7 +592,7 @@ export class Runner {
       draft_id: doc.draft_id ?? null,
       test_run: doc.test_run ?? false,
     };
-    await publishJson(this.deps.js, this.deps.subjects.command('start', doc.workspace_id), command, msgId);
+    await this.deps.messaging.sendStart(command, msgId);
   }
 
   /**
