@@ -34,7 +34,14 @@ export async function runAuthScenarios(opts: {
 }): Promise<AuthFigures[]> {
   const { stack, body } = opts;
   const results: AuthFigures[] = [];
-  const scenarios: { method: AuthFigures['method']; auth: unknown; headers: (secret: string) => Record<string, string> }[] = [
+  // A Standard Webhooks id is the idempotency key: each request is signed over a fresh one, or every
+  // request after the first would be a replay that starts nothing.
+  const scenarios: {
+    method: AuthFigures['method'];
+    auth: unknown;
+    headers: (secret: string) => Record<string, string>;
+    perRequest?: boolean;
+  }[] = [
     { method: 'none', auth: { type: 'none' }, headers: () => ({}) },
     {
       method: 'hmac',
@@ -53,6 +60,7 @@ export async function runAuthScenarios(opts: {
           'webhook-signature': new Webhook(secret).sign(id, now, body),
         };
       },
+      perRequest: true,
     },
   ];
   for (const scenario of scenarios) {
@@ -73,7 +81,15 @@ export async function runAuthScenarios(opts: {
     opts.log(`${target}: warm-up ${opts.warmupRequests} requests, then ${opts.durationS} s × ${opts.connections} connections …`);
     await warmUp(wf.async, body, opts.warmupRequests, opts.connections, headers);
     const metered = await opts.meter?.start(target);
-    const figures = await runLoad({ target, url: wf.async, body, connections: opts.connections, durationS: opts.durationS, headers });
+    const figures = await runLoad({
+      target,
+      url: wf.async,
+      body,
+      connections: opts.connections,
+      durationS: opts.durationS,
+      headers,
+      ...(scenario.perRequest ? { headersPerRequest: () => scenario.headers(secret) } : {}),
+    });
     if (metered) await new Promise((r) => setTimeout(r, BUDGET_SETTLE_MS));
     const budget = (await metered?.finish(figures.accepted, 0)) ?? null;
     opts.log(

@@ -30,6 +30,8 @@ export interface LoadOptions {
   durationS: number;
   /** Extra request headers (e.g. a webhook signature). */
   headers?: Record<string, string>;
+  /** Headers made anew for every request (a Standard Webhooks signature over a fresh webhook-id). */
+  headersPerRequest?: () => Record<string, string>;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -44,6 +46,15 @@ export async function runLoad(opts: LoadOptions): Promise<LoadFigures> {
     connections: opts.connections,
     duration: opts.durationS,
     timeout: 10,
+    ...(opts.headersPerRequest
+      ? {
+          requests: [
+            {
+              setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, ...opts.headersPerRequest?.() } }),
+            },
+          ],
+        }
+      : {}),
   });
   const durationS = (result.finish.getTime() - result.start.getTime()) / 1000 || result.duration;
   const statusCounts: Record<string, number> = {};
