@@ -16,6 +16,8 @@ export const configShape = {
   FLOWGATE_SLOT_SWEEP_MS: env.int(5_000, 100, 600_000),
   /** How long a running execution's snapshot may wait before MongoDB gets it (lists lag by at most this). */
   FLOWGATE_PROJECTION_LAZY_MS: env.int(800, 0, 1_000),
+  /** How often ends an executor left only in the live state (it died before their MongoDB flush) are projected. */
+  FLOWGATE_RECOVERY_SWEEP_MS: env.int(30_000, 1_000, 3_600_000),
   /** Non-public destinations (CIDRs, comma-separated) every workspace's http steps may reach; empty = public only. */
   FLOWGATE_EGRESS_ALLOW_CIDRS: envCidrList(),
   /** How long workspace settings (the egress allow-list) are cached; 0 = read on every step. */

@@ -121,13 +121,17 @@ runMain('execution', async () => {
   // command would otherwise leave a waiting execution behind until the next arrival or finish.
   const sweep = setInterval(() => {
     runner.promoteAll().catch((err: unknown) => logger.warn({ err }, 'slot sweep failed'));
-    // Ends that never reached MongoDB (an executor died between its live write and the flush).
-    live.recover(new Date()).catch((err: unknown) => logger.warn({ err }, 'live-state recovery failed'));
   }, config.FLOWGATE_SLOT_SWEEP_MS);
+  // Ends that never reached MongoDB (an executor died between its live write and the flush): it
+  // reads every live key, so it runs less often than the slot sweep.
+  const recover = () => live.recover(new Date()).catch((err: unknown) => logger.warn({ err }, 'live-state recovery failed'));
+  const recovery = setInterval(() => void recover(), config.FLOWGATE_RECOVERY_SWEEP_MS);
+  setTimeout(() => void recover(), 10_000).unref();
   rt.ready();
 
   rt.onShutdown([
     { name: 'stop slot sweep', run: () => clearInterval(sweep) },
+    { name: 'stop recovery sweep', run: () => clearInterval(recovery) },
     { name: 'stop consuming and finish in-flight executions', run: () => loop.stop() },
     { name: 'write pending execution snapshots', run: () => projection.close() },
     { name: 'egress agents', run: () => egress.close() },
