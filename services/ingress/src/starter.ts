@@ -69,9 +69,11 @@ export class ExecutionStarter {
       ...runOf,
     };
     const reservation = await this.deps.quotas?.reserve(workflow.workspace_id, acceptedAt);
+    let duplicate = false;
     try {
       const subject = this.deps.subjects.command('start', workflow.workspace_id);
       const ack = await publishJson(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
+      duplicate = ack.duplicate;
       // A repeat of an idempotent start (same execution id) that JetStream de-duplicated: counted once.
       if (ack.duplicate)
         await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
@@ -94,12 +96,16 @@ export class ExecutionStarter {
       created_at: acceptedAt,
     });
     // Live at once (NATS KV, no database round trip); the executor writes MongoDB by group commit.
-    await this.deps.live
-      .create(queued)
-      .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
+    // Not for a de-duplicated repeat: its execution is live already, or ended (and must stay ended).
+    if (!duplicate) {
+      await this.deps.live
+        .create(queued)
+        .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
+    }
     // A capped workflow's execution takes its place in the slot queue now, so a later webhook never
     // overtakes it, whichever executor handles which start first (it would queue at the executor otherwise).
-    if (definition.max_concurrent_executions > 0) {
+    // (Not for a de-duplicated repeat: its execution has its place already, or has ended.)
+    if (definition.max_concurrent_executions > 0 && !duplicate) {
       await this.deps.slots
         .arrive(workflow.workspace_id, workflow._id, executionId, definition.max_concurrent_executions)
         .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not queue for a concurrency slot'));
