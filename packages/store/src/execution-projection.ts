@@ -1,3 +1,4 @@
+import { isTerminal } from '@flowgate/core';
 import { MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection } from 'mongodb';
 import type { ExecutionDoc, StepExecutionDoc } from './documents';
 import { usesIdOnlyPushdown } from './executions';
@@ -40,7 +41,6 @@ interface Written {
 }
 
 const FINAL_STEP = new Set(['succeeded', 'failed', 'interrupted']);
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 const WRITTEN_MAX = 50_000;
 
 export class ExecutionProjection {
@@ -155,7 +155,7 @@ export class ExecutionProjection {
     for (const p of batch) {
       const w = this.writtenOf(p.doc._id);
       (w.doc ? replaces : inserts).push(p.doc);
-      const ended = TERMINAL.has(p.doc.status);
+      const ended = isTerminal(p.doc.status);
       for (const s of p.steps.values()) if (!w.steps.has(s._id) && (ended || FINAL_STEP.has(s.status))) steps.push(s);
     }
     const [existing] = await Promise.all([
@@ -167,7 +167,7 @@ export class ExecutionProjection {
       const w = this.writtenOf(p.doc._id);
       w.doc = true;
       for (const s of steps) if (s.execution_id === p.doc._id) w.steps.add(s._id);
-      if (TERMINAL.has(p.doc.status) && !this.pending.has(p.doc._id)) this.written.delete(p.doc._id);
+      if (isTerminal(p.doc.status) && !this.pending.has(p.doc._id)) this.written.delete(p.doc._id);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { isTerminal } from '@flowgate/core';
 import type { Collection } from 'mongodb';
 import type { ExecutionDoc, StepExecutionDoc } from './documents';
 import { ExecutionProjection, type ProjectionOptions } from './execution-projection';
@@ -38,8 +39,6 @@ export interface LiveExecution {
   /** Set by a write that sent this state to MongoDB (a live state read back has not been). */
   projected?: boolean;
 }
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 
 /** How long a retired execution's purge marker stays (a late duplicate command then finds it ended). */
 export const RETIRED_MARKER_TTL = '24h';
@@ -148,7 +147,7 @@ export class LiveExecutions {
       throw err;
     }
     const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live', projected: true };
-    if (TERMINAL.has(doc.status)) {
+    if (isTerminal(doc.status)) {
       const retired = this.project(next);
       if (opts.durable) await retired;
       else retired.catch(() => undefined); // left live: recover() projects and retires it
@@ -174,7 +173,7 @@ export class LiveExecutions {
   /** Sends this state to MongoDB now (it resolves once it is there) and retires an ended execution then. */
   async project(x: LiveExecution): Promise<void> {
     await this.projection.write(x.doc, x.steps, true);
-    if (TERMINAL.has(x.doc.status)) await this.retire(x);
+    if (isTerminal(x.doc.status)) await this.retire(x);
   }
 
   /**
@@ -188,7 +187,7 @@ export class LiveExecutions {
       const entry = await this.kv.get(key);
       if (entry?.operation !== 'PUT') continue;
       const x: LiveExecution = { ...decodeLive(entry.string(), entry.revision), from: 'live' };
-      if (!TERMINAL.has(x.doc.status) || now.getTime() - x.doc.updated_at.getTime() < olderThanMs) continue;
+      if (!isTerminal(x.doc.status) || now.getTime() - x.doc.updated_at.getTime() < olderThanMs) continue;
       await this.project(x);
       n++;
     }

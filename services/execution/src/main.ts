@@ -47,7 +47,7 @@ runMain('execution', async () => {
     logger,
   });
   logger.info({ egress_allow_cidrs: config.FLOWGATE_EGRESS_ALLOW_CIDRS.entries }, 'egress allow-list');
-  // Live state in NATS KV, MongoDB by group commit (packages/store live-executions.ts, ADR 0012).
+  // Live state in NATS KV, MongoDB by group commit (packages/store live-executions.ts, ADR 0014).
   const { live, projection } = liveExecutions(
     await openKv(rt.nc, subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }),
     store,

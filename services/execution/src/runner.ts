@@ -43,8 +43,9 @@ import { withStep } from './step-records';
  * Drives executions: applies the core state machine step by step, checkpointing every step in the
  * execution's live state (NATS KV, compare-and-set, replicated; packages/store live-executions.ts)
  * before moving on; MongoDB follows by group commit (an end at once, a park before the command is
- * acknowledged), and a live key leaves only once MongoDB has its end. A redelivered command resumes from the live cursor, so completed steps
- * never run again; the interrupted step runs again with the same idempotency key.
+ * acknowledged), and a live key leaves only once MongoDB has its end. A redelivered command resumes
+ * from the live cursor, so completed steps never run again; the interrupted step runs again with the
+ * same idempotency key.
  */
 export interface RunnerDeps {
   store: Collections;
