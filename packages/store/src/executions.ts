@@ -1,7 +1,9 @@
+import type { StartCommand } from '@flowgate/contracts';
 import type { ExecutionStatus } from '@flowgate/core';
 import type { Collection, Db } from 'mongodb';
 import type { ExecutionDoc, StepExecutionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
+import { toJsonText } from './json-text';
 
 /** Execution state changes are atomic `findOneAndUpdate`s guarded by `revision`. */
 
@@ -11,6 +13,26 @@ export type NewExecution = Pick<
 > & { created_at: Date; source?: ExecutionDoc['source']; trigger_input_ref?: string | null } & Partial<
     Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run'>
   >;
+
+/** The new execution a start command describes: what the ingress, the scheduler and the executor record. */
+export function newExecutionOf(cmd: StartCommand): NewExecution {
+  return {
+    _id: cmd.execution_id,
+    workspace_id: cmd.workspace_id,
+    workflow_id: cmd.workflow_id,
+    workflow_version: cmd.workflow_version,
+    trigger_input_json: toJsonText(cmd.trigger_input),
+    trigger_input_ref: cmd.trigger_input_ref ?? null,
+    on_success_url: null,
+    on_failure_url: null,
+    replay_of: cmd.replay_of,
+    source: cmd.source,
+    environment: cmd.environment ?? 'production',
+    draft_id: cmd.draft_id ?? null,
+    test_run: cmd.test_run ?? false,
+    created_at: new Date(cmd.accepted_at),
+  };
+}
 
 export function queuedExecution(input: NewExecution): ExecutionDoc {
   return {

@@ -19,6 +19,7 @@ import type { ResumeCommand, StartCommand, TimerCommand } from '@flowgate/contra
 import { inSpan, type Logger, type MessageDisposition } from '@flowgate/kit';
 import {
   fromJsonText,
+  newExecutionOf,
   queuedExecution,
   readContext,
   writeContext,
@@ -89,22 +90,7 @@ export class Runner {
     const known =
       peeked.kind === 'live' ? peeked.x : peeked.kind === 'retired' ? await this.deps.live.get(cmd.workspace_id, cmd.execution_id) : null;
     let x: LiveExecution = known ?? {
-      doc: queuedExecution({
-        _id: cmd.execution_id,
-        workspace_id: cmd.workspace_id,
-        workflow_id: cmd.workflow_id,
-        workflow_version: cmd.workflow_version,
-        trigger_input_json: toJsonText(cmd.trigger_input),
-        trigger_input_ref: cmd.trigger_input_ref ?? null,
-        on_success_url: null,
-        on_failure_url: null,
-        replay_of: cmd.replay_of,
-        source: cmd.source,
-        environment: cmd.environment ?? 'production',
-        draft_id: cmd.draft_id ?? null,
-        test_run: cmd.test_run ?? false,
-        created_at: new Date(cmd.accepted_at),
-      }),
+      doc: queuedExecution(newExecutionOf(cmd)),
       steps: [],
       from: 'store',
     };

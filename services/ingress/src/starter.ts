@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, triggerInputStub, type StartCommand } from '@flowgate/contracts';
 import type { TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
-import { queuedExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
+import { newExecutionOf, queuedExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
 import type { PublishDeps } from './publish-deps';
 import type { QuotaGate } from './quotas';
 import type { RunTarget, RunTargets } from './run-targets';
@@ -83,17 +83,9 @@ export class ExecutionStarter {
       throw new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later');
     }
     const queued = queuedExecution({
-      _id: executionId,
-      workspace_id: workflow.workspace_id,
-      workflow_id: workflow._id,
-      workflow_version: version,
-      trigger_input_json: toJsonText(offload.inline),
-      trigger_input_ref: offload.ref,
+      ...newExecutionOf(command),
       on_success_url: definition.on_success_url ?? null,
       on_failure_url: definition.on_failure_url ?? null,
-      replay_of: replayOf,
-      ...runOf,
-      created_at: acceptedAt,
     });
     // Live at once (NATS KV, no database round trip); the executor writes MongoDB by group commit.
     // Not for a de-duplicated repeat: its execution is live already, or ended (and must stay ended).

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { messageIds, type StartCommand, type Subjects } from '@flowgate/contracts';
 import { decideSchedule, type TriggerInput } from '@flowgate/core';
 import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
-import { ACTIVE_STATUSES, recordExecution, toJsonText, type Collections, type ScheduleDoc } from '@flowgate/store';
+import { ACTIVE_STATUSES, newExecutionOf, recordExecution, type Collections, type ScheduleDoc } from '@flowgate/store';
 import type { Counter } from 'prom-client';
 
 /**
@@ -80,18 +80,7 @@ export class ScheduleFirer {
         source: 'schedule',
       };
       await publishJson(this.deps.js, this.deps.subjects.command('start', workflow.workspace_id), command, messageIds.start(executionId));
-      await recordExecution(store.executions, {
-        _id: executionId,
-        workspace_id: workflow.workspace_id,
-        workflow_id: workflow._id,
-        workflow_version: workflow.published_version,
-        trigger_input_json: toJsonText(triggerInput),
-        on_success_url: null,
-        on_failure_url: null,
-        replay_of: null,
-        source: 'schedule',
-        created_at: now,
-      });
+      await recordExecution(store.executions, newExecutionOf(command));
       this.deps.logger.info(
         { workflow_id: workflow._id, execution_id: executionId, fire_at: decision.fireAt, reason: decision.reason },
         'schedule fired',
