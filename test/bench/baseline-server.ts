@@ -6,6 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import express from 'express';
 import { createSubjects } from '../../packages/contracts/src/subjects';
 import { ensureStreams, jetStreamClients, publishJson } from '../../packages/kit/src/nats';
+import { runChild, serveAsChild } from './child-server';
 
 /**
  * The benchmark's baseline, run as its own process by baseline-process.ts: the least an accepting
@@ -46,27 +47,14 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  serveAsChild('baseline-server.ts', port, async () => {
     await new Promise<void>((done) => {
       server.close(() => done());
       server.closeAllConnections();
     });
     for (const stream of [subjects.commandsStream, subjects.eventsStream]) await jsm.streams.delete(stream).catch(() => false);
     await nc.drain().catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
-  process.once('disconnect', () => void stop());
-
-  if (!process.send) throw new Error('baseline-server.ts must be started with an IPC channel (baseline-process.ts)');
-  process.send({ type: 'ready', port });
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`baseline server failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runChild('baseline server', main);

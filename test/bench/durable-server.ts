@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { request } from 'undici';
 import { createSubjects } from '../../packages/contracts/src/subjects';
 import { ensureDurableConsumer, ensureStreams, jetStreamClients, publishJson, type JsMsg } from '../../packages/kit/src/nats';
+import { runChild, serveAsChild } from './child-server';
 
 /**
  * The bare durable pipeline, run as its own process by baseline-process.ts: the least a durable
@@ -168,10 +169,7 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  serveAsChild('durable-server.ts', port, async () => {
     await new Promise<void>((done) => {
       server.close(() => done());
       server.closeAllConnections();
@@ -181,17 +179,7 @@ async function main(): Promise<void> {
     for (const stream of [subjects.commandsStream, subjects.eventsStream]) await jsm.streams.delete(stream).catch(() => false);
     await nc.drain().catch(() => undefined);
     await mongo.close().catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
-  process.once('disconnect', () => void stop());
-
-  if (!process.send) throw new Error('durable-server.ts must be started with an IPC channel (baseline-process.ts)');
-  process.send({ type: 'ready', port });
+  });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`durable pipeline failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runChild('durable pipeline', main);
