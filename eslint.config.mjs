@@ -2,6 +2,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Package surfaces and store access (issue 12). A workspace package is imported through its public
+ * entry (its package.json `exports`: `@flowgate/kit`, `@flowgate/kit/tracing` …), never through a
+ * path into its folder.
+ */
+const internals = [
+  {
+    group: ['@flowgate/*/src', '@flowgate/*/src/**'],
+    message: "Import a workspace package through its public entry (its package.json 'exports'), not its internals.",
+  },
+  {
+    regex: '^(\\.\\./)+(packages|services)/',
+    message: "Import a workspace package by name ('@flowgate/<package>'), not by a relative path into its folder.",
+  },
+  {
+    regex: '^(\\.\\./){2,}(contracts|core|kit|store|ingress|execution|scheduler|callback)/(src|test)(/|$)',
+    message: "Import another workspace package by name ('@flowgate/<package>'), not by a relative path into its folder.",
+  },
+];
+const restrictedImports = () => ['error', { patterns: internals }];
+
 export default tseslint.config(
   {
     ignores: [
@@ -30,6 +51,7 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/only-throw-error': 'off',
+      'no-restricted-imports': restrictedImports(),
     },
   },
   {
