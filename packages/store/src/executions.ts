@@ -1,9 +1,9 @@
-import type { StartCommand } from '@flowgate/contracts';
+import { startCommand, type StartCommand } from '@flowgate/contracts';
 import type { ExecutionStatus } from '@flowgate/core';
 import type { Collection, Db } from 'mongodb';
 import type { ExecutionDoc, StepExecutionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
-import { toJsonText } from './json-text';
+import { fromJsonText, toJsonText } from './json-text';
 
 /** Execution state changes are atomic `findOneAndUpdate`s guarded by `revision`. */
 
@@ -32,6 +32,24 @@ export function newExecutionOf(cmd: StartCommand): NewExecution {
     test_run: cmd.test_run ?? false,
     created_at: new Date(cmd.accepted_at),
   };
+}
+
+/** The start command of a recorded execution (newExecutionOf's inverse): what the executor sends again to one that got its slot. */
+export function startCommandOf(doc: ExecutionDoc): StartCommand {
+  return startCommand({
+    execution_id: doc._id,
+    workspace_id: doc.workspace_id,
+    workflow_id: doc.workflow_id,
+    workflow_version: doc.workflow_version,
+    trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
+    trigger_input_ref: doc.trigger_input_ref,
+    accepted_at: doc.created_at,
+    replay_of: doc.replay_of,
+    source: doc.source,
+    environment: doc.environment,
+    draft_id: doc.draft_id,
+    test_run: doc.test_run,
+  });
 }
 
 export function queuedExecution(input: NewExecution): ExecutionDoc {

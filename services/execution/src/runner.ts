@@ -22,6 +22,7 @@ import {
   newExecutionOf,
   queuedExecution,
   readContext,
+  startCommandOf,
   writeContext,
   toJsonText,
   triggerInputJsonOf,
@@ -564,22 +565,7 @@ export class Runner {
   }
 
   private async sendStart(doc: ExecutionDoc, msgId: string): Promise<void> {
-    const command: StartCommand = {
-      type: 'start',
-      execution_id: doc._id,
-      workspace_id: doc.workspace_id,
-      workflow_id: doc.workflow_id,
-      workflow_version: doc.workflow_version,
-      trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
-      trigger_input_ref: doc.trigger_input_ref ?? null,
-      accepted_at: doc.created_at.toISOString(),
-      replay_of: doc.replay_of,
-      source: doc.source ?? 'webhook',
-      environment: doc.environment ?? 'production',
-      draft_id: doc.draft_id ?? null,
-      test_run: doc.test_run ?? false,
-    };
-    await this.deps.messaging.sendStart(command, msgId);
+    await this.deps.messaging.sendStart(startCommandOf(doc), msgId);
   }
 
   /**

@@ -26,7 +26,6 @@ runMain('ingress', async () => {
   const executions = new ExecutionClient(config.FLOWGATE_EXECUTION_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
   const scheduler = new SchedulerClient(config.FLOWGATE_SCHEDULER_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
-  const buckets = rt.subjects.prefix.toUpperCase().replace(/-/g, '_');
   const configCache = new ConfigCache(storeConfigSource(store), {
     maxAgeMs: config.FLOWGATE_CONFIG_CACHE_MAX_AGE_MS,
     maxEntries: config.FLOWGATE_CONFIG_CACHE_MAX_ENTRIES,
@@ -41,19 +40,19 @@ runMain('ingress', async () => {
   });
   // Claims carry a 24 h per-message TTL; the bucket's max age bounds the "accepted" marks alike.
   const idempotency = new IdempotencyKeys(
-    await openKv(rt.nc, `${buckets}_IDEMPOTENCY`, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000 }),
+    await openKv(rt.nc, rt.subjects.idempotencyBucket, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000 }),
     rt.logger,
   );
 
   const { live } = liveExecutions(await openKv(rt.nc, rt.subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }), store);
   // Live ingress replicas: rate-limit and quota reservations are a share of the limit per replica.
-  const replicas = new ReplicaCount(await openKv(rt.nc, `${buckets}_INGRESS_REPLICAS`, { ttlMs: REPLICA_TTL_MS }), rt.logger);
+  const replicas = new ReplicaCount(await openKv(rt.nc, rt.subjects.ingressReplicasBucket, { ttlMs: REPLICA_TTL_MS }), rt.logger);
   await replicas.start();
   const liveReplicas = () => replicas.live;
   const quotas = new QuotaGate(
     store,
     // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
-    new KvCounter(await openKv(rt.nc, `${buckets}_QUOTAS`, { ttlMs: 32 * 86_400_000 })),
+    new KvCounter(await openKv(rt.nc, rt.subjects.quotasBucket, { ttlMs: 32 * 86_400_000 })),
     {
       executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
       executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
@@ -91,7 +90,7 @@ runMain('ingress', async () => {
     publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
     metrics: ingressMetrics(rt.registry),
     logger: rt.logger,
-    limiter: new RateLimiter(await openKv(rt.nc, `${buckets}_RATELIMITS`, { ttlMs: 3_600_000 }), liveReplicas),
+    limiter: new RateLimiter(await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000 }), liveReplicas),
     quotas,
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
   });

@@ -52,7 +52,7 @@ runMain('scheduler', async () => {
 
   // One active firer at a time: a lease in NATS KV (see packages/kit/src/lease.ts).
   const lease = await Lease.open(rt.nc, {
-    bucket: `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_LEASES`,
+    bucket: rt.subjects.leasesBucket,
     key: 'scheduler',
     holder: `${hostname()}:${process.pid}:${randomUUID()}`,
     ttlMs: config.FLOWGATE_SCHEDULER_LEASE_MS,

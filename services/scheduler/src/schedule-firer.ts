@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { messageIds, type StartCommand, type Subjects } from '@flowgate/contracts';
+import { messageIds, startCommand, type Subjects } from '@flowgate/contracts';
 import { decideSchedule, type TriggerInput } from '@flowgate/core';
 import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
 import { ACTIVE_STATUSES, newExecutionOf, recordExecution, type Collections, type ScheduleDoc } from '@flowgate/store';
@@ -68,17 +68,15 @@ export class ScheduleFirer {
         headers: {},
         body: { scheduled_at: decision.fireAt.toISOString(), cron: schedule.cron, timezone: schedule.timezone },
       };
-      const command: StartCommand = {
-        type: 'start',
+      const command = startCommand({
         execution_id: executionId,
         workspace_id: workflow.workspace_id,
         workflow_id: workflow._id,
         workflow_version: workflow.published_version,
         trigger_input: triggerInput,
-        accepted_at: now.toISOString(),
-        replay_of: null,
+        accepted_at: now,
         source: 'schedule',
-      };
+      });
       await publishJson(this.deps.js, this.deps.subjects.command('start', workflow.workspace_id), command, messageIds.start(executionId));
       await recordExecution(store.executions, newExecutionOf(command));
       this.deps.logger.info(
