@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 /**
  * Package surfaces and store access (issue 12). A workspace package is imported through its public
  * entry (its package.json `exports`: `@flowgate/kit`, `@flowgate/kit/tracing` …), never through a
- * path into its folder.
+ * path into its folder; and only packages/store and packages/kit (plus tests) talk to MongoDB.
  */
 const internals = [
   {
@@ -21,7 +21,11 @@ const internals = [
     message: "Import another workspace package by name ('@flowgate/<package>'), not by a relative path into its folder.",
   },
 ];
-const restrictedImports = () => ['error', { patterns: internals }];
+const mongodb = {
+  name: 'mongodb',
+  message: 'MongoDB is reached through the repositories of @flowgate/store (and the connection helpers of @flowgate/kit).',
+};
+const restrictedImports = ({ mongo }) => ['error', { paths: mongo ? [] : [mongodb], patterns: internals }];
 
 export default tseslint.config(
   {
@@ -51,8 +55,19 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/only-throw-error': 'off',
-      'no-restricted-imports': restrictedImports(),
+      'no-restricted-imports': restrictedImports({ mongo: false }),
     },
+  },
+  {
+    // The store's repositories and kit's connection helpers are where MongoDB is spoken; tests set up
+    // and inspect databases directly.
+    files: ['packages/store/**/*.ts', 'packages/kit/**/*.ts', 'test/**/*.ts', '**/test/**/*.ts'],
+    rules: { 'no-restricted-imports': restrictedImports({ mongo: true }) },
+  },
+  {
+    // until the route layer moves to repositories (issue 12)
+    files: ['services/ingress/src/routes/deliveries.ts'],
+    rules: { 'no-restricted-imports': restrictedImports({ mongo: true }) },
   },
   {
     files: ['test/**/*.ts', '**/test/**/*.ts'],

@@ -1,8 +1,9 @@
 import { startCommand, type StartCommand } from '@flowgate/contracts';
 import type { ExecutionStatus } from '@flowgate/core';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import type { ExecutionDoc, StepExecutionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
+import { findOwned } from './owned';
 import { fromJsonText, toJsonText } from './json-text';
 
 /** Execution state changes are atomic `findOneAndUpdate`s guarded by `revision`. */
@@ -102,9 +103,8 @@ export function usesIdOnlyPushdown(collection: Collection<ExecutionDoc> | Collec
 }
 
 /** One execution of a workspace, read by `_id` (the one filter every server answers without a scan). */
-export async function findExecution(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<ExecutionDoc | null> {
-  const doc = await executions.findOne({ _id: id });
-  return doc?.workspace_id === workspaceId ? doc : null;
+export function findExecution(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<ExecutionDoc | null> {
+  return findOwned(executions, workspaceId, id);
 }
 
 /**
@@ -154,3 +154,33 @@ export async function updateExecution(
 }
 
 export const ACTIVE_STATUSES: ExecutionStatus[] = ['queued', 'running', 'waiting'];
+
+/** A page of a workspace's executions, newest first (`before`: the cursor, the last one of the previous page). */
+export interface ExecutionListQuery {
+  workspaceId: string;
+  workflowId?: string;
+  statuses?: ExecutionStatus[];
+  createdAfter?: Date;
+  createdBefore?: Date;
+  before?: { at: Date; id: string };
+}
+
+export function listExecutions(executions: Collection<ExecutionDoc>, q: ExecutionListQuery, limit: number): Promise<ExecutionDoc[]> {
+  const and: Filter<ExecutionDoc>[] = [{ workspace_id: q.workspaceId }];
+  if (q.workflowId) and.push({ workflow_id: q.workflowId });
+  if (q.statuses && q.statuses.length > 0) and.push({ status: { $in: q.statuses } });
+  if (q.createdAfter) and.push({ created_at: { $gt: q.createdAfter } });
+  if (q.createdBefore) and.push({ created_at: { $lt: q.createdBefore } });
+  if (q.before) and.push({ $or: [{ created_at: { $lt: q.before.at } }, { created_at: q.before.at, _id: { $lt: q.before.id } }] });
+  return executions.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
+}
+
+/** How many executions of a workflow have not ended. */
+export function countActiveExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, status: { $in: ACTIVE_STATUSES } });
+}
+
+/** How many cron-started executions of a workflow are still queued. */
+export function countQueuedScheduledExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, status: 'queued', source: 'schedule' });
+}

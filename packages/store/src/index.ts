@@ -12,3 +12,5 @@ export * from './environment-triggers';
 export * from './execution-projection';
 export * from './live-executions';
 export * from './workflow-slots';
+export * from './owned';
+export * from './deliveries';

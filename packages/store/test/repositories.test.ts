@@ -1,0 +1,87 @@
+import { MongoClient, type Db } from 'mongodb';
+import type { DeliveryDoc } from '../src/documents';
+import {
+  createDelivery,
+  findOwnedDelivery,
+  markAttemptStarted,
+  recordDeliveryAttempt,
+  startDeliveryCycle,
+  findDelivery,
+} from '../src/deliveries';
+import { findOwned } from '../src/owned';
+import { collections, type Collections } from '../src/store';
+
+/** Repositories against the run's real MongoDB-wire server (FerretDB by default). */
+describe('store repositories', () => {
+  let client: MongoClient;
+  let db: Db;
+  let store: Collections;
+
+  beforeAll(async () => {
+    client = await new MongoClient(process.env.FLOWGATE_TEST_MONGO_URL ?? '').connect();
+    db = client.db(`store_repos_${Date.now()}`);
+    store = collections(db);
+  });
+
+  afterAll(async () => {
+    await db?.dropDatabase().catch(() => undefined);
+    await client?.close();
+  });
+
+  const delivery = (id: string, workspaceId = 'ws1'): DeliveryDoc => ({
+    _id: id,
+    workspace_id: workspaceId,
+    execution_id: 'ex1',
+    event: 'execution.succeeded',
+    url: 'https://receiver.example/cb',
+    status: 'failed',
+    attempts: [],
+    cycle: 1,
+    created_at: new Date(0),
+    updated_at: new Date(0),
+  });
+
+  describe('findOwned', () => {
+    it("finds a workspace's document and not another workspace's, by _id", async () => {
+      await createDelivery(store.deliveries, delivery('d-owned'));
+      await expect(findOwned(store.deliveries, 'ws1', 'd-owned')).resolves.toMatchObject({ _id: 'd-owned' });
+      await expect(findOwned(store.deliveries, 'ws2', 'd-owned')).resolves.toBeNull();
+      await expect(findOwned(store.deliveries, 'ws1', 'd-missing')).resolves.toBeNull();
+    });
+
+    it('keeps the owner check under a projection that leaves workspace_id out', async () => {
+      const found = await findOwned(store.deliveries, 'ws1', 'd-owned', { projection: { url: 1 } });
+      expect(found).toMatchObject({ _id: 'd-owned', url: 'https://receiver.example/cb' });
+      await expect(findOwned(store.deliveries, 'ws2', 'd-owned', { projection: { url: 1 } })).resolves.toBeNull();
+    });
+  });
+
+  describe('deliveries', () => {
+    it('creates a delivery once', async () => {
+      await expect(createDelivery(store.deliveries, delivery('d-once'))).resolves.toBe(true);
+      await expect(createDelivery(store.deliveries, delivery('d-once'))).resolves.toBe(false);
+    });
+
+    it('starts the next cycle only from the cycle and status it was read at', async () => {
+      await createDelivery(store.deliveries, delivery('d-cycle'));
+      const doc = await findOwnedDelivery(store.deliveries, 'ws1', 'd-cycle');
+      if (!doc) throw new Error('not created');
+      const now = new Date(1_000);
+      await startDeliveryCycle(store.deliveries, doc, 7, now);
+      await startDeliveryCycle(store.deliveries, doc, 8, now); // stale: the delivery moved on
+      await expect(findDelivery(store.deliveries, 'd-cycle')).resolves.toMatchObject({ status: 'pending', cycle: 2, driver_seq: 7 });
+    });
+
+    it('records attempts of the current cycle only (a document without a cycle is in its first)', async () => {
+      const { cycle: _cycle, ...legacy } = delivery('d-legacy');
+      await createDelivery(store.deliveries, legacy);
+      await markAttemptStarted(store.deliveries, 'd-legacy', 1, new Date(2_000));
+      const attempt = { at: new Date(2_000), status_code: 500, latency_ms: 3, error: 'boom', response_body: null, cycle: 1, attempt: 1 };
+      await recordDeliveryAttempt(store.deliveries, 'd-legacy', 1, attempt, { attempt_started_at: null });
+      await recordDeliveryAttempt(store.deliveries, 'd-legacy', 2, attempt, { status: 'succeeded' }); // not its cycle
+      const doc = await findDelivery(store.deliveries, 'd-legacy');
+      expect(doc?.attempts).toHaveLength(1);
+      expect(doc).toMatchObject({ status: 'failed', attempt_started_at: null });
+    });
+  });
+});
