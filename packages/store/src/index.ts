@@ -14,3 +14,8 @@ export * from './live-executions';
 export * from './workflow-slots';
 export * from './owned';
 export * from './deliveries';
+export * from './schedules';
+export * from './timers';
+export * from './wait-tokens';
+export * from './workflows';
+export * from './workspaces';

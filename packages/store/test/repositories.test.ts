@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { DeliveryDoc } from '../src/documents';
+import type { DeliveryDoc, ScheduleDoc } from '../src/documents';
 import {
   createDelivery,
   findOwnedDelivery,
@@ -9,6 +9,7 @@ import {
   findDelivery,
 } from '../src/deliveries';
 import { findOwned } from '../src/owned';
+import { advanceSchedule, deleteOwnedSchedule, dueSchedules, findSchedule, putSchedule } from '../src/schedules';
 import { collections, type Collections } from '../src/store';
 
 /** Repositories against the run's real MongoDB-wire server (FerretDB by default). */
@@ -82,6 +83,39 @@ describe('store repositories', () => {
       const doc = await findDelivery(store.deliveries, 'd-legacy');
       expect(doc?.attempts).toHaveLength(1);
       expect(doc).toMatchObject({ status: 'failed', attempt_started_at: null });
+    });
+  });
+
+  describe('schedules', () => {
+    const schedule = (id: string, workspaceId: string, next: Date | null): ScheduleDoc => ({
+      _id: id,
+      workspace_id: workspaceId,
+      cron: '* * * * *',
+      timezone: 'UTC',
+      overlap: 'skip',
+      missed: 'skip',
+      paused: false,
+      next_fire_at: next,
+      last_fire_at: null,
+      updated_at: new Date(0),
+    });
+
+    it("deletes a workspace's schedule and never another workspace's", async () => {
+      await putSchedule(store.schedules, schedule('wf-del', 'ws1', null));
+      await expect(deleteOwnedSchedule(store.schedules, 'ws2', 'wf-del')).resolves.toBe(false);
+      await expect(findSchedule(store.schedules, 'wf-del')).resolves.toMatchObject({ workspace_id: 'ws1' });
+      await expect(deleteOwnedSchedule(store.schedules, 'ws1', 'wf-del')).resolves.toBe(true);
+      await expect(findSchedule(store.schedules, 'wf-del')).resolves.toBeNull();
+    });
+
+    it('serves due schedules and moves one on only from the fire it was due for', async () => {
+      const due = new Date(10_000);
+      await putSchedule(store.schedules, schedule('wf-due', 'ws1', due));
+      await expect(dueSchedules(store.schedules, new Date(10_000), 10)).resolves.toEqual([expect.objectContaining({ _id: 'wf-due' })]);
+      await advanceSchedule(store.schedules, { _id: 'wf-due', next_fire_at: new Date(5_000) }, { next_fire_at: new Date(99_000) });
+      await expect(findSchedule(store.schedules, 'wf-due')).resolves.toMatchObject({ next_fire_at: due });
+      await advanceSchedule(store.schedules, { _id: 'wf-due', next_fire_at: due }, { next_fire_at: new Date(70_000) });
+      await expect(dueSchedules(store.schedules, new Date(10_000), 10)).resolves.toEqual([]);
     });
   });
 });

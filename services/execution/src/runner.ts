@@ -18,6 +18,7 @@ import {
 import type { ResumeCommand, StartCommand, TimerCommand } from '@flowgate/contracts';
 import { inSpan, type Logger, type MessageDisposition } from '@flowgate/kit';
 import {
+  deleteWaitTokensOf,
   fromJsonText,
   newExecutionOf,
   queuedExecution,
@@ -239,7 +240,7 @@ export class Runner {
     const next = await this.deps.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps);
     if (!next) return; // a cancel or a duration timeout got there first
     await this.deps.messaging.cancelTimer(doc.workspace_id, WAIT_TIMER(doc._id, seq));
-    await store.waitTokens.deleteMany({ execution_id: doc._id });
+    await deleteWaitTokensOf(store.waitTokens, doc._id);
     if (finished) {
       this.countFinished(next.doc);
       await this.announceTerminal(next);
@@ -538,7 +539,7 @@ export class Runner {
     const mayHaveTimers = this.disarm(doc._id) || x.steps.some((s) => PARKING_TYPES.has(s.type));
     if (mayHaveTimers) await this.deps.messaging.cancelExecutionTimers(doc.workspace_id, doc._id);
     if (doc.wait_token_hash !== undefined && doc.wait_token_hash !== null) {
-      await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
+      await deleteWaitTokensOf(this.deps.store.waitTokens, doc._id);
     }
     await this.deps.messaging.publishEvent(doc);
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
