@@ -19,3 +19,6 @@ export * from './timers';
 export * from './wait-tokens';
 export * from './workflows';
 export * from './workspaces';
+export * from './sources';
+export * from './parameter-captures';
+export * from './api-keys';
