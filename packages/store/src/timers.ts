@@ -6,6 +6,11 @@ import type { TimerDoc } from './documents';
  * scheduler until it is empty; new timers are JetStream message schedules.
  */
 
+/** How many timers are stored (an estimate from the collection's metadata: no scan). */
+export function countStoredTimers(timers: Collection<TimerDoc>): Promise<number> {
+  return timers.estimatedDocumentCount();
+}
+
 /** Pending timers due by `now`, earliest first. */
 export function dueTimers(timers: Collection<TimerDoc>, now: Date, limit: number): Promise<TimerDoc[]> {
   return timers

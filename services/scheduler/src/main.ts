@@ -14,7 +14,7 @@ import {
   startRuntime,
   unary,
 } from '@flowgate/kit';
-import { collections, ensureIndexes } from '@flowgate/store';
+import { collections, countStoredTimers, ensureIndexes } from '@flowgate/store';
 import { loadSchedulerConfig } from './config';
 import { TimerFirer } from './firer';
 import { ScheduleFirer } from './schedule-firer';
@@ -64,7 +64,7 @@ runMain('scheduler', async () => {
   });
   lease.start();
   gauge(rt.registry, 'flowgate_timers_pending', 'Timers stored and not fired yet (reported by the leader)', [], async function () {
-    if (lease.isHeld()) this.set(await store.timers.estimatedDocumentCount());
+    if (lease.isHeld()) this.set(await countStoredTimers(store.timers));
   });
 
   const firer = new TimerFirer({
