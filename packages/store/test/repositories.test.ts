@@ -11,6 +11,9 @@ import {
 import { findOwned } from '../src/owned';
 import { advanceSchedule, deleteOwnedSchedule, dueSchedules, findSchedule, putSchedule } from '../src/schedules';
 import { collections, type Collections } from '../src/store';
+import { deleteFiredTimers, dueTimers, storedTimersOf } from '../src/timers';
+import { createWaitToken, deleteWaitTokensOf } from '../src/wait-tokens';
+import { ensureWorkspace, workspaceEgressEntries, workspaceQuotas } from '../src/workspaces';
 
 /** Repositories against the run's real MongoDB-wire server (FerretDB by default). */
 describe('store repositories', () => {
@@ -116,6 +119,62 @@ describe('store repositories', () => {
       await expect(findSchedule(store.schedules, 'wf-due')).resolves.toMatchObject({ next_fire_at: due });
       await advanceSchedule(store.schedules, { _id: 'wf-due', next_fire_at: due }, { next_fire_at: new Date(70_000) });
       await expect(dueSchedules(store.schedules, new Date(10_000), 10)).resolves.toEqual([]);
+    });
+  });
+
+  describe('timers, wait tokens, workspaces', () => {
+    it('serves due pending timers earliest first and deletes the fired ones', async () => {
+      const timer = (id: string, dueMs: number) => ({
+        _id: id,
+        workspace_id: 'ws1',
+        execution_id: 'ex-t',
+        kind: 'delay' as const,
+        due_at: new Date(dueMs),
+        status: 'pending' as const,
+        created_at: new Date(0),
+      });
+      await store.timers.insertMany([timer('t-late', 3_000), timer('t-early', 1_000), timer('t-future', 9_000)]);
+      const due = await dueTimers(store.timers, new Date(5_000), 10);
+      expect(due.map((t) => t._id)).toEqual(['t-early', 't-late']);
+      await deleteFiredTimers(
+        store.timers,
+        due.map((t) => t._id),
+      );
+      await deleteFiredTimers(store.timers, []);
+      await expect(storedTimersOf(store.timers, 'ws1', 'ex-t', 10)).resolves.toEqual([expect.objectContaining({ _id: 't-future' })]);
+      await expect(storedTimersOf(store.timers, 'ws2', undefined, 10)).resolves.toEqual([]);
+    });
+
+    it("deletes every wait token of an execution and no other's", async () => {
+      const token = (id: string, executionId: string) => ({
+        _id: id,
+        workspace_id: 'ws1',
+        execution_id: executionId,
+        kind: 'webhook' as const,
+        step_id: 's',
+        expires_at: new Date(0),
+        created_at: new Date(0),
+      });
+      await createWaitToken(store.waitTokens, token('wt-1', 'ex-w'));
+      await createWaitToken(store.waitTokens, token('wt-2', 'ex-w'));
+      await createWaitToken(store.waitTokens, token('wt-3', 'ex-other'));
+      await deleteWaitTokensOf(store.waitTokens, 'ex-w');
+      expect((await store.waitTokens.find({}).toArray()).map((t) => t._id)).toEqual(['wt-3']);
+    });
+
+    it("reads a workspace's egress entries and quota overrides (none when absent)", async () => {
+      await ensureWorkspace(store.workspaces, {
+        _id: 'ws-e',
+        name: 'e',
+        created_at: new Date(0),
+        egress_allow_cidrs: ['10.0.0.0/8'],
+        quotas: { executions_per_day: 5 },
+      });
+      await ensureWorkspace(store.workspaces, { _id: 'ws-e', name: 'again', created_at: new Date(0) });
+      await expect(workspaceEgressEntries(store.workspaces, 'ws-e')).resolves.toEqual(['10.0.0.0/8']);
+      await expect(workspaceQuotas(store.workspaces, 'ws-e')).resolves.toEqual({ executions_per_day: 5 });
+      await expect(workspaceEgressEntries(store.workspaces, 'ws-none')).resolves.toBeUndefined();
+      await expect(workspaceQuotas(store.workspaces, 'ws-none')).resolves.toBeUndefined();
     });
   });
 });
