@@ -26,23 +26,15 @@ describe('startCommand', () => {
   });
 
   it('keeps what it is given', () => {
-    const cmd = startCommand({
-      ...base,
+    const given = {
       trigger_input_ref: 'ex-1',
       replay_of: 'ex-0',
       source: 'schedule',
       environment: 'development',
       draft_id: 'd1',
       test_run: true,
-    });
-    expect(cmd).toMatchObject({
-      trigger_input_ref: 'ex-1',
-      replay_of: 'ex-0',
-      source: 'schedule',
-      environment: 'development',
-      draft_id: 'd1',
-      test_run: true,
-    });
+    } as const;
+    expect(startCommand({ ...base, ...given })).toMatchObject(given);
   });
 
   it('builds what the command schema accepts unchanged', () => {

@@ -1,4 +1,3 @@
-import { MongoClient, type Db } from 'mongodb';
 import { anyApiKey, createApiKey, findActiveApiKey, replaceApiKeyIfChanged } from '../src/api-keys';
 import type { ApiKeyDoc, TriggerDoc, WorkflowDoc } from '../src/documents';
 import {
@@ -11,25 +10,21 @@ import {
   triggersOfWorkflow,
 } from '../src/environment-triggers';
 import { claimParameterCapture, openParameterCapture } from '../src/parameter-captures';
-import { collections, type Collections } from '../src/store';
+import type { Collections } from '../src/store';
 import { findOwnedWorkflowVersion, saveWorkflowDraft } from '../src/workflows';
+import { testDatabase } from './test-db';
 
 /** The repositories the ingress reads its configuration through, against the run's real MongoDB-wire server. */
 describe('configuration repositories', () => {
-  let client: MongoClient;
-  let db: Db;
+  const database = testDatabase('store_config');
   let store: Collections;
 
   beforeAll(async () => {
-    client = await new MongoClient(process.env.FLOWGATE_TEST_MONGO_URL ?? '').connect();
-    db = client.db(`store_config_${Date.now()}`);
-    store = collections(db);
+    await database.open();
+    store = database.store;
   });
 
-  afterAll(async () => {
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
-  });
+  afterAll(() => database.close());
 
   const workflow = (id: string, over: Partial<WorkflowDoc> = {}): WorkflowDoc => ({
     _id: id,

@@ -1,4 +1,3 @@
-import { MongoClient, type Db } from 'mongodb';
 import type { DeliveryDoc, ScheduleDoc } from '../src/documents';
 import {
   createDelivery,
@@ -10,27 +9,23 @@ import {
 } from '../src/deliveries';
 import { findOwned } from '../src/owned';
 import { advanceSchedule, deleteOwnedSchedule, dueSchedules, findSchedule, putSchedule } from '../src/schedules';
-import { collections, type Collections } from '../src/store';
+import type { Collections } from '../src/store';
 import { deleteFiredTimers, dueTimers, storedTimersOf } from '../src/timers';
 import { createWaitToken, deleteWaitTokensOf } from '../src/wait-tokens';
 import { ensureWorkspace, workspaceEgressEntries, workspaceQuotas } from '../src/workspaces';
+import { testDatabase } from './test-db';
 
 /** Repositories against the run's real MongoDB-wire server (FerretDB by default). */
 describe('store repositories', () => {
-  let client: MongoClient;
-  let db: Db;
+  const database = testDatabase('store_repos');
   let store: Collections;
 
   beforeAll(async () => {
-    client = await new MongoClient(process.env.FLOWGATE_TEST_MONGO_URL ?? '').connect();
-    db = client.db(`store_repos_${Date.now()}`);
-    store = collections(db);
+    await database.open();
+    store = database.store;
   });
 
-  afterAll(async () => {
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
-  });
+  afterAll(() => database.close());
 
   const delivery = (id: string, workspaceId = 'ws1'): DeliveryDoc => ({
     _id: id,
