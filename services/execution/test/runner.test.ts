@@ -174,13 +174,13 @@ describe('execution runner on fakes', () => {
 
     await expect(runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
 
-    // begin, step 1 done, step 2 done (the end): three writes, each from the revision before it.
+    // Step 1 done (carrying the begin: no write of its own), step 2 done (the end): two writes,
+    // each from the revision before it.
     expect(w.live.writes.map(({ status, revision, durable, steps }) => ({ status, revision, durable, steps }))).toEqual([
-      { status: 'running', revision: 2, durable: false, steps: [] },
-      { status: 'running', revision: 3, durable: false, steps: [{ seq: 1, step_id: 'double', status: 'succeeded' }] },
+      { status: 'running', revision: 2, durable: false, steps: [{ seq: 1, step_id: 'double', status: 'succeeded' }] },
       {
         status: 'succeeded',
-        revision: 4,
+        revision: 3,
         durable: false,
         steps: [
           { seq: 1, step_id: 'double', status: 'succeeded' },
@@ -244,18 +244,17 @@ describe('execution runner on fakes', () => {
     await expect(runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
 
     expect(w.live.refused).toBe(1); // the runner's create over the present key
-    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([
-      { status: 'running', revision: 2 }, // begun again, from the ingress's key (revision 1)
-      { status: 'succeeded', revision: 3 },
-    ]);
+    // Begun again from the ingress's key (revision 1): its one step's result ends it in one write.
+    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([{ status: 'succeeded', revision: 2 }]);
     expect(await counterValue(metrics.started)).toBe(1);
     await until('the end to reach MongoDB', () => w.live.mongo.get(cmd.execution_id)?.doc.status === 'succeeded');
     expect(w.live.mongo.get(cmd.execution_id)?.doc.final_output_json).toBe('{"v":"from command"}');
     expect(await w.live.peek(WS, cmd.execution_id)).toEqual({ kind: 'retired' });
     // A late duplicate of the start finds it retired, reads it from MongoDB, and changes nothing.
     await expect(replica(w).runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
-    expect(w.live.writes.length).toBe(2);
-    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['running', 'succeeded']);
+    expect(w.live.writes.length).toBe(1);
+    // Never written as running: the end is its only state change.
+    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['succeeded']);
   });
 
   it('a start with neither a live key nor a MongoDB document is created live from its command', async () => {
@@ -268,10 +267,8 @@ describe('execution runner on fakes', () => {
     const cmd = accept(w, { v: 'only in the command' }, { live: false });
     await expect(replica(w).runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
     expect(w.live.refused).toBe(0);
-    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([
-      { status: 'running', revision: 1 }, // the create
-      { status: 'succeeded', revision: 2 },
-    ]);
+    // The create, carrying the begin and its one step's result.
+    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([{ status: 'succeeded', revision: 1 }]);
     await until('the end to reach MongoDB', () => w.live.mongo.get(cmd.execution_id)?.doc.status === 'succeeded');
     expect(w.live.mongo.get(cmd.execution_id)?.doc).toEqual(
       expect.objectContaining({
@@ -445,7 +442,8 @@ describe('execution runner on fakes', () => {
 
     expect(cancelled).toEqual(expect.objectContaining({ _id: id, status: 'cancelled' }));
     expect(w.live.refused).toBe(1); // the runner's write, from the revision before the cancel
-    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'running', 'cancelled']);
+    // `call` in flight (carrying the begin), then the cancel.
+    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'cancelled']);
     expect(downstream.countOf('/cancel/call')).toBe(1);
     expect(downstream.countOf('/cancel/more')).toBe(0);
     await until('the end to reach MongoDB', () => w.live.mongo.get(id)?.doc.status === 'cancelled');
@@ -571,7 +569,8 @@ describe('execution runner on fakes', () => {
     expect([...(stored?.steps.values() ?? [])].map((s) => ({ step_id: s.step_id, status: s.status, error: s.error?.code }))).toEqual([
       { step_id: 'call', status: 'failed', error: 'workflow_timed_out' },
     ]);
-    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'running', 'timed_out']);
+    // `call` in flight (carrying the begin), then the timeout.
+    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'timed_out']);
     expect(w.live.refused).toBe(1); // the aborted attempt's own write
     expect(w.messaging.statusesOf(id)).toEqual(['running', 'timed_out']);
     const lag = (await metrics.timerLag.get()).values.find(
@@ -581,6 +580,39 @@ describe('execution runner on fakes', () => {
 
     // A late duplicate of the timer finds the execution ended: nothing changes.
     await expect(replica(w).runner.handleTimer(timer, noKeepAlive)).resolves.toBe('ack');
-    expect(w.live.writes.length).toBe(3);
+    expect(w.live.writes.length).toBe(2);
+  });
+
+  it('crash before the first write of a begun run: it stays queued, the redelivery begins it again, counted and announced once', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, {
+      name: 'one-call',
+      max_concurrent_executions: 0,
+      steps: [{ id: 'call', type: 'http', request: { method: 'POST', url: downstream.url('/begin/call') } }],
+    });
+    const cmd = accept(w, {});
+    const id = cmd.execution_id;
+    // The executor dies at the write that would carry the begin and the in-flight record.
+    w.live.beforeWrite = () => {
+      throw new Error('executor killed');
+    };
+    const first = replica(w);
+    await expect(first.runner.handleStart(cmd, noKeepAlive)).rejects.toThrow('executor killed');
+    first.kill();
+    expect(w.live.liveOf(WS, id)?.doc.status).toBe('queued');
+    expect(downstream.countOf('/begin/call')).toBe(0);
+    expect(await counterValue(first.metrics.started)).toBe(0);
+    expect(w.messaging.statusesOf(id)).toEqual([]);
+
+    w.live.beforeWrite = null;
+    const second = replica(w);
+    await expect(second.runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
+    expect(downstream.countOf('/begin/call')).toBe(1);
+    expect(w.live.writes.map((x) => ({ status: x.status, steps: x.steps.map((st) => st.status) }))).toEqual([
+      { status: 'running', steps: ['running'] }, // begun, `call` in flight: one write
+      { status: 'succeeded', steps: ['succeeded'] },
+    ]);
+    expect(await counterValue(second.metrics.started)).toBe(1);
+    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']);
   });
 });
