@@ -333,28 +333,29 @@ export class Runner {
 
   /**
    * The first write of a begun run landed. Counted there (a failure after it must not lose the
-   * count on retry); a run still running arms its duration timer and announces `running` (one that
-   * parked or ended in that write announces that instead).
+   * count on retry); a run still running arms its duration timer, which also announces `running`
+   * (one that parks or ends first announces that instead, so a short run costs one event: its end).
    */
-  private async started(x: LiveExecution): Promise<void> {
+  private started(x: LiveExecution): Promise<void> {
     this.deps.metrics.started.inc({ workflow_id: x.doc.workflow_id });
-    if (x.doc.status !== 'running') return;
-    this.armDurationTimer(x.doc, x.doc.duration_due_at ?? this.now());
-    await this.deps.messaging.publishEvent(x.doc);
+    if (x.doc.status === 'running') this.armDurationTimer(x.doc, x.doc.duration_due_at ?? this.now());
+    return Promise.resolve();
   }
 
   /**
    * The duration timer is set once an execution has run for a while (DURATION_TIMER_AFTER_MS, or half
-   * its limit if that is sooner): most executions end before and never cost a timer. If this
-   * executor dies before, the redelivered command sets it (handleStart).
+   * its limit if that is sooner), and its `running` event published then (both in one tick: the
+   * event leaves before any later one of the same execution): most executions end before and never
+   * cost a timer nor that event. If this executor dies before, the redelivered command sets the timer
+   * (handleStart); a watcher reads the state fresh anyway.
    */
   private armDurationTimer(doc: ExecutionDoc, dueAt: Date): void {
     const afterMs = Math.min(DURATION_TIMER_AFTER_MS, Math.max(0, (dueAt.getTime() - this.now().getTime()) / 2));
     const timer = setTimeout(() => {
       if (this.timers.get(doc._id) !== timer) return;
-      this.setDurationTimerNow(doc, dueAt).catch((err: unknown) =>
-        this.deps.logger.warn({ err, execution_id: doc._id }, 'could not set the duration timer'),
-      );
+      const warn = (what: string) => (err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, what);
+      this.deps.messaging.publishEvent(doc).catch(warn('could not publish the running event'));
+      this.setDurationTimerNow(doc, dueAt).catch(warn('could not set the duration timer'));
     }, afterMs);
     timer.unref();
     this.timers.set(doc._id, timer);

@@ -200,10 +200,10 @@ describe('execution runner on fakes', () => {
       { seq: 2, step_id: 'add', status: 'succeeded' },
     ]);
     expect(w.live.liveOf(WS, cmd.execution_id)).toBeUndefined(); // retired once MongoDB has the end
-    // Events: the begin and the end, each once.
-    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['running', 'succeeded']);
+    // Events: a run shorter than a second announces its end only, once.
+    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['succeeded']);
     expect(w.messaging.duplicates).toBe(0);
-    expect(w.messaging.events[1]?.final_output_json).toBe('{"sum":43}');
+    expect(w.messaging.events[0]?.final_output_json).toBe('{"sum":43}');
     // A short run never sets (nor purges) a duration timer; its slot (max 1 by default) is given back.
     expect([...w.messaging.timers.keys()]).toEqual([]);
     expect(w.messaging.purges).toEqual([]);
@@ -334,7 +334,7 @@ describe('execution runner on fakes', () => {
     ]);
     expect(stored?.steps.get(`${id}:2`)?.finished_at).toEqual(w.clock.now());
     expect(JSON.parse(stored?.doc.final_output_json ?? 'null')).toEqual({ first: 1, second: 2 });
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']);
+    expect(w.messaging.statusesOf(id)).toEqual(['succeeded']);
     // The redelivery set the duration timer the dead executor may not have set; the end purged it.
     const startedAt = stored?.doc.started_at?.getTime() ?? 0;
     expect(startedAt).toBe(w.clock.now().getTime() - 5_000);
@@ -372,7 +372,7 @@ describe('execution runner on fakes', () => {
     expect(w.live.liveOf(WS, id)?.doc.status).toBe('succeeded');
     expect(w.live.mongo.has(id)).toBe(false);
     expect(w.live.flushes).toBe(0);
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']);
+    expect(w.messaging.statusesOf(id)).toEqual(['succeeded']);
 
     // MongoDB is back; the same command arrives again (a redelivery, on another replica).
     w.live.failFlush = () => false;
@@ -390,7 +390,7 @@ describe('execution runner on fakes', () => {
       { seq: 2, step_id: 'shape', status: 'succeeded' },
     ]);
     expect(w.live.liveOf(WS, id)).toBeUndefined(); // retired
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']); // announced again, de-duplicated
+    expect(w.messaging.statusesOf(id)).toEqual(['succeeded']); // announced again, de-duplicated
     expect(w.messaging.duplicates).toBe(1);
     expect(await w.live.recover()).toBe(0); // nothing left for the sweep
   });
@@ -454,7 +454,7 @@ describe('execution runner on fakes', () => {
     expect([...(stored?.steps.values() ?? [])].map((s) => ({ step_id: s.step_id, status: s.status, error: s.error?.code }))).toEqual([
       { step_id: 'call', status: 'failed', error: 'cancelled' },
     ]);
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'cancelled']);
+    expect(w.messaging.statusesOf(id)).toEqual(['cancelled']);
   });
 
   it('max_concurrent_executions 1: a second start waits (ack, slot_wait), the first one’s end promotes it', async () => {
@@ -572,7 +572,7 @@ describe('execution runner on fakes', () => {
     // `call` in flight (carrying the begin), then the timeout.
     expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'timed_out']);
     expect(w.live.refused).toBe(1); // the aborted attempt's own write
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'timed_out']);
+    expect(w.messaging.statusesOf(id)).toEqual(['timed_out']);
     const lag = (await metrics.timerLag.get()).values.find(
       (v) => v.metricName === 'flowgate_timer_fire_lag_seconds_sum' && v.labels.kind === 'duration_timeout',
     );
@@ -583,7 +583,7 @@ describe('execution runner on fakes', () => {
     expect(w.live.writes.length).toBe(2);
   });
 
-  it('crash before the first write of a begun run: it stays queued, the redelivery begins it again, counted and announced once', async () => {
+  it('crash before the first write of a begun run: it stays queued; the redelivery begins it again, counted once, announced running after a second', async () => {
     const w = world();
     w.definitions.add(WF, 1, {
       name: 'one-call',
@@ -606,7 +606,14 @@ describe('execution runner on fakes', () => {
 
     w.live.beforeWrite = null;
     const second = replica(w);
-    await expect(second.runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
+    const release = downstream.hold('/begin/call');
+    const run = second.runner.handleStart(cmd, noKeepAlive);
+    // Still running after a second: `running` is announced (with the duration timer), once.
+    await until('the running event', () => w.messaging.statusesOf(id).length > 0, 3_000);
+    expect(w.messaging.statusesOf(id)).toEqual(['running']);
+    await until('the duration timer', () => w.messaging.timers.has(`${id}:duration`));
+    release();
+    await expect(run).resolves.toBe('ack');
     expect(downstream.countOf('/begin/call')).toBe(1);
     expect(w.live.writes.map((x) => ({ status: x.status, steps: x.steps.map((st) => st.status) }))).toEqual([
       { status: 'running', steps: ['running'] }, // begun, `call` in flight: one write
