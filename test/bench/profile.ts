@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { startFerretDb, startNats } from '../../scripts/local-servers';
 import { Stack, type ServiceName } from '../support/stack';
 import { httpStepsWorkflow, runScenario, startDownstream } from './e2e';
+import { runLoad, warmUp } from './load';
 import { intEnv } from './env';
 import { stackPeakRss } from './resources';
 
 /**
  * `pnpm bench:profile`: one e2e scenario (BENCH_PROFILE_STEPS http steps, 1 by default) on a fresh
- * ingress + execution whose processes run under `--cpu-prof`; the .cpuprofile files land in
+ * ingress + execution whose processes run under `--cpu-prof`, or with BENCH_PROFILE_SCENARIO=accept
+ * the async accept scenario (a one-transform workflow, BENCH_CONNECTIONS autocannon connections for
+ * BENCH_E2E_DURATION_S, the executor running what is accepted); the .cpuprofile files land in
  * BENCH_PROFILE_DIR (.test-results/profiles; BENCH_PROFILE_CPU=0: no profiler). It also prints the CPU
  * time every process on the machine spent per execution during the measured part (/proc), so the
  * share of nats-server, FerretDB, the services and the load generator is visible. Open the profiles in
@@ -56,34 +59,48 @@ async function main(): Promise<void> {
   try {
     for (const s of services) await stack.startService(s);
     const db = await stack.db();
-    const workflow = await stack.deploy(httpStepsWorkflow(`http${steps}`, steps, downstream.url));
-    const warmup = await stack.deploy(httpStepsWorkflow(`warm${steps}`, steps, downstream.url));
     let before = processCpu();
-    const figures = await runScenario({
-      stack,
-      db,
-      scenario: `${steps}-step http (profiled)`,
-      workflow,
-      warmup,
-      steps,
-      concurrency: intEnv('BENCH_E2E_CONCURRENCY', 16, 1),
-      durationS,
-      warmupExecutions: 20,
-      executionTimeoutMs: 60_000,
-      meter: null,
-      beforeMeasure: () => {
-        before = processCpu();
-        return Promise.resolve();
-      },
-      log,
-    });
+    let completed: number;
+    if (process.env.BENCH_PROFILE_SCENARIO === 'accept') {
+      const transform = { max_concurrent_executions: 0, steps: [{ id: 't', type: 'transform', expression: '{"ok": true}' }] };
+      const workflow = await stack.deploy({ name: 'accept', ...transform });
+      const body = JSON.stringify({ event: 'order.created', order_id: 'B-1001', amount: 42.5 });
+      const connections = intEnv('BENCH_CONNECTIONS', 32, 1);
+      await warmUp(workflow.async, body, 200, connections);
+      before = processCpu();
+      const figures = await runLoad({ target: 'accept (profiled)', url: workflow.async, body, connections, durationS });
+      completed = figures.accepted;
+      log(`accept (profiled): ${figures.accepted_per_s} accepted/s, p50 ${figures.latency_ms.p50} ms`);
+    } else {
+      const workflow = await stack.deploy(httpStepsWorkflow(`http${steps}`, steps, downstream.url));
+      const warmup = await stack.deploy(httpStepsWorkflow(`warm${steps}`, steps, downstream.url));
+      const figures = await runScenario({
+        stack,
+        db,
+        scenario: `${steps}-step http (profiled)`,
+        workflow,
+        warmup,
+        steps,
+        concurrency: intEnv('BENCH_E2E_CONCURRENCY', 16, 1),
+        durationS,
+        warmupExecutions: 20,
+        executionTimeoutMs: 60_000,
+        meter: null,
+        beforeMeasure: () => {
+          before = processCpu();
+          return Promise.resolve();
+        },
+        log,
+      });
+      completed = figures.completed;
+    }
     const after = processCpu();
     const byName = new Map<string, number>();
     for (const [pid, p] of after) byName.set(p.name, (byName.get(p.name) ?? 0) + p.cpuS - (before.get(pid)?.cpuS ?? 0));
     for (const [name, cpuS] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 8))
-      log(`  ${name}: ${((cpuS * 1000) / Math.max(1, figures.completed)).toFixed(2)} ms CPU per execution`);
+      log(`  ${name}: ${((cpuS * 1000) / Math.max(1, completed)).toFixed(2)} ms CPU per execution`);
     log(`  peak RSS (MB): ${JSON.stringify(stackPeakRss(stack, services))}`);
-    log(`${figures.completed} executions; profiles in ${outDir}`);
+    log(`${completed} executions; profiles in ${outDir}`);
   } finally {
     for (const s of services) await stack.stopService(s);
     await stack.stop();
