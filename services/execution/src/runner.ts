@@ -446,12 +446,26 @@ export class Runner {
       } else {
         const finished = transition.kind === 'finished';
         const changes = { ...docChangesOf(transition.state), attempt: 1, step_seq: seq, updated_at: this.now() };
-        next = await this.live.write(current, { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) }, steps);
+        const nextDoc = { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) };
+        if (!finished && this.nextIsHttp(def, nextDoc.cursor)) {
+          // The next step's in-flight record follows at once (planning it is pure): that write
+          // carries this step's result too, one compare-and-set per http step instead of two. A
+          // crash before it is a crash before this step's checkpoint, as without the merge.
+          const carried: LiveExecution = { ...current, doc: { ...nextDoc, revision: current.doc.revision }, steps };
+          if (this.unwritten.has(current)) this.unwritten.add(carried);
+          x = carried;
+          continue;
+        }
+        next = await this.live.write(current, nextDoc, steps);
         if (next && finished) this.countFinished(next.doc);
       }
       x = next ?? (await this.reload(doc));
     }
     return x;
+  }
+
+  private nextIsHttp(def: WorkflowDefinition, cursor: string | null): boolean {
+    return cursor !== null && def.steps.find((s) => s.id === cursor)?.type === 'http';
   }
 
   /**

@@ -352,6 +352,40 @@ describe('execution runner on fakes', () => {
     expect(w.messaging.timers.size).toBe(0);
   });
 
+  it('consecutive http steps: one write per step (a result rides with the next in-flight record); a crash at that write re-runs only the step it would have recorded', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, {
+      name: 'three-calls',
+      max_concurrent_executions: 0,
+      steps: ['a', 'b', 'c'].map((id) => ({ id, type: 'http', request: { method: 'POST', url: downstream.url(`/chain/${id}`) } })),
+    });
+    const cmd = accept(w, {});
+    const id = cmd.execution_id;
+    // The executor dies at the write that would record `a` done and `b` in flight.
+    w.live.beforeWrite = (doc) => {
+      const done = JSON.parse(doc.outputs_json) as Record<string, unknown>;
+      if ('a' in done) throw new Error('executor killed');
+    };
+    const first = replica(w);
+    await expect(first.runner.handleStart(cmd, noKeepAlive)).rejects.toThrow('executor killed');
+    first.kill();
+    expect(stepsOf(w.live.liveOf(WS, id)?.steps ?? [])).toEqual([{ seq: 1, step_id: 'a', status: 'running' }]);
+
+    w.live.beforeWrite = null;
+    const writesBefore = w.live.writes.length;
+    await expect(replica(w).runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
+    expect(['a', 'b', 'c'].map((s) => downstream.countOf(`/chain/${s}`))).toEqual([2, 1, 1]);
+    // a interrupted; a in flight; a done + b in flight; b done + c in flight; c done (the end).
+    expect(w.live.writes.slice(writesBefore).map((x) => x.steps.map((st) => `${st.step_id}:${st.status}`).join(' '))).toEqual([
+      'a:interrupted',
+      'a:interrupted a:running',
+      'a:interrupted a:succeeded b:running',
+      'a:interrupted a:succeeded b:succeeded c:running',
+      'a:interrupted a:succeeded b:succeeded c:succeeded',
+    ]);
+    expect(w.live.writes.at(-1)?.status).toBe('succeeded');
+  });
+
   it('crash during a flush: the end stays in the live state, a redelivery projects it, nothing is lost, no step re-runs', async () => {
     const w = world();
     w.definitions.add(WF, 1, {
