@@ -119,7 +119,7 @@ describe('walking skeleton', () => {
     expect(call?.headers['idempotency-key']).toBe(`${res.body.execution_id}:notify`);
     expect(call?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-/);
 
-    const db = await stack.db();
+    const db = await stack.settledDb(); // MongoDB follows the live state by group commit
     const steps = await db.collection('step_executions').find({ execution_id: res.body.execution_id }).toArray();
     expect(steps).toHaveLength(2);
     const stored = await db.collection('executions').findOne({ _id: res.body.execution_id } as never);
