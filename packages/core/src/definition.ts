@@ -1,8 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { corsSchema } from './cors';
+import { httpMethodSchema } from './http-methods';
 import { parametersSchema } from './parameters';
 import { scheduleSchema } from './schedule';
+import { issuesOf, type ValidationIssue } from './validation-issues';
 import { webhookAuthSchema } from './webhook-auth';
 
 /**
@@ -14,9 +16,6 @@ import { webhookAuthSchema } from './webhook-auth';
 
 const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const stepId = z.string().regex(STEP_ID, 'must start with a letter and use only letters, digits, _ and - (max 64)');
-/** The HTTP methods of http steps, webhook triggers and test runs. */
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
-export const httpMethodSchema = z.enum(HTTP_METHODS);
 const headerMap = z.record(z.string().min(1), z.string());
 const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
@@ -236,19 +235,10 @@ export type HttpStep = z.infer<typeof httpStepSchema>;
 export type ParkingStepType = 'delay' | 'wait_for_webhook' | 'approval';
 export type ResponseMode = z.infer<typeof responseModeSchema>;
 
-export interface DefinitionIssue {
-  /** Field path such as `steps[1].request.url`; empty for the document itself. */
-  path: string;
-  message: string;
-  /** zod's issue code (`invalid_type`, `custom`, …); `invalid_syntax` for text that is not JSON / YAML. */
-  code: string;
-}
+/** A definition's issue: field path such as `steps[1].request.url` (empty for the document itself), message, zod's code; `invalid_syntax` for text that is not JSON / YAML. */
+export type DefinitionIssue = ValidationIssue;
 
 export type DefinitionResult = { ok: true; definition: WorkflowDefinition } | { ok: false; issues: DefinitionIssue[] };
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
-}
 
 /** Validates an already-parsed definition object. */
 export function validateDefinition(input: unknown): DefinitionResult {
@@ -256,7 +246,7 @@ export function validateDefinition(input: unknown): DefinitionResult {
   if (result.success) return { ok: true, definition: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message, code: issue.code })),
+    issues: issuesOf(result.error),
   };
 }
 

@@ -3,7 +3,8 @@ import type { ApiKeyScope } from '@flowgate/core';
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { requireScope } from '../auth';
-import { invalidRequest, issuesOf } from './validation-issues';
+import { issuesOf } from '@flowgate/core';
+import { invalidRequest } from './validation-issues';
 
 /**
  * One declaration per route: method, path, params, query, body, responses and security, as zod

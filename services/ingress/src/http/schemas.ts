@@ -5,7 +5,7 @@ import { z } from 'zod';
  * Schemas the routes share: resource ids, pagination, HTTP methods, dates, the error body. Each id
  * is written once here; a route's path parameter, filter and response field use the same one.
  */
-export const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
+const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
 export const workflowId = z.string().regex(WORKFLOW_ID, 'must be a workflow id (wf_…)');
 export const executionId = z
   .string()

@@ -81,12 +81,11 @@ export function quotaRoutes(table: RouteTable, deps: { store: Collections; quota
 
   /** Replaces the overrides: a field left out or null goes back to the deployment default. */
   table.mount(quotaSpecs.replace, async (req, res) => {
-    const body = { data: req.body };
     const workspaceId = workspaceOf(req);
     const overrides = {
-      executions_per_day: body.data.executions_per_day ?? null,
-      executions_per_month: body.data.executions_per_month ?? null,
-      parallel_executions: body.data.parallel_executions ?? null,
+      executions_per_day: req.body.executions_per_day ?? null,
+      executions_per_month: req.body.executions_per_month ?? null,
+      parallel_executions: req.body.parallel_executions ?? null,
     };
     const now = new Date();
     await store.workspaces.updateOne(

@@ -135,13 +135,12 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
   };
 
   table.mount(sourceSpecs.create, async (req, res) => {
-    const body = { data: req.body };
     const token = randomToken('so_');
     const now = new Date();
     const doc: SourceDoc = {
       _id: `src_${randomUUID().replace(/-/g, '')}`,
       workspace_id: workspaceOf(req),
-      name: body.data.name,
+      name: req.body.name,
       token_hash: sha256Hex(token),
       token_sealed: box.encrypt(token),
       created_at: now,
@@ -167,10 +166,9 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
 
   table.mount(sourceSpecs.rename, async (req, res) => {
     const doc = await findSource(req);
-    const body = { data: req.body };
     const updated = await store.sources.findOneAndUpdate(
       { _id: doc._id, workspace_id: doc.workspace_id },
-      { $set: { name: body.data.name, updated_at: new Date() } },
+      { $set: { name: req.body.name, updated_at: new Date() } },
       { returnDocument: 'after' },
     );
     if (!updated) throw new ApiError('source_not_found', `Source ${doc._id} not found`);

@@ -66,16 +66,15 @@ export function testRunRoutes(
     const workspaceId = workspaceOf(req);
     const workflow = await deps.store.workflows.findOne({ _id: id, workspace_id: workspaceId });
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
-    const parsed = { data: req.body };
     const target = { ...(await deps.runTargets.resolve(workflow, 'development')), testRun: true };
     const webhook = target.definition.trigger.webhook;
-    const body = parsed.data.body ?? null;
+    const body = req.body.body ?? null;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(parsed.data.headers ?? {})) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(req.body.headers ?? {})) headers[name.toLowerCase()] = value;
     const input: TriggerInput = {
-      method: parsed.data.method ?? webhook.methods[0] ?? 'POST',
+      method: req.body.method ?? webhook.methods[0] ?? 'POST',
       path: `/v1/workflows/${workflow._id}/test`,
-      query: parsed.data.query ?? {},
+      query: req.body.query ?? {},
       headers: { 'content-type': 'application/json', ...headers },
       body,
       raw: typeof body === 'string' ? body : JSON.stringify(body),

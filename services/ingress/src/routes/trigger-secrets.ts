@@ -128,11 +128,10 @@ export function triggerSecretRoutes(table: RouteTable, deps: { store: Collection
   });
 
   table.mount(triggerSecretSpecs.add, async (req, res) => {
-    const parsed = { data: req.body };
     const { workflow, trigger } = await findTrigger(req);
     const methods = await methodsOf(store, workflow);
     const ids = methods.map(methodKey);
-    const wanted = parsed.data.method ?? (methods.length === 1 ? ids[0] : undefined);
+    const wanted = req.body.method ?? (methods.length === 1 ? ids[0] : undefined);
     const method = methods.find((m) => methodKey(m) === wanted);
     if (!method)
       throw new ApiError(
@@ -142,7 +141,7 @@ export function triggerSecretRoutes(table: RouteTable, deps: { store: Collection
           : `Name the auth method: one of ${ids.join(', ')}`,
         { methods: ids },
       );
-    const given = parsed.data.secret;
+    const given = req.body.secret;
     if (given !== undefined && method.type === 'standard_webhooks' && !isStandardWebhooksSecret(given))
       throw new ApiError('invalid_request', 'A Standard Webhooks secret is "whsec_" + base64 of 24 to 64 random bytes');
     const secret = given ?? generatedSecret(method);

@@ -15,6 +15,7 @@ import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
 import { route, RouteTable } from '../http/route';
 import { environment, failure } from '../http/schemas';
+import { summaryOf } from '../http/validation-issues';
 import { context, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
 import { webhookUrls, workflowView, type EnvironmentTriggerView } from '../views';
@@ -87,6 +88,7 @@ export const workflowSpecs = {
     summary: 'Find the workflow behind a webhook token or URL',
     security: read,
     query: z.object({ token: z.string().max(2_048).describe('A webhook token (wh_…) or a whole webhook URL') }).strict(),
+    hint: 'Query parameter token must be a webhook token (wh_…) or URL',
     responses: { '200': { description: 'The workflow behind the webhook', schema: triggerLookup }, '404': failure('webhook_not_found') },
   }),
   getContext: route({
@@ -144,8 +146,7 @@ function definitionFrom(body: unknown): DefinitionResult {
 function validDefinition(body: unknown) {
   const result = definitionFrom(body);
   if (!result.ok) {
-    const summary = result.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-    throw new ApiError('invalid_workflow_definition', `Invalid workflow definition: ${summary}`, { issues: result.issues });
+    throw new ApiError('invalid_workflow_definition', summaryOf('Invalid workflow definition', result.issues), { issues: result.issues });
   }
   return result.definition;
 }

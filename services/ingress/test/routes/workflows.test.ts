@@ -43,6 +43,7 @@ describe('workflow routes', () => {
     const issues = bad.body.error.details.issues as { path: string; code: string }[];
     expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['name', 'steps[0].type']));
     expect(issues.every((i) => typeof i.code === 'string')).toBe(true);
+    expect(issues).toContainEqual({ path: 'extra', message: 'unknown field', code: 'unrecognized_keys' });
     const yaml = await routes.call('POST', '/v1/workflows', { body: 'name: [', headers: { 'content-type': 'application/yaml' } });
     expect(yaml.body.error.details.issues).toEqual([
       { path: '', message: expect.stringMatching(/^not valid YAML/), code: 'invalid_syntax' },
