@@ -92,6 +92,8 @@ function relink(node: unknown, names: ReadonlyMap<string, string>): unknown {
 
 function commonResponses(spec: AnyRouteSpec, method: string): Record<string, unknown> {
   const apiKey = typeof spec.security === 'object';
+  // A raw body is read whatever the method (webhook URLs); JSON bodies with POST, PUT, PATCH.
+  const body = spec.rawBody !== undefined || WITH_BODY.has(method);
   return {
     '400': { description: 'Malformed request: HTTP syntax, JSON (or nested deeper than the limit), UTF-8', ...ERROR_RESPONSE },
     '408': { description: 'The request was not received within the server request timeout (connection closed)', ...ERROR_RESPONSE },
@@ -104,8 +106,8 @@ function commonResponses(spec: AnyRouteSpec, method: string): Record<string, unk
           '403': { description: 'The API key lacks the scope this route needs (forbidden)', ...ERROR_RESPONSE },
         }
       : {}),
-    ...(WITH_BODY.has(method) ? { '413': { description: 'Request body larger than the limit', ...ERROR_RESPONSE } } : {}),
-    ...(WITH_BODY.has(method) && apiKey ? { '415': { description: 'Unsupported content type', ...ERROR_RESPONSE } } : {}),
+    ...(body ? { '413': { description: 'Request body larger than the limit', ...ERROR_RESPONSE } } : {}),
+    ...(body && apiKey ? { '415': { description: 'Unsupported content type', ...ERROR_RESPONSE } } : {}),
   };
 }
 

@@ -38,6 +38,8 @@ const preflight = (path: string) =>
       'CORS preflight: answered from trigger.webhook.cors (204, Access-Control-* headers for allowed origins), else runs the workflow if its methods include OPTIONS',
     security: 'trigger',
     params,
+    // Without a cors config, an OPTIONS the workflow's methods allow runs it: idempotency applies.
+    headers,
     responses: {
       '200': { description: 'Shaped workflow result (OPTIONS in methods, no cors config)' },
       '204': { description: 'Preflight answer (Access-Control-Allow-Origin / -Methods / -Headers / -Max-Age when allowed)' },
