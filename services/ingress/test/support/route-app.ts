@@ -144,3 +144,25 @@ export class RouteApp {
     await this.cleanup();
   }
 }
+
+/**
+ * One RouteApp for a describe block: started before its tests, stopped after them, and after each
+ * test every answer seen must have matched the document. Returns a getter (the app exists once
+ * beforeAll ran).
+ */
+export function routeAppPerSuite(name: string, env: Record<string, string> = {}): () => RouteApp {
+  let routes: RouteApp | undefined;
+  beforeAll(async () => {
+    routes = await RouteApp.start(name, env);
+  });
+  afterAll(async () => {
+    await routes?.stop();
+  });
+  afterEach(() => {
+    expect(routes?.problems.splice(0)).toEqual([]);
+  });
+  return () => {
+    if (!routes) throw new Error(`${name}: the route app is not started`);
+    return routes;
+  };
+}
