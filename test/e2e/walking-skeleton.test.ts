@@ -81,7 +81,7 @@ describe('walking skeleton', () => {
     });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('invalid_workflow_definition');
-    const paths = res.body.error.details.errors.map((e: { path: string }) => e.path);
+    const paths = res.body.error.details.issues.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['name', 'max_workflow_duration_seconds', 'steps[0].request.method', 'steps[2].type']));
     const after = await stack.api('GET', '/v1/workflows');
     expect(after.body.data.length).toBe(before.body.data.length);

@@ -16,7 +16,9 @@ import {
 } from '@flowgate/core';
 import { sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
 import type { Collections, LiveExecutions, TriggerDoc, WorkflowDoc } from '@flowgate/store';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../http/route';
+import { hookSpecs } from './hook-specs';
 import type { ExecutionClient } from '../execution-client';
 import type { IngressMetrics } from '../metrics';
 import type { ExecutionStarter, Started } from '../starter';
@@ -82,9 +84,7 @@ export interface HookDeps {
 
 const TOKEN = /^wh_[A-Za-z0-9_-]{16,128}$/;
 
-export function hookRoutes(deps: HookDeps): Router {
-  const router = Router();
-
+export function hookRoutes(table: RouteTable, deps: HookDeps): void {
   const reject = (reason: string, error: ApiError): never => {
     deps.metrics.rejected.inc({ reason });
     throw error;
@@ -216,7 +216,8 @@ export function hookRoutes(deps: HookDeps): Router {
     send(res, shapeSyncResponse(definition, outcomeViewOf(last, statusUrl)));
   };
 
-  router.all('/hooks/:token', accept(false));
-  router.all('/hooks/:token/sync', accept(true));
-  return router;
+  table.mount(hookSpecs.asyncPreflight, accept(false));
+  table.mount(hookSpecs.async, accept(false));
+  table.mount(hookSpecs.syncPreflight, accept(true));
+  table.mount(hookSpecs.sync, accept(true));
 }
