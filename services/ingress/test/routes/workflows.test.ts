@@ -36,11 +36,19 @@ describe('workflow routes', () => {
     expect(issues.every((i) => typeof i.code === 'string')).toBe(true);
     expect(issues).toContainEqual({ path: 'extra', message: 'unknown field', code: 'unrecognized_keys' });
     const yaml = await app().call('POST', '/v1/workflows', { body: 'name: [', headers: { 'content-type': 'application/yaml' } });
+    expect([yaml.status, yaml.body.error.code]).toEqual([422, 'invalid_workflow_definition']);
     expect(yaml.body.error.details.issues).toEqual([
       { path: '', message: expect.stringMatching(/^not valid YAML/), code: 'invalid_syntax' },
     ]);
     const text = await app().call('POST', '/v1/workflows', { body: 'name: x', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
+    expect(text.body.error.code).toBe('unsupported_media_type');
+    const broken = await app().call('POST', '/v1/workflows', {
+      body: '{"name": "x", "steps": [',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.code).toBe('invalid_json');
     expect((await app().call('GET', '/v1/workflows')).body.data).toHaveLength(before);
   });
 

@@ -21,6 +21,13 @@ describe('workspace settings routes', () => {
       { path: '', message: expect.any(String), code: 'invalid_type' },
     ]);
     expect((await app().call('GET', '/v1/api-keys/not-a-key')).body.error.code).toBe('api_key_not_found');
+    // A key cannot be chosen by the caller, and an operator-shaped id is just an unknown key.
+    const chosen = await app().call('POST', '/v1/api-keys', { body: { name: 'x', scopes: ['admin'], key: 'mine' } });
+    expect(chosen.body.error.details.issues).toContainEqual({ path: 'key', message: 'unknown field', code: 'unrecognized_keys' });
+    const injected = await app().call('DELETE', `/v1/api-keys/${encodeURIComponent('{"$gt":""}')}`);
+    expect(injected.body.error.code).toBe('api_key_not_found');
+    const names = ((await app().call('GET', '/v1/api-keys')).body.data as { name: string }[]).map((k) => k.name);
+    expect(names).not.toContain('x'); // nothing refused was created
   });
 
   it('replaces quotas and refuses negative limits', async () => {
