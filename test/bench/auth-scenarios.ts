@@ -10,10 +10,13 @@ import { round, runLoad, warmUp, type LoadFigures } from './load';
  * "whole stack running": the executor runs what was accepted, as it would), each with
  * the trigger's token bucket in NATS KV on (set far above the load, so it is consulted, not hit).
  * Every request carries the same body and credentials: HMAC has no replay window, and the Standard
- * Webhooks timestamp stays within its 5-minute tolerance for the run.
+ * Webhooks timestamp stays within its 5-minute tolerance for the run. Then HMAC once more with the
+ * executor stopped (its commands wait in the stream): the ingress alone on the machine.
  */
 export interface AuthFigures extends LoadFigures {
   method: 'none' | 'hmac' | 'standard_webhooks';
+  /** `stopped`: HMAC once more with the executor stopped, to show what the executor's share of the 2 cores costs the accept path. */
+  executor: 'running' | 'stopped';
   /** accepted/s ÷ the baseline's accepted/s in the same run. */
   ratio_to_baseline: number;
   /** What the services spent on MongoDB / NATS during the load (per accepted webhook: the accept path). */
@@ -63,21 +66,14 @@ export async function runAuthScenarios(opts: {
       perRequest: true,
     },
   ];
-  for (const scenario of scenarios) {
-    const wf = await stack.deploy({
-      name: `bench-auth-${scenario.method}`,
-      max_concurrent_executions: 0,
-      trigger: { webhook: { auth: scenario.auth, rate_limit: RATE_LIMIT } },
-      steps: [{ id: 't', type: 'transform', expression: '{"ok": true}' }],
-    });
-    let secret = '';
-    if (scenario.method !== 'none') {
-      const added = await stack.api('POST', `/v1/workflows/${wf.id}/trigger/secrets`, {});
-      if (added.status !== 201) throw new Error(`secret for ${scenario.method}: ${added.status} ${added.text}`);
-      secret = String(added.body.secret);
-    }
+  const measure = async (
+    scenario: (typeof scenarios)[number],
+    wf: { async: string },
+    secret: string,
+    executor: AuthFigures['executor'],
+  ): Promise<void> => {
     const headers = scenario.headers(secret);
-    const target = `flowgate auth=${scenario.method}`;
+    const target = `flowgate auth=${scenario.method}${executor === 'stopped' ? ', executor stopped' : ''}`;
     opts.log(`${target}: warm-up ${opts.warmupRequests} requests, then ${opts.durationS} s × ${opts.connections} connections …`);
     await warmUp(wf.async, body, opts.warmupRequests, opts.connections, headers);
     const metered = await opts.meter?.start(target);
@@ -102,9 +98,33 @@ export async function runAuthScenarios(opts: {
     results.push({
       ...figures,
       method: scenario.method,
+      executor,
       ratio_to_baseline: opts.baselineAcceptedPerS > 0 ? round(figures.accepted_per_s / opts.baselineAcceptedPerS, 3) : 0,
       budget,
     });
+  };
+  let hmac: { wf: { async: string }; secret: string } | null = null;
+  for (const scenario of scenarios) {
+    const wf = await stack.deploy({
+      name: `bench-auth-${scenario.method}`,
+      max_concurrent_executions: 0,
+      trigger: { webhook: { auth: scenario.auth, rate_limit: RATE_LIMIT } },
+      steps: [{ id: 't', type: 'transform', expression: '{"ok": true}' }],
+    });
+    let secret = '';
+    if (scenario.method !== 'none') {
+      const added = await stack.api('POST', `/v1/workflows/${wf.id}/trigger/secrets`, {});
+      if (added.status !== 201) throw new Error(`secret for ${scenario.method}: ${added.status} ${added.text}`);
+      secret = String(added.body.secret);
+    }
+    if (scenario.method === 'hmac') hmac = { wf, secret };
+    await measure(scenario, wf, secret, 'running');
+  }
+  const hmacScenario = scenarios.find((s) => s.method === 'hmac');
+  if (hmac && hmacScenario) {
+    await stack.stopService('execution');
+    await measure(hmacScenario, hmac.wf, hmac.secret, 'stopped');
+    await stack.startService('execution');
   }
   return results;
 }

@@ -51,48 +51,6 @@ describe('API keys', () => {
     expect(Date.parse(used.body.last_used_at)).toBeGreaterThan(0);
   });
 
-  it('refuses invalid create bodies', async () => {
-    for (const body of [
-      { name: 'x', scopes: ['root'] },
-      { name: 'x', scopes: [] },
-      { scopes: ['admin'] },
-      { name: 'x', scopes: ['admin'], key: 'mine' },
-    ]) {
-      const res = await stack.api('POST', '/v1/api-keys', body);
-      expect(res.status).toBe(400);
-      expect(res.body.error.code).toBe('invalid_request');
-    }
-    expect((await stack.api('GET', '/v1/api-keys/key_nope')).status).toBe(404);
-    expect((await stack.api('DELETE', `/v1/api-keys/${encodeURIComponent('{"$gt":""}')}`)).body.error.code).toBe('api_key_not_found');
-  });
-
-  it('enforces scopes per route with 403 forbidden, changing nothing', async () => {
-    const reader = (await stack.api('POST', '/v1/api-keys', { name: 'reader', scopes: ['workflows:read'] })).body.key as string;
-    const writer = (await stack.api('POST', '/v1/api-keys', { name: 'writer', scopes: ['workflows:write'] })).body.key as string;
-    const def = { name: 'scoped', steps: [{ id: 'a', type: 'transform', expression: '1' }] };
-    const db = await stack.db();
-    const before = await db.collection('workflows').countDocuments();
-
-    expect((await as(reader, 'GET', '/v1/workflows')).status).toBe(200);
-    const denied = await as(reader, 'POST', '/v1/workflows', def);
-    expect(denied.status).toBe(403);
-    expect(denied.body.error).toMatchObject({ code: 'forbidden', details: { required_scope: 'workflows:write' } });
-    expect(await db.collection('workflows').countDocuments()).toBe(before);
-    for (const [method, path] of [
-      ['GET', '/v1/executions'],
-      ['GET', '/v1/api-keys'],
-      ['POST', '/v1/api-keys'],
-      ['GET', '/v1/workspace/quotas'],
-    ] as const)
-      expect((await as(reader, method, path, method === 'POST' ? { name: 'x', scopes: ['admin'] } : undefined)).status).toBe(403);
-
-    // write implies read of the same resource
-    expect((await as(writer, 'POST', '/v1/workflows', def)).status).toBe(201);
-    expect((await as(writer, 'GET', '/v1/workflows')).status).toBe(200);
-    expect((await as(writer, 'GET', '/v1/executions')).status).toBe(403);
-    expect(await db.collection('api_keys').countDocuments({ name: 'x' })).toBe(0);
-  });
-
   it('a revoked key stops working at once on every ingress replica', async () => {
     const created = await stack.api('POST', '/v1/api-keys', { name: 'short-lived', scopes: ['workflows:read'] });
     const key = created.body.key as string;

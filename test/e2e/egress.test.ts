@@ -103,10 +103,10 @@ describe('egress guard', () => {
     expect(bad.body.error.code).toBe('invalid_request');
     expect(bad.body.error.message).toContain('"10.0.0.1/8": host bits are set; did you mean 10.0.0.0/8?');
     expect(bad.body.error.message).toContain('"not-a-cidr"');
-    expect(bad.body.error.details.errors).toEqual([
-      { path: 'allow_cidrs[1]', entry: '10.0.0.1/8', message: expect.any(String) },
-      { path: 'allow_cidrs[2]', entry: 'not-a-cidr', message: expect.any(String) },
-      { path: 'allow_cidrs[3]', entry: '::1/129', message: expect.any(String) },
+    expect(bad.body.error.details.issues).toEqual([
+      { path: 'allow_cidrs[1]', message: expect.stringContaining('"10.0.0.1/8"'), code: 'custom' },
+      { path: 'allow_cidrs[2]', message: expect.stringContaining('"not-a-cidr"'), code: 'custom' },
+      { path: 'allow_cidrs[3]', message: expect.stringContaining('"::1/129"'), code: 'custom' },
     ]);
 
     const shape = await stack.api('PUT', '/v1/workspace/egress', { allow: '10.0.0.0/8' });

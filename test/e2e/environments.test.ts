@@ -215,7 +215,7 @@ describe('environments', () => {
       });
       expect(res.body.step_executions).toHaveLength(1);
       expect(res.body.trigger_input.params).toEqual({ name: 'Ada' });
-      const stored = await (await stack.db()).collection('executions').findOne({ _id: res.body.id } as never);
+      const stored = await (await stack.settledDb()).collection('executions').findOne({ _id: res.body.id } as never);
       expect(stored).toMatchObject({ test_run: true, environment: 'development' });
     });
 

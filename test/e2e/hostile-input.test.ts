@@ -299,7 +299,7 @@ describe('hostile input', () => {
     const done = await stack.waitForExecution(id, undefined, 60_000);
     expect(done).toMatchObject({ status: 'succeeded', final_output: { count: 82_000, tail: 'end' } });
     // The command and the execution document carried a reference, the body lives in `payloads`.
-    const db = await stack.db();
+    const db = await stack.settledDb();
     const doc = await db.collection('executions').findOne({ _id: id as never });
     expect(doc?.trigger_input_ref).toBe(id);
     expect(String(doc?.trigger_input_json).length).toBeLessThan(64 * 1024);

@@ -65,7 +65,7 @@ describe('webhook idempotency', () => {
     expect(first.body).toBe('evt_42');
     const second = await post(wf.async, { event: { id: 'evt_42' } });
     expect(second.headers.get('idempotent-replayed')).toBe('true');
-    const list = await (await stack.db()).collection('executions').find({ workflow_id: wf.id }).toArray();
+    const list = await (await stack.settledDb()).collection('executions').find({ workflow_id: wf.id }).toArray();
     expect(list).toHaveLength(1);
     expect(second.body.execution_id).toBe(list[0]?._id);
   });

@@ -61,11 +61,13 @@ describe('operations', () => {
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const accepted = parse(stack.logs('ingress')).find((l) => l.execution_id === res.body.execution_id && l.msg === 'webhook accepted');
-    // Logged by the executor right after the end is durable, a moment after it became visible.
+    // Logs leave in chunks, at most 200 ms after the line (kit logger.ts).
+    const acceptedLine = () =>
+      parse(stack.logs('ingress')).find((l) => l.execution_id === res.body.execution_id && l.msg === 'webhook accepted');
     const finishedLine = () =>
       parse(stack.logs('execution')).find((l) => l.execution_id === res.body.execution_id && l.msg === 'execution finished');
-    for (let i = 0; i < 50 && !finishedLine(); i++) await sleep(100);
+    for (let i = 0; i < 50 && !(acceptedLine() && finishedLine()); i++) await sleep(100);
+    const accepted = acceptedLine();
     const finished = finishedLine();
     expect(accepted?.trace_id).toMatch(/^[0-9a-f]{32}$/);
     expect(finished?.trace_id).toBe(accepted?.trace_id);

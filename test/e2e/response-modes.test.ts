@@ -26,7 +26,12 @@ describe('sync response modes', () => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['execution_id', 'status']);
     expect(res.body.status).toBe('succeeded');
-    const doc = await (await stack.db()).collection<{ _id: string; status: string }>('executions').findOne({ _id: res.body.execution_id });
+    // MongoDB follows the live state by group commit (the answer came from the live state).
+    const doc = await (
+      await stack.settledDb()
+    )
+      .collection<{ _id: string; status: string }>('executions')
+      .findOne({ _id: res.body.execution_id });
     expect(doc?.status).toBe('succeeded');
   });
 

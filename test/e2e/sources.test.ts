@@ -47,7 +47,7 @@ describe('sources (fan-out)', () => {
     expect((await stack.api('GET', '/v1/sources/src_doesnotexist1')).body.error.code).toBe('source_not_found');
     const bad = await stack.api('POST', '/v1/workflows', subscriber('bad', 'orders'));
     expect(bad.status).toBe(422);
-    expect(bad.body.error.details.errors[0].path).toBe('trigger.source.source_id');
+    expect(bad.body.error.details.issues[0].path).toBe('trigger.source.source_id');
   });
 
   it('starts every enabled, published subscriber whose filter holds, and lists every execution', async () => {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { request, Stack, type ApiResponse } from '../support/stack';
+import { request, sleep, Stack, type ApiResponse } from '../support/stack';
 
 /**
  * Webhook authentication per trigger: bearer, named header, HMAC over the raw body, Standard
@@ -249,6 +249,7 @@ describe('webhook authentication', () => {
     );
     const execs = await stack.api('GET', '/v1/executions?limit=100');
     const details = await Promise.all((execs.body.data as { id: string }[]).map((e) => stack.api('GET', `/v1/executions/${e.id}`)));
+    await sleep(400); // logs leave in chunks, at most 200 ms after the line (kit logger.ts)
     const everything =
       [workflows, ...listings, execs, ...details].map((r) => r.text).join('\n') + stack.logs('ingress') + stack.logs('execution');
     expect(details.length).toBeGreaterThan(5);

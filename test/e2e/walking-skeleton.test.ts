@@ -81,7 +81,7 @@ describe('walking skeleton', () => {
     });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('invalid_workflow_definition');
-    const paths = res.body.error.details.errors.map((e: { path: string }) => e.path);
+    const paths = res.body.error.details.issues.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['name', 'max_workflow_duration_seconds', 'steps[0].request.method', 'steps[2].type']));
     const after = await stack.api('GET', '/v1/workflows');
     expect(after.body.data.length).toBe(before.body.data.length);
@@ -119,7 +119,7 @@ describe('walking skeleton', () => {
     expect(call?.headers['idempotency-key']).toBe(`${res.body.execution_id}:notify`);
     expect(call?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-/);
 
-    const db = await stack.db();
+    const db = await stack.settledDb(); // MongoDB follows the live state by group commit
     const steps = await db.collection('step_executions').find({ execution_id: res.body.execution_id }).toArray();
     expect(steps).toHaveLength(2);
     const stored = await db.collection('executions').findOne({ _id: res.body.execution_id } as never);

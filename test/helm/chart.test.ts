@@ -188,6 +188,27 @@ describe('helm chart', () => {
     expect(new Set(refs.map((r) => r.key))).toEqual(new Set(['mongodb-uri', 'bootstrap-api-key', 'encryption-key', 'callback-signing-secret']));
   });
 
+  it('serves the management API on a port and Service of its own only when ingress.management.enabled', () => {
+    const ingress = container(deployment(defaults, 'ingress'));
+    expect(envOf(ingress, 'FLOWGATE_MANAGEMENT_PORT')).toBeUndefined();
+    expect(ofKind(defaults, 'Service').map((s) => s.metadata.name)).not.toContain('fg-flowgate-ingress-management');
+
+    const split = container(deployment(everything, 'ingress'));
+    expect(envOf(split, 'FLOWGATE_MANAGEMENT_PORT')?.value).toBe('8081');
+    expect(split.ports).toContainEqual({ name: 'management', containerPort: 8081, protocol: 'TCP' });
+    const service = named(everything, 'Service', 'fg-flowgate-ingress-management');
+    expect(service.spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'management', port: 80, targetPort: 'management' }] });
+    expect(matches(service.spec.selector, deployment(everything, 'ingress').spec.template.metadata.labels)).toBe(true);
+    // The public Service keeps only the HTTP (webhook edge) and ops ports.
+    expect(named(everything, 'Service', 'fg-flowgate-ingress').spec.ports.map((p: { name: string }) => p.name)).toEqual(['http', 'ops']);
+    // Only the peers of networkPolicy.managementFrom (and the helm test pod) reach it; helm test calls /v1 there.
+    const policy = named(everything, 'NetworkPolicy', 'fg-flowgate-ingress');
+    const rule = policy.spec.ingress.find((r: any) => r.ports[0].port === 8081);
+    expect(rule.from[0]).toEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'platform' } } });
+    const testPod = ofKind(everything, 'Pod')[0];
+    expect(envOf(testPod?.spec.containers[0], 'FLOWGATE_MANAGEMENT_URL')?.value).toBe('http://fg-flowgate-ingress-management.flowgate.svc:80');
+  });
+
   it('denies all traffic of the release by default and allows only the documented flows', () => {
     const policies = ofKind(defaults, 'NetworkPolicy');
     const deny = named(defaults, 'NetworkPolicy', 'fg-flowgate-default-deny');

@@ -165,7 +165,9 @@ export class Stack {
       this.replicaHttpPorts.set(key, httpPort);
       extra.FLOWGATE_HTTP_PORT = String(httpPort);
     }
-    const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, `${service}.js`)], {
+    // FLOWGATE_TEST_NODE_ARGS: extra node flags for the services (bench:profile passes --cpu-prof, which NODE_OPTIONS refuses).
+    const nodeArgs = (process.env.FLOWGATE_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', join(DIST, `${service}.js`)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.envFor(service), ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],

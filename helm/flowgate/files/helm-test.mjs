@@ -1,8 +1,10 @@
 // `helm test`: one webhook round trip through the installed release, run by node in the Flowgate image.
 // Creates and publishes a one-step workflow, fires its async webhook at the in-cluster ingress Service,
 // waits for the execution to succeed, then disables the test webhook. Exits 0 on success, 1 otherwise.
-// Env: FLOWGATE_URL (in-cluster ingress base URL), FLOWGATE_API_KEY, FLOWGATE_TEST_TIMEOUT_S.
+// Env: FLOWGATE_URL (in-cluster ingress base URL), FLOWGATE_MANAGEMENT_URL (the management API's, when on a
+// port of its own; default FLOWGATE_URL), FLOWGATE_API_KEY, FLOWGATE_TEST_TIMEOUT_S.
 const base = (process.env.FLOWGATE_URL ?? '').replace(/\/+$/, '');
+const api = (process.env.FLOWGATE_MANAGEMENT_URL || base).replace(/\/+$/, '');
 const key = process.env.FLOWGATE_API_KEY ?? '';
 const timeoutMs = Number(process.env.FLOWGATE_TEST_TIMEOUT_S ?? '60') * 1000;
 const started = Date.now();
@@ -38,7 +40,7 @@ async function main() {
     await sleep(1000);
   }
   const workflow = expect(
-    await call('POST', `${base}/v1/workflows?publish=true`, {
+    await call('POST', `${api}/v1/workflows?publish=true`, {
       name: `helm-test-${nonce}`,
       steps: [{ id: 'echo', type: 'transform', expression: '{"nonce": trigger.body.nonce, "ok": true}' }],
     }),
@@ -53,7 +55,7 @@ async function main() {
     const accepted = expect(await call('POST', `${base}${hook.pathname}`, { nonce }, false), 202, 'fire the webhook');
     log(`webhook accepted: execution ${accepted.execution_id}`);
     for (;;) {
-      const execution = expect(await call('GET', `${base}/v1/executions/${accepted.execution_id}`), 200, 'read the execution');
+      const execution = expect(await call('GET', `${api}/v1/executions/${accepted.execution_id}`), 200, 'read the execution');
       if (execution.status === 'succeeded') {
         const output = JSON.stringify(execution.final_output);
         if (!output.includes(nonce)) throw new Error(`unexpected output ${output}`);
@@ -66,7 +68,7 @@ async function main() {
       await sleep(500);
     }
   } finally {
-    await call('PATCH', `${base}/v1/workflows/${workflow.id}/trigger`, { enabled: false }).catch(() => undefined);
+    await call('PATCH', `${api}/v1/workflows/${workflow.id}/trigger`, { enabled: false }).catch(() => undefined);
   }
 }
 

@@ -31,6 +31,9 @@ callback: {}
 
 {{- define "flowgate.opsPort" -}}9464{{- end -}}
 
+{{/* The ingress's management API listener (FLOWGATE_MANAGEMENT_PORT), when ingress.management.enabled. */}}
+{{- define "flowgate.managementPort" -}}8081{{- end -}}
+
 {{/* Object name of one service: include "flowgate.componentName" (list $ "ingress") */}}
 {{- define "flowgate.componentName" -}}
 {{- printf "%s-%s" (include "flowgate.fullname" (index . 0)) (index . 1) | trunc 63 | trimSuffix "-" -}}
@@ -138,6 +141,10 @@ true
   value: {{ $ports.grpc | quote }}
 {{- end }}
 {{- if eq $component "ingress" }}
+{{- if $root.Values.ingress.management.enabled }}
+- name: FLOWGATE_MANAGEMENT_PORT
+  value: {{ include "flowgate.managementPort" $root | quote }}
+{{- end }}
 - name: FLOWGATE_EXECUTION_GRPC_URL
   value: {{ printf "%s:%v" (include "flowgate.componentName" (list $root "execution")) (get (include "flowgate.components" $root | fromYaml).execution "grpc") | quote }}
 - name: FLOWGATE_SCHEDULER_GRPC_URL

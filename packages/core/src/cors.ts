@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpMethodSchema } from './http-methods';
 
 /**
  * CORS for webhook URLs called from browsers: a trigger's `cors` config answers preflights
@@ -6,7 +7,6 @@ import { z } from 'zod';
  * allowed origins. Pure: the caller passes the request's headers and sets what comes back.
  */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const METHOD = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 export const corsSchema = z
   .object({
@@ -21,7 +21,7 @@ export const corsSchema = z
     /** Request headers a browser may send; default: whatever the preflight asks for. */
     allow_headers: z.array(z.string().regex(HEADER_NAME, 'must be an HTTP header name')).max(100).optional(),
     /** Methods a browser may use; default: the webhook's `methods`. */
-    allow_methods: z.array(METHOD).min(1).optional(),
+    allow_methods: z.array(httpMethodSchema).min(1).optional(),
     /** How long a browser may cache the preflight answer. */
     max_age_s: z.number().int().min(0).max(86_400).default(600),
   })

@@ -1,8 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { corsSchema } from './cors';
+import { httpMethodSchema } from './http-methods';
 import { parametersSchema } from './parameters';
 import { scheduleSchema } from './schedule';
+import { issuesOf, type ValidationIssue } from './validation-issues';
 import { webhookAuthSchema } from './webhook-auth';
 
 /**
@@ -14,7 +16,6 @@ import { webhookAuthSchema } from './webhook-auth';
 
 const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const stepId = z.string().regex(STEP_ID, 'must start with a letter and use only letters, digits, _ and - (max 64)');
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 const headerMap = z.record(z.string().min(1), z.string());
 const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
@@ -40,7 +41,7 @@ export const httpStepSchema = z
     type: z.literal('http'),
     request: z
       .object({
-        method: z.enum(HTTP_METHODS).default('GET'),
+        method: httpMethodSchema.default('GET'),
         url: z.string().min(1),
         headers: headerMap.optional(),
         query: z.record(z.string().min(1), z.string()).optional(),
@@ -151,10 +152,7 @@ const webhookTriggerSchema = z
       .strict()
       .optional(),
     /** HTTP methods the webhook accepts (others: 405); default POST. */
-    methods: z
-      .array(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']))
-      .min(1)
-      .default(['POST']),
+    methods: z.array(httpMethodSchema).min(1).default(['POST']),
     /** JSONPath into the body whose value de-duplicates webhooks when no Idempotency-Key header is sent. */
     idempotency_key_path: z.string().startsWith('$', 'must be a JSONPath starting with $').max(500).optional(),
     response: z
@@ -237,17 +235,10 @@ export type HttpStep = z.infer<typeof httpStepSchema>;
 export type ParkingStepType = 'delay' | 'wait_for_webhook' | 'approval';
 export type ResponseMode = z.infer<typeof responseModeSchema>;
 
-export interface DefinitionIssue {
-  /** Field path such as `steps[1].request.url`; empty for the document itself. */
-  path: string;
-  message: string;
-}
+/** A definition's issue: field path such as `steps[1].request.url` (empty for the document itself), message, zod's code; `invalid_syntax` for text that is not JSON / YAML. */
+export type DefinitionIssue = ValidationIssue;
 
 export type DefinitionResult = { ok: true; definition: WorkflowDefinition } | { ok: false; issues: DefinitionIssue[] };
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
-}
 
 /** Validates an already-parsed definition object. */
 export function validateDefinition(input: unknown): DefinitionResult {
@@ -255,7 +246,7 @@ export function validateDefinition(input: unknown): DefinitionResult {
   if (result.success) return { ok: true, definition: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    issues: issuesOf(result.error),
   };
 }
 
@@ -265,7 +256,10 @@ export function parseDefinitionText(text: string, format: 'json' | 'yaml'): Defi
   try {
     parsed = format === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
   } catch (err) {
-    return { ok: false, issues: [{ path: '', message: `not valid ${format.toUpperCase()}: ${(err as Error).message}` }] };
+    return {
+      ok: false,
+      issues: [{ path: '', message: `not valid ${format.toUpperCase()}: ${(err as Error).message}`, code: 'invalid_syntax' }],
+    };
   }
   return validateDefinition(parsed);
 }

@@ -3,6 +3,8 @@ export * from './content-type';
 export * from './cursor';
 export * from './event-stream';
 export * from './definition';
+export * from './http-methods';
+export * from './validation-issues';
 export * from './errors';
 export * from './execution';
 export * from './expression';

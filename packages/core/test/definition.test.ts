@@ -1,12 +1,12 @@
 import {
   findStep,
-  formatPath,
   parseDefinitionText,
   validateDefinition,
   type DefinitionIssue,
   type DefinitionResult,
   type WorkflowDefinition,
 } from '../src/definition';
+import { formatPath } from '../src/validation-issues';
 
 type Json = Record<string, unknown>;
 
@@ -181,11 +181,14 @@ describe('validateDefinition: each bad field is reported at its path', () => {
     for (const issue of found) expect(issue.message.length).toBeGreaterThan(0);
   });
 
-  it('reports unknown keys (strict objects) at the object that holds them, naming the key', () => {
-    const top = issues(validateDefinition(base({ bogus: 1 })));
-    expect(top).toEqual([{ path: '', message: expect.stringContaining('bogus') }]);
+  it('reports each unknown key (strict objects) as an issue of its own, at its path', () => {
+    const top = issues(validateDefinition(base({ bogus: 1, other: 2 })));
+    expect(top).toEqual([
+      { path: 'bogus', message: 'unknown field', code: 'unrecognized_keys' },
+      { path: 'other', message: 'unknown field', code: 'unrecognized_keys' },
+    ]);
     const inStep = issues(validateDefinition(base({ steps: [{ id: 'a', type: 'transform', expression: '1', retry: {} }] })));
-    expect(inStep).toEqual([{ path: 'steps[0]', message: expect.stringContaining('retry') }]);
+    expect(inStep).toEqual([{ path: 'steps[0].retry', message: 'unknown field', code: 'unrecognized_keys' }]);
   });
 
   it('lists every bad field at once, not just the first', () => {
@@ -224,7 +227,7 @@ describe('validateDefinition: cross-step references', () => {
         }),
       ),
     );
-    expect(found).toEqual([{ path: 'steps[2].id', message: 'duplicate step id "a"' }]);
+    expect(found).toEqual([{ path: 'steps[2].id', message: 'duplicate step id "a"', code: 'custom' }]);
   });
 
   it('reports a duplicate id together with unrelated field errors', () => {
@@ -241,7 +244,7 @@ describe('validateDefinition: cross-step references', () => {
 
   it('reports an unknown next target', () => {
     const found = issues(validateDefinition(base({ steps: [{ id: 'a', type: 'transform', expression: '1', next: 'nowhere' }] })));
-    expect(found).toEqual([{ path: 'steps[0].next', message: 'unknown step id "nowhere"' }]);
+    expect(found).toEqual([{ path: 'steps[0].next', message: 'unknown step id "nowhere"', code: 'custom' }]);
   });
 
   it('reports unknown then and else targets of a branch', () => {
@@ -256,8 +259,8 @@ describe('validateDefinition: cross-step references', () => {
       ),
     );
     expect(found).toEqual([
-      { path: 'steps[1].then', message: 'unknown step id "yes"' },
-      { path: 'steps[1].else', message: 'unknown step id "no"' },
+      { path: 'steps[1].then', message: 'unknown step id "yes"', code: 'custom' },
+      { path: 'steps[1].else', message: 'unknown step id "no"', code: 'custom' },
     ]);
   });
 
@@ -277,12 +280,12 @@ describe('validateDefinition: cross-step references', () => {
 
   it('requires response.step when mode is "step"', () => {
     const found = issues(validateDefinition(base({ trigger: { webhook: { response: { mode: 'step' } } } })));
-    expect(found).toEqual([{ path: 'trigger.webhook.response.step', message: 'required when mode is "step"' }]);
+    expect(found).toEqual([{ path: 'trigger.webhook.response.step', message: 'required when mode is "step"', code: 'custom' }]);
   });
 
   it('reports an unknown response step', () => {
     const found = issues(validateDefinition(base({ trigger: { webhook: { response: { mode: 'step', step: 'ghost' } } } })));
-    expect(found).toEqual([{ path: 'trigger.webhook.response.step', message: 'unknown step id "ghost"' }]);
+    expect(found).toEqual([{ path: 'trigger.webhook.response.step', message: 'unknown step id "ghost"', code: 'custom' }]);
   });
 });
 

@@ -136,3 +136,21 @@ describe('evaluateCondition', () => {
     expect(err.code).toBe('expression_failed');
   });
 });
+
+describe('compiled expressions are reused', () => {
+  it('evaluates one expression concurrently over different inputs, each getting its own result', async () => {
+    const source = '$sum(trigger.body.items.(qty * price)) & "-" & trigger.body.order_id';
+    const inputs = Array.from({ length: 50 }, (_, i) => ({
+      trigger: { body: { order_id: `o${i}`, items: [{ qty: i, price: 2 }] } },
+    }));
+    const results = await Promise.all(inputs.map((x) => evaluateExpression(source, x)));
+    expect(results).toEqual(inputs.map((_, i) => `${i * 2}-o${i}`));
+  });
+
+  it('keeps each limit set apart and still refuses an invalid expression every time', async () => {
+    const deep = '($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100))';
+    expect(await evaluateExpression(deep, {})).toBe(100);
+    expect((await expressionError(evaluateExpression(deep, {}, tight))).message).toMatch(/expression failed/);
+    for (let i = 0; i < 2; i++) expect((await expressionError(evaluateExpression('{', {}))).message).toMatch(/invalid expression/);
+  });
+});

@@ -813,9 +813,9 @@ describe('parking steps: delay, wait_for_webhook, approval', () => {
     if (bad.ok) return;
     expect(bad.issues).toEqual(
       expect.arrayContaining([
-        { path: 'steps[0]', message: 'set exactly one of duration_s and until' },
-        { path: 'steps[1]', message: 'set exactly one of duration_s and until' },
-        { path: 'steps[2].on_timeout', message: 'unknown step id "ghost"' },
+        { path: 'steps[0]', message: 'set exactly one of duration_s and until', code: 'custom' },
+        { path: 'steps[1]', message: 'set exactly one of duration_s and until', code: 'custom' },
+        { path: 'steps[2].on_timeout', message: 'unknown step id "ghost"', code: 'custom' },
         expect.objectContaining({ path: 'steps[3].expires_in_s' }),
       ]),
     );

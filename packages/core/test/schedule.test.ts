@@ -49,7 +49,9 @@ describe('cron schedules', () => {
     });
     expect(result.ok).toBe(false);
     if (!result.ok)
-      expect(result.issues).toEqual([{ path: 'trigger.schedule.timezone', message: 'unknown IANA time zone "Mars/Olympus"' }]);
+      expect(result.issues).toEqual([
+        { path: 'trigger.schedule.timezone', message: 'unknown IANA time zone "Mars/Olympus"', code: 'custom' },
+      ]);
     const badCron = validateDefinition({
       name: 'wf',
       trigger: { schedule: { cron: '61 * * * *' } },

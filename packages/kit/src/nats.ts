@@ -174,8 +174,10 @@ export interface ConsumeLoop {
 /**
  * Pulls messages from a durable consumer, validates each against `schema` (poison messages are
  * dead-lettered at once) and hands it to `handle`, inside a span continuing the publisher's trace;
- * `handle` decides the disposition. Acks wait for the server's confirmation, so a message is never
- * considered done before its effect is. A thrown error naks with a growing delay
+ * `handle` decides the disposition. Acks wait for the server's confirmation (a round trip), so a
+ * message is never considered done before its effect is — unless `confirmAcks` is false: for
+ * handlers whose effect is durable before they return and that change nothing when the message
+ * comes again (a lost ack only means a redelivery after the ack wait). A thrown error naks with a growing delay
  * (`errorRetryDelayMs`); after `maxDeliver` attempts the message is dead-lettered and terminated.
  */
 const FETCH_EXPIRES_MS = 2_000;
@@ -193,6 +195,8 @@ export async function consumeDurable<T>(opts: {
   handle: (data: T, msg: JsMsg) => Promise<MessageDisposition>;
   /** Stores a message given up on (the service's dead-letter collection). */
   recordDeadLetter: (entry: DeadLetter) => Promise<void>;
+  /** Wait for the server to confirm each ack (default true; see above). */
+  confirmAcks?: boolean;
 }): Promise<ConsumeLoop> {
   const consumer = await opts.js.consumers.get(opts.stream, opts.durable);
   const inflight = new Set<Promise<void>>();
@@ -237,8 +241,10 @@ export async function consumeDurable<T>(opts: {
           return parsed.success ? opts.handle(parsed.data, msg) : Promise.resolve<MessageDisposition>({ term: 'invalid_message' });
         },
       );
-      if (disposition === 'ack') await msg.ackAck();
-      else if ('term' in disposition) {
+      if (disposition === 'ack') {
+        if (opts.confirmAcks === false) msg.ack();
+        else await msg.ackAck();
+      } else if ('term' in disposition) {
         outcome = 'dead_letter';
         await deadLetter(msg, disposition.term);
         opts.metrics.deadLetters.inc({ ...label, reason: disposition.term });

@@ -10,27 +10,32 @@ import { usesIdOnlyPushdown } from './executions';
  * already written are replaced by `_id` (never by an older revision). Snapshots of one execution
  * that arrive before a flush are coalesced, so a short execution is usually one insert.
  *
- * `durable` snapshots (ends, parks, slot waits: the points where a command is acknowledged) are
- * flushed at once, each caller waiting for the flush that carried it; other snapshots wait up to
- * `lazyMs` (the list API's staleness bound) in case a newer one supersedes them. Only one flush runs
- * at a time; what arrives meanwhile forms the next batch.
+ * `now` snapshots (parks, slot waits, a caller that must read MongoDB next) are flushed at once,
+ * each caller waiting for the flush that carried it; `soon` ones (an end: nobody waits for it, its
+ * live key is retired after) within `soonMs`, so the ends of concurrent executions share a flush;
+ * `lazy` ones wait up to `lazyMs` (the list API's staleness bound) in case a newer one supersedes
+ * them. Only one flush runs at a time; what arrives meanwhile forms the next batch.
  */
+export type Urgency = 'now' | 'soon' | 'lazy';
+
 export interface ProjectionOptions {
-  /** How long a non-durable snapshot may wait for a newer one (default 250 ms). */
+  /** How long a lazy snapshot may wait for a newer one (default 250 ms). */
   lazyMs?: number;
+  /** How long a `soon` snapshot (an end) may wait for others to share its flush (default 25 ms). */
+  soonMs?: number;
   /** Most executions per flush (default 500). */
   maxBatch?: number;
   /** Snapshots waiting for MongoDB above which writers wait for room (default 5,000): memory stays bounded while MongoDB is slow or away. */
   maxPending?: number;
-  /** Called when a flush fails (its durable waiters are rejected; lazy snapshots are retried). */
+  /** Called when a flush fails (its waiters are rejected; snapshots nobody waits for are retried). */
   onError?: (err: unknown) => void;
 }
 
 interface Pending {
   doc: ExecutionDoc;
   steps: Map<string, StepExecutionDoc>;
-  since: number;
-  durable: boolean;
+  /** When it must be flushed (epoch ms). */
+  dueAt: number;
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 }
 
@@ -48,7 +53,12 @@ export class ExecutionProjection {
   private readonly written = new Map<string, Written>();
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires (epoch ms). */
+  private timerAt = Infinity;
+  /** The earliest `dueAt` pending (maybe earlier than the truth once entries left: recomputed at each flush). */
+  private nextDue = Infinity;
   private readonly lazyMs: number;
+  private readonly soonMs: number;
   private readonly maxBatch: number;
   private closed = false;
 
@@ -58,21 +68,27 @@ export class ExecutionProjection {
     private readonly opts: ProjectionOptions = {},
   ) {
     this.lazyMs = opts.lazyMs ?? 250;
+    this.soonMs = opts.soonMs ?? 25;
     this.maxBatch = opts.maxBatch ?? 500;
   }
 
   /**
    * Queues a snapshot with the step attempts known so far. Step attempts are written once they are
-   * final (or when the execution ended); a durable snapshot resolves once it is in MongoDB.
+   * final (or when the execution ended). `true` is `now`, `false` is `lazy`; a `now` or `soon`
+   * snapshot resolves once it is in MongoDB.
    */
-  write(doc: ExecutionDoc, steps: readonly StepExecutionDoc[], durable: boolean): Promise<void> {
+  write(doc: ExecutionDoc, steps: readonly StepExecutionDoc[], urgency: Urgency | boolean): Promise<void> {
+    const how: Urgency = urgency === true ? 'now' : urgency === false ? 'lazy' : urgency;
+    const now = Date.now();
+    const dueAt = how === 'now' ? now : now + (how === 'soon' ? this.soonMs : this.lazyMs);
     const entry = this.pending.get(doc._id);
-    const next: Pending = entry ?? { doc, steps: new Map(), since: Date.now(), durable: false, waiters: [] };
+    const next: Pending = entry ?? { doc, steps: new Map(), dueAt, waiters: [] };
     if (!entry || doc.revision >= entry.doc.revision) next.doc = doc;
     for (const s of steps) next.steps.set(s._id, s);
-    next.durable = next.durable || durable;
+    next.dueAt = Math.min(next.dueAt, dueAt);
+    this.nextDue = Math.min(this.nextDue, next.dueAt);
     this.pending.set(doc._id, next);
-    const done = durable ? new Promise<void>((resolve, reject) => next.waiters.push({ resolve, reject })) : Promise.resolve();
+    const done = how === 'lazy' ? Promise.resolve() : new Promise<void>((resolve, reject) => next.waiters.push({ resolve, reject }));
     this.schedule();
     return done;
   }
@@ -85,8 +101,9 @@ export class ExecutionProjection {
 
   /** Writes everything pending now (shutdown, tests). */
   async drain(): Promise<void> {
-    for (const p of this.pending.values()) p.durable = true;
     while (this.pending.size > 0 || this.flushing) {
+      for (const p of this.pending.values()) p.dueAt = 0;
+      this.nextDue = 0;
       this.schedule();
       await (this.flushing ?? new Promise((r) => setTimeout(r, 5)));
     }
@@ -98,24 +115,34 @@ export class ExecutionProjection {
     if (this.timer) clearTimeout(this.timer);
   }
 
+  /** Flushes what is due if no flush runs, else sets the timer for the next due time: O(1) unless it flushes. */
   private schedule(): void {
-    if (this.flushing || this.closed) return;
+    if (this.flushing || this.closed || this.pending.size === 0) return;
     const now = Date.now();
-    const due = [...this.pending.values()].filter((p) => p.durable || now - p.since >= this.lazyMs);
-    if (due.length === 0) {
-      if (!this.timer && this.pending.size > 0) {
-        const oldest = Math.min(...[...this.pending.values()].map((p) => p.since));
+    if (this.nextDue > now) {
+      if (this.nextDue < this.timerAt) {
+        if (this.timer) clearTimeout(this.timer);
+        this.timerAt = this.nextDue;
         this.timer = setTimeout(
           () => {
             this.timer = null;
+            this.timerAt = Infinity;
             this.schedule();
           },
-          Math.max(1, oldest + this.lazyMs - now),
+          Math.max(1, this.nextDue - now),
         );
       }
       return;
     }
-    const batch = due.slice(0, this.maxBatch);
+    const batch: Pending[] = [];
+    let nextDue = Infinity;
+    // A flush takes everything due, and every snapshot someone waits for (an end due a little later
+    // rides along: the round trip is paid anyway); lazy ones keep waiting for a newer snapshot.
+    for (const p of this.pending.values()) {
+      if ((p.dueAt <= now || p.waiters.length > 0) && batch.length < this.maxBatch) batch.push(p);
+      else nextDue = Math.min(nextDue, p.dueAt);
+    }
+    this.nextDue = nextDue;
     for (const p of batch) this.pending.delete(p.doc._id);
     this.flushing = this.flush(batch).finally(() => {
       this.flushing = null;
@@ -131,8 +158,11 @@ export class ExecutionProjection {
       this.opts.onError?.(err);
       for (const p of batch) {
         for (const w of p.waiters) w.reject(err);
-        // A lazy snapshot is tried again (unless a newer one arrived); a durable one is the waiter's to retry.
-        if (p.waiters.length === 0 && !this.pending.has(p.doc._id)) this.pending.set(p.doc._id, { ...p, since: Date.now() - this.lazyMs });
+        // A lazy snapshot is tried again (unless a newer one arrived); one with waiters is theirs to retry.
+        if (p.waiters.length === 0 && !this.pending.has(p.doc._id)) {
+          this.pending.set(p.doc._id, { ...p, dueAt: 0 });
+          this.nextDue = 0;
+        }
       }
       await new Promise((r) => setTimeout(r, 200));
     }

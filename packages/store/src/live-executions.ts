@@ -1,7 +1,7 @@
 import { isTerminal } from '@flowgate/core';
 import type { Collection } from 'mongodb';
 import type { ExecutionDoc, StepExecutionDoc } from './documents';
-import { ExecutionProjection, type ProjectionOptions } from './execution-projection';
+import { ExecutionProjection, type ProjectionOptions, type Urgency } from './execution-projection';
 import { findStepExecutions } from './executions';
 
 /**
@@ -127,8 +127,9 @@ export class LiveExecutions {
   /**
    * Writes the next state if the execution is still at `current`'s revision; null when another
    * writer got there first (read it again). `durable`: resolves only once MongoDB has it too. An
-   * end is flushed to MongoDB at once, and the key retired once MongoDB has it; a crash before that
-   * leaves the key, and `recover` (any replica) finishes the job.
+   * end goes to MongoDB in the next group commit (within the projection's `soonMs`), and the key is
+   * retired once MongoDB has it; a crash before that leaves the key, and `recover` (any replica)
+   * finishes the job.
    */
   async write(
     current: LiveExecution,
@@ -148,7 +149,7 @@ export class LiveExecutions {
     }
     const next: LiveExecution = { doc: { ...doc, revision }, steps: [...steps], from: 'live', projected: true };
     if (isTerminal(doc.status)) {
-      const retired = this.project(next);
+      const retired = this.project(next, opts.durable ? 'now' : 'soon');
       if (opts.durable) await retired;
       else retired.catch(() => undefined); // left live: recover() projects and retires it
     } else {
@@ -170,9 +171,12 @@ export class LiveExecutions {
     return n;
   }
 
-  /** Sends this state to MongoDB now (it resolves once it is there) and retires an ended execution then. */
-  async project(x: LiveExecution): Promise<void> {
-    await this.projection.write(x.doc, x.steps, true);
+  /**
+   * Sends this state to MongoDB (`soon`: in the next group commit; it resolves once it is there) and
+   * retires an ended execution then.
+   */
+  async project(x: LiveExecution, urgency: Urgency = 'soon'): Promise<void> {
+    await this.projection.write(x.doc, x.steps, urgency);
     if (isTerminal(x.doc.status)) await this.retire(x);
   }
 

@@ -128,6 +128,44 @@ describe('live executions and their group commit', () => {
     expect(after?.steps.map((s) => s._id)).toEqual([`${doc._id}:1`]);
   });
 
+  it('ends of concurrent executions share one group commit, each retired once MongoDB has it', async () => {
+    const inserts: number[] = [];
+    const executions = db.collection<ExecutionDoc>('executions');
+    // Counts the documents of each insertMany into executions (the group commits).
+    const counted = new Proxy(executions, {
+      get(target, prop, receiver) {
+        if (prop !== 'insertMany') return Reflect.get(target, prop, receiver) as unknown;
+        return (docs: ExecutionDoc[], options: object) => {
+          inserts.push(docs.length);
+          return target.insertMany(docs, options);
+        };
+      },
+    });
+    const { live } = liveExecutions(
+      kv,
+      { executions: counted, stepExecutions: db.collection<StepExecutionDoc>('step_executions') },
+      { lazyMs: 5_000, soonMs: 100 },
+    );
+    const docs = Array.from({ length: 5 }, () => execution());
+    for (const doc of docs) await live.create(doc);
+    const ended = await Promise.all(
+      docs.map(async (doc) => {
+        const x = (await live.get(doc.workspace_id, doc._id)) as LiveExecution;
+        return (await live.write(x, { ...x.doc, status: 'succeeded' }, [step(doc, 1, 'succeeded')])) as LiveExecution;
+      }),
+    );
+    // Not flushed at the write (nobody waits for an end) …
+    expect(await executions.countDocuments({ _id: { $in: docs.map((d) => d._id) } })).toBe(0);
+    // … but within `soonMs`, all five in one insert, then retired.
+    for (const x of ended) {
+      const deadline = Date.now() + 5_000;
+      while ((await kv.get(liveKey(x.doc.workspace_id, x.doc._id)))?.operation === 'PUT' && Date.now() < deadline) await sleep(20);
+    }
+    expect(inserts).toEqual([5]);
+    expect(await executions.countDocuments({ _id: { $in: docs.map((d) => d._id) } })).toBe(5);
+    for (const x of ended) expect((await kv.get(liveKey(x.doc.workspace_id, x.doc._id)))?.operation).toBe('PURGE');
+  });
+
   it('flushes a lazy snapshot after the lazy delay, and a later one replaces it', async () => {
     const { live, projection } = open(100);
     const doc = execution();

@@ -10,6 +10,8 @@ import type { WorkspaceEgressCache } from './workspace-egress';
  */
 export class EgressPolicy {
   private readonly agents = new Map<string, Dispatcher>();
+  /** The union with the env list, per workspace list (the cache hands out one instance per TTL): parsed once, not per step. */
+  private readonly unions = new WeakMap<EgressAllowList, EgressAllowList>();
 
   constructor(
     private readonly deps: {
@@ -22,7 +24,13 @@ export class EgressPolicy {
 
   /** The effective allow-list of a workspace. */
   async allowListFor(workspaceId: string): Promise<EgressAllowList> {
-    return EgressAllowList.union(this.deps.envAllow, await this.deps.workspaces.allowListOf(workspaceId));
+    const own = await this.deps.workspaces.allowListOf(workspaceId);
+    let union = this.unions.get(own);
+    if (!union) {
+      union = EgressAllowList.union(this.deps.envAllow, own);
+      this.unions.set(own, union);
+    }
+    return union;
   }
 
   /** The guarded dispatcher for a workspace's http steps. */

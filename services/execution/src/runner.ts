@@ -79,18 +79,36 @@ export class Runner {
   private readonly aborts = new Map<string, AbortController>();
   /** Duration timers not set yet (most executions end before they need one), and those set, by execution. */
   private readonly timers = new Map<string, NodeJS.Timeout | 'set'>();
+  /**
+   * Begun but not written yet (begin computes the running state; the first write of the run — the
+   * first http step's in-flight record, a local step's result, a park — carries it, one
+   * compare-and-set fewer per execution). A crash before that write leaves the execution queued.
+   */
+  private readonly unwritten = new WeakSet<LiveExecution>();
+  /** The live state as the runner writes it: a write that carries a begin does the start's bookkeeping. */
+  private readonly live: LiveState;
 
   constructor(private readonly deps: RunnerDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.live = {
+      peek: (workspaceId, id) => deps.live.peek(workspaceId, id),
+      get: (workspaceId, id) => deps.live.get(workspaceId, id),
+      project: (x) => deps.live.project(x),
+      write: async (current, doc, steps, opts) => {
+        const next = await deps.live.write(current, doc, steps, opts);
+        if (next && this.unwritten.has(current)) await this.started(next);
+        return next;
+      },
+    };
   }
 
   async handleStart(cmd: StartCommand, keepAlive: () => void): Promise<MessageDisposition> {
     // A start not made live yet (the ingress makes it live right after the command's ack, which can
     // come after this delivery; the scheduler records its runs in MongoDB) starts from the command:
     // no MongoDB read on the hot path (on FerretDB even a read by _id takes time linear in the collection).
-    const peeked = await this.deps.live.peek(cmd.workspace_id, cmd.execution_id);
+    const peeked = await this.live.peek(cmd.workspace_id, cmd.execution_id);
     const known =
-      peeked.kind === 'live' ? peeked.x : peeked.kind === 'retired' ? await this.deps.live.get(cmd.workspace_id, cmd.execution_id) : null;
+      peeked.kind === 'live' ? peeked.x : peeked.kind === 'retired' ? await this.live.get(cmd.workspace_id, cmd.execution_id) : null;
     let x: LiveExecution = known ?? {
       doc: queuedExecution(newExecutionOf(cmd)),
       steps: [],
@@ -112,7 +130,7 @@ export class Runner {
       await this.startPromoted(doc, promoted, def.max_concurrent_executions);
       if (!runs) {
         if (!doc.slot_wait) {
-          const waiting = await this.deps.live.write(x, { ...doc, slot_wait: true, updated_at: this.now() }, x.steps);
+          const waiting = await this.live.write(x, { ...doc, slot_wait: true, updated_at: this.now() }, x.steps);
           if (!waiting) return this.handleStart(cmd, keepAlive); // changed meanwhile (a cancel): decide again
           x = waiting;
           this.deps.metrics.slotWaits.inc({ workflow_id: doc.workflow_id });
@@ -120,20 +138,25 @@ export class Runner {
         return 'ack';
       }
     }
-    // A concurrent write can move the revision under begin: reload and try again while still queued.
-    const queued = x.doc.status === 'queued';
-    for (let i = 0; i < 10 && x.doc.status === 'queued'; i++) x = await this.begin(x, def);
-    if (!queued && x.doc.status === 'running' && x.doc.started_at && x.doc.duration_left_ms == null) {
-      // A delivery that failed right after begin's write may not have set the duration timer.
+    if (x.doc.status === 'running' && x.doc.started_at && x.doc.duration_left_ms == null) {
+      // A redelivery after a crash (the first write started it): the duration timer may not be set.
       const limitMs = def.max_workflow_duration_seconds * 1000;
       await this.setDurationTimerNow(x.doc, x.doc.duration_due_at ?? new Date(x.doc.started_at.getTime() + limitMs));
     }
-    await this.drive(x, def, keepAlive);
+    // A concurrent write can move the revision under the first write of a begun run (it is then
+    // read again): begin again while it is still queued.
+    if (x.doc.status !== 'queued') {
+      await this.drive(x, def, keepAlive);
+      return 'ack';
+    }
+    for (let i = 0; i < 10 && x.doc.status === 'queued'; i++) x = await this.drive(await this.begin(x, def), def, keepAlive);
+    if (x.doc.status === 'queued') throw new Error(`could not start execution ${doc._id}: too many concurrent changes`);
     return 'ack';
   }
 
-  /** Runs an execution's steps until it ends or parks; announces the end. */
-  private async drive(start: LiveExecution, def: WorkflowDefinition, keepAlive: () => void): Promise<void> {
+  /** Runs an execution's steps until it ends or parks; announces the end. Returns where it stopped. */
+  private async drive(start: LiveExecution, def: WorkflowDefinition, keepAlive: () => void): Promise<LiveExecution> {
+    if (start.doc.status === 'queued') return start;
     const abort = new AbortController();
     this.aborts.set(start.doc._id, abort);
     let x = start;
@@ -143,12 +166,13 @@ export class Runner {
       this.aborts.delete(start.doc._id);
     }
     if (isTerminal(x.doc.status)) await this.announceTerminal(x);
+    return x;
   }
 
   async handleTimer(cmd: TimerCommand, keepAlive: () => void): Promise<MessageDisposition> {
     this.deps.metrics.timersFired.inc({ kind: cmd.kind });
     this.deps.metrics.timerLag.observe({ kind: cmd.kind }, Math.max(0, this.now().getTime() - Date.parse(cmd.due_at)) / 1000);
-    const x = await this.deps.live.get(cmd.workspace_id, cmd.execution_id);
+    const x = await this.live.get(cmd.workspace_id, cmd.execution_id);
     if (!x) return { term: 'unknown_execution' };
     const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
@@ -168,7 +192,7 @@ export class Runner {
 
   /** A public resume / approval URL was used: resumes the wait if the token is still the current one. */
   async handleResume(cmd: ResumeCommand, keepAlive: () => void): Promise<MessageDisposition> {
-    const x = await this.deps.live.get(cmd.workspace_id, cmd.execution_id);
+    const x = await this.live.get(cmd.workspace_id, cmd.execution_id);
     if (!x) return { term: 'unknown_execution' };
     const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
@@ -237,7 +261,7 @@ export class Runner {
       updated_at: now,
     };
     const finished = transition.kind === 'finished';
-    const next = await this.deps.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps);
+    const next = await this.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps);
     if (!next) return; // a cancel or a duration timeout got there first
     await this.deps.messaging.cancelTimer(doc.workspace_id, WAIT_TIMER(doc._id, seq));
     await deleteWaitTokensOf(store.waitTokens, doc._id);
@@ -263,7 +287,7 @@ export class Runner {
     error: ExecutionErrorInfo,
   ): Promise<ExecutionDoc | null> {
     for (let i = 0; i < 10; i++) {
-      const x = await this.deps.live.get(workspaceId, id);
+      const x = await this.live.get(workspaceId, id);
       const ended = x ? endRun(runStateOf(x.doc), status, error) : null;
       if (!x || !ended) return null;
       const now = this.now();
@@ -273,7 +297,7 @@ export class Runner {
           ? { ...s, status: 'failed' as const, error: { code: error.code, message: error.message, step_id: s.step_id }, finished_at: now }
           : s,
       );
-      const updated = await this.deps.live.write(x, { ...x.doc, ...docChangesOf(ended), finished_at: now, updated_at: now }, steps);
+      const updated = await this.live.write(x, { ...x.doc, ...docChangesOf(ended), finished_at: now, updated_at: now }, steps);
       if (updated) {
         this.countFinished(updated.doc);
         this.aborts.get(id)?.abort(new DomainError(error.code, error.message));
@@ -284,15 +308,16 @@ export class Runner {
     throw new Error(`could not end execution ${id}: too many concurrent changes`);
   }
 
+  /** The running state of a queued execution, not written yet: the run's first write carries it (`unwritten`). */
   private async begin(x: LiveExecution, def: WorkflowDefinition): Promise<LiveExecution> {
     const now = this.now();
     const doc = x.doc;
     // The persisted context is read only if the run can see it (a scan of workflow_context on FerretDB).
     const persisted = readsPersistedContext(def) ? await readContext(this.deps.store.workflowContext, doc.workflow_id) : {};
     const state = startRun(def, persisted);
-    const updated = await this.deps.live.write(
-      x,
-      {
+    const begun: LiveExecution = {
+      ...x,
+      doc: {
         ...doc,
         ...docChangesOf(state),
         slot_wait: false,
@@ -303,28 +328,36 @@ export class Runner {
         on_failure_url: def.on_failure_url ?? null,
         on_approval_required_url: def.on_approval_required_url ?? null,
       },
-      x.steps,
-    );
-    if (!updated) return this.reload(doc);
-    // Counted at the write that started it: a failure after it must not lose the count on retry.
-    this.deps.metrics.started.inc({ workflow_id: doc.workflow_id });
-    this.armDurationTimer(updated.doc, updated.doc.duration_due_at ?? now);
-    await this.deps.messaging.publishEvent(updated.doc);
-    return updated;
+    };
+    this.unwritten.add(begun);
+    return begun;
+  }
+
+  /**
+   * The first write of a begun run landed. Counted there (a failure after it must not lose the
+   * count on retry); a run still running arms its duration timer, which also announces `running`
+   * (one that parks or ends first announces that instead, so a short run costs one event: its end).
+   */
+  private started(x: LiveExecution): Promise<void> {
+    this.deps.metrics.started.inc({ workflow_id: x.doc.workflow_id });
+    if (x.doc.status === 'running') this.armDurationTimer(x.doc, x.doc.duration_due_at ?? this.now());
+    return Promise.resolve();
   }
 
   /**
    * The duration timer is set once an execution has run for a while (DURATION_TIMER_AFTER_MS, or half
-   * its limit if that is sooner): most executions end before and never cost a timer. If this
-   * executor dies before, the redelivered command sets it (handleStart).
+   * its limit if that is sooner), and its `running` event published then (both in one tick: the
+   * event leaves before any later one of the same execution): most executions end before and never
+   * cost a timer nor that event. If this executor dies before, the redelivered command sets the timer
+   * (handleStart); a watcher reads the state fresh anyway.
    */
   private armDurationTimer(doc: ExecutionDoc, dueAt: Date): void {
     const afterMs = Math.min(DURATION_TIMER_AFTER_MS, Math.max(0, (dueAt.getTime() - this.now().getTime()) / 2));
     const timer = setTimeout(() => {
       if (this.timers.get(doc._id) !== timer) return;
-      this.setDurationTimerNow(doc, dueAt).catch((err: unknown) =>
-        this.deps.logger.warn({ err, execution_id: doc._id }, 'could not set the duration timer'),
-      );
+      const warn = (what: string) => (err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, what);
+      this.deps.messaging.publishEvent(doc).catch(warn('could not publish the running event'));
+      this.setDurationTimerNow(doc, dueAt).catch(warn('could not set the duration timer'));
     }, afterMs);
     timer.unref();
     this.timers.set(doc._id, timer);
@@ -345,7 +378,7 @@ export class Runner {
   }
 
   private async reload(at: ExecutionDoc): Promise<LiveExecution> {
-    const x = await this.deps.live.get(at.workspace_id, at._id);
+    const x = await this.live.get(at.workspace_id, at._id);
     if (!x) throw new Error(`execution ${at._id} not found`);
     return x;
   }
@@ -410,21 +443,31 @@ export class Runner {
       let next: LiveExecution | null;
       const current = attempt.current;
       if (transition.kind === 'retry') {
-        next = await this.deps.live.write(
-          current,
-          { ...current.doc, attempt: doc.attempt + 1, step_seq: seq, updated_at: this.now() },
-          steps,
-        );
+        next = await this.live.write(current, { ...current.doc, attempt: doc.attempt + 1, step_seq: seq, updated_at: this.now() }, steps);
         if (next) await this.sleep(transition.delayMs, keepAlive, signal);
       } else {
         const finished = transition.kind === 'finished';
         const changes = { ...docChangesOf(transition.state), attempt: 1, step_seq: seq, updated_at: this.now() };
-        next = await this.deps.live.write(current, { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) }, steps);
+        const nextDoc = { ...current.doc, ...changes, ...(finished ? { finished_at: finishedAt } : {}) };
+        if (!finished && this.nextIsHttp(def, nextDoc.cursor)) {
+          // The next step's in-flight record follows at once (planning it is pure): that write
+          // carries this step's result too, one compare-and-set per http step instead of two. A
+          // crash before it is a crash before this step's checkpoint, as without the merge.
+          const carried: LiveExecution = { ...current, doc: { ...nextDoc, revision: current.doc.revision }, steps };
+          if (this.unwritten.has(current)) this.unwritten.add(carried);
+          x = carried;
+          continue;
+        }
+        next = await this.live.write(current, nextDoc, steps);
         if (next && finished) this.countFinished(next.doc);
       }
       x = next ?? (await this.reload(doc));
     }
     return x;
+  }
+
+  private nextIsHttp(def: WorkflowDefinition, cursor: string | null): boolean {
+    return cursor !== null && def.steps.find((s) => s.id === cursor)?.type === 'http';
   }
 
   /**
@@ -446,7 +489,7 @@ export class Runner {
       const plan = planStep(def, runStateOf(x.doc), trigger, this.now());
       if (isParking(plan)) {
         const parked = await parkStep(
-          { ...this.deps, publicUrl: this.deps.config.FLOWGATE_PUBLIC_URL, now: this.now },
+          { ...this.deps, live: this.live, publicUrl: this.deps.config.FLOWGATE_PUBLIC_URL, now: this.now },
           x,
           def,
           plan,
@@ -469,7 +512,7 @@ export class Runner {
           error: null,
           finished_at: null,
         };
-        const marked = await this.deps.live.write(x, { ...x.doc, updated_at: this.now() }, withStep(x.steps, inFlight));
+        const marked = await this.live.write(x, { ...x.doc, updated_at: this.now() }, withStep(x.steps, inFlight));
         if (!marked) return { moved: await this.reload(x.doc) };
         current = marked;
         outcome = await runHttpStep(stepId, plan.request, {
@@ -498,7 +541,7 @@ export class Runner {
     if (inFlight?.status !== 'running') return x;
     const now = this.now();
     const steps = withStep(x.steps, { ...inFlight, status: 'interrupted', finished_at: now });
-    return (await this.deps.live.write(x, { ...x.doc, step_seq: seq, updated_at: now }, steps)) ?? this.reload(x.doc);
+    return (await this.live.write(x, { ...x.doc, step_seq: seq, updated_at: now }, steps)) ?? this.reload(x.doc);
   }
 
   private async sleep(ms: number, keepAlive: () => void, signal: AbortSignal): Promise<void> {
@@ -512,7 +555,7 @@ export class Runner {
   private async finishWithError(x: LiveExecution, error: { code: string; message: string }): Promise<LiveExecution | null> {
     if (isTerminal(x.doc.status)) return x;
     const now = this.now();
-    const updated = await this.deps.live.write(
+    const updated = await this.live.write(
       x,
       { ...x.doc, status: 'failed', cursor: null, error, finished_at: now, updated_at: now },
       x.steps,
@@ -530,9 +573,7 @@ export class Runner {
   private async announceTerminal(x: LiveExecution): Promise<void> {
     const doc = x.doc;
     if (x.from === 'live' && !x.projected) {
-      this.deps.live
-        .project(x)
-        .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, 'projection of an end failed'));
+      this.live.project(x).catch((err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, 'projection of an end failed'));
     }
     // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer);
     // skipped for a short run that never set one.
@@ -556,7 +597,7 @@ export class Runner {
   private async startPromoted(of: Pick<ExecutionDoc, 'workspace_id' | 'workflow_id'>, ids: string[], max: number): Promise<void> {
     const todo = [...ids];
     for (let id = todo.shift(); id !== undefined; id = todo.shift()) {
-      const x = await this.deps.live.get(of.workspace_id, id);
+      const x = await this.live.get(of.workspace_id, id);
       if (!x || x.doc.status !== 'queued') {
         todo.push(...(await this.deps.slots.leave(of.workspace_id, of.workflow_id, id, max)));
         continue;
@@ -577,7 +618,7 @@ export class Runner {
   async promoteAll(staleMs = 30_000): Promise<void> {
     for (const { workspaceId, workflowId, queue } of await this.deps.slots.all()) {
       for (const id of [...queue.running, ...queue.waiting]) {
-        const x = await this.deps.live.get(workspaceId, id);
+        const x = await this.live.get(workspaceId, id);
         const def = x ? await this.deps.definitions.get(x.doc.workflow_id, x.doc.workflow_version, x.doc.draft_id) : null;
         const max = def?.max_concurrent_executions || 1;
         if (!x || isTerminal(x.doc.status)) {

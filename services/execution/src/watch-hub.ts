@@ -20,6 +20,8 @@ export class WatchHub {
     this.subscription = sub;
     void (async () => {
       for await (const msg of sub) {
+        // Every executor sees every event: with no watcher here, there is nothing to parse.
+        if (this.listeners.size === 0) continue;
         let body: unknown;
         try {
           body = msg.json();

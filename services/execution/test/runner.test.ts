@@ -174,13 +174,13 @@ describe('execution runner on fakes', () => {
 
     await expect(runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
 
-    // begin, step 1 done, step 2 done (the end): three writes, each from the revision before it.
+    // Step 1 done (carrying the begin: no write of its own), step 2 done (the end): two writes,
+    // each from the revision before it.
     expect(w.live.writes.map(({ status, revision, durable, steps }) => ({ status, revision, durable, steps }))).toEqual([
-      { status: 'running', revision: 2, durable: false, steps: [] },
-      { status: 'running', revision: 3, durable: false, steps: [{ seq: 1, step_id: 'double', status: 'succeeded' }] },
+      { status: 'running', revision: 2, durable: false, steps: [{ seq: 1, step_id: 'double', status: 'succeeded' }] },
       {
         status: 'succeeded',
-        revision: 4,
+        revision: 3,
         durable: false,
         steps: [
           { seq: 1, step_id: 'double', status: 'succeeded' },
@@ -200,10 +200,10 @@ describe('execution runner on fakes', () => {
       { seq: 2, step_id: 'add', status: 'succeeded' },
     ]);
     expect(w.live.liveOf(WS, cmd.execution_id)).toBeUndefined(); // retired once MongoDB has the end
-    // Events: the begin and the end, each once.
-    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['running', 'succeeded']);
+    // Events: a run shorter than a second announces its end only, once.
+    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['succeeded']);
     expect(w.messaging.duplicates).toBe(0);
-    expect(w.messaging.events[1]?.final_output_json).toBe('{"sum":43}');
+    expect(w.messaging.events[0]?.final_output_json).toBe('{"sum":43}');
     // A short run never sets (nor purges) a duration timer; its slot (max 1 by default) is given back.
     expect([...w.messaging.timers.keys()]).toEqual([]);
     expect(w.messaging.purges).toEqual([]);
@@ -244,18 +244,17 @@ describe('execution runner on fakes', () => {
     await expect(runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
 
     expect(w.live.refused).toBe(1); // the runner's create over the present key
-    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([
-      { status: 'running', revision: 2 }, // begun again, from the ingress's key (revision 1)
-      { status: 'succeeded', revision: 3 },
-    ]);
+    // Begun again from the ingress's key (revision 1): its one step's result ends it in one write.
+    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([{ status: 'succeeded', revision: 2 }]);
     expect(await counterValue(metrics.started)).toBe(1);
     await until('the end to reach MongoDB', () => w.live.mongo.get(cmd.execution_id)?.doc.status === 'succeeded');
     expect(w.live.mongo.get(cmd.execution_id)?.doc.final_output_json).toBe('{"v":"from command"}');
     expect(await w.live.peek(WS, cmd.execution_id)).toEqual({ kind: 'retired' });
     // A late duplicate of the start finds it retired, reads it from MongoDB, and changes nothing.
     await expect(replica(w).runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
-    expect(w.live.writes.length).toBe(2);
-    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['running', 'succeeded']);
+    expect(w.live.writes.length).toBe(1);
+    // Never written as running: the end is its only state change.
+    expect(w.messaging.statusesOf(cmd.execution_id)).toEqual(['succeeded']);
   });
 
   it('a start with neither a live key nor a MongoDB document is created live from its command', async () => {
@@ -268,10 +267,8 @@ describe('execution runner on fakes', () => {
     const cmd = accept(w, { v: 'only in the command' }, { live: false });
     await expect(replica(w).runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
     expect(w.live.refused).toBe(0);
-    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([
-      { status: 'running', revision: 1 }, // the create
-      { status: 'succeeded', revision: 2 },
-    ]);
+    // The create, carrying the begin and its one step's result.
+    expect(w.live.writes.map((x) => ({ status: x.status, revision: x.revision }))).toEqual([{ status: 'succeeded', revision: 1 }]);
     await until('the end to reach MongoDB', () => w.live.mongo.get(cmd.execution_id)?.doc.status === 'succeeded');
     expect(w.live.mongo.get(cmd.execution_id)?.doc).toEqual(
       expect.objectContaining({
@@ -337,7 +334,7 @@ describe('execution runner on fakes', () => {
     ]);
     expect(stored?.steps.get(`${id}:2`)?.finished_at).toEqual(w.clock.now());
     expect(JSON.parse(stored?.doc.final_output_json ?? 'null')).toEqual({ first: 1, second: 2 });
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']);
+    expect(w.messaging.statusesOf(id)).toEqual(['succeeded']);
     // The redelivery set the duration timer the dead executor may not have set; the end purged it.
     const startedAt = stored?.doc.started_at?.getTime() ?? 0;
     expect(startedAt).toBe(w.clock.now().getTime() - 5_000);
@@ -353,6 +350,40 @@ describe('execution runner on fakes', () => {
     ]);
     expect(w.messaging.purges).toEqual([id]);
     expect(w.messaging.timers.size).toBe(0);
+  });
+
+  it('consecutive http steps: one write per step (a result rides with the next in-flight record); a crash at that write re-runs only the step it would have recorded', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, {
+      name: 'three-calls',
+      max_concurrent_executions: 0,
+      steps: ['a', 'b', 'c'].map((id) => ({ id, type: 'http', request: { method: 'POST', url: downstream.url(`/chain/${id}`) } })),
+    });
+    const cmd = accept(w, {});
+    const id = cmd.execution_id;
+    // The executor dies at the write that would record `a` done and `b` in flight.
+    w.live.beforeWrite = (doc) => {
+      const done = JSON.parse(doc.outputs_json) as Record<string, unknown>;
+      if ('a' in done) throw new Error('executor killed');
+    };
+    const first = replica(w);
+    await expect(first.runner.handleStart(cmd, noKeepAlive)).rejects.toThrow('executor killed');
+    first.kill();
+    expect(stepsOf(w.live.liveOf(WS, id)?.steps ?? [])).toEqual([{ seq: 1, step_id: 'a', status: 'running' }]);
+
+    w.live.beforeWrite = null;
+    const writesBefore = w.live.writes.length;
+    await expect(replica(w).runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
+    expect(['a', 'b', 'c'].map((s) => downstream.countOf(`/chain/${s}`))).toEqual([2, 1, 1]);
+    // a interrupted; a in flight; a done + b in flight; b done + c in flight; c done (the end).
+    expect(w.live.writes.slice(writesBefore).map((x) => x.steps.map((st) => `${st.step_id}:${st.status}`).join(' '))).toEqual([
+      'a:interrupted',
+      'a:interrupted a:running',
+      'a:interrupted a:succeeded b:running',
+      'a:interrupted a:succeeded b:succeeded c:running',
+      'a:interrupted a:succeeded b:succeeded c:succeeded',
+    ]);
+    expect(w.live.writes.at(-1)?.status).toBe('succeeded');
   });
 
   it('crash during a flush: the end stays in the live state, a redelivery projects it, nothing is lost, no step re-runs', async () => {
@@ -375,7 +406,7 @@ describe('execution runner on fakes', () => {
     expect(w.live.liveOf(WS, id)?.doc.status).toBe('succeeded');
     expect(w.live.mongo.has(id)).toBe(false);
     expect(w.live.flushes).toBe(0);
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']);
+    expect(w.messaging.statusesOf(id)).toEqual(['succeeded']);
 
     // MongoDB is back; the same command arrives again (a redelivery, on another replica).
     w.live.failFlush = () => false;
@@ -393,7 +424,7 @@ describe('execution runner on fakes', () => {
       { seq: 2, step_id: 'shape', status: 'succeeded' },
     ]);
     expect(w.live.liveOf(WS, id)).toBeUndefined(); // retired
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']); // announced again, de-duplicated
+    expect(w.messaging.statusesOf(id)).toEqual(['succeeded']); // announced again, de-duplicated
     expect(w.messaging.duplicates).toBe(1);
     expect(await w.live.recover()).toBe(0); // nothing left for the sweep
   });
@@ -445,7 +476,8 @@ describe('execution runner on fakes', () => {
 
     expect(cancelled).toEqual(expect.objectContaining({ _id: id, status: 'cancelled' }));
     expect(w.live.refused).toBe(1); // the runner's write, from the revision before the cancel
-    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'running', 'cancelled']);
+    // `call` in flight (carrying the begin), then the cancel.
+    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'cancelled']);
     expect(downstream.countOf('/cancel/call')).toBe(1);
     expect(downstream.countOf('/cancel/more')).toBe(0);
     await until('the end to reach MongoDB', () => w.live.mongo.get(id)?.doc.status === 'cancelled');
@@ -456,7 +488,7 @@ describe('execution runner on fakes', () => {
     expect([...(stored?.steps.values() ?? [])].map((s) => ({ step_id: s.step_id, status: s.status, error: s.error?.code }))).toEqual([
       { step_id: 'call', status: 'failed', error: 'cancelled' },
     ]);
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'cancelled']);
+    expect(w.messaging.statusesOf(id)).toEqual(['cancelled']);
   });
 
   it('max_concurrent_executions 1: a second start waits (ack, slot_wait), the first one’s end promotes it', async () => {
@@ -571,9 +603,10 @@ describe('execution runner on fakes', () => {
     expect([...(stored?.steps.values() ?? [])].map((s) => ({ step_id: s.step_id, status: s.status, error: s.error?.code }))).toEqual([
       { step_id: 'call', status: 'failed', error: 'workflow_timed_out' },
     ]);
-    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'running', 'timed_out']);
+    // `call` in flight (carrying the begin), then the timeout.
+    expect(w.live.writes.map((x) => x.status)).toEqual(['running', 'timed_out']);
     expect(w.live.refused).toBe(1); // the aborted attempt's own write
-    expect(w.messaging.statusesOf(id)).toEqual(['running', 'timed_out']);
+    expect(w.messaging.statusesOf(id)).toEqual(['timed_out']);
     const lag = (await metrics.timerLag.get()).values.find(
       (v) => v.metricName === 'flowgate_timer_fire_lag_seconds_sum' && v.labels.kind === 'duration_timeout',
     );
@@ -581,6 +614,46 @@ describe('execution runner on fakes', () => {
 
     // A late duplicate of the timer finds the execution ended: nothing changes.
     await expect(replica(w).runner.handleTimer(timer, noKeepAlive)).resolves.toBe('ack');
-    expect(w.live.writes.length).toBe(3);
+    expect(w.live.writes.length).toBe(2);
+  });
+
+  it('crash before the first write of a begun run: it stays queued; the redelivery begins it again, counted once, announced running after a second', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, {
+      name: 'one-call',
+      max_concurrent_executions: 0,
+      steps: [{ id: 'call', type: 'http', request: { method: 'POST', url: downstream.url('/begin/call') } }],
+    });
+    const cmd = accept(w, {});
+    const id = cmd.execution_id;
+    // The executor dies at the write that would carry the begin and the in-flight record.
+    w.live.beforeWrite = () => {
+      throw new Error('executor killed');
+    };
+    const first = replica(w);
+    await expect(first.runner.handleStart(cmd, noKeepAlive)).rejects.toThrow('executor killed');
+    first.kill();
+    expect(w.live.liveOf(WS, id)?.doc.status).toBe('queued');
+    expect(downstream.countOf('/begin/call')).toBe(0);
+    expect(await counterValue(first.metrics.started)).toBe(0);
+    expect(w.messaging.statusesOf(id)).toEqual([]);
+
+    w.live.beforeWrite = null;
+    const second = replica(w);
+    const release = downstream.hold('/begin/call');
+    const run = second.runner.handleStart(cmd, noKeepAlive);
+    // Still running after a second: `running` is announced (with the duration timer), once.
+    await until('the running event', () => w.messaging.statusesOf(id).length > 0, 3_000);
+    expect(w.messaging.statusesOf(id)).toEqual(['running']);
+    await until('the duration timer', () => w.messaging.timers.has(`${id}:duration`));
+    release();
+    await expect(run).resolves.toBe('ack');
+    expect(downstream.countOf('/begin/call')).toBe(1);
+    expect(w.live.writes.map((x) => ({ status: x.status, steps: x.steps.map((st) => st.status) }))).toEqual([
+      { status: 'running', steps: ['running'] }, // begun, `call` in flight: one write
+      { status: 'succeeded', steps: ['succeeded'] },
+    ]);
+    expect(await counterValue(second.metrics.started)).toBe(1);
+    expect(w.messaging.statusesOf(id)).toEqual(['running', 'succeeded']);
   });
 });

@@ -2,7 +2,7 @@ import { ApiError } from '@flowgate/contracts';
 import { apiKeyScopeSchema, requiredScope, scopeAllows, type ApiKeyScope } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
 import { findActiveApiKey, touchApiKey, type ApiKeyDoc, type Collections } from '@flowgate/store';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 
 /**
  * Management API auth: `Authorization: Bearer <api key>`; the key's workspace scopes the request
@@ -15,7 +15,7 @@ interface Caller {
   scopes: ApiKeyScope[];
 }
 
-const callers = new WeakMap<Request, Caller>();
+const callers = new WeakMap<object, Caller>();
 
 /** How often `last_used_at` is written (at most), so a busy key does not cost a write per request. */
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -29,6 +29,7 @@ export function scopesOf(key: Pick<ApiKeyDoc, 'scopes'>): ApiKeyScope[] {
   });
 }
 
+/** Authenticates the API key (401); each route then checks the scope it declares (`requireScope`). */
 export function requireApiKey(store: Collections): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization') ?? '';
@@ -36,11 +37,7 @@ export function requireApiKey(store: Collections): RequestHandler {
     if (!match?.[1]) return next(new ApiError('unauthorized', 'Missing or malformed Authorization: Bearer <api key> header'));
     const key = await findActiveApiKey(store.apiKeys, sha256Hex(match[1]));
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
-    const scopes = scopesOf(key);
-    const needed = requiredScope(req.method, `${req.baseUrl}${req.path}`);
-    if (!scopeAllows(scopes, needed))
-      return next(new ApiError('forbidden', `This API key lacks the scope "${needed}"`, { required_scope: needed }));
-    callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes });
+    callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes: scopesOf(key) });
     const now = new Date();
     if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS)
       void touchApiKey(store.apiKeys, key._id, now).catch(() => undefined);
@@ -48,17 +45,37 @@ export function requireApiKey(store: Collections): RequestHandler {
   };
 }
 
-function callerOf(req: Request): Caller {
+const lacking = (needed: ApiKeyScope) => new ApiError('forbidden', `This API key lacks the scope "${needed}"`, { required_scope: needed });
+
+/** 403 unless the caller's key covers `needed` (a route's declared scope). */
+export function requireScope(needed: ApiKeyScope): RequestHandler {
+  return (req, _res, next) => next(scopeAllows(callerOf(req).scopes, needed) ? undefined : lacking(needed));
+}
+
+/**
+ * A path no route serves: 403 if the key could not use it anyway (by core's path table, so the
+ * answer does not tell a key what exists beyond its scope), else 404.
+ */
+export const unmatchedManagementRoute: RequestHandler = (req, _res, next) => {
+  const needed = requiredScope(req.method, `${req.baseUrl}${req.path}`);
+  next(
+    scopeAllows(callerOf(req).scopes, needed)
+      ? new ApiError('not_found', `No route for ${req.method} ${req.baseUrl}${req.path}`)
+      : lacking(needed),
+  );
+};
+
+function callerOf(req: object): Caller {
   const caller = callers.get(req);
   if (!caller) throw new ApiError('unauthorized', 'Not authenticated');
   return caller;
 }
 
-export function workspaceOf(req: Request): string {
+export function workspaceOf(req: object): string {
   return callerOf(req).workspaceId;
 }
 
 /** The id of the API key that made the request. */
-export function apiKeyIdOf(req: Request): string {
+export function apiKeyIdOf(req: object): string {
   return callerOf(req).keyId;
 }

@@ -1,13 +1,17 @@
-import { baseConfigShape, env, loadConfig } from '@flowgate/kit';
+import { baseConfigShape, ConfigError, env, loadConfig } from '@flowgate/kit';
 import { z } from 'zod';
 
-export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) =>
+export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) => distinctPorts(loadIngressVariables(source));
+
+const loadIngressVariables = (source: NodeJS.ProcessEnv) =>
   loadConfig(
     {
       ...baseConfigShape,
       FLOWGATE_OPS_PORT: env.port(9464),
       FLOWGATE_HTTP_PORT: env.port(8080),
       FLOWGATE_HTTP_HOST: env.string('0.0.0.0'),
+      /** Set: the management API (`/v1`) is served only on this port (same host), the webhook edge only on FLOWGATE_HTTP_PORT. */
+      FLOWGATE_MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
       /** Base URL external systems use to reach ingress; webhook URLs are built from it. */
       FLOWGATE_PUBLIC_URL: env.url('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
       FLOWGATE_EXECUTION_GRPC_URL: env.string('127.0.0.1:50051'),
@@ -50,4 +54,12 @@ export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) =>
     },
     source,
   );
-export type IngressConfig = ReturnType<typeof loadIngressConfig>;
+export type IngressConfig = ReturnType<typeof loadIngressVariables>;
+
+/** A second listener needs a port of its own. */
+function distinctPorts(config: IngressConfig): IngressConfig {
+  const port = config.FLOWGATE_MANAGEMENT_PORT;
+  if (port !== undefined && (port === config.FLOWGATE_HTTP_PORT || port === config.FLOWGATE_OPS_PORT))
+    throw new ConfigError([{ variable: 'FLOWGATE_MANAGEMENT_PORT', message: 'must differ from FLOWGATE_HTTP_PORT and FLOWGATE_OPS_PORT' }]);
+  return config;
+}

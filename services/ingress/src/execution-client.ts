@@ -8,8 +8,24 @@ import {
 import { ApiError } from '@flowgate/contracts';
 import { deadline, grpc } from '@flowgate/kit';
 
+/** What the routes ask of the execution service (reads, cancel, following an execution). */
+export interface ExecutionClient {
+  get(workspaceId: string, executionId: string): Promise<Execution__Output>;
+  list(request: ListExecutionsRequest): Promise<ListExecutionsResponse__Output>;
+  cancel(workspaceId: string, executionId: string): Promise<Execution__Output>;
+  /** The last state seen once terminal or after `timeoutMs` (null if none arrived in time). */
+  watchUntil(workspaceId: string, executionId: string, timeoutMs: number): Promise<Execution__Output | null>;
+  follow(
+    workspaceId: string,
+    executionId: string,
+    timeoutMs: number,
+    onState?: (e: Execution__Output) => void,
+    signal?: AbortSignal,
+  ): Promise<Execution__Output | null>;
+}
+
 /** gRPC client of the execution service; every call has a deadline; statuses map to API errors. */
-export class ExecutionClient {
+export class GrpcExecutionClient implements ExecutionClient {
   private readonly client: ExecutionServiceClient;
 
   constructor(

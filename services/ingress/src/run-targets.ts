@@ -55,7 +55,7 @@ export class RunTargets {
       const parsed = validateDefinition(JSON.parse(workflow.draft_json));
       if (!parsed.ok) {
         const summary = parsed.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-        throw new ApiError('invalid_workflow_definition', `The draft is not a valid workflow: ${summary}`, { errors: parsed.issues });
+        throw new ApiError('invalid_workflow_definition', `The draft is not a valid workflow: ${summary}`, { issues: parsed.issues });
       }
       await saveWorkflowDraft(this.store.workflowDrafts, {
         _id: draftId,

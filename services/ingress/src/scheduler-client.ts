@@ -7,8 +7,14 @@ import {
 } from '@flowgate/contracts';
 import { deadline, grpc } from '@flowgate/kit';
 
+/** What publishing and the schedule routes ask of the scheduler. */
+export interface SchedulerClient {
+  upsert(request: UpsertScheduleRequest): Promise<Schedule__Output>;
+  delete(workspaceId: string, workflowId: string): Promise<boolean>;
+}
+
 /** gRPC client of the scheduler's schedule RPCs; every call has a deadline; statuses map to API errors. */
-export class SchedulerClient {
+export class GrpcSchedulerClient implements SchedulerClient {
   private readonly client: SchedulerServiceClient;
 
   constructor(

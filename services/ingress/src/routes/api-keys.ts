@@ -3,24 +3,59 @@ import { ApiError } from '@flowgate/contracts';
 import { apiKeyScopeSchema } from '@flowgate/core';
 import { randomToken, sha256Hex } from '@flowgate/kit';
 import type { ApiKeyDoc, Collections } from '@flowgate/store';
-import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { apiKeyIdOf, scopesOf, workspaceOf } from '../auth';
+import { apiKeyPath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { failure, list } from '../http/schemas';
+import { apiKey, apiKeyCreated, apiKeyScope } from '../schemas/access';
 
 /**
  * `/v1/api-keys` (admin scope): create (the plaintext key is in the answer once; only its SHA-256
  * is stored), list, revoke. Revoking the workspace's last active admin key is refused (409), so a
  * workspace cannot lock itself out.
  */
-const createBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    scopes: z.array(apiKeyScopeSchema).min(1).max(10),
-  })
-  .strict();
-
-const KEY_ID = /^key_[A-Za-z0-9_-]{1,128}$/;
 const MAX_LISTED = 1_000;
+const admin = { apiKey: 'admin' } as const;
+
+export const apiKeySpecs = {
+  create: route({
+    method: 'post',
+    path: '/v1/api-keys',
+    summary: 'Create an API key; the answer holds the key once; admin scope',
+    security: admin,
+    body: z.object({ name: z.string().trim().min(1).max(200), scopes: z.array(apiKeyScope).min(1).max(10) }).strict(),
+    bodyRequired: true,
+    hint: `Body must be {"name": "…", "scopes": [${apiKeyScopeSchema.options.map((s) => `"${s}"`).join(', ')}]}`,
+    responses: { '201': { description: 'Created', schema: apiKeyCreated } },
+  }),
+  list: route({
+    method: 'get',
+    path: '/v1/api-keys',
+    summary: "The workspace's API keys, newest first (never the key or its hash); admin scope",
+    security: admin,
+    responses: { '200': { description: 'Keys', schema: list(apiKey) } },
+  }),
+  get: route({
+    method: 'get',
+    path: '/v1/api-keys/{id}',
+    security: admin,
+    ...apiKeyPath,
+    responses: { '200': { description: 'Key', schema: apiKey }, '404': failure('api_key_not_found') },
+  }),
+  revoke: route({
+    method: 'delete',
+    path: '/v1/api-keys/{id}',
+    summary: 'Revoke a key: it stops working at once on every replica; revoking a revoked key changes nothing',
+    security: admin,
+    ...apiKeyPath,
+    responses: {
+      '200': { description: 'The revoked key', schema: apiKey },
+      '404': failure('api_key_not_found'),
+      '409': failure("The workspace's last active admin key (details.reason = last_admin_key)"),
+    },
+  }),
+};
 
 export function apiKeyView(doc: ApiKeyDoc) {
   return {
@@ -41,37 +76,25 @@ const activeAdmins = (workspaceId: string) => ({
   $or: [{ scopes: 'admin' }, { scopes: { $exists: false } }],
 });
 
-export function apiKeyRoutes(deps: { store: Collections }): Router {
+export function apiKeyRoutes(table: RouteTable, deps: { store: Collections }): void {
   const { store } = deps;
-  const router = Router();
 
-  const findKey = async (req: Request): Promise<ApiKeyDoc> => {
-    const id = String(req.params.id);
-    const doc = KEY_ID.test(id) ? await store.apiKeys.findOne({ _id: id, workspace_id: workspaceOf(req) }) : null;
+  const findKey = async (req: { params: { id: string } }): Promise<ApiKeyDoc> => {
+    const id = req.params.id;
+    const doc = await store.apiKeys.findOne({ _id: id, workspace_id: workspaceOf(req) });
     if (!doc) throw new ApiError('api_key_not_found', `API key ${id} not found`);
     return doc;
   };
 
-  router.post('/v1/api-keys', async (req, res) => {
-    const body = createBody.safeParse(req.body);
-    if (!body.success) {
-      const errors = body.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      throw new ApiError(
-        'invalid_request',
-        `Body must be {"name": "…", "scopes": [${apiKeyScopeSchema.options.map((s) => `"${s}"`).join(', ')}]}`,
-        {
-          errors,
-        },
-      );
-    }
+  table.mount(apiKeySpecs.create, async (req, res) => {
     const key = randomToken('fgk_', 32);
     const doc: ApiKeyDoc = {
       _id: `key_${randomUUID().replace(/-/g, '')}`,
       workspace_id: workspaceOf(req),
-      name: body.data.name,
+      name: req.body.name,
       key_hash: sha256Hex(key),
       key_prefix: key.slice(0, 12),
-      scopes: [...new Set(body.data.scopes)],
+      scopes: [...new Set(req.body.scopes)],
       created_at: new Date(),
       last_used_at: null,
       revoked_at: null,
@@ -80,7 +103,7 @@ export function apiKeyRoutes(deps: { store: Collections }): Router {
     res.status(201).json({ ...apiKeyView(doc), key });
   });
 
-  router.get('/v1/api-keys', async (req, res) => {
+  table.mount(apiKeySpecs.list, async (req, res) => {
     const docs = await store.apiKeys
       .find({ workspace_id: workspaceOf(req) }, { projection: { key_hash: 0 } })
       .sort({ created_at: -1 })
@@ -89,12 +112,12 @@ export function apiKeyRoutes(deps: { store: Collections }): Router {
     res.json({ data: docs.map(apiKeyView) });
   });
 
-  router.get('/v1/api-keys/:id', async (req, res) => {
+  table.mount(apiKeySpecs.get, async (req, res) => {
     res.json(apiKeyView(await findKey(req)));
   });
 
   /** Revokes at once (every replica looks keys up per request); revoking a revoked key changes nothing. */
-  router.delete('/v1/api-keys/:id', async (req, res) => {
+  table.mount(apiKeySpecs.revoke, async (req, res) => {
     const doc = await findKey(req);
     if (doc.revoked_at) return res.json(apiKeyView(doc));
     const revokedAt = new Date();
@@ -117,6 +140,4 @@ export function apiKeyRoutes(deps: { store: Collections }): Router {
     }
     res.json(apiKeyView(revoked));
   });
-
-  return router;
 }

@@ -9,9 +9,11 @@ import {
   type CallbackSecretEntry,
   type Collections,
 } from '@flowgate/store';
-import { Router } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { route, type RouteTable } from '../http/route';
+import { failure } from '../http/schemas';
+import { callbackSecretCreated, callbackSecrets } from '../schemas/secrets';
 
 /**
  * The workspace's callback signing secret. `POST /v1/callback-secret/rotate` creates a new one and
@@ -42,23 +44,40 @@ function entryView(e: CallbackSecretEntry, current: boolean) {
   };
 }
 
-export function callbackSecretRoutes(deps: { store: Collections; box: SecretBox }): Router {
-  const router = Router();
+export const callbackSecretSpecs = {
+  list: route({
+    method: 'get',
+    path: '/v1/callback-secret',
+    summary: "The workspace's valid callback signing secrets (ids, creation, expiry; never the secret), current first",
+    security: { apiKey: 'admin' },
+    responses: { '200': { description: 'Secrets', schema: callbackSecrets } },
+  }),
+  rotate: route({
+    method: 'post',
+    path: '/v1/callback-secret/rotate',
+    summary:
+      'Create a new signing secret (returned once). Earlier secrets stay valid until expires_at; meanwhile callbacks carry ' +
+      'one v1 signature per valid secret in webhook-signature',
+    security: { apiKey: 'admin' },
+    body: rotateBody,
+    hint: 'The body may only hold "previous_secret_expires_in_s" (0 to 604800 seconds)',
+    responses: {
+      '201': { description: 'The new secret (shown only here) and the valid secrets', schema: callbackSecretCreated },
+      '409': failure('Another rotation happened at the same time (conflict)'),
+    },
+  }),
+};
 
+export function callbackSecretRoutes(table: RouteTable, deps: { store: Collections; box: SecretBox }): void {
   const listView = (entries: CallbackSecretEntry[]) => ({ secrets: entries.map((e, i) => entryView(e, i === 0)) });
 
-  router.get('/v1/callback-secret', async (req, res) => {
+  table.mount(callbackSecretSpecs.list, async (req, res) => {
     const now = new Date();
     const doc = await deps.store.callbackSecrets.findOne({ _id: workspaceOf(req) });
     res.json(listView(validCallbackSecrets(doc, now)));
   });
 
-  router.post('/v1/callback-secret/rotate', async (req, res) => {
-    const parsed = rotateBody.safeParse(req.body ?? {});
-    if (!parsed.success)
-      throw new ApiError('invalid_request', 'The body may only hold "previous_secret_expires_in_s" (0 to 604800 seconds)', {
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      });
+  table.mount(callbackSecretSpecs.rotate, async (req, res) => {
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const id = randomToken('cbs_', 12);
     const now = new Date();
@@ -68,7 +87,7 @@ export function callbackSecretRoutes(deps: { store: Collections; box: SecretBox 
         deps.store.callbackSecrets,
         workspaceOf(req),
         { id, sealed: deps.box.encrypt(secret) },
-        parsed.data.previous_secret_expires_in_s * 1000,
+        req.body.previous_secret_expires_in_s * 1000,
         now,
       );
     } catch (err) {
@@ -77,6 +96,4 @@ export function callbackSecretRoutes(deps: { store: Collections; box: SecretBox 
     }
     res.status(201).json({ id, secret, created_at: now.toISOString(), ...listView(validCallbackSecrets(doc, now)) });
   });
-
-  return router;
 }

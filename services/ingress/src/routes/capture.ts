@@ -1,9 +1,12 @@
 import { ApiError } from '@flowgate/contracts';
 import { CAPTURE_DEFAULT_WINDOW_S, CAPTURE_MAX_WINDOW_S, captureStatusOf, inferParameters, type CapturedRequest } from '@flowgate/core';
 import { fromJsonText, type Collections, type ParameterCaptureDoc, type WorkflowDoc } from '@flowgate/store';
-import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { workflowPath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { failure } from '../http/schemas';
+import { parameterCapture } from '../schemas/webhooks';
 import { startCapture } from '../capture';
 import type { ConfigChanges } from '../config-cache';
 
@@ -12,9 +15,32 @@ import type { ConfigChanges } from '../config-cache';
  * 10 min) on the workflow's webhooks; `GET` tells whether the next request has been captured and,
  * if so, returns it (credentials stripped) with the parameter schema inferred from its body.
  */
-const startBody = z.object({ window_s: z.number().int().min(1).max(CAPTURE_MAX_WINDOW_S).default(CAPTURE_DEFAULT_WINDOW_S) }).strict();
-
-const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
+export const captureSpecs = {
+  start: route({
+    method: 'post',
+    path: '/v1/workflows/{id}/parameters/capture',
+    summary: "Listen for the next request to the workflow's webhooks and keep it as a parameter sample",
+    description:
+      `Opens (or restarts) a window of window_s seconds (default ${CAPTURE_DEFAULT_WINDOW_S}, max ${CAPTURE_MAX_WINDOW_S}). The first webhook request in it, on any replica, is ` +
+      'captured; it still runs normally, or, if the workflow has no published version, is answered 200 {"captured": true}.',
+    security: { apiKey: 'workflows:write' },
+    ...workflowPath,
+    body: z.object({ window_s: z.number().int().min(1).max(CAPTURE_MAX_WINDOW_S).default(CAPTURE_DEFAULT_WINDOW_S) }).strict(),
+    hint: 'Invalid capture request',
+    responses: { '201': { description: 'Listening', schema: parameterCapture }, '404': failure('workflow_not_found') },
+  }),
+  get: route({
+    method: 'get',
+    path: '/v1/workflows/{id}/parameters/capture',
+    summary: 'The capture: listening, captured (with the request and the inferred parameters) or expired',
+    security: { apiKey: 'workflows:read' },
+    ...workflowPath,
+    responses: {
+      '200': { description: 'Capture', schema: parameterCapture },
+      '404': failure('workflow_not_found, or no capture (not_found)'),
+    },
+  }),
+};
 
 function viewOf(doc: ParameterCaptureDoc, now: Date) {
   const request = doc.request_json ? (fromJsonText(doc.request_json) as CapturedRequest) : null;
@@ -29,33 +55,24 @@ function viewOf(doc: ParameterCaptureDoc, now: Date) {
   };
 }
 
-export function captureRoutes(deps: { store: Collections; configChanges: ConfigChanges }): Router {
-  const router = Router();
-  const workflowOf = async (req: Request): Promise<WorkflowDoc> => {
-    const id = String(req.params.id);
-    const workflow = WORKFLOW_ID.test(id) ? await deps.store.workflows.findOne({ _id: id, workspace_id: workspaceOf(req) }) : null;
+export function captureRoutes(table: RouteTable, deps: { store: Collections; configChanges: ConfigChanges }): void {
+  const workflowOf = async (req: { params: { id: string } }): Promise<WorkflowDoc> => {
+    const id = req.params.id;
+    const workflow = await deps.store.workflows.findOne({ _id: id, workspace_id: workspaceOf(req) });
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
     return workflow;
   };
 
-  router.post('/v1/workflows/:id/parameters/capture', async (req, res) => {
-    const parsed = startBody.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-      throw new ApiError('invalid_request', `Invalid capture request: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, {
-        errors,
-      });
-    }
+  table.mount(captureSpecs.start, async (req, res) => {
     const workflow = await workflowOf(req);
     const now = new Date();
-    res.status(201).json(viewOf(await startCapture(deps.store, deps.configChanges, workflow, parsed.data.window_s, now), now));
+    res.status(201).json(viewOf(await startCapture(deps.store, deps.configChanges, workflow, req.body.window_s, now), now));
   });
 
-  router.get('/v1/workflows/:id/parameters/capture', async (req, res) => {
+  table.mount(captureSpecs.get, async (req, res) => {
     const workflow = await workflowOf(req);
     const doc = await deps.store.parameterCaptures.findOne({ _id: workflow._id, workspace_id: workflow.workspace_id });
     if (!doc) throw new ApiError('not_found', 'No parameter capture was started for this workflow');
     res.json(viewOf(doc, new Date()));
   });
-  return router;
 }

@@ -2,10 +2,14 @@ import { ApiError, messageIds, type RedeliverRequest } from '@flowgate/contracts
 import { decodeCursor, encodeCursor } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
 import type { DeliveryDoc } from '@flowgate/store';
-import { Router, type Request } from 'express';
 import type { Filter } from 'mongodb';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { invalidRequest } from '../http/validation-issues';
+import { deliveryPath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { commaList, failure, page, pagination } from '../http/schemas';
+import { delivery, DELIVERY_EVENTS, DELIVERY_STATUSES, deliveryWithAttempts, redeliveryQueued } from '../schemas/deliveries';
 import type { PublishDeps } from '../publish-deps';
 
 /**
@@ -16,25 +20,46 @@ import type { PublishDeps } from '../publish-deps';
  */
 export type DeliveryDeps = PublishDeps;
 
-const STATUSES = ['pending', 'succeeded', 'failed'] as const;
-const EVENTS = ['execution.succeeded', 'execution.failed', 'execution.approval_required'] as const;
-const DELIVERY_ID = /^[0-9a-f-]{36}\.execution\.(succeeded|failed|approval_required(\.\d+)?)$/;
-const list = <T extends string>(values: readonly [T, ...T[]]) =>
-  z
-    .string()
-    .transform((v) => v.split(','))
-    .pipe(z.array(z.enum(values)));
-
-const listQuery = z
-  .object({
-    execution_id: z.string().max(64).optional(),
-    workflow_id: z.string().max(80).optional(),
-    status: list(STATUSES).optional(),
-    event: list(EVENTS).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(512).optional(),
-  })
-  .strict();
+export const deliverySpecs = {
+  list: route({
+    method: 'get',
+    path: '/v1/deliveries',
+    summary: 'The callback delivery log, newest first, with cursor pagination (attempts: see /v1/deliveries/{id})',
+    security: { apiKey: 'executions:read' },
+    query: z
+      .object({
+        execution_id: z.string().max(64).optional(),
+        workflow_id: z.string().max(80).optional(),
+        status: commaList(DELIVERY_STATUSES).optional().describe('comma-separated: pending, succeeded, failed'),
+        event: commaList(DELIVERY_EVENTS)
+          .optional()
+          .describe('comma-separated: execution.succeeded, execution.failed, execution.approval_required'),
+        ...pagination,
+      })
+      .strict(),
+    responses: { '200': { description: 'A page of deliveries', schema: page(delivery) } },
+  }),
+  get: route({
+    method: 'get',
+    path: '/v1/deliveries/{id}',
+    summary: 'One delivery with its signed payload and every attempt',
+    security: { apiKey: 'executions:read' },
+    ...deliveryPath,
+    responses: { '200': { description: 'Delivery', schema: deliveryWithAttempts }, '404': failure('delivery_not_found') },
+  }),
+  redeliver: route({
+    method: 'post',
+    path: '/v1/deliveries/{id}/redeliver',
+    summary: 'Start a fresh attempt cycle (full retry schedule) for a succeeded or failed delivery, with the same webhook-id and payload',
+    security: { apiKey: 'executions:write' },
+    ...deliveryPath,
+    responses: {
+      '202': { description: 'Redelivery queued', schema: redeliveryQueued },
+      '404': failure('delivery_not_found'),
+      '409': failure('delivery_pending: the delivery is still being attempted'),
+    },
+  }),
+};
 
 function summary(d: DeliveryDoc, statusUrl: string) {
   const last = d.attempts[d.attempts.length - 1];
@@ -69,24 +94,18 @@ function attemptView(a: DeliveryDoc['attempts'][number]) {
   };
 }
 
-export function deliveryRoutes(deps: DeliveryDeps): Router {
-  const router = Router();
+export function deliveryRoutes(table: RouteTable, deps: DeliveryDeps): void {
   const statusUrl = (id: string) => `${deps.publicUrl}/v1/deliveries/${id}`;
 
-  const find = async (req: Request): Promise<DeliveryDoc> => {
-    const id = String(req.params.id);
-    const doc = DELIVERY_ID.test(id) ? await deps.store.deliveries.findOne({ _id: id, workspace_id: workspaceOf(req) }) : null;
+  const find = async (req: { params: { id: string } }): Promise<DeliveryDoc> => {
+    const id = req.params.id;
+    const doc = await deps.store.deliveries.findOne({ _id: id, workspace_id: workspaceOf(req) });
     if (!doc) throw new ApiError('delivery_not_found', `Delivery ${id} not found`);
     return doc;
   };
 
-  router.get('/v1/deliveries', async (req, res) => {
-    const parsed = listQuery.safeParse(req.query);
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({ parameter: String(i.path[0] ?? ''), message: i.message }));
-      throw new ApiError('invalid_request', `Invalid query: ${errors.map((e) => `${e.parameter}: ${e.message}`).join('; ')}`, { errors });
-    }
-    const q = parsed.data;
+  table.mount(deliverySpecs.list, async (req, res) => {
+    const q = req.query;
     const and: Filter<DeliveryDoc>[] = [{ workspace_id: workspaceOf(req) }];
     if (q.execution_id) and.push({ execution_id: q.execution_id });
     if (q.workflow_id) and.push({ workflow_id: q.workflow_id });
@@ -94,7 +113,7 @@ export function deliveryRoutes(deps: DeliveryDeps): Router {
     if (q.event) and.push({ event: { $in: q.event } });
     if (q.cursor) {
       const cursor = decodeCursor(q.cursor);
-      if (!cursor) throw new ApiError('invalid_request', 'Invalid query: cursor: not a cursor from next_cursor');
+      if (!cursor) throw invalidRequest('Invalid query', [{ path: 'cursor', message: 'not a cursor from next_cursor', code: 'custom' }]);
       const at = new Date(cursor.at);
       and.push({ $or: [{ created_at: { $lt: at } }, { created_at: at, _id: { $lt: cursor.id } }] });
     }
@@ -111,7 +130,7 @@ export function deliveryRoutes(deps: DeliveryDeps): Router {
     });
   });
 
-  router.get('/v1/deliveries/:id', async (req, res) => {
+  table.mount(deliverySpecs.get, async (req, res) => {
     const doc = await find(req);
     res.json({
       ...summary(doc, statusUrl(doc._id)),
@@ -120,7 +139,7 @@ export function deliveryRoutes(deps: DeliveryDeps): Router {
     });
   });
 
-  router.post('/v1/deliveries/:id/redeliver', async (req, res) => {
+  table.mount(deliverySpecs.redeliver, async (req, res) => {
     const doc = await find(req);
     if (doc.status === 'pending')
       throw new ApiError('delivery_pending', `Delivery ${doc._id} is still being attempted; redeliver it once it succeeded or failed`);
@@ -142,6 +161,4 @@ export function deliveryRoutes(deps: DeliveryDeps): Router {
     }
     res.status(202).json({ id: doc._id, webhook_id: doc._id, status: 'pending', cycle: cycle + 1, status_url: statusUrl(doc._id) });
   });
-
-  return router;
 }

@@ -2,53 +2,101 @@ import { ApiError, triggerInputSchema, type Execution__Output } from '@flowgate/
 import { triggerInputJsonOf, type Collections } from '@flowgate/store';
 import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
-import { Router, type Request } from 'express';
 import { workspaceOf } from '../auth';
+import { executionPath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { commaList, dateTime, failure, page as pageOf, pagination, workflowId } from '../http/schemas';
+import { execution, executionSummary, replayAccepted } from '../schemas/executions';
 import type { ExecutionClient } from '../execution-client';
 import type { ExecutionStarter } from '../starter';
 import { executionView } from '../views';
 
 /** `/v1/executions` (list), `/{id}`, `/{id}/cancel` (ingress → gRPC → execution) and `/{id}/replay`. */
-const listQuery = z
-  .object({
-    workflow_id: z
-      .string()
-      .regex(/^wf_[A-Za-z0-9]{8,64}$/, 'must be a workflow id')
-      .optional(),
-    status: z
-      .string()
-      .transform((v) => v.split(','))
-      .pipe(z.array(z.enum(EXECUTION_STATUSES)))
-      .optional(),
-    created_after: z.iso.datetime({ offset: true }).optional(),
-    created_before: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(512).optional(),
-  })
-  .strict();
+const read = { apiKey: 'executions:read' } as const;
+const write = { apiKey: 'executions:write' } as const;
+
+export const executionSpecs = {
+  list: route({
+    method: 'get',
+    path: '/v1/executions',
+    summary: 'List executions, newest first, with cursor pagination',
+    security: read,
+    query: z
+      .object({
+        workflow_id: workflowId.optional(),
+        status: commaList(EXECUTION_STATUSES).optional().describe('comma-separated statuses'),
+        created_after: dateTime.optional(),
+        created_before: dateTime.optional(),
+        ...pagination,
+      })
+      .strict(),
+    responses: { '200': { description: 'A page of executions (without their step executions)', schema: pageOf(executionSummary) } },
+  }),
+  get: route({
+    method: 'get',
+    path: '/v1/executions/{id}',
+    security: read,
+    ...executionPath,
+    responses: { '200': { description: 'Execution', schema: execution }, '404': failure('execution_not_found') },
+  }),
+  events: route({
+    method: 'get',
+    path: '/v1/executions/{id}/events',
+    summary: 'Server-sent events: finished steps, the execution now and every change until it ends (event: end)',
+    security: read,
+    ...executionPath,
+    headers: [{ name: 'Last-Event-ID', schema: z.string(), description: 'Receive only what came after this event' }],
+    responses: {
+      '200': {
+        description:
+          'text/event-stream: `retry: 2000`, then `event: step` (data: a step execution with its `seq`) for each finished step attempt and ' +
+          '`event: execution` (data: the Execution) for each new state, until `event: end`. Each `id:` is a cursor; reconnect with ' +
+          'Last-Event-ID to receive only what was missed.',
+        content: { 'text/event-stream': z.string() },
+      },
+      '404': failure('execution_not_found'),
+    },
+  }),
+  replay: route({
+    method: 'post',
+    path: '/v1/executions/{id}/replay',
+    summary: 'Start a new execution with the same trigger input on the latest published version',
+    security: write,
+    ...executionPath,
+    responses: {
+      '202': { description: 'Accepted (with replay_of)', schema: replayAccepted },
+      '404': failure('execution_not_found, workflow_not_found or workflow_not_published'),
+      '429': failure('A workspace quota is used up (quota_exceeded); Retry-After'),
+    },
+  }),
+  cancel: route({
+    method: 'post',
+    path: '/v1/executions/{id}/cancel',
+    summary: 'Cancel a queued, running or waiting execution',
+    security: write,
+    ...executionPath,
+    responses: {
+      '200': { description: 'Cancelled', schema: execution },
+      '404': failure('execution_not_found'),
+      '409': failure('The execution has ended already (conflict)'),
+    },
+  }),
+};
 
 /** An SSE stream ends after an hour at most; clients reconnect. */
 const SSE_MAX_MS = 3_600_000;
 /** The reconnection delay suggested to SSE clients (`retry:`). */
 const SSE_RETRY_MS = 2_000;
-const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function executionRoutes(deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections }): Router {
-  const router = Router();
-  const executionId = (req: Request): string => {
-    const id = String(req.params.id);
-    if (!EXECUTION_ID.test(id)) throw new ApiError('execution_not_found', `Execution ${id} not found`);
-    return id;
-  };
+export function executionRoutes(
+  table: RouteTable,
+  deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections },
+): void {
+  const executionId = (req: { params: { id: string } }): string => req.params.id;
   const statusUrl = (id: string) => deps.starter.statusUrl(id);
 
-  router.get('/v1/executions', async (req, res) => {
-    const parsed = listQuery.safeParse(req.query);
-    if (!parsed.success) {
-      const errors = parsed.error.issues.map((i) => ({ parameter: String(i.path[0] ?? ''), message: i.message }));
-      throw new ApiError('invalid_request', `Invalid query: ${errors.map((e) => `${e.parameter}: ${e.message}`).join('; ')}`, { errors });
-    }
-    const q = parsed.data;
+  table.mount(executionSpecs.list, async (req, res) => {
+    const q = req.query;
     const page = await deps.executions.list({
       workspaceId: workspaceOf(req),
       workflowId: q.workflow_id ?? '',
@@ -67,7 +115,7 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
     });
   });
 
-  router.get('/v1/executions/:id', async (req, res) => {
+  table.mount(executionSpecs.get, async (req, res) => {
     const id = executionId(req);
     res.json(executionView(await deps.executions.get(workspaceOf(req), id), statusUrl(id)));
   });
@@ -78,7 +126,7 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
    * keep proxies from closing an idle stream. Event ids are cursors (core's event-stream.ts): a client
    * reconnecting with `Last-Event-ID` gets only what it missed, from the persisted state.
    */
-  router.get('/v1/executions/:id/events', async (req, res) => {
+  table.mount(executionSpecs.events, async (req, res) => {
     const id = executionId(req);
     const workspaceId = workspaceOf(req);
     const first = await deps.executions.get(workspaceId, id);
@@ -115,7 +163,7 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
   });
 
   /** A new execution with the same trigger input, on the latest published version, linked by replay_of. */
-  router.post('/v1/executions/:id/replay', async (req, res) => {
+  table.mount(executionSpecs.replay, async (req, res) => {
     const workspaceId = workspaceOf(req);
     const original = await deps.executions.get(workspaceId, executionId(req));
     const workflow = await deps.store.workflows.findOne({ _id: original.workflowId, workspace_id: workspaceId });
@@ -134,9 +182,8 @@ export function executionRoutes(deps: { executions: ExecutionClient; starter: Ex
     res.status(202).json({ execution_id: id, status: 'queued', status_url: url, replay_of: original.id });
   });
 
-  router.post('/v1/executions/:id/cancel', async (req, res) => {
+  table.mount(executionSpecs.cancel, async (req, res) => {
     const id = executionId(req);
     res.json(executionView(await deps.executions.cancel(workspaceOf(req), id), statusUrl(id)));
   });
-  return router;
 }

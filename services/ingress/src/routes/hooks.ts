@@ -1,12 +1,13 @@
 import type { Logger, SecretBox } from '@flowgate/kit';
 import type { Collections, LiveExecutions } from '@flowgate/store';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import type { ConfigCache, ConfigChanges } from '../config-cache';
 import type { ExecutionClient } from '../execution-client';
 import type { IdempotencyKeys } from '../idempotency';
 import type { IngressMetrics } from '../metrics';
 import type { RateLimiter, WorkspaceLimits } from '../rate-limiter';
 import type { RunTargets } from '../run-targets';
+import type { RouteTable } from '../http/route';
 import type { ExecutionStarter } from '../starter';
 import { admit, allowMethod } from '../webhook/admit';
 import { answer } from '../webhook/answer';
@@ -17,6 +18,7 @@ import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook
 import { rejectionMetricOf, rejectionReasonOf, type WebhookStage } from '../webhook/rejections';
 import { resolveHook, resolveTarget } from '../webhook/resolve';
 import { startExecution } from '../webhook/start';
+import { hookSpecs } from './hook-specs';
 
 /**
  * Webhook URLs. `/hooks/{token}` answers 202 only once JetStream has acknowledged the start command
@@ -49,9 +51,7 @@ export interface HookDeps {
  * authenticate → admit → read input → claim idempotency → start → answer. A stage refuses by
  * throwing; what each refusal answers and counts is the one table of ../webhook/rejections.ts.
  */
-export function hookRoutes(deps: HookDeps): Router {
-  const router = Router();
-
+export function hookRoutes(table: RouteTable, deps: HookDeps): void {
   const accept = (syncUrl: boolean) => async (req: Request, res: Response) => {
     let stage: WebhookStage = 'resolve';
     try {
@@ -111,7 +111,8 @@ export function hookRoutes(deps: HookDeps): Router {
     }
   };
 
-  router.all('/hooks/:token', accept(false));
-  router.all('/hooks/:token/sync', accept(true));
-  return router;
+  table.mount(hookSpecs.asyncPreflight, accept(false));
+  table.mount(hookSpecs.async, accept(false));
+  table.mount(hookSpecs.syncPreflight, accept(true));
+  table.mount(hookSpecs.sync, accept(true));
 }

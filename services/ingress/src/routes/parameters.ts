@@ -1,19 +1,34 @@
 import { ApiError } from '@flowgate/contracts';
 import { inferParameters } from '@flowgate/core';
-import { Router } from 'express';
+import { z } from 'zod';
+import { route, type RouteTable } from '../http/route';
 
 /**
  * `POST /v1/parameters/infer`: a parameter schema guessed from a sample — a JSON object, or
  * `{"pairs": [{"key": "...", "value": "..."}]}` key / value pairs — ready to paste into
  * `trigger.webhook.parameters`.
  */
-export function parameterRoutes(): Router {
-  const router = Router();
-  router.post('/v1/parameters/infer', (req, res) => {
-    const sample: unknown = req.body;
-    if (sample === null || typeof sample !== 'object' || Array.isArray(sample))
-      throw new ApiError('invalid_request', 'Send a JSON object as the sample, or {"pairs": [{"key", "value"}]}');
-    const record = sample as Record<string, unknown>;
+export const parameterSpecs = {
+  infer: route({
+    method: 'post',
+    path: '/v1/parameters/infer',
+    summary: 'Guess a parameter schema from a sample JSON object or key/value pairs',
+    security: { apiKey: 'workflows:write' },
+    body: z.record(z.string(), z.unknown()).describe('A sample JSON object, or {"pairs": [{"key": "...", "value": "..."}]}'),
+    bodyRequired: true,
+    hint: 'Send a JSON object as the sample, or {"pairs": [{"key", "value"}]}',
+    responses: {
+      '200': {
+        description: 'Parameters for trigger.webhook.parameters',
+        schema: z.object({ parameters: z.record(z.string(), z.unknown()) }),
+      },
+    },
+  }),
+};
+
+export function parameterRoutes(table: RouteTable): void {
+  table.mount(parameterSpecs.infer, (req, res) => {
+    const record = req.body;
     const pairs = record.pairs;
     if (Array.isArray(pairs)) {
       const fromPairs: Record<string, unknown> = {};
@@ -26,5 +41,4 @@ export function parameterRoutes(): Router {
     }
     res.json({ parameters: inferParameters(record) });
   });
-  return router;
 }

@@ -1,21 +1,46 @@
-import { ApiError } from '@flowgate/contracts';
 import { dayWindow, monthWindow, windowStart, type QuotaLimits } from '@flowgate/core';
 import type { Collections } from '@flowgate/store';
-import { Router } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { route, type RouteTable } from '../http/route';
+import { workspaceQuotas } from '../schemas/access';
 import type { QuotaGate } from '../quotas';
 
 /**
  * `/v1/workspace/quotas` (admin scope): the workspace's quota limits with current usage, and its
  * overrides of the deployment defaults (FLOWGATE_QUOTA_*). A value of 0 is unlimited, null the default.
  */
-const limitValue = z.number().int().min(0).max(1_000_000_000).nullable().optional();
-const quotasPut = z.object({ executions_per_day: limitValue, executions_per_month: limitValue, parallel_executions: limitValue }).strict();
+const limitValue = z
+  .number()
+  .int()
+  .min(0)
+  .max(1_000_000_000)
+  .nullable()
+  .optional()
+  .describe('0 = unlimited, null or absent = the deployment default');
 
-export function quotaRoutes(deps: { store: Collections; quotas: QuotaGate }): Router {
+export const quotaSpecs = {
+  get: route({
+    method: 'get',
+    path: '/v1/workspace/quotas',
+    summary: 'Quota limits (workspace override or deployment default) and current usage; admin scope',
+    security: { apiKey: 'admin' },
+    responses: { '200': { description: 'Quotas', schema: workspaceQuotas } },
+  }),
+  replace: route({
+    method: 'put',
+    path: '/v1/workspace/quotas',
+    summary: 'Replace the workspace quota overrides; over a quota, starts answer 429 quota_exceeded with Retry-After',
+    security: { apiKey: 'admin' },
+    body: z.object({ executions_per_day: limitValue, executions_per_month: limitValue, parallel_executions: limitValue }).strict(),
+    bodyRequired: true,
+    hint: 'Body must be {"executions_per_day", "executions_per_month", "parallel_executions"}: each an integer ≥ 0 (0 = unlimited) or null (the default)',
+    responses: { '200': { description: 'Quotas now', schema: workspaceQuotas } },
+  }),
+};
+
+export function quotaRoutes(table: RouteTable, deps: { store: Collections; quotas: QuotaGate }): void {
   const { store, quotas } = deps;
-  const router = Router();
 
   /** Executions started in the window: the counter while the quota is limited, else counted from executions. */
   const usedIn = async (workspaceId: string, kind: 'day' | 'month', limit: number, now: Date): Promise<number> => {
@@ -48,28 +73,19 @@ export function quotaRoutes(deps: { store: Collections; quotas: QuotaGate }): Ro
     };
   };
 
-  router.get('/v1/workspace/quotas', async (req, res) => {
+  table.mount(quotaSpecs.get, async (req, res) => {
     const workspaceId = workspaceOf(req);
     const doc = await store.workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
     res.json(await view(workspaceId, await quotas.limitsOf(workspaceId, true), doc?.quotas));
   });
 
   /** Replaces the overrides: a field left out or null goes back to the deployment default. */
-  router.put('/v1/workspace/quotas', async (req, res) => {
-    const body = quotasPut.safeParse(req.body);
-    if (!body.success) {
-      const errors = body.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      throw new ApiError(
-        'invalid_request',
-        'Body must be {"executions_per_day", "executions_per_month", "parallel_executions"}: each an integer ≥ 0 (0 = unlimited) or null (the default)',
-        { errors },
-      );
-    }
+  table.mount(quotaSpecs.replace, async (req, res) => {
     const workspaceId = workspaceOf(req);
     const overrides = {
-      executions_per_day: body.data.executions_per_day ?? null,
-      executions_per_month: body.data.executions_per_month ?? null,
-      parallel_executions: body.data.parallel_executions ?? null,
+      executions_per_day: req.body.executions_per_day ?? null,
+      executions_per_month: req.body.executions_per_month ?? null,
+      parallel_executions: req.body.parallel_executions ?? null,
     };
     const now = new Date();
     await store.workspaces.updateOne(
@@ -88,6 +104,4 @@ export function quotaRoutes(deps: { store: Collections; quotas: QuotaGate }): Ro
     }
     res.json(await view(workspaceId, limits, overrides));
   });
-
-  return router;
 }

@@ -1,8 +1,11 @@
 import { ApiError } from '@flowgate/contracts';
 import { nextFireTimes, type ScheduleSpec, type WorkflowDefinition } from '@flowgate/core';
 import type { Collections, ScheduleDoc } from '@flowgate/store';
-import { Router, type Request } from 'express';
+import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { route, type RouteTable } from '../http/route';
+import { failure, workflowId } from '../http/schemas';
+import { schedule } from '../schemas/workflows';
 import type { SchedulerClient } from '../scheduler-client';
 
 /**
@@ -43,21 +46,48 @@ function scheduleView(doc: ScheduleDoc, now: Date) {
   };
 }
 
-export function scheduleRoutes(deps: { store: Collections; scheduler: SchedulerClient }): Router {
-  const router = Router();
-  const find = async (req: Request) => {
-    const doc = await deps.store.schedules.findOne({ _id: String(req.params.id), workspace_id: workspaceOf(req) });
-    if (!doc) throw new ApiError('not_found', 'This workflow has no published schedule');
+const noSchedule = () => new ApiError('not_found', 'This workflow has no published schedule');
+
+export const scheduleSpecs = {
+  get: route({
+    method: 'get',
+    path: '/v1/workflows/{id}/schedule',
+    summary: 'The published cron schedule with its next five fire times',
+    security: { apiKey: 'workflows:read' },
+    params: z.object({ id: workflowId }),
+    notFound: { id: noSchedule },
+    responses: {
+      '200': { description: 'Schedule', schema: schedule },
+      '404': failure('The workflow has no published schedule (not_found)'),
+    },
+  }),
+  pauseOrResume: route({
+    method: 'post',
+    path: '/v1/workflows/{id}/schedule/{action}',
+    summary: 'Pause or resume the schedule (resuming counts from now: fires during the pause are not run)',
+    security: { apiKey: 'workflows:write' },
+    params: z.object({ action: z.enum(['pause', 'resume']), id: workflowId }),
+    notFound: { action: () => new ApiError('not_found', 'Use /schedule/pause or /schedule/resume'), id: noSchedule },
+    responses: {
+      '200': { description: 'Schedule', schema: schedule },
+      '404': failure('The workflow has no published schedule (not_found)'),
+    },
+  }),
+};
+
+export function scheduleRoutes(table: RouteTable, deps: { store: Collections; scheduler: SchedulerClient }): void {
+  const find = async (req: { params: { id: string } }) => {
+    const doc = await deps.store.schedules.findOne({ _id: req.params.id, workspace_id: workspaceOf(req) });
+    if (!doc) throw noSchedule();
     return doc;
   };
 
-  router.get('/v1/workflows/:id/schedule', async (req, res) => {
+  table.mount(scheduleSpecs.get, async (req, res) => {
     res.json(scheduleView(await find(req), new Date()));
   });
 
-  router.post('/v1/workflows/:id/schedule/:action', async (req, res) => {
-    const action = String(req.params.action);
-    if (action !== 'pause' && action !== 'resume') throw new ApiError('not_found', 'Use /schedule/pause or /schedule/resume');
+  table.mount(scheduleSpecs.pauseOrResume, async (req, res) => {
+    const { action } = req.params;
     const doc = await find(req);
     await deps.scheduler.upsert({
       workspaceId: doc.workspace_id,
@@ -67,6 +97,4 @@ export function scheduleRoutes(deps: { store: Collections; scheduler: SchedulerC
     const updated = await find(req);
     res.json(scheduleView(updated, new Date()));
   });
-
-  return router;
 }

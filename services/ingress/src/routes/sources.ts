@@ -3,9 +3,13 @@ import { ApiError } from '@flowgate/contracts';
 import { evaluateCondition, type TriggerInput } from '@flowgate/core';
 import { randomToken, sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
 import type { Collections, SourceDoc, WorkflowDoc } from '@flowgate/store';
-import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { sourcePath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { failure, list } from '../http/schemas';
+import { source } from '../schemas/access';
+import { fanOutAccepted } from '../schemas/webhooks';
 import type { IngressMetrics } from '../metrics';
 import { workspaceLimit, type RateLimiter, type WorkspaceLimits } from '../rate-limiter';
 import type { ExecutionStarter } from '../starter';
@@ -18,9 +22,73 @@ import { triggerInputOf } from '../webhook-input';
  * (`trigger.source: {source_id, filter?}`) and whose JSONata `filter` holds for `trigger`, and
  * answers 202 with every execution only once each start command was acknowledged by JetStream.
  */
-const SOURCE_ID = /^src_[A-Za-z0-9]{8,64}$/;
 const TOKEN = /^so_[A-Za-z0-9_-]{16,128}$/;
 const sourceBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+const read = { apiKey: 'workflows:read' } as const;
+const write = { apiKey: 'workflows:write' } as const;
+const nameHint = 'Body must be {"name": "…"} (1–200 characters)';
+
+export const sourceSpecs = {
+  create: route({
+    method: 'post',
+    path: '/v1/sources',
+    summary: 'Create an event source (its URL starts every subscribed workflow)',
+    security: write,
+    body: sourceBody,
+    bodyRequired: true,
+    hint: nameHint,
+    responses: { '201': { description: 'Created', schema: source } },
+  }),
+  list: route({
+    method: 'get',
+    path: '/v1/sources',
+    summary: 'Event sources of the workspace, newest first',
+    security: read,
+    responses: { '200': { description: 'Sources', schema: list(source) } },
+  }),
+  get: route({
+    method: 'get',
+    path: '/v1/sources/{id}',
+    security: read,
+    ...sourcePath,
+    responses: { '200': { description: 'Source', schema: source }, '404': failure('source_not_found') },
+  }),
+  rename: route({
+    method: 'patch',
+    path: '/v1/sources/{id}',
+    summary: 'Rename a source',
+    security: write,
+    ...sourcePath,
+    body: sourceBody,
+    bodyRequired: true,
+    hint: nameHint,
+    responses: { '200': { description: 'Source', schema: source }, '404': failure('source_not_found') },
+  }),
+  remove: route({
+    method: 'delete',
+    path: '/v1/sources/{id}',
+    summary: 'Delete a source: its URL answers 404 from now on',
+    security: write,
+    ...sourcePath,
+    responses: { '204': { description: 'Deleted' }, '404': failure('source_not_found') },
+  }),
+  fanOut: route({
+    method: 'all',
+    documented: ['get', 'post', 'put', 'patch', 'delete'],
+    path: '/sources/{token}',
+    summary:
+      'Fan-out: start every enabled, published workflow subscribed to this source (trigger.source) whose filter holds; ' +
+      'answered once every start is acknowledged (any method)',
+    security: 'none',
+    params: z.object({ token: z.string().describe('The source token (so_…): the credential') }),
+    rawBody: { content: { '*/*': null } },
+    responses: {
+      '202': { description: 'The executions started (an empty list when none matched)', schema: fanOutAccepted },
+      '404': failure('Unknown source token (source_not_found)'),
+      '429': failure('Workspace rate limit or quota exceeded (nothing started); Retry-After'),
+    },
+  }),
+};
 
 export interface SourceDeps {
   store: Collections;
@@ -36,15 +104,9 @@ export interface SourceDeps {
   configChanges: ConfigChanges;
 }
 
-const invalidBody = (error: z.ZodError) =>
-  new ApiError('invalid_request', 'Body must be {"name": "…"} (1–200 characters)', {
-    errors: error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-  });
-
 /** `/v1/sources`: create, list, read (with its subscribed workflows), rename, delete. */
-export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl' | 'configChanges'>): Router {
+export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl' | 'configChanges'>): void {
   const { store, box } = deps;
-  const router = Router();
 
   const view = async (doc: SourceDoc, withSubscribers: boolean) => {
     const url = `${deps.publicUrl}/sources/${box.decrypt(doc.token_sealed)}`;
@@ -65,22 +127,20 @@ export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl
     };
   };
 
-  const findSource = async (req: Request): Promise<SourceDoc> => {
-    const id = String(req.params.id);
-    const doc = SOURCE_ID.test(id) ? await store.sources.findOne({ _id: id, workspace_id: workspaceOf(req) }) : null;
+  const findSource = async (req: { params: { id: string } }): Promise<SourceDoc> => {
+    const id = req.params.id;
+    const doc = await store.sources.findOne({ _id: id, workspace_id: workspaceOf(req) });
     if (!doc) throw new ApiError('source_not_found', `Source ${id} not found`);
     return doc;
   };
 
-  router.post('/v1/sources', async (req, res) => {
-    const body = sourceBody.safeParse(req.body);
-    if (!body.success) throw invalidBody(body.error);
+  table.mount(sourceSpecs.create, async (req, res) => {
     const token = randomToken('so_');
     const now = new Date();
     const doc: SourceDoc = {
       _id: `src_${randomUUID().replace(/-/g, '')}`,
       workspace_id: workspaceOf(req),
-      name: body.data.name,
+      name: req.body.name,
       token_hash: sha256Hex(token),
       token_sealed: box.encrypt(token),
       created_at: now,
@@ -91,7 +151,7 @@ export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl
     res.status(201).json(await view(doc, true));
   });
 
-  router.get('/v1/sources', async (req, res) => {
+  table.mount(sourceSpecs.list, async (req, res) => {
     const docs = await store.sources
       .find({ workspace_id: workspaceOf(req) })
       .sort({ created_at: -1 })
@@ -100,17 +160,15 @@ export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl
     res.json({ data: await Promise.all(docs.map((d) => view(d, false))) });
   });
 
-  router.get('/v1/sources/:id', async (req, res) => {
+  table.mount(sourceSpecs.get, async (req, res) => {
     res.json(await view(await findSource(req), true));
   });
 
-  router.patch('/v1/sources/:id', async (req, res) => {
+  table.mount(sourceSpecs.rename, async (req, res) => {
     const doc = await findSource(req);
-    const body = sourceBody.safeParse(req.body);
-    if (!body.success) throw invalidBody(body.error);
     const updated = await store.sources.findOneAndUpdate(
       { _id: doc._id, workspace_id: doc.workspace_id },
-      { $set: { name: body.data.name, updated_at: new Date() } },
+      { $set: { name: req.body.name, updated_at: new Date() } },
       { returnDocument: 'after' },
     );
     if (!updated) throw new ApiError('source_not_found', `Source ${doc._id} not found`);
@@ -118,20 +176,16 @@ export function sourceRoutes(deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl
   });
 
   /** Its URL answers 404 from now on; workflows that still name it are simply never started by it. */
-  router.delete('/v1/sources/:id', async (req, res) => {
+  table.mount(sourceSpecs.remove, async (req, res) => {
     const doc = await findSource(req);
     await store.sources.deleteOne({ _id: doc._id, workspace_id: doc.workspace_id });
     await deps.configChanges.sourceChanged(doc);
     res.status(204).end();
   });
-
-  return router;
 }
 
 /** `ANY /sources/{token}`: the public fan-out URL (no API key, like /hooks). */
-export function sourceHookRoutes(deps: SourceDeps): Router {
-  const router = Router();
-
+export function sourceHookRoutes(table: RouteTable, deps: SourceDeps): void {
   /** The subscriber's filter on `{trigger}`; a filter that fails to evaluate counts as not matching (and is logged). */
   const passes = async (workflow: WorkflowDoc, filter: string | undefined, input: TriggerInput): Promise<boolean> => {
     if (!filter) return true;
@@ -143,8 +197,8 @@ export function sourceHookRoutes(deps: SourceDeps): Router {
     }
   };
 
-  router.all('/sources/:token', async (req: Request, res: Response) => {
-    const token = String(req.params.token);
+  table.mount(sourceSpecs.fanOut, async (req, res) => {
+    const token = req.params.token;
     const source = TOKEN.test(token) ? await deps.configCache.source(sha256Hex(token)) : null;
     if (!source) {
       deps.metrics.rejected.inc({ reason: 'unknown_token' });
@@ -193,6 +247,4 @@ export function sourceHookRoutes(deps: SourceDeps): Router {
     deps.logger.info({ source_id: source._id, executions: executions.length, failed: errors.length }, 'source event accepted');
     res.status(202).json({ executions, ...(errors.length > 0 ? { errors } : {}) });
   });
-
-  return router;
 }

@@ -3,9 +3,12 @@ import { ApiError } from '@flowgate/contracts';
 import { acceptedResponse, isTerminal, resolveParameters, type ExecutionStatus, type TriggerInput } from '@flowgate/core';
 import type { Logger } from '@flowgate/kit';
 import type { Collections } from '@flowgate/store';
-import { Router } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { workflowPath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { failure, httpMethod } from '../http/schemas';
+import { accepted, execution } from '../schemas/executions';
 import type { ExecutionClient } from '../execution-client';
 import type { RunTargets } from '../run-targets';
 import type { ExecutionStarter } from '../starter';
@@ -17,7 +20,6 @@ import { executionView } from '../views';
  * the sync URL (up to `sync_timeout_s`): 200 with the finished execution, else 202 with its status
  * URL. The execution is marked `test_run: true`, environment `development`, version 0.
  */
-const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
 const testRunBody = z
@@ -26,42 +28,53 @@ const testRunBody = z
     body: z.unknown().optional(),
     query: z.record(z.string().max(256), z.union([z.string().max(8_192), z.array(z.string().max(8_192)).max(100)])).optional(),
     headers: z.record(z.string().regex(HEADER_NAME), z.string().max(8_192)).optional(),
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).optional(),
+    method: httpMethod.optional(),
   })
   .strict();
 
-export function testRunRoutes(deps: {
-  store: Collections;
-  starter: ExecutionStarter;
-  runTargets: RunTargets;
-  executions: ExecutionClient;
-  logger: Logger;
-}): Router {
-  const router = Router();
+export const testRunSpecs = {
+  run: route({
+    method: 'post',
+    path: '/v1/workflows/{id}/test',
+    summary: 'Run the draft with test JSON and wait for it (up to the trigger sync timeout); marked test_run, environment development',
+    security: { apiKey: 'workflows:write' },
+    ...workflowPath,
+    body: testRunBody,
+    hint: 'Body must be {"body"?: any, "query"?: {name: string}, "headers"?: {name: string}, "method"?: string}',
+    responses: {
+      '200': { description: 'The finished execution', schema: execution },
+      '202': { description: 'Still running', schema: accepted },
+      '404': failure('workflow_not_found'),
+      '422': failure('The draft is not a valid definition'),
+      '429': failure('A workspace quota is used up (quota_exceeded)'),
+    },
+  }),
+};
 
-  router.post('/v1/workflows/:id/test', async (req, res) => {
-    const id = String(req.params.id);
+export function testRunRoutes(
+  table: RouteTable,
+  deps: {
+    store: Collections;
+    starter: ExecutionStarter;
+    runTargets: RunTargets;
+    executions: ExecutionClient;
+    logger: Logger;
+  },
+): void {
+  table.mount(testRunSpecs.run, async (req, res) => {
+    const id = req.params.id;
     const workspaceId = workspaceOf(req);
-    const workflow = WORKFLOW_ID.test(id) ? await deps.store.workflows.findOne({ _id: id, workspace_id: workspaceId }) : null;
+    const workflow = await deps.store.workflows.findOne({ _id: id, workspace_id: workspaceId });
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
-    const parsed = testRunBody.safeParse(req.body ?? {});
-    if (!parsed.success)
-      throw new ApiError(
-        'invalid_request',
-        'Body must be {"body"?: any, "query"?: {name: string}, "headers"?: {name: string}, "method"?: string}',
-        {
-          errors: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-        },
-      );
     const target = { ...(await deps.runTargets.resolve(workflow, 'development')), testRun: true };
     const webhook = target.definition.trigger.webhook;
-    const body = parsed.data.body ?? null;
+    const body = req.body.body ?? null;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(parsed.data.headers ?? {})) headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(req.body.headers ?? {})) headers[name.toLowerCase()] = value;
     const input: TriggerInput = {
-      method: parsed.data.method ?? webhook.methods[0] ?? 'POST',
+      method: req.body.method ?? webhook.methods[0] ?? 'POST',
       path: `/v1/workflows/${workflow._id}/test`,
-      query: parsed.data.query ?? {},
+      query: req.body.query ?? {},
       headers: { 'content-type': 'application/json', ...headers },
       body,
       raw: typeof body === 'string' ? body : JSON.stringify(body),
@@ -84,6 +97,4 @@ export function testRunRoutes(deps: {
     const full = await deps.executions.get(workspaceId, executionId).catch(() => last);
     res.json(executionView(full, statusUrl));
   });
-
-  return router;
 }

@@ -11,9 +11,12 @@ import {
   type TriggerSecretEntry,
   type WorkflowDoc,
 } from '@flowgate/store';
-import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { workflowPath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { failure, workflowId } from '../http/schemas';
+import { triggerSecretAdded, triggerSecretList } from '../schemas/secrets';
 import type { ConfigChanges } from '../config-cache';
 
 /**
@@ -22,7 +25,6 @@ import type { ConfigChanges } from '../config-cache';
  * stays valid beside it and any older one is dropped (at most two per method). `GET` lists ids,
  * methods, creation times and fingerprints, never a value; `DELETE …/secrets/{secret_id}` revokes one.
  */
-const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
 const SECRET_ID = /^sec_[A-Za-z0-9_-]{8,64}$/;
 const addBody = z
   .object({
@@ -32,6 +34,47 @@ const addBody = z
     secret: z.string().min(16).max(512).optional(),
   })
   .strict();
+
+export const triggerSecretSpecs = {
+  list: route({
+    method: 'get',
+    path: '/v1/workflows/{id}/trigger/secrets',
+    summary: "The secrets of the webhook's auth methods: ids, methods, fingerprints and creation times, never a value",
+    security: { apiKey: 'workflows:read' },
+    ...workflowPath,
+    responses: { '200': { description: 'Secrets, oldest first', schema: triggerSecretList }, '404': failure('workflow_not_found') },
+  }),
+  add: route({
+    method: 'post',
+    path: '/v1/workflows/{id}/trigger/secrets',
+    summary:
+      "Add a secret to one auth method (rotation): the method's previous secret stays valid beside it, older ones are dropped " +
+      '(at most two per method). Tokens are stored as SHA-256 hashes, signing keys sealed with AES-256-GCM',
+    security: { apiKey: 'workflows:write' },
+    ...workflowPath,
+    body: addBody,
+    hint: 'Body must be {"method"?: string, "secret"?: string of 16 to 512 characters}',
+    responses: {
+      '201': { description: 'The new secret (`secret` only when generated) and all secrets of the webhook', schema: triggerSecretAdded },
+      '404': failure('workflow_not_found'),
+      '409': failure('The secrets changed at the same time (conflict)'),
+    },
+  }),
+  revoke: route({
+    method: 'delete',
+    path: '/v1/workflows/{id}/trigger/secrets/{secret_id}',
+    summary: 'Revoke one secret at once',
+    security: { apiKey: 'workflows:write' },
+    // The secret id is checked after the workflow (an unknown workflow is its 404 first).
+    params: z.object({ id: workflowId, secret_id: z.string().describe('sec_…') }),
+    notFound: workflowPath.notFound,
+    responses: {
+      '204': { description: 'Revoked' },
+      '404': failure('workflow_not_found, or no such secret (not_found)'),
+      '409': failure('The secrets changed at the same time (conflict)'),
+    },
+  }),
+};
 
 function entryView(e: TriggerSecretEntry) {
   return { id: e.id, method: e.method, fingerprint: e.fingerprint, created_at: e.created_at.toISOString() };
@@ -57,14 +100,13 @@ function generatedSecret(method: SecretMethod): string {
   return randomToken(method.type === 'hmac' ? 'whs_' : 'wht_', 32);
 }
 
-export function triggerSecretRoutes(deps: { store: Collections; box: SecretBox; configChanges: ConfigChanges }): Router {
+export function triggerSecretRoutes(table: RouteTable, deps: { store: Collections; box: SecretBox; configChanges: ConfigChanges }): void {
   const { store, box } = deps;
-  const router = Router();
 
-  const findTrigger = async (req: Request) => {
-    const id = String(req.params.id);
+  const findTrigger = async (req: { params: { id: string } }) => {
+    const id = req.params.id;
     const workspaceId = workspaceOf(req);
-    const workflow = WORKFLOW_ID.test(id) ? await store.workflows.findOne({ _id: id, workspace_id: workspaceId }) : null;
+    const workflow = await store.workflows.findOne({ _id: id, workspace_id: workspaceId });
     // The production trigger holds the secrets of every environment's webhook (environment-triggers.ts).
     const trigger = workflow ? await store.triggers.findOne(productionTriggerFilter(workflow._id, workspaceId)) : null;
     if (!workflow || !trigger) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
@@ -80,21 +122,16 @@ export function triggerSecretRoutes(deps: { store: Collections; box: SecretBox; 
     }
   };
 
-  router.get('/v1/workflows/:id/trigger/secrets', async (req, res) => {
+  table.mount(triggerSecretSpecs.list, async (req, res) => {
     const { trigger } = await findTrigger(req);
     res.json({ secrets: (trigger.auth_secrets ?? []).map(entryView) });
   });
 
-  router.post('/v1/workflows/:id/trigger/secrets', async (req, res) => {
-    const parsed = addBody.safeParse(req.body ?? {});
-    if (!parsed.success)
-      throw new ApiError('invalid_request', 'Body must be {"method"?: string, "secret"?: string of 16 to 512 characters}', {
-        errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      });
+  table.mount(triggerSecretSpecs.add, async (req, res) => {
     const { workflow, trigger } = await findTrigger(req);
     const methods = await methodsOf(store, workflow);
     const ids = methods.map(methodKey);
-    const wanted = parsed.data.method ?? (methods.length === 1 ? ids[0] : undefined);
+    const wanted = req.body.method ?? (methods.length === 1 ? ids[0] : undefined);
     const method = methods.find((m) => methodKey(m) === wanted);
     if (!method)
       throw new ApiError(
@@ -104,7 +141,7 @@ export function triggerSecretRoutes(deps: { store: Collections; box: SecretBox; 
           : `Name the auth method: one of ${ids.join(', ')}`,
         { methods: ids },
       );
-    const given = parsed.data.secret;
+    const given = req.body.secret;
     if (given !== undefined && method.type === 'standard_webhooks' && !isStandardWebhooksSecret(given))
       throw new ApiError('invalid_request', 'A Standard Webhooks secret is "whsec_" + base64 of 24 to 64 random bytes');
     const secret = given ?? generatedSecret(method);
@@ -123,14 +160,12 @@ export function triggerSecretRoutes(deps: { store: Collections; box: SecretBox; 
     res.status(201).json({ ...entryView(entry), ...(given === undefined ? { secret } : {}), secrets: all.map(entryView) });
   });
 
-  router.delete('/v1/workflows/:id/trigger/secrets/:secretId', async (req, res) => {
+  table.mount(triggerSecretSpecs.revoke, async (req, res) => {
     const { workflow, trigger } = await findTrigger(req);
-    const secretId = String(req.params.secretId);
+    const secretId = req.params.secret_id;
     const left = SECRET_ID.test(secretId) ? await conflictSafe(() => removeTriggerSecret(store.triggers, trigger, secretId)) : null;
     if (!left) throw new ApiError('not_found', `Secret ${secretId} not found`);
     await deps.configChanges.changed(workflow);
     res.status(204).end();
   });
-
-  return router;
 }

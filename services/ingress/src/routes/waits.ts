@@ -1,8 +1,12 @@
 import { ApiError, messageIds, type ResumeCommand } from '@flowgate/contracts';
 import { publishJson, sha256Hex } from '@flowgate/kit';
 import { toJsonText, type WaitTokenDoc } from '@flowgate/store';
-import { Router, type Request, type Response } from 'express';
+import type { Response } from 'express';
 import { z } from 'zod';
+import { waitNotFound, waitPath } from '../http/resource-params';
+import { route, type RouteTable } from '../http/route';
+import { failure, waitToken } from '../http/schemas';
+import { pendingApproval, resuming } from '../schemas/webhooks';
 import type { PublishDeps } from '../publish-deps';
 import { parseBody } from '../webhook-input';
 
@@ -15,17 +19,49 @@ import { parseBody } from '../webhook-input';
  */
 export type WaitDeps = PublishDeps;
 
-const TOKEN = /^wt_[A-Za-z0-9_-]{32,64}$/;
-const decisionBody = z.object({ comment: z.string().max(2_000).optional() }).strict();
+export const waitSpecs = {
+  resume: route({
+    method: 'post',
+    path: '/resume/{token}',
+    summary: 'Resume a wait_for_webhook step: the body becomes the step output (the token is the credential)',
+    security: 'none',
+    ...waitPath,
+    rawBody: { content: { '*/*': null } },
+    responses: {
+      '202': { description: 'Resume queued', schema: resuming },
+      '404': failure('wait_not_found'),
+      '409': failure('wait_already_resumed'),
+    },
+  }),
+  approval: route({
+    method: 'get',
+    path: '/approvals/{token}',
+    summary: 'What an approval step asks, with its approve / reject URLs',
+    security: 'none',
+    ...waitPath,
+    responses: { '200': { description: 'The pending approval', schema: pendingApproval }, '404': failure('wait_not_found') },
+  }),
+  decide: route({
+    method: 'post',
+    path: '/approvals/{token}/{decision}',
+    summary: 'Approve or reject an approval step, with an optional comment',
+    security: 'none',
+    params: z.object({ decision: z.enum(['approve', 'reject']), token: waitToken }),
+    notFound: { decision: () => new ApiError('not_found', 'Use /approve or /reject'), token: waitNotFound },
+    body: z.object({ comment: z.string().max(2_000).optional() }).strict(),
+    hint: 'The body may only hold "comment" (a string of at most 2000 characters)',
+    responses: {
+      '202': { description: 'Decision queued', schema: resuming },
+      '404': failure('wait_not_found'),
+      '409': failure('wait_already_resumed'),
+    },
+  }),
+};
 
-export function waitRoutes(deps: WaitDeps): Router {
-  const router = Router();
-
-  const findWait = async (req: Request, kind: WaitTokenDoc['kind']): Promise<WaitTokenDoc> => {
-    const token = String(req.params.token);
-    const wait = TOKEN.test(token) ? await deps.store.waitTokens.findOne({ _id: sha256Hex(token) }) : null;
-    if (!wait || wait.kind !== kind || wait.expires_at.getTime() <= Date.now())
-      throw new ApiError('wait_not_found', 'This wait is over or does not exist');
+export function waitRoutes(table: RouteTable, deps: WaitDeps): void {
+  const findWait = async (req: { params: { token: string } }, kind: WaitTokenDoc['kind']): Promise<WaitTokenDoc> => {
+    const wait = await deps.store.waitTokens.findOne({ _id: sha256Hex(req.params.token) });
+    if (!wait || wait.kind !== kind || wait.expires_at.getTime() <= Date.now()) throw waitNotFound();
     return wait;
   };
 
@@ -52,15 +88,15 @@ export function waitRoutes(deps: WaitDeps): Router {
     res.status(202).json({ execution_id: wait.execution_id, status: 'resuming', status_url: statusUrl(wait.execution_id) });
   };
 
-  router.post('/resume/:token', async (req, res) => {
+  table.mount(waitSpecs.resume, async (req, res) => {
     const wait = await findWait(req, 'webhook');
     await publishResume(res, wait, { kind: 'webhook', body_json: toJsonText(await parseBody(req)) });
   });
 
-  router.get('/approvals/:token', async (req, res) => {
+  table.mount(waitSpecs.approval, async (req, res) => {
     const wait = await findWait(req, 'approval');
     const execution = await deps.store.executions.findOne({ _id: wait.execution_id, workspace_id: wait.workspace_id });
-    const review = `${deps.publicUrl}/approvals/${String(req.params.token)}`;
+    const review = `${deps.publicUrl}/approvals/${req.params.token}`;
     res.json({
       execution_id: wait.execution_id,
       workflow_id: execution?.workflow_id ?? null,
@@ -72,21 +108,12 @@ export function waitRoutes(deps: WaitDeps): Router {
     });
   });
 
-  router.post('/approvals/:token/:decision', async (req, res) => {
-    const decision = String(req.params.decision);
-    if (decision !== 'approve' && decision !== 'reject') throw new ApiError('not_found', 'Use /approve or /reject');
+  table.mount(waitSpecs.decide, async (req, res) => {
     const wait = await findWait(req, 'approval');
-    const parsed = decisionBody.safeParse(req.body ?? {});
-    if (!parsed.success)
-      throw new ApiError('invalid_request', 'The body may only hold "comment" (a string of at most 2000 characters)', {
-        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      });
     await publishResume(res, wait, {
       kind: 'approval',
-      decision: decision === 'approve' ? 'approved' : 'rejected',
-      comment: parsed.data.comment ?? null,
+      decision: req.params.decision === 'approve' ? 'approved' : 'rejected',
+      comment: req.body.comment ?? null,
     });
   });
-
-  return router;
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
 import {
   ENVIRONMENTS,
-  environmentSchema,
   parseDefinitionText,
   validateDefinition,
   type DefinitionResult,
@@ -11,9 +10,13 @@ import {
 } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import { insertIfAbsent, readContext, writeContext, type Collections, type WorkflowDoc } from '@flowgate/store';
-import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { workflowPath } from '../http/resource-params';
+import { route, RouteTable } from '../http/route';
+import { environment, failure } from '../http/schemas';
+import { summaryOf } from '../http/validation-issues';
+import { context, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
 import { webhookUrls, workflowView, type EnvironmentTriggerView } from '../views';
 import type { SchedulerClient } from '../scheduler-client';
@@ -21,42 +24,149 @@ import type { ConfigChanges } from '../config-cache';
 import { syncSchedule } from './schedules';
 
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
-const WORKFLOW_ID = /^wf_[A-Za-z0-9]{8,64}$/;
-const triggerPatch = z.object({ enabled: z.boolean(), environment: environmentSchema.optional() }).strict();
-const stagingPin = z.object({ version: z.number().int().min(1).nullable() }).strict();
-const contextPatch = z
-  .record(z.string().min(1).max(256), z.string().max(65_536).nullable())
-  .refine((v) => Object.keys(v).length <= 100, 'at most 100 keys per request');
+const definitionBody = {
+  required: true,
+  content: { 'application/json': workflowDefinition, 'application/yaml': z.string() },
+  description: 'A workflow definition, JSON or YAML; invalid → 422 invalid_workflow_definition with details.issues',
+};
+const invalidDefinition = failure('Invalid workflow definition (invalid_workflow_definition; details.issues names each field)');
+const read = { apiKey: 'workflows:read' } as const;
+const write = { apiKey: 'workflows:write' } as const;
 
-function definitionFrom(req: Request): DefinitionResult {
-  if (typeof req.body === 'string') return parseDefinitionText(req.body, 'yaml');
-  if (req.body === undefined) throw new ApiError('unsupported_media_type', 'Send the definition as application/json or application/yaml');
-  return validateDefinition(req.body);
+export const workflowSpecs = {
+  create: route({
+    method: 'post',
+    path: '/v1/workflows',
+    summary: 'Create a workflow from a JSON or YAML definition (?publish=true also publishes it)',
+    security: write,
+    query: z.object({ publish: z.enum(['true', 'false']).optional() }).strict(),
+    rawBody: definitionBody,
+    responses: {
+      '201': { description: 'Created', schema: workflow },
+      '415': failure('Unsupported content type'),
+      '422': invalidDefinition,
+    },
+  }),
+  list: route({
+    method: 'get',
+    path: '/v1/workflows',
+    summary: 'List workflows, newest first (at most 100)',
+    security: read,
+    responses: { '200': { description: 'Workflows', schema: z.object({ data: z.array(workflow) }) } },
+  }),
+  get: route({
+    method: 'get',
+    path: '/v1/workflows/{id}',
+    security: read,
+    ...workflowPath,
+    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found') },
+  }),
+  replace: route({
+    method: 'put',
+    path: '/v1/workflows/{id}',
+    summary: 'Replace the draft',
+    security: write,
+    ...workflowPath,
+    rawBody: definitionBody,
+    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found'), '422': invalidDefinition },
+  }),
+  trigger: route({
+    method: 'patch',
+    path: '/v1/workflows/{id}/trigger',
+    summary:
+      'Enable or disable the webhooks ({"enabled": false} → 403 trigger_disabled, nothing queued); all environments, or the one named',
+    security: write,
+    ...workflowPath,
+    body: z.object({ enabled: z.boolean(), environment: environment.optional() }).strict(),
+    bodyRequired: true,
+    hint: 'Body must be {"enabled": true | false, "environment"?: "development" | "staging" | "production"}',
+    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found') },
+  }),
+  lookup: route({
+    method: 'get',
+    path: '/v1/triggers',
+    summary: 'Find the workflow behind a webhook token or URL',
+    security: read,
+    query: z.object({ token: z.string().max(2_048).describe('A webhook token (wh_…) or a whole webhook URL') }).strict(),
+    hint: 'Query parameter token must be a webhook token (wh_…) or URL',
+    responses: { '200': { description: 'The workflow behind the webhook', schema: triggerLookup }, '404': failure('webhook_not_found') },
+  }),
+  getContext: route({
+    method: 'get',
+    path: '/v1/workflows/{id}/context',
+    summary: 'The persisted context runs read as context.*',
+    security: read,
+    ...workflowPath,
+    responses: { '200': { description: 'string → string', schema: context }, '404': failure('workflow_not_found') },
+  }),
+  patchContext: route({
+    method: 'patch',
+    path: '/v1/workflows/{id}/context',
+    summary: 'Set keys (string) or delete them (null); other keys are kept',
+    security: write,
+    ...workflowPath,
+    body: z
+      .record(z.string().min(1).max(256), z.string().max(65_536).nullable())
+      .refine((v) => Object.keys(v).length <= 100, 'at most 100 keys per request'),
+    bodyRequired: true,
+    hint: 'Body must be an object of string keys to string or null (max 100 keys)',
+    responses: { '200': { description: 'The whole context after the change', schema: context }, '404': failure('workflow_not_found') },
+  }),
+  pinStaging: route({
+    method: 'put',
+    path: '/v1/workflows/{id}/environments/staging',
+    summary: 'Pin a published version to the staging webhook (null unpins: staging then answers 404 workflow_not_published)',
+    security: write,
+    ...workflowPath,
+    body: z.object({ version: z.number().int().min(1).nullable() }).strict(),
+    bodyRequired: true,
+    hint: 'Body must be {"version": <published version number> | null}',
+    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found') },
+  }),
+  publish: route({
+    method: 'post',
+    path: '/v1/workflows/{id}/publish',
+    summary: 'Publish the draft as a new immutable version',
+    security: write,
+    ...workflowPath,
+    responses: {
+      '201': { description: 'Published', schema: published },
+      '404': failure('workflow_not_found'),
+      '409': failure('Another publish of this workflow happened at the same time (conflict)'),
+    },
+  }),
+};
+
+function definitionFrom(body: unknown): DefinitionResult {
+  if (typeof body === 'string') return parseDefinitionText(body, 'yaml');
+  if (body === undefined) throw new ApiError('unsupported_media_type', 'Send the definition as application/json or application/yaml');
+  return validateDefinition(body);
 }
 
-function validDefinition(req: Request) {
-  const result = definitionFrom(req);
+function validDefinition(body: unknown) {
+  const result = definitionFrom(body);
   if (!result.ok) {
-    const summary = result.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-    throw new ApiError('invalid_workflow_definition', `Invalid workflow definition: ${summary}`, { errors: result.issues });
+    throw new ApiError('invalid_workflow_definition', summaryOf('Invalid workflow definition', result.issues), { issues: result.issues });
   }
   return result.definition;
 }
 
-export function workflowRoutes(deps: {
-  store: Collections;
-  box: SecretBox;
-  publicUrl: string;
-  scheduler: SchedulerClient;
-  /** Every write of a workflow or its triggers is announced: ingress replicas serve them from memory (config-cache.ts). */
-  configChanges: ConfigChanges;
-}): Router {
+export function workflowRoutes(
+  table: RouteTable,
+  deps: {
+    store: Collections;
+    box: SecretBox;
+    publicUrl: string;
+    scheduler: SchedulerClient;
+    /** Every write of a workflow or its triggers is announced: ingress replicas serve them from memory (config-cache.ts). */
+    configChanges: ConfigChanges;
+  },
+): void {
   const { store, box, configChanges } = deps;
-  const router = Router();
 
-  const findWorkflow = async (req: Request): Promise<WorkflowDoc> => {
-    const id = String(req.params.id);
-    const doc = WORKFLOW_ID.test(id) ? await store.workflows.findOne({ _id: id, workspace_id: workspaceOf(req) }) : null;
+  const findWorkflow = async (req: { params: { id: string } }): Promise<WorkflowDoc> => {
+    const id = req.params.id;
+    const doc = await store.workflows.findOne({ _id: id, workspace_id: workspaceOf(req) });
     if (!doc) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
     return doc;
   };
@@ -117,8 +227,8 @@ export function workflowRoutes(deps: {
     return { version, publishedAt, workflow };
   };
 
-  router.post('/v1/workflows', async (req, res) => {
-    const definition = validDefinition(req);
+  table.mount(workflowSpecs.create, async (req, res) => {
+    const definition = validDefinition(req.body);
     const workspaceId = workspaceOf(req);
     const now = new Date();
     const doc: WorkflowDoc = {
@@ -150,7 +260,7 @@ export function workflowRoutes(deps: {
     res.status(201).json(await view(result));
   });
 
-  router.get('/v1/workflows', async (req, res) => {
+  table.mount(workflowSpecs.list, async (req, res) => {
     const docs = await store.workflows
       .find({ workspace_id: workspaceOf(req) })
       .sort({ created_at: -1 })
@@ -159,13 +269,13 @@ export function workflowRoutes(deps: {
     res.json({ data: await Promise.all(docs.map(view)) });
   });
 
-  router.get('/v1/workflows/:id', async (req, res) => {
+  table.mount(workflowSpecs.get, async (req, res) => {
     res.json(await view(await findWorkflow(req)));
   });
 
-  router.put('/v1/workflows/:id', async (req, res) => {
+  table.mount(workflowSpecs.replace, async (req, res) => {
     const doc = await findWorkflow(req);
-    const definition = validDefinition(req);
+    const definition = validDefinition(req.body);
     const updated = await store.workflows.findOneAndUpdate(
       { _id: doc._id, workspace_id: doc.workspace_id },
       { $set: { name: definition.name, draft_json: JSON.stringify(definition), updated_at: new Date() } },
@@ -177,28 +287,21 @@ export function workflowRoutes(deps: {
   });
 
   /** Enable or disable the workflow's webhook: a disabled one answers 403 trigger_disabled and queues nothing. */
-  router.patch('/v1/workflows/:id/trigger', async (req, res) => {
+  table.mount(workflowSpecs.trigger, async (req, res) => {
     const doc = await findWorkflow(req);
-    const body = triggerPatch.safeParse(req.body);
-    if (!body.success)
-      throw new ApiError(
-        'invalid_request',
-        'Body must be {"enabled": true | false, "environment"?: "development" | "staging" | "production"}',
-      );
     // Without an environment: all of the workflow's webhooks.
-    const env = body.data.environment;
+    const env = req.body.environment;
     await ensureEnvironmentTriggers(store, box, doc);
     const target = env === undefined ? undefined : (await triggersByEnvironment(store, doc))[env];
     const filter = target ? { _id: target._id } : { workflow_id: doc._id, workspace_id: doc.workspace_id };
-    await store.triggers.updateMany(filter, { $set: { enabled: body.data.enabled } });
+    await store.triggers.updateMany(filter, { $set: { enabled: req.body.enabled } });
     await configChanges.changed(doc);
     res.json(await view(doc));
   });
 
   /** Which workflow is behind a webhook URL: `?token=wh_…` (the token, or the whole URL). */
-  router.get('/v1/triggers', async (req, res) => {
-    const raw = typeof req.query.token === 'string' ? req.query.token : '';
-    const token = /wh_[A-Za-z0-9_-]{16,128}/.exec(raw)?.[0];
+  table.mount(workflowSpecs.lookup, async (req, res) => {
+    const token = /wh_[A-Za-z0-9_-]{16,128}/.exec(req.query.token)?.[0];
     if (!token) throw new ApiError('invalid_request', 'Query parameter token must be a webhook token (wh_…) or URL');
     const trigger = await store.triggers.findOne({ _id: sha256Hex(token), workspace_id: workspaceOf(req) });
     const workflow = trigger ? await store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id }) : null;
@@ -213,20 +316,15 @@ export function workflowRoutes(deps: {
   });
 
   /** The persisted context that runs read as `context.*`: string → string. */
-  router.get('/v1/workflows/:id/context', async (req, res) => {
+  table.mount(workflowSpecs.getContext, async (req, res) => {
     const doc = await findWorkflow(req);
     res.json(await readContext(store.workflowContext, doc._id));
   });
 
   /** `{"key": "value", "gone": null}`: sets strings, deletes nulls; other keys are left alone. */
-  router.patch('/v1/workflows/:id/context', async (req, res) => {
+  table.mount(workflowSpecs.patchContext, async (req, res) => {
     const doc = await findWorkflow(req);
-    const body = contextPatch.safeParse(req.body);
-    if (!body.success) {
-      const errors = body.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      throw new ApiError('invalid_request', 'Body must be an object of string keys to string or null (max 100 keys)', { errors });
-    }
-    await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc._id }, body.data, new Date());
+    await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc._id }, req.body, new Date());
     res.json(await readContext(store.workflowContext, doc._id));
   });
 
@@ -234,11 +332,9 @@ export function workflowRoutes(deps: {
    * Pins a published version to the staging webhook (`{"version": N}`; `null` unpins: staging then
    * answers 404 workflow_not_published). Production always runs the latest published version.
    */
-  router.put('/v1/workflows/:id/environments/staging', async (req, res) => {
+  table.mount(workflowSpecs.pinStaging, async (req, res) => {
     const doc = await findWorkflow(req);
-    const body = stagingPin.safeParse(req.body);
-    if (!body.success) throw new ApiError('invalid_request', 'Body must be {"version": <published version number> | null}');
-    const { version } = body.data;
+    const { version } = req.body;
     if (version !== null && (doc.published_version === null || version > doc.published_version))
       throw new ApiError('invalid_request', `Version ${version} is not published (latest: ${doc.published_version ?? 'none'})`, {
         published_version: doc.published_version,
@@ -253,10 +349,8 @@ export function workflowRoutes(deps: {
     res.json(await view(updated));
   });
 
-  router.post('/v1/workflows/:id/publish', async (req, res) => {
+  table.mount(workflowSpecs.publish, async (req, res) => {
     const { version, publishedAt, workflow } = await publish(await findWorkflow(req));
     res.status(201).json({ workflow_id: workflow._id, version, published_at: publishedAt.toISOString(), workflow: await view(workflow) });
   });
-
-  return router;
 }

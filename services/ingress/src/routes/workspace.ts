@@ -1,9 +1,8 @@
-import { ApiError } from '@flowgate/contracts';
 import { parseCidr } from '@flowgate/kit';
 import type { Collections } from '@flowgate/store';
-import { Router } from 'express';
-import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { route, type RouteTable } from '../http/route';
+import { egressAllowList } from '../schemas/secrets';
 
 /**
  * `/v1/workspace/egress`: the workspace's egress allow-list, the non-public destinations (CIDRs)
@@ -11,30 +10,54 @@ import { workspaceOf } from '../auth';
  * cache it for FLOWGATE_WORKSPACE_CACHE_MS (30 s by default), so a change applies within that time.
  */
 const MAX_ENTRIES = 100;
-const egressPut = z.object({ allow_cidrs: z.array(z.string().max(64)).max(MAX_ENTRIES) }).strict();
+/** Each entry a CIDR with zero host bits: every bad one is an issue of its own (`allow_cidrs[2]`). */
+const egressPut = egressAllowList.strict().superRefine((body, ctx) => {
+  body.allow_cidrs.forEach((entry, i) => {
+    const result = parseCidr(entry);
+    if (!result.ok) ctx.addIssue({ code: 'custom', path: ['allow_cidrs', i], message: `"${entry}": ${result.problem.message}` });
+  });
+});
 
-export function workspaceRoutes(deps: { store: Collections }): Router {
+export const workspaceSpecs = {
+  getEgress: route({
+    method: 'get',
+    path: '/v1/workspace/egress',
+    summary: "The workspace's egress allow-list: non-public destinations its http steps may reach",
+    security: { apiKey: 'admin' },
+    responses: { '200': { description: 'The allow-list', schema: egressAllowList } },
+  }),
+  replaceEgress: route({
+    method: 'put',
+    path: '/v1/workspace/egress',
+    summary:
+      'Replace the egress allow-list. Public unicast addresses are always reachable; private, loopback, link-local, ' +
+      'CGNAT, unique-local and other special-purpose addresses only when in this list or FLOWGATE_EGRESS_ALLOW_CIDRS ' +
+      '(else the step fails with egress_forbidden). Executors apply a change within FLOWGATE_WORKSPACE_CACHE_MS (30 s).',
+    security: { apiKey: 'admin' },
+    body: egressPut,
+    bodyRequired: true,
+    hint: `Body must be {"allow_cidrs": ["10.0.0.0/8", …]} with at most ${MAX_ENTRIES} entries, each a CIDR with zero host bits`,
+    responses: { '200': { description: 'The stored (normalised) allow-list', schema: egressAllowList } },
+  }),
+};
+
+export function workspaceRoutes(table: RouteTable, deps: { store: Collections }): void {
   const { store } = deps;
-  const router = Router();
 
-  router.get('/v1/workspace/egress', async (req, res) => {
+  table.mount(workspaceSpecs.getEgress, async (req, res) => {
     const doc = await store.workspaces.findOne({ _id: workspaceOf(req) }, { projection: { egress_allow_cidrs: 1 } });
     res.json({ allow_cidrs: doc?.egress_allow_cidrs ?? [] });
   });
 
-  router.put('/v1/workspace/egress', async (req, res) => {
-    const body = egressPut.safeParse(req.body);
-    if (!body.success)
-      throw new ApiError('invalid_request', `Body must be {"allow_cidrs": ["10.0.0.0/8", …]} with at most ${MAX_ENTRIES} entries`);
-    const parsed = body.data.allow_cidrs.map((entry, i) => ({ i, entry, result: parseCidr(entry) }));
-    const errors = parsed.flatMap(({ i, entry, result }) =>
-      result.ok ? [] : [{ path: `allow_cidrs[${i}]`, entry, message: result.problem.message }],
-    );
-    if (errors.length > 0) {
-      const summary = errors.map((e) => `"${e.entry}": ${e.message}`).join('; ');
-      throw new ApiError('invalid_request', `Invalid CIDR in allow_cidrs: ${summary}`, { errors });
-    }
-    const cidrs = [...new Set(parsed.flatMap(({ result }) => (result.ok ? [result.text] : [])))];
+  table.mount(workspaceSpecs.replaceEgress, async (req, res) => {
+    const cidrs = [
+      ...new Set(
+        req.body.allow_cidrs.flatMap((entry) => {
+          const result = parseCidr(entry);
+          return result.ok ? [result.text] : [];
+        }),
+      ),
+    ];
     const workspaceId = workspaceOf(req);
     const now = new Date();
     await store.workspaces.updateOne(
@@ -44,6 +67,4 @@ export function workspaceRoutes(deps: { store: Collections }): Router {
     );
     res.json({ allow_cidrs: cidrs });
   });
-
-  return router;
 }

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { route } from '../http/route';
+import { failure } from '../http/schemas';
+import { accepted } from '../schemas/executions';
+import { received } from '../schemas/webhooks';
+
+/**
+ * The webhook URLs' declarations (their handler: hooks.ts). The token is not checked against a
+ * pattern here: an unknown token may answer `200 {"received": true}` (anti-enumeration).
+ */
+const AUTH =
+  "Checked against the trigger's `trigger.webhook.auth` methods (all must pass): `Authorization: Bearer`, a named header, " +
+  'an HMAC of the raw body, or Standard Webhooks (webhook-id / webhook-timestamp / webhook-signature, timestamp within tolerance_s).';
+const BODIES =
+  'Bodies by content type: JSON (also +json, or no type) parsed; application/x-www-form-urlencoded and multipart/form-data as fields ' +
+  '(repeated names → arrays; multipart files → {filename, content_type, base64}; at most 20 files, 1000 fields); text/*, XML and CSV ' +
+  'as text; anything else {content_type, base64}. trigger.raw holds the body as received (UTF-8, or base64 for multipart and binary).';
+const RECEIVED =
+  'Unknown webhook token while FLOWGATE_WEBHOOK_ANTI_ENUMERATION=on, or (`captured`) a parameter capture of a workflow ' +
+  'with no published version (nothing is started)';
+
+const params = z.object({ token: z.string().describe('The webhook token (wh_…)') });
+const headers = [
+  {
+    name: 'Idempotency-Key',
+    description: 'Repeats within 24 h get the same execution (header Idempotent-Replayed: true) and start nothing new',
+    schema: z.string().max(255),
+  },
+];
+const authRefused = failure('Missing or invalid credentials (unauthorized) or signature (invalid_signature); nothing queued');
+const anyBody = { content: { '*/*': null } };
+
+const preflight = (path: string) =>
+  route({
+    method: 'options',
+    path,
+    summary:
+      'CORS preflight: answered from trigger.webhook.cors (204, Access-Control-* headers for allowed origins), else runs the workflow if its methods include OPTIONS',
+    security: 'trigger',
+    params,
+    // Without a cors config, an OPTIONS the workflow's methods allow runs it: idempotency applies.
+    headers,
+    responses: {
+      '200': { description: 'Shaped workflow result (OPTIONS in methods, no cors config)' },
+      '204': { description: 'Preflight answer (Access-Control-Allow-Origin / -Methods / -Headers / -Max-Age when allowed)' },
+      '401': failure('unauthorized / invalid_signature'),
+      '403': failure('trigger_disabled'),
+      '404': failure('webhook_not_found / workflow_not_published'),
+      '405': failure('method_not_allowed'),
+      '429': failure('rate_limited / quota_exceeded'),
+    },
+  });
+
+export const hookSpecs = {
+  asyncPreflight: preflight('/hooks/{token}'),
+  async: route({
+    method: 'all',
+    documented: ['post'],
+    path: '/hooks/{token}',
+    summary: 'Start an execution asynchronously (any method is accepted)',
+    description: `${AUTH} ${BODIES}`,
+    security: 'trigger',
+    params,
+    headers,
+    rawBody: anyBody,
+    responses: {
+      '200': { description: RECEIVED, schema: received },
+      '202': { description: 'Accepted', schema: accepted },
+      '401': authRefused,
+      '403': failure('trigger_disabled'),
+      '404': failure('webhook_not_found / workflow_not_published'),
+      '405': failure('method_not_allowed'),
+      '429': failure(
+        'Rate limited (Retry-After, RateLimit-Policy, RateLimit headers), or a workspace quota used up (quota_exceeded, Retry-After)',
+      ),
+    },
+  }),
+  syncPreflight: preflight('/hooks/{token}/sync'),
+  sync: route({
+    method: 'all',
+    documented: ['post'],
+    path: '/hooks/{token}/sync',
+    summary: 'Start an execution and wait for its result (up to the trigger sync timeout)',
+    description: AUTH,
+    security: 'trigger',
+    params,
+    headers,
+    rawBody: anyBody,
+    responses: {
+      '200': {
+        description:
+          'Shaped workflow result (JSON, or text/plain, text/csv, text/html, text/xml as set by a respond step or trigger.webhook.response.headers); a failed execution: `{"execution_id", "status": "failed", "message"}`; or `{"received": true}` for an unknown token under anti-enumeration',
+      },
+      '5XX': {
+        description:
+          'A failed execution when trigger.webhook.response.failure_status is set: `{"execution_id", "status", "message"}` (503: dependency unavailable, nothing accepted)',
+      },
+      '202': { description: 'Still running', schema: accepted },
+      '401': authRefused,
+      '403': failure('trigger_disabled'),
+      '404': failure('webhook_not_found / workflow_not_published'),
+      '405': failure('method_not_allowed'),
+      '429': failure('Rate limited or a workspace quota used up (quota_exceeded); Retry-After; nothing queued'),
+    },
+  }),
+};

@@ -1,0 +1,49 @@
+import { EXECUTION_STATUSES } from '@flowgate/core';
+import { z } from 'zod';
+import { environment, executionId, nullableDateTime } from '../http/schemas';
+
+/** Response bodies of `/v1/executions…` and of webhook starts. */
+const errorView = z.object({ code: z.string(), message: z.string(), step_id: z.string().optional() }).nullable();
+
+export const stepExecution = z.object({
+  step_id: z.string(),
+  type: z.string(),
+  attempt: z.number().int(),
+  status: z.string(),
+  input: z.unknown(),
+  output: z.unknown(),
+  error: errorView,
+  started_at: nullableDateTime,
+  finished_at: nullableDateTime,
+});
+
+const executionFields = {
+  id: executionId,
+  workflow_id: z.string(),
+  workflow_version: z.number().int(),
+  status: z.enum(EXECUTION_STATUSES),
+  status_url: z.string(),
+  trigger_input: z.record(z.string(), z.unknown()),
+  final_output: z.unknown(),
+  error: errorView,
+  replay_of: z.string().nullable(),
+  environment: environment,
+  test_run: z.boolean().describe('Started by POST /v1/workflows/{id}/test'),
+  waiting_reason: z.enum(['delay', 'webhook', 'approval']).nullable(),
+  waiting_payload: z.record(z.string(), z.string()).nullable(),
+  waiting_expires_at: nullableDateTime,
+  created_at: nullableDateTime,
+  started_at: nullableDateTime,
+  finished_at: nullableDateTime,
+};
+
+export const execution = z.object({ ...executionFields, step_executions: z.array(stepExecution) }).meta({ id: 'Execution' });
+export const executionSummary = z.object(executionFields).meta({ id: 'ExecutionSummary' });
+
+export const accepted = z.object({ execution_id: executionId, status: z.string(), status_url: z.string() }).meta({ id: 'Accepted' });
+export const replayAccepted = z.object({
+  execution_id: executionId,
+  status: z.literal('queued'),
+  status_url: z.string(),
+  replay_of: executionId,
+});

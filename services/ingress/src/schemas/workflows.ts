@@ -1,0 +1,62 @@
+import { definitionSchema } from '@flowgate/core';
+import { z } from 'zod';
+import { dateTime, nullableDateTime, workflowId } from '../http/schemas';
+
+/** Response bodies of `/v1/workflows…` and `/v1/triggers`. */
+export const workflowDefinition = definitionSchema.meta({ id: 'WorkflowDefinition' });
+
+export const environmentTrigger = z
+  .object({
+    async: z.string().describe('ANY /hooks/{token}'),
+    sync: z.string().describe('ANY /hooks/{token}/sync'),
+    enabled: z.boolean(),
+    version: z
+      .union([z.number().int(), z.literal('draft'), z.null()])
+      .describe('What it runs; null: nothing yet (404 workflow_not_published)'),
+    curl: z.string().describe('A ready curl line; auth headers carry <placeholders>, never a secret'),
+  })
+  .meta({ id: 'EnvironmentTrigger' });
+
+export const workflow = z
+  .object({
+    id: workflowId,
+    name: z.string(),
+    published_version: z.number().int().nullable(),
+    staging_version: z.number().int().nullable().describe('The published version the staging webhook runs (null: none pinned)'),
+    definition: workflowDefinition,
+    triggers: z
+      .object({
+        development: environmentTrigger.optional(),
+        staging: environmentTrigger.optional(),
+        production: environmentTrigger.optional(),
+      })
+      .describe('One webhook per environment: production runs the latest published version, staging the pinned one, development the draft'),
+    created_at: dateTime,
+    updated_at: dateTime,
+  })
+  .meta({ id: 'Workflow' });
+
+export const published = z.object({ workflow_id: workflowId, version: z.number().int(), published_at: dateTime, workflow });
+
+export const triggerLookup = z.object({
+  workflow_id: workflowId,
+  name: z.string(),
+  enabled: z.boolean(),
+  environment: z.enum(['development', 'staging', 'production']),
+  workflow,
+});
+
+export const context = z.record(z.string(), z.string()).describe('string → string');
+
+export const schedule = z
+  .object({
+    cron: z.string(),
+    timezone: z.string(),
+    overlap: z.enum(['skip', 'allow', 'queue']),
+    missed: z.enum(['skip', 'run_once']),
+    paused: z.boolean(),
+    next_fire_at: nullableDateTime,
+    next_fires: z.array(dateTime),
+    last_fire_at: nullableDateTime,
+  })
+  .meta({ id: 'Schedule' });

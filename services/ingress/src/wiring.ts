@@ -1,0 +1,134 @@
+import type { Subjects } from '@flowgate/contracts';
+import { openKv, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
+import { LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
+import type { Registry } from 'prom-client';
+import type { IngressConfig } from './config';
+import { ConfigCache, ConfigChanges, followConfigChanges, storeConfigSource } from './config-cache';
+import type { ExecutionClient } from './execution-client';
+import { IDEMPOTENCY_TTL_MS, IdempotencyKeys } from './idempotency';
+import { KvCounter } from './kv-counter';
+import type { ManagementDeps } from './management-api';
+import { ingressMetrics, type IngressMetrics } from './metrics';
+import { QuotaGate } from './quotas';
+import { RateLimiter } from './rate-limiter';
+import { REPLICA_TTL_MS, ReplicaCount } from './replicas';
+import { RunTargets } from './run-targets';
+import type { SchedulerClient } from './scheduler-client';
+import { ExecutionStarter } from './starter';
+import type { WebhookEdgeDeps } from './webhook-edge';
+
+/**
+ * Builds the dependencies of the two sub-apps from one runtime (MongoDB, NATS) and the gRPC
+ * clients: what main.ts serves and what the in-process route tests mount. `stops` are the
+ * background parts to end at shutdown, in order.
+ */
+export interface IngressRuntime {
+  store: Collections;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  subjects: Subjects;
+  logger: Logger;
+  registry: Registry;
+  box: SecretBox;
+  executions: ExecutionClient;
+  scheduler: SchedulerClient;
+}
+
+export interface IngressWiring {
+  edge: WebhookEdgeDeps;
+  management: ManagementDeps;
+  metrics: IngressMetrics;
+  stops: { name: string; run: () => Promise<void> | void }[];
+}
+
+export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Promise<IngressWiring> {
+  const { store, box, executions, scheduler } = rt;
+  const configCache = new ConfigCache(storeConfigSource(store), {
+    maxAgeMs: config.FLOWGATE_CONFIG_CACHE_MAX_AGE_MS,
+    maxEntries: config.FLOWGATE_CONFIG_CACHE_MAX_ENTRIES,
+  });
+  const configFollower = followConfigChanges(rt.nc, rt.subjects, configCache, rt.logger);
+  const configChanges = new ConfigChanges({
+    js: rt.js,
+    subjects: rt.subjects,
+    logger: rt.logger,
+    cache: configCache,
+    publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
+  });
+  // Claims carry a 24 h per-message TTL; the bucket's max age bounds the "accepted" marks alike.
+  const idempotency = new IdempotencyKeys(
+    await openKv(rt.nc, rt.subjects.idempotencyBucket, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000 }),
+    rt.logger,
+  );
+
+  const { live } = liveExecutions(await openKv(rt.nc, rt.subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }), store);
+  // Live ingress replicas: rate-limit and quota reservations are a share of the limit per replica.
+  const replicas = new ReplicaCount(await openKv(rt.nc, rt.subjects.ingressReplicasBucket, { ttlMs: REPLICA_TTL_MS }), rt.logger);
+  await replicas.start();
+  const liveReplicas = () => replicas.live;
+  const quotas = new QuotaGate(
+    store,
+    // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
+    new KvCounter(await openKv(rt.nc, rt.subjects.quotasBucket, { ttlMs: 32 * 86_400_000 })),
+    {
+      executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
+      executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
+      parallelExecutions: config.FLOWGATE_QUOTA_PARALLEL_EXECUTIONS,
+    },
+    config.FLOWGATE_QUOTA_CACHE_MS,
+    live,
+    liveReplicas,
+  );
+  const quotaPools = quotas.start((err) => rt.logger.warn({ err }, 'could not give back reserved quota units'));
+
+  const publishDeps = {
+    store,
+    live,
+    slots: new WorkflowSlots(await openKv(rt.nc, rt.subjects.slotsBucket)),
+    js: rt.js,
+    subjects: rt.subjects,
+    publicUrl: config.FLOWGATE_PUBLIC_URL,
+    publishTimeoutMs: config.FLOWGATE_PUBLISH_TIMEOUT_MS,
+    logger: rt.logger,
+  };
+  const runTargets = new RunTargets(store);
+  const starter = new ExecutionStarter({ ...publishDeps, runTargets, quotas });
+  const metrics = ingressMetrics(rt.registry);
+  const edge: WebhookEdgeDeps = {
+    ...publishDeps,
+    starter,
+    runTargets,
+    executions,
+    metrics,
+    box,
+    configCache,
+    configChanges,
+    idempotency,
+    antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
+    limiter: new RateLimiter(await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000 }), liveReplicas),
+    limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
+    maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES,
+    maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,
+  };
+  const management: ManagementDeps = {
+    ...publishDeps,
+    box,
+    scheduler,
+    executions,
+    starter,
+    runTargets,
+    configChanges,
+    quotas,
+    maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,
+  };
+  return {
+    edge,
+    management,
+    metrics,
+    stops: [
+      { name: 'stop following config changes', run: () => configFollower.stop() },
+      { name: 'give back reserved quota units', run: () => quotaPools.stop() },
+      { name: 'leave the replica count', run: () => replicas.stop() },
+    ],
+  };
+}
