@@ -2,6 +2,38 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Package surfaces and store access (issue 12). A workspace package is imported through its public
+ * entry (its package.json `exports`: `@flowgate/kit`, `@flowgate/kit/tracing` …), never through a
+ * path into its folder; and only packages/store and packages/kit (plus tests) talk to MongoDB.
+ */
+const internals = [
+  {
+    group: ['@flowgate/*/src', '@flowgate/*/src/**'],
+    message: "Import a workspace package through its public entry (its package.json 'exports'), not its internals.",
+  },
+  {
+    regex: '^(\\.\\./)+(packages|services)/',
+    message: "Import a workspace package by name ('@flowgate/<package>'), not by a relative path into its folder.",
+  },
+  {
+    regex: '^(\\.\\./){2,}(contracts|core|kit|store|ingress|execution|scheduler|callback)/(src|test)(/|$)',
+    message: "Import another workspace package by name ('@flowgate/<package>'), not by a relative path into its folder.",
+  },
+];
+const mongodb = {
+  name: 'mongodb',
+  message: 'MongoDB is reached through the repositories of @flowgate/store (and the connection helpers of @flowgate/kit).',
+};
+/** A driver call on a collection of the store (`store.executions.findOne(…)`, `this.deps.store.timers.find(…)`): the repositories' job. */
+const COLLECTION_METHODS =
+  '/^(find|findOne|findOneAndUpdate|findOneAndReplace|findOneAndDelete|insertOne|insertMany|updateOne|updateMany|replaceOne|deleteOne|deleteMany|countDocuments|estimatedDocumentCount|aggregate|distinct|bulkWrite|watch)$/';
+const rawCollectionCalls = ['object.name="store"', 'object.property.name="store"'].map((owner) => ({
+  selector: `CallExpression > MemberExpression.callee[property.name=${COLLECTION_METHODS}] > MemberExpression.object[${owner}]`,
+  message: 'Call a repository of @flowgate/store (e.g. findOwned… for an owner check) instead of a raw collection.',
+}));
+const restrictedImports = ({ mongo }) => ['error', { paths: mongo ? [] : [mongodb], patterns: internals }];
+
 export default tseslint.config(
   {
     ignores: [
@@ -30,7 +62,26 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/only-throw-error': 'off',
+      'no-restricted-imports': restrictedImports({ mongo: false }),
     },
+  },
+  {
+    // The store's repositories and kit's connection helpers are where MongoDB is spoken; tests set up
+    // and inspect databases directly.
+    files: ['packages/store/**/*.ts', 'packages/kit/**/*.ts', 'test/**/*.ts', '**/test/**/*.ts'],
+    rules: { 'no-restricted-imports': restrictedImports({ mongo: true }) },
+  },
+  {
+    // Services reach MongoDB through the store's repositories. The ingress's routes/ are not covered
+    // yet (all but hooks.ts): until the route layer moves to repositories (issue 12).
+    files: ['services/*/src/**/*.ts'],
+    ignores: ['services/ingress/src/routes/**/*.ts', '!services/ingress/src/routes/hooks.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...rawCollectionCalls] },
+  },
+  {
+    // until the route layer moves to repositories (issue 12)
+    files: ['services/ingress/src/routes/deliveries.ts'],
+    rules: { 'no-restricted-imports': restrictedImports({ mongo: true }) },
   },
   {
     files: ['test/**/*.ts', '**/test/**/*.ts'],

@@ -4,8 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from '@nats-io/transport-node';
 import express from 'express';
-import { createSubjects } from '../../packages/contracts/src/subjects';
-import { ensureStreams, jetStreamClients, publishJson } from '../../packages/kit/src/nats';
+import { createSubjects } from '@flowgate/contracts';
+import { ensureStreams, jetStreamClients, publishJson } from '@flowgate/kit';
 import { runChild, serveAsChild } from './child-server';
 
 /**

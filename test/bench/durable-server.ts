@@ -6,8 +6,8 @@ import { connect } from '@nats-io/transport-node';
 import express from 'express';
 import { MongoClient } from 'mongodb';
 import { request } from 'undici';
-import { createSubjects } from '../../packages/contracts/src/subjects';
-import { ensureDurableConsumer, ensureStreams, jetStreamClients, publishJson, type JsMsg } from '../../packages/kit/src/nats';
+import { createSubjects } from '@flowgate/contracts';
+import { ensureDurableConsumer, ensureStreams, jetStreamClients, publishJson, type JsMsg } from '@flowgate/kit';
 import { runChild, serveAsChild } from './child-server';
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { TriggerInput } from '../../packages/core/src/execution';
-import type { ExecutionDoc, StepExecutionDoc, WorkflowDoc } from '../../packages/store/src/documents';
+import type { TriggerInput } from '@flowgate/core';
+import type { ExecutionDoc, StepExecutionDoc, WorkflowDoc } from '@flowgate/store';
 import type { Db } from 'mongodb';
 import { round } from './load';
 

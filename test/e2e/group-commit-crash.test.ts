@@ -1,6 +1,6 @@
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { createSubjects } from '../../packages/contracts/src/subjects';
+import { createSubjects } from '@flowgate/contracts';
 import { Receiver } from '../support/receiver';
 import { request, sleep, Stack, TERMINAL } from '../support/stack';
 

@@ -77,7 +77,7 @@ describe('webhook idempotency', () => {
       steps: [{ id: 'call', type: 'http', request: { method: 'POST', url: downstream.url('/lost/{{trigger.body.n}}') } }],
     });
     // What a request leaves behind when it claimed the key and its publish then failed (or it died).
-    const bucket = `${stack.prefix.toUpperCase()}_IDEMPOTENCY`;
+    const bucket = stack.subjects.idempotencyBucket;
     const kvKey = createHash('sha256').update(`${wf.id}:order-lost`).digest('hex');
     const claimedId = randomUUID();
     const nc = await connect({ servers: stack.natsUrl });

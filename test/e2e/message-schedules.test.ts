@@ -3,20 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import type { TimerCommand } from '../../packages/contracts/src/messages';
-import { createSubjects, type Subjects } from '../../packages/contracts/src/subjects';
+import {
+  createSubjects,
+  loadSchedulerProto,
+  type SchedulerServiceClient,
+  type Subjects,
+  type TimerCommand,
+  type Timer__Output,
+} from '@flowgate/contracts';
 import {
   cancelExecutionTimers,
   cancelTimer,
+  ensureDurableConsumer,
+  ensureStreams,
+  grpc,
   scheduledMessageId,
   scheduleMessage,
   scheduleTimer,
   SCHEDULER_HEADER,
-} from '../../packages/kit/src/message-schedules';
-import { ensureDurableConsumer, ensureStreams } from '../../packages/kit/src/nats';
-import { loadSchedulerProto, type SchedulerServiceClient } from '../../packages/contracts/src/proto';
-import type { Timer__Output } from '../../packages/contracts/src/generated/flowgate/v1/Timer';
-import { grpc } from '../../packages/kit/src/grpc';
+} from '@flowgate/kit';
 import { startNats, type LocalServer } from '../../scripts/local-servers';
 import { sleep, Stack } from '../support/stack';
 

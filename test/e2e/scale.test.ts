@@ -119,7 +119,7 @@ describe('scale: 1 000 webhooks, two execution replicas', () => {
     const nc = await connect({ servers: stack.natsUrl });
     try {
       const js = jetstream(nc);
-      const consumer = await js.consumers.get(`${stack.prefix.toUpperCase()}_EVENTS`, {
+      const consumer = await js.consumers.get(stack.subjects.eventsStream, {
         filter_subjects: [`${stack.prefix}.evt.execution.*.*`],
       });
       const terminal = new Map<string, number>();

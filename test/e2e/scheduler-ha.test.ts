@@ -79,7 +79,7 @@ describe('scheduler high availability', () => {
     expect(await timers.countDocuments()).toBe(0);
 
     const jsm = await jetstreamManager(nc);
-    const stream = `${stack.prefix.toUpperCase()}_COMMANDS`;
+    const stream = stack.subjects.commandsStream;
     const info = await jsm.streams.info(stream);
     expect(info.state.messages).toBe(N);
     const due = new Map(docs.map((d) => [d._id, d.due_at.getTime()]));

@@ -1,5 +1,5 @@
-import { loadSchedulerProto, type SchedulerServiceClient, type UpsertScheduleRequest } from '../../packages/contracts/src/proto';
-import { grpc } from '../../packages/kit/src/grpc';
+import { loadSchedulerProto, type SchedulerServiceClient, type UpsertScheduleRequest } from '@flowgate/contracts';
+import { grpc } from '@flowgate/kit';
 import { request, sleep, Stack } from '../support/stack';
 
 /** Cron schedules: fired by the scheduler's leader, paused / resumed through the API, missed-fire policies. */

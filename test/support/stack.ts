@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MongoClient, type Db } from 'mongodb';
+import { createSubjects, type Subjects } from '@flowgate/contracts';
 import { DIST, freePort, ROOT } from '../../scripts/local-servers';
 
 /**
@@ -33,6 +34,8 @@ export class Stack {
   readonly encryptionKey = randomBytes(32).toString('base64');
   readonly signingSecret = `whsec_${randomBytes(32).toString('base64')}`;
   readonly prefix: string;
+  /** Subjects, stream and bucket names under this stack's prefix. */
+  readonly subjects: Subjects;
   readonly dbName: string;
   readonly natsUrl: string;
   readonly mongoUrl: string;
@@ -50,6 +53,7 @@ export class Stack {
   ) {
     const id = randomBytes(4).toString('hex');
     this.prefix = `fgt${id}`;
+    this.subjects = createSubjects(this.prefix);
     this.dbName = `fgt_${name.replace(/[^A-Za-z0-9]/g, '_').slice(0, 30)}_${id}`;
     this.natsUrl = servers.natsUrl ?? required('FLOWGATE_TEST_NATS_URL');
     const mongo = new URL(servers.mongoUrl ?? required('FLOWGATE_TEST_MONGO_URL'));
@@ -282,8 +286,7 @@ export class Stack {
     await this.mongo?.close();
     const nc = await connect({ servers: this.natsUrl });
     const jsm = await jetstreamManager(nc);
-    const upper = this.prefix.toUpperCase();
-    for (const stream of [`${upper}_COMMANDS`, `${upper}_EVENTS`, `KV_${upper}_LEASES`])
+    for (const stream of [this.subjects.commandsStream, this.subjects.eventsStream, `KV_${this.subjects.leasesBucket}`])
       await jsm.streams.delete(stream).catch(() => undefined);
     await nc.close();
   }

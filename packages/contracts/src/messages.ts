@@ -52,6 +52,31 @@ export const startCommandSchema = z.object({
 });
 export type StartCommand = z.infer<typeof startCommandSchema>;
 
+/** What a start command is built from: its fields without `type`; the acceptance time as a Date; defaulted fields optional. */
+export type StartCommandFields = Omit<z.input<typeof startCommandSchema>, 'type' | 'accepted_at'> & { accepted_at: Date };
+
+/**
+ * The one way a start command is written (the ingress, the scheduler and the executor's re-sends):
+ * every optional field takes its default, so two commands for the same execution say the same.
+ */
+export function startCommand(fields: StartCommandFields): StartCommand {
+  return {
+    type: 'start',
+    execution_id: fields.execution_id,
+    workspace_id: fields.workspace_id,
+    workflow_id: fields.workflow_id,
+    workflow_version: fields.workflow_version,
+    trigger_input: fields.trigger_input,
+    trigger_input_ref: fields.trigger_input_ref ?? null,
+    accepted_at: fields.accepted_at.toISOString(),
+    replay_of: fields.replay_of ?? null,
+    source: fields.source ?? 'webhook',
+    environment: fields.environment ?? 'production',
+    draft_id: fields.draft_id ?? null,
+    test_run: fields.test_run ?? false,
+  };
+}
+
 export const TIMER_KINDS = ['duration_timeout', 'delay', 'wait_expiry'] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 

@@ -35,7 +35,7 @@ export type { Execution, Execution__Output } from './generated/flowgate/v1/Execu
 export type { StepExecution } from './generated/flowgate/v1/StepExecution';
 export type { ExecutionServiceHandlers, ExecutionServiceClient } from './generated/flowgate/v1/ExecutionService';
 export type { SchedulerServiceHandlers, SchedulerServiceClient } from './generated/flowgate/v1/SchedulerService';
-export type { Timer } from './generated/flowgate/v1/Timer';
+export type { Timer, Timer__Output } from './generated/flowgate/v1/Timer';
 export type { Schedule, Schedule__Output } from './generated/flowgate/v1/Schedule';
 export type { UpsertScheduleRequest, UpsertScheduleRequest__Output } from './generated/flowgate/v1/UpsertScheduleRequest';
 export type { DeleteScheduleResponse } from './generated/flowgate/v1/DeleteScheduleResponse';

@@ -1,5 +1,5 @@
 /**
- * NATS subjects and stream names: the messaging contract, defined once. A deployment (or a test)
+ * NATS subjects, stream and KV bucket names: the messaging contract, defined once. A deployment (or a test)
  * picks a prefix; the default `flowgate` gives `flowgate.cmd.start.<workspace>` and streams
  * `FLOWGATE_COMMANDS` / `FLOWGATE_EVENTS`.
  */
@@ -12,6 +12,16 @@ export interface Subjects {
   liveExecutionsBucket: string;
   /** NATS KV bucket of max_concurrent_executions queues (one key per workflow). */
   slotsBucket: string;
+  /** NATS KV bucket of idempotency claims and "accepted" marks (ingress). */
+  idempotencyBucket: string;
+  /** NATS KV bucket of the ingress replicas' heartbeats (each replica's share of a rate limit). */
+  ingressReplicasBucket: string;
+  /** NATS KV bucket of the workspace quota counters (executions per day / month). */
+  quotasBucket: string;
+  /** NATS KV bucket of the rate-limit token buckets (one key per workspace or trigger). */
+  rateLimitsBucket: string;
+  /** NATS KV bucket of leases (the scheduler's single active firer). */
+  leasesBucket: string;
   eventsStream: string;
   /** Every command subject (the commands stream's filter; the executor's consumer receives exactly these). */
   commandsAll: string;
@@ -60,6 +70,11 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
     commandsStream: `${upper}_COMMANDS`,
     liveExecutionsBucket: `${upper}_EXECUTIONS`,
     slotsBucket: `${upper}_SLOTS`,
+    idempotencyBucket: `${upper}_IDEMPOTENCY`,
+    ingressReplicasBucket: `${upper}_INGRESS_REPLICAS`,
+    quotasBucket: `${upper}_QUOTAS`,
+    rateLimitsBucket: `${upper}_RATELIMITS`,
+    leasesBucket: `${upper}_LEASES`,
     eventsStream: `${upper}_EVENTS`,
     commandsAll: `${prefix}.cmd.>`,
     command: (kind, workspaceId) => `${prefix}.cmd.${kind}.${token(workspaceId, 'workspace')}`,

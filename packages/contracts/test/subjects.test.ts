@@ -13,6 +13,17 @@ describe('subjects', () => {
     expect(createSubjects('t-1').commandsStream).toBe('T_1_COMMANDS');
   });
 
+  it('derives every KV bucket name from the prefix', () => {
+    const s = createSubjects('t-1');
+    expect([s.liveExecutionsBucket, s.slotsBucket, s.idempotencyBucket, s.ingressReplicasBucket]).toEqual([
+      'T_1_EXECUTIONS',
+      'T_1_SLOTS',
+      'T_1_IDEMPOTENCY',
+      'T_1_INGRESS_REPLICAS',
+    ]);
+    expect([s.quotasBucket, s.rateLimitsBucket, s.leasesBucket]).toEqual(['T_1_QUOTAS', 'T_1_RATELIMITS', 'T_1_LEASES']);
+  });
+
   it('keeps timer schedules in their own subject space, outside the command filter', () => {
     const s = createSubjects('flowgate');
     expect(s.schedulesAll).toBe('flowgate.sched.>');

@@ -1,4 +1,13 @@
-import { MongoClient, type CommandStartedEvent, type Db, type Document } from 'mongodb';
+import {
+  MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  type CommandStartedEvent,
+  type Db,
+  type Document,
+} from 'mongodb';
 import type { Registry } from 'prom-client';
 import { storeCommandMetrics } from './metrics';
 
@@ -24,6 +33,16 @@ export async function connectMongo(url: string, appName: string, registry?: Regi
   }
   await client.connect();
   return { client, db: client.db() };
+}
+
+/** MongoDB unreachable (server selection, network, closed pool): the dependency is down (a 503), not a bug. */
+export function isStoreUnavailable(err: unknown): boolean {
+  return (
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoNetworkError ||
+    err instanceof MongoNotConnectedError ||
+    err instanceof MongoTopologyClosedError
+  );
 }
 
 export function mongoReady(db: Db): () => Promise<boolean> {

@@ -12,6 +12,11 @@ export const DEFAULT_CALLBACK_SECRET_ID = 'default';
 
 const defaultEntry = (): CallbackSecretEntry => ({ id: DEFAULT_CALLBACK_SECRET_ID, sealed: null, created_at: null, expires_at: null });
 
+/** A workspace's callback secrets document (its `_id` is the workspace id), or null: it signs with the default. */
+export function findCallbackSecrets(secrets: Collection<CallbackSecretsDoc>, workspaceId: string): Promise<CallbackSecretsDoc | null> {
+  return secrets.findOne({ _id: workspaceId });
+}
+
 /** The secrets to sign with at `now`, current first. */
 export function validCallbackSecrets(doc: CallbackSecretsDoc | null, now: Date): CallbackSecretEntry[] {
   if (!doc) return [defaultEntry()];

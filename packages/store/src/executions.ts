@@ -1,9 +1,10 @@
-import type { StartCommand } from '@flowgate/contracts';
+import { startCommand, type StartCommand } from '@flowgate/contracts';
 import type { ExecutionStatus } from '@flowgate/core';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import type { ExecutionDoc, StepExecutionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
-import { toJsonText } from './json-text';
+import { findOwned } from './owned';
+import { fromJsonText, toJsonText } from './json-text';
 
 /** Execution state changes are atomic `findOneAndUpdate`s guarded by `revision`. */
 
@@ -32,6 +33,24 @@ export function newExecutionOf(cmd: StartCommand): NewExecution {
     test_run: cmd.test_run ?? false,
     created_at: new Date(cmd.accepted_at),
   };
+}
+
+/** The start command of a recorded execution (newExecutionOf's inverse): what the executor sends again to one that got its slot. */
+export function startCommandOf(doc: ExecutionDoc): StartCommand {
+  return startCommand({
+    execution_id: doc._id,
+    workspace_id: doc.workspace_id,
+    workflow_id: doc.workflow_id,
+    workflow_version: doc.workflow_version,
+    trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
+    trigger_input_ref: doc.trigger_input_ref,
+    accepted_at: doc.created_at,
+    replay_of: doc.replay_of,
+    source: doc.source,
+    environment: doc.environment,
+    draft_id: doc.draft_id,
+    test_run: doc.test_run,
+  });
 }
 
 export function queuedExecution(input: NewExecution): ExecutionDoc {
@@ -84,9 +103,8 @@ export function usesIdOnlyPushdown(collection: Collection<ExecutionDoc> | Collec
 }
 
 /** One execution of a workspace, read by `_id` (the one filter every server answers without a scan). */
-export async function findExecution(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<ExecutionDoc | null> {
-  const doc = await executions.findOne({ _id: id });
-  return doc?.workspace_id === workspaceId ? doc : null;
+export function findExecution(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<ExecutionDoc | null> {
+  return findOwned(executions, workspaceId, id);
 }
 
 /**
@@ -136,3 +154,33 @@ export async function updateExecution(
 }
 
 export const ACTIVE_STATUSES: ExecutionStatus[] = ['queued', 'running', 'waiting'];
+
+/** A page of a workspace's executions, newest first (`before`: the cursor, the last one of the previous page). */
+export interface ExecutionListQuery {
+  workspaceId: string;
+  workflowId?: string;
+  statuses?: ExecutionStatus[];
+  createdAfter?: Date;
+  createdBefore?: Date;
+  before?: { at: Date; id: string };
+}
+
+export function listExecutions(executions: Collection<ExecutionDoc>, q: ExecutionListQuery, limit: number): Promise<ExecutionDoc[]> {
+  const and: Filter<ExecutionDoc>[] = [{ workspace_id: q.workspaceId }];
+  if (q.workflowId) and.push({ workflow_id: q.workflowId });
+  if (q.statuses && q.statuses.length > 0) and.push({ status: { $in: q.statuses } });
+  if (q.createdAfter) and.push({ created_at: { $gt: q.createdAfter } });
+  if (q.createdBefore) and.push({ created_at: { $lt: q.createdBefore } });
+  if (q.before) and.push({ $or: [{ created_at: { $lt: q.before.at } }, { created_at: q.before.at, _id: { $lt: q.before.id } }] });
+  return executions.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
+}
+
+/** How many executions of a workflow have not ended. */
+export function countActiveExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, status: { $in: ACTIVE_STATUSES } });
+}
+
+/** How many cron-started executions of a workflow are still queued. */
+export function countQueuedScheduledExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, status: 'queued', source: 'schedule' });
+}

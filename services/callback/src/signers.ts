@@ -1,6 +1,5 @@
 import type { SecretBox } from '@flowgate/kit';
-import { DEFAULT_CALLBACK_SECRET_ID, validCallbackSecrets, type CallbackSecretsDoc } from '@flowgate/store';
-import type { Collection } from 'mongodb';
+import { DEFAULT_CALLBACK_SECRET_ID, findCallbackSecrets, validCallbackSecrets, type Collections } from '@flowgate/store';
 import { Webhook } from 'standardwebhooks';
 
 /**
@@ -13,7 +12,7 @@ export class WorkspaceSigners {
   private readonly fallback: Webhook;
 
   constructor(
-    private readonly secrets: Collection<CallbackSecretsDoc>,
+    private readonly secrets: Collections['callbackSecrets'],
     private readonly box: SecretBox,
     defaultSecret: string,
   ) {
@@ -21,7 +20,7 @@ export class WorkspaceSigners {
   }
 
   async forWorkspace(workspaceId: string, now: Date): Promise<Webhook[]> {
-    const doc = await this.secrets.findOne({ _id: workspaceId });
+    const doc = await findCallbackSecrets(this.secrets, workspaceId);
     return validCallbackSecrets(doc, now).map((entry) => {
       if (entry.id === DEFAULT_CALLBACK_SECRET_ID || entry.sealed === null) return this.fallback;
       let signer = this.opened.get(entry.id);

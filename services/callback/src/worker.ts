@@ -1,7 +1,17 @@
 import type { ExecutionEvent, RedeliverRequest } from '@flowgate/contracts';
 import type { JsMsg, Logger, MessageDisposition } from '@flowgate/kit';
-import { insertIfAbsent, type Collections, type DeliveryAttempt, type DeliveryDoc, type DeliveryStatus } from '@flowgate/store';
-import type { Filter } from 'mongodb';
+import {
+  createDelivery,
+  findDelivery,
+  findOwnedDelivery,
+  markAttemptStarted,
+  recordDeliveryAttempt,
+  startDeliveryCycle,
+  type Collections,
+  type DeliveryAttempt,
+  type DeliveryDoc,
+  type DeliveryStatus,
+} from '@flowgate/store';
 import type { Counter, Histogram } from 'prom-client';
 import type { Dispatcher } from 'undici';
 import { jittered } from './config';
@@ -43,10 +53,6 @@ const MAX_INTERRUPTED_RETRIES = 3;
 
 const INTERRUPTED = 'interrupted';
 
-/** The delivery while still in `cycle` (documents of older versions have no cycle: their first). */
-const ofCycle = (id: string, cycle: number): Filter<DeliveryDoc> =>
-  cycle === 1 ? { _id: id, $or: [{ cycle: 1 }, { cycle: { $exists: false } }] } : { _id: id, cycle };
-
 export class DeliveryWorker {
   constructor(private readonly deps: WorkerDeps) {}
 
@@ -54,7 +60,7 @@ export class DeliveryWorker {
     const target = callbackTarget(event);
     if (!target) return 'ack';
     const now = new Date();
-    await insertIfAbsent(this.deps.store.deliveries, {
+    await createDelivery(this.deps.store.deliveries, {
       _id: target.id,
       workspace_id: event.workspace_id,
       execution_id: event.execution_id,
@@ -75,24 +81,11 @@ export class DeliveryWorker {
   }
 
   async onRedeliver(req: RedeliverRequest, msg: JsMsg): Promise<MessageDisposition> {
-    const doc = await this.deps.store.deliveries.findOne({ _id: req.delivery_id, workspace_id: req.workspace_id });
+    const doc = await findOwnedDelivery(this.deps.store.deliveries, req.workspace_id, req.delivery_id);
     if (!doc) return 'ack';
     const cycle = doc.cycle ?? 1;
     if (cycle === req.after_cycle && doc.status !== 'pending') {
-      const now = new Date();
-      await this.deps.store.deliveries.updateOne(
-        { ...ofCycle(doc._id, cycle), status: doc.status },
-        {
-          $set: {
-            status: 'pending',
-            cycle: cycle + 1,
-            driver_seq: msg.info.streamSequence,
-            next_attempt_at: now,
-            attempt_started_at: null,
-            updated_at: now,
-          },
-        },
-      );
+      await startDeliveryCycle(this.deps.store.deliveries, doc, msg.info.streamSequence, new Date());
       this.deps.logger.info({ delivery_id: doc._id, execution_id: doc.execution_id, cycle: cycle + 1 }, 'callback redelivery started');
     }
     return this.drive(doc._id, msg);
@@ -104,7 +97,7 @@ export class DeliveryWorker {
 
   private async drive(id: string, msg: JsMsg): Promise<MessageDisposition> {
     const { store, logger } = this.deps;
-    const doc = await store.deliveries.findOne({ _id: id });
+    const doc = await findDelivery(store.deliveries, id);
     if (!doc || doc.status !== 'pending') return 'ack';
     if (doc.driver_seq !== undefined && doc.driver_seq !== msg.info.streamSequence) return 'ack'; // another message drives it
     const cycle = doc.cycle ?? 1;
@@ -170,7 +163,7 @@ export class DeliveryWorker {
     try {
       const now = new Date();
       const signers = await this.deps.signers.forWorkspace(doc.workspace_id, now);
-      await store.deliveries.updateOne(ofCycle(id, cycle), { $set: { attempt_started_at: now } });
+      await markAttemptStarted(store.deliveries, id, cycle, now);
       result = await sendSigned({
         url: doc.url,
         webhookId: id,
@@ -212,6 +205,6 @@ export class DeliveryWorker {
     const set: Partial<DeliveryDoc> = { status, attempt_started_at: null, updated_at: new Date() };
     if (status !== 'pending') set.next_attempt_at = null;
     else if (next) set.next_attempt_at = next;
-    await this.deps.store.deliveries.updateOne(ofCycle(id, cycle), attempt ? { $push: { attempts: attempt }, $set: set } : { $set: set });
+    await recordDeliveryAttempt(this.deps.store.deliveries, id, cycle, attempt, set);
   }
 }

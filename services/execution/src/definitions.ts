@@ -1,5 +1,5 @@
 import { validateDefinition, type WorkflowDefinition } from '@flowgate/core';
-import type { Collections } from '@flowgate/store';
+import { findWorkflowVersion, type Collections } from '@flowgate/store';
 
 /**
  * Published versions and draft snapshots (content-addressed) are immutable, so a loaded definition
@@ -17,8 +17,8 @@ export class DefinitionCache {
     if (cached) return cached;
     // By _id alone (FerretDB scans for any other filter); the snapshot's workflow is checked here.
     const doc = draftId
-      ? await this.store.workflowDrafts.findOne({ _id: draftId })
-      : await this.store.workflowVersions.findOne({ _id: key });
+      ? await findWorkflowVersion(this.store.workflowDrafts, draftId)
+      : await findWorkflowVersion(this.store.workflowVersions, key);
     if (!doc || doc.workflow_id !== workflowId) return null;
     const result = validateDefinition(JSON.parse(doc.definition_json));
     if (!result.ok) return null;

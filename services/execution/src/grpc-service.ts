@@ -1,8 +1,7 @@
 import { decodeCursor, encodeCursor, EXECUTION_STATUSES, isTerminal, type ExecutionStatus } from '@flowgate/core';
 import type { Execution, ExecutionServiceHandlers } from '@flowgate/contracts';
 import { grpc, GrpcStatusError, toServiceError, unary, type Logger } from '@flowgate/kit';
-import type { Collections, ExecutionDoc, LiveExecutions } from '@flowgate/store';
-import type { Filter } from 'mongodb';
+import { listExecutions, type Collections, type ExecutionListQuery, type LiveExecutions } from '@flowgate/store';
 import type { Histogram } from 'prom-client';
 import { toExecutionMessage } from './execution-view';
 import type { Runner } from './runner';
@@ -38,25 +37,20 @@ export function executionHandlers(deps: {
         if (Number.isNaN(at.getTime())) throw bad(what);
         return at;
       };
-      const and: Filter<ExecutionDoc>[] = [{ workspace_id: req.workspaceId }];
-      if (req.workflowId) and.push({ workflow_id: req.workflowId });
+      const query: ExecutionListQuery = { workspaceId: req.workspaceId };
+      if (req.workflowId) query.workflowId = req.workflowId;
       if (req.status.length > 0) {
         if (!req.status.every((s) => (EXECUTION_STATUSES as readonly string[]).includes(s))) throw bad('status');
-        and.push({ status: { $in: req.status as ExecutionStatus[] } });
+        query.statuses = req.status as ExecutionStatus[];
       }
-      if (req.createdAfter) and.push({ created_at: { $gt: time(req.createdAfter, 'created_after') } });
-      if (req.createdBefore) and.push({ created_at: { $lt: time(req.createdBefore, 'created_before') } });
+      if (req.createdAfter) query.createdAfter = time(req.createdAfter, 'created_after');
+      if (req.createdBefore) query.createdBefore = time(req.createdBefore, 'created_before');
       if (req.cursor) {
         const cursor = decodeCursor(req.cursor);
         if (!cursor) throw bad('cursor');
-        const at = new Date(cursor.at);
-        and.push({ $or: [{ created_at: { $lt: at } }, { created_at: at, _id: { $lt: cursor.id } }] });
+        query.before = { at: new Date(cursor.at), id: cursor.id };
       }
-      const docs = await deps.store.executions
-        .find({ $and: and })
-        .sort({ created_at: -1, _id: -1 })
-        .limit(limit + 1)
-        .toArray();
+      const docs = await listExecutions(deps.store.executions, query, limit + 1);
       const page = docs.slice(0, limit);
       const last = page[page.length - 1];
       return {

@@ -1,3 +1,3 @@
-import { startTracing } from '@flowgate/kit/src/tracing';
+import { startTracing } from '@flowgate/kit/tracing';
 
 startTracing('flowgate-execution');

@@ -1,6 +1,14 @@
 import type { ParkingPlan, WorkflowDefinition } from '@flowgate/core';
 import { randomToken, sha256Hex } from '@flowgate/kit';
-import { toJsonText, type Collections, type ExecutionDoc, type LiveExecution, type StepExecutionDoc } from '@flowgate/store';
+import {
+  createWaitToken,
+  findTimer,
+  toJsonText,
+  type Collections,
+  type ExecutionDoc,
+  type LiveExecution,
+  type StepExecutionDoc,
+} from '@flowgate/store';
 import type { LiveState, Timers } from './seams';
 import { withStep } from './step-records';
 
@@ -58,7 +66,7 @@ export async function parkStep(
   const token = plan.type === 'delay' ? null : randomToken('wt_', 32);
   const tokenHash = token === null ? null : sha256Hex(token);
   if (token !== null && tokenHash !== null && plan.type !== 'delay') {
-    await store.waitTokens.insertOne({
+    await createWaitToken(store.waitTokens, {
       _id: tokenHash,
       workspace_id: doc.workspace_id,
       execution_id: doc._id,
@@ -87,7 +95,7 @@ export async function parkStep(
   };
   // What is left of the duration limit: its due time (set with the timer), else (an execution from
   // before due times were recorded) the old timer document, else the whole limit.
-  const dueMs = doc.duration_due_at?.getTime() ?? (await store.timers.findOne({ _id: DURATION_TIMER(doc._id) }))?.due_at.getTime();
+  const dueMs = doc.duration_due_at?.getTime() ?? (await findTimer(store.timers, DURATION_TIMER(doc._id)))?.due_at.getTime();
   const left =
     dueMs !== undefined ? Math.max(0, dueMs - now.getTime()) : (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000);
   const changes: Partial<ExecutionDoc> = {

@@ -18,10 +18,12 @@ import {
 import type { ResumeCommand, StartCommand, TimerCommand } from '@flowgate/contracts';
 import { inSpan, type Logger, type MessageDisposition } from '@flowgate/kit';
 import {
+  deleteWaitTokensOf,
   fromJsonText,
   newExecutionOf,
   queuedExecution,
   readContext,
+  startCommandOf,
   writeContext,
   toJsonText,
   triggerInputJsonOf,
@@ -262,7 +264,7 @@ export class Runner {
     const next = await this.live.write(x, { ...doc, ...changes, ...(finished ? { finished_at: now } : {}) }, steps);
     if (!next) return; // a cancel or a duration timeout got there first
     await this.deps.messaging.cancelTimer(doc.workspace_id, WAIT_TIMER(doc._id, seq));
-    await store.waitTokens.deleteMany({ execution_id: doc._id });
+    await deleteWaitTokensOf(store.waitTokens, doc._id);
     if (finished) {
       this.countFinished(next.doc);
       await this.announceTerminal(next);
@@ -578,7 +580,7 @@ export class Runner {
     const mayHaveTimers = this.disarm(doc._id) || x.steps.some((s) => PARKING_TYPES.has(s.type));
     if (mayHaveTimers) await this.deps.messaging.cancelExecutionTimers(doc.workspace_id, doc._id);
     if (doc.wait_token_hash !== undefined && doc.wait_token_hash !== null) {
-      await this.deps.store.waitTokens.deleteMany({ execution_id: doc._id });
+      await deleteWaitTokensOf(this.deps.store.waitTokens, doc._id);
     }
     await this.deps.messaging.publishEvent(doc);
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
@@ -605,22 +607,7 @@ export class Runner {
   }
 
   private async sendStart(doc: ExecutionDoc, msgId: string): Promise<void> {
-    const command: StartCommand = {
-      type: 'start',
-      execution_id: doc._id,
-      workspace_id: doc.workspace_id,
-      workflow_id: doc.workflow_id,
-      workflow_version: doc.workflow_version,
-      trigger_input: fromJsonText(doc.trigger_input_json) as StartCommand['trigger_input'],
-      trigger_input_ref: doc.trigger_input_ref ?? null,
-      accepted_at: doc.created_at.toISOString(),
-      replay_of: doc.replay_of,
-      source: doc.source ?? 'webhook',
-      environment: doc.environment ?? 'production',
-      draft_id: doc.draft_id ?? null,
-      test_run: doc.test_run ?? false,
-    };
-    await this.deps.messaging.sendStart(command, msgId);
+    await this.deps.messaging.sendStart(startCommandOf(doc), msgId);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { EgressAllowList, validateCidrs, type Logger } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import { workspaceEgressEntries, type Collections } from '@flowgate/store';
 
 /**
  * A workspace's egress allow-list (`workspaces.egress_allow_cidrs`, set with PUT
@@ -34,8 +34,8 @@ export class WorkspaceEgressCache {
   }
 
   private async load(workspaceId: string): Promise<EgressAllowList> {
-    const doc = await this.store.workspaces.findOne({ _id: workspaceId }, { projection: { egress_allow_cidrs: 1 } });
-    const entries = Array.isArray(doc?.egress_allow_cidrs) ? doc.egress_allow_cidrs.filter((e) => typeof e === 'string') : [];
+    const stored = await workspaceEgressEntries(this.store.workspaces, workspaceId);
+    const entries = Array.isArray(stored) ? stored.filter((e): e is string => typeof e === 'string') : [];
     const problems = validateCidrs(entries);
     if (problems.length > 0) this.logger.warn({ workspace_id: workspaceId, problems }, 'ignoring invalid egress_allow_cidrs entries');
     const bad = new Set(problems.map((p) => p.entry));

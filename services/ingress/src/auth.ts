@@ -1,7 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import { apiKeyScopeSchema, requiredScope, scopeAllows, type ApiKeyScope } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import type { ApiKeyDoc, Collections } from '@flowgate/store';
+import { findActiveApiKey, touchApiKey, type ApiKeyDoc, type Collections } from '@flowgate/store';
 import type { RequestHandler } from 'express';
 
 /**
@@ -35,12 +35,12 @@ export function requireApiKey(store: Collections): RequestHandler {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) return next(new ApiError('unauthorized', 'Missing or malformed Authorization: Bearer <api key> header'));
-    const key = await store.apiKeys.findOne({ key_hash: sha256Hex(match[1]), revoked_at: null });
+    const key = await findActiveApiKey(store.apiKeys, sha256Hex(match[1]));
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
     callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes: scopesOf(key) });
     const now = new Date();
     if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS)
-      void store.apiKeys.updateOne({ _id: key._id }, { $set: { last_used_at: now } }).catch(() => undefined);
+      void touchApiKey(store.apiKeys, key._id, now).catch(() => undefined);
     next();
   };
 }

@@ -1,5 +1,5 @@
 import { randomToken, sha256Hex, type Logger } from '@flowgate/kit';
-import { insertIfAbsent, type Collections } from '@flowgate/store';
+import { anyApiKey, createApiKey, ensureWorkspace, replaceApiKeyIfChanged, type Collections } from '@flowgate/store';
 
 export const DEFAULT_WORKSPACE = 'default';
 const BOOTSTRAP_KEY_ID = 'key_bootstrap';
@@ -14,10 +14,10 @@ const BOOTSTRAP_KEY_ID = 'key_bootstrap';
  */
 export async function bootstrap(store: Collections, configuredKey: string | undefined, logger: Logger): Promise<void> {
   const now = new Date();
-  await insertIfAbsent(store.workspaces, { _id: DEFAULT_WORKSPACE, name: 'Default', created_at: now });
+  await ensureWorkspace(store.workspaces, { _id: DEFAULT_WORKSPACE, name: 'Default', created_at: now });
   if (configuredKey) {
     const key = { key_hash: sha256Hex(configuredKey), key_prefix: configuredKey.slice(0, 8), revoked_at: null, scopes: ['admin'] };
-    const created = await insertIfAbsent(store.apiKeys, {
+    const created = await createApiKey(store.apiKeys, {
       _id: BOOTSTRAP_KEY_ID,
       workspace_id: DEFAULT_WORKSPACE,
       name: 'bootstrap',
@@ -25,13 +25,12 @@ export async function bootstrap(store: Collections, configuredKey: string | unde
       ...key,
     });
     // Only a changed value replaces the stored key: the same value does not undo a revocation.
-    if (!created)
-      await store.apiKeys.updateOne({ _id: BOOTSTRAP_KEY_ID, key_hash: { $ne: key.key_hash } }, { $set: { ...key, created_at: now } });
+    if (!created) await replaceApiKeyIfChanged(store.apiKeys, BOOTSTRAP_KEY_ID, { ...key, created_at: now });
     return;
   }
-  if ((await store.apiKeys.countDocuments({}, { limit: 1 })) > 0) return;
+  if (await anyApiKey(store.apiKeys)) return;
   const key = randomToken('fgk_');
-  const created = await insertIfAbsent(store.apiKeys, {
+  const created = await createApiKey(store.apiKeys, {
     _id: BOOTSTRAP_KEY_ID,
     workspace_id: DEFAULT_WORKSPACE,
     name: 'bootstrap',

@@ -1,5 +1,15 @@
 import { authMethodsOf, capturedRequestOf, validateDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
-import { toJsonText, type Collections, type ParameterCaptureDoc, type TriggerDoc, type WorkflowDoc } from '@flowgate/store';
+import {
+  claimParameterCapture,
+  clearCapture,
+  markCapture,
+  openParameterCapture,
+  toJsonText,
+  type Collections,
+  type ParameterCaptureDoc,
+  type TriggerDoc,
+  type WorkflowDoc,
+} from '@flowgate/store';
 import type { ConfigChanges } from './config-cache';
 
 /**
@@ -24,11 +34,8 @@ export async function startCapture(
     captured_at: null,
     request_json: null,
   };
-  await store.parameterCaptures.replaceOne({ _id: workflow._id, workspace_id: workflow.workspace_id }, doc, { upsert: true });
-  await store.triggers.updateMany(
-    { workflow_id: workflow._id, workspace_id: workflow.workspace_id },
-    { $set: { capture_until: doc.expires_at } },
-  );
+  await openParameterCapture(store.parameterCaptures, doc);
+  await markCapture(store.triggers, workflow, doc.expires_at);
   await changes.changed(workflow);
   return doc;
 }
@@ -65,16 +72,9 @@ export async function offerToCapture(
 ): Promise<boolean> {
   if (!mayCapture(trigger, now)) return false;
   const request = capturedRequestOf(input, credentialHeaders(definition));
-  const claimed = await store.parameterCaptures.findOneAndUpdate(
-    { _id: trigger.workflow_id, workspace_id: trigger.workspace_id, captured_at: null, expires_at: { $gt: now } },
-    { $set: { captured_at: now, request_json: toJsonText(request) } },
-    { returnDocument: 'after' },
-  );
+  const claimed = await claimParameterCapture(store.parameterCaptures, trigger, toJsonText(request), now);
   if (!claimed) return false;
-  await store.triggers.updateMany(
-    { workflow_id: trigger.workflow_id, workspace_id: trigger.workspace_id, capture_until: claimed.expires_at },
-    { $set: { capture_until: null } },
-  );
+  await clearCapture(store.triggers, trigger, claimed.expires_at);
   await changes.changed({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id });
   return true;
 }

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { CONFIG_SOURCE, CONFIG_WORKFLOW, configChangedSchema, type ConfigChanged, type Subjects } from '@flowgate/contracts';
 import type { JetStreamClient, Logger, NatsConnection } from '@flowgate/kit';
-import { productionTriggerFilter, type Collections, type SourceDoc, type TriggerDoc, type WorkflowDoc } from '@flowgate/store';
+import {
+  disabledProductionWorkflows,
+  findProductionTrigger,
+  findSourceByToken,
+  findTrigger,
+  findWorkflow,
+  sourceSubscribers,
+  type Collections,
+  type SourceDoc,
+  type TriggerDoc,
+  type WorkflowDoc,
+} from '@flowgate/store';
 
 /**
  * Webhook configuration served from memory (ADR 0012): every ingress replica keeps the triggers it
@@ -94,31 +105,19 @@ export const MAX_SUBSCRIBERS = 1_000;
  */
 export function storeConfigSource(store: Collections): ConfigSource {
   return {
-    trigger: (id) => store.triggers.findOne({ _id: id }),
-    workflow: (id) => store.workflows.findOne({ _id: id }),
-    productionTrigger: (workflow) =>
-      workflow.production_trigger_id
-        ? store.triggers.findOne({ _id: workflow.production_trigger_id })
-        : store.triggers.findOne(productionTriggerFilter(workflow._id, workflow.workspace_id)),
-    // By the unique token_hash index (a scan on FerretDB, once per max age and source).
-    source: (tokenHash) => store.sources.findOne({ token_hash: tokenHash }),
+    trigger: (id) => findTrigger(store.triggers, id),
+    workflow: (id) => findWorkflow(store.workflows, id),
+    productionTrigger: (workflow) => findProductionTrigger(store.triggers, workflow),
+    source: (tokenHash) => findSourceByToken(store.sources, tokenHash),
     subscribers: async (workspaceId, sourceId) => {
-      const workflows = await store.workflows
-        .find({ workspace_id: workspaceId, source_id: sourceId, published_version: { $ne: null } })
-        .sort({ created_at: 1 })
-        .limit(MAX_SUBSCRIBERS)
-        .toArray();
-      const disabled = await store.triggers
-        .find({
-          workspace_id: workspaceId,
-          workflow_id: { $in: workflows.map((w) => w._id) },
-          enabled: false,
-          // Fan-out runs the latest published version: the production webhook's switch decides.
-          $or: [{ environment: 'production' }, { environment: { $exists: false } }],
-        })
-        .project<{ workflow_id: string }>({ workflow_id: 1 })
-        .toArray();
-      return { workflows, disabled: new Set(disabled.map((t) => t.workflow_id)) };
+      const workflows = await sourceSubscribers(store.workflows, workspaceId, sourceId, MAX_SUBSCRIBERS);
+      // Fan-out runs the latest published version: the production webhook's switch decides.
+      const disabled = await disabledProductionWorkflows(
+        store.triggers,
+        workspaceId,
+        workflows.map((w) => w._id),
+      );
+      return { workflows, disabled };
     },
   };
 }

@@ -1,6 +1,13 @@
 import type { Environment } from '@flowgate/core';
 import { sha256Hex, type SecretBox } from '@flowgate/kit';
-import { insertIfAbsent, type Collections, type TriggerDoc, type WorkflowDoc } from '@flowgate/store';
+import {
+  createTrigger,
+  environmentsWithTriggers,
+  triggersOfWorkflow,
+  type Collections,
+  type TriggerDoc,
+  type WorkflowDoc,
+} from '@flowgate/store';
 
 /**
  * One webhook (token) per environment and workflow. Production keeps its random token (made at
@@ -17,18 +24,13 @@ function derivedToken(box: SecretBox, workflowId: string, environment: Environme
 
 /** Makes sure the workflow has its development and staging webhooks; returns the ids of those it inserted. */
 export async function ensureEnvironmentTriggers(store: Collections, box: SecretBox, workflow: WorkflowDoc): Promise<string[]> {
-  const existing = await store.triggers
-    .find(
-      { workflow_id: workflow._id, workspace_id: workflow.workspace_id, environment: { $in: DERIVED } },
-      { projection: { environment: 1 } },
-    )
-    .toArray();
+  const existing = await environmentsWithTriggers(store.triggers, workflow, DERIVED);
   const inserted: string[] = [];
   for (const environment of DERIVED) {
-    if (existing.some((t) => t.environment === environment)) continue;
+    if (existing.has(environment)) continue;
     const token = derivedToken(box, workflow._id, environment);
     const id = sha256Hex(token);
-    const created = await insertIfAbsent(store.triggers, {
+    const created = await createTrigger(store.triggers, {
       _id: id,
       workspace_id: workflow.workspace_id,
       workflow_id: workflow._id,
@@ -49,7 +51,7 @@ export function environmentOf(trigger: TriggerDoc): Environment {
 
 /** The workflow's trigger per environment. */
 export async function triggersByEnvironment(store: Collections, workflow: WorkflowDoc): Promise<Partial<Record<Environment, TriggerDoc>>> {
-  const docs = await store.triggers.find({ workflow_id: workflow._id, workspace_id: workflow.workspace_id }).toArray();
+  const docs = await triggersOfWorkflow(store.triggers, workflow);
   return {
     production: docs.find((t) => environmentOf(t) === 'production'),
     staging: docs.find((t) => t.environment === 'staging'),

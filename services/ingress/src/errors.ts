@@ -1,7 +1,6 @@
 import { ApiError } from '@flowgate/contracts';
-import type { Logger } from '@flowgate/kit';
+import { isStoreUnavailable, type Logger } from '@flowgate/kit';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 
 /** Every error leaves in the one shape of DESIGN.md; no stack trace ever reaches a response. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -16,7 +15,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       else if (e.type === 'request.aborted') apiError = new ApiError('invalid_request', 'Request aborted');
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
         apiError = new ApiError('invalid_request', 'Invalid request');
-      else if (isDependencyDown(err)) {
+      else if (isStoreUnavailable(err)) {
         logger.warn({ err }, 'dependency unavailable');
         apiError = new ApiError('dependency_unavailable', 'A dependency is unavailable; nothing was changed, retry later');
       } else {
@@ -28,16 +27,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (apiError.headers) res.set(apiError.headers);
     res.status(apiError.status).json(apiError.toBody());
   };
-}
-
-/** MongoDB unreachable (server selection, network, closed pool): a 503, not a bug. */
-function isDependencyDown(err: unknown): boolean {
-  return (
-    err instanceof MongoServerSelectionError ||
-    err instanceof MongoNetworkError ||
-    err instanceof MongoNotConnectedError ||
-    err instanceof MongoTopologyClosedError
-  );
 }
 
 export const notFound: RequestHandler = (req, _res, next) => next(new ApiError('not_found', `No route for ${req.method} ${req.path}`));

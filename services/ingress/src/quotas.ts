@@ -13,7 +13,7 @@ import {
   type QuotaLimits,
   type QuotaRefusal,
 } from '@flowgate/core';
-import type { Collections, LiveExecutions } from '@flowgate/store';
+import { workspaceQuotas, type Collections, type LiveExecutions } from '@flowgate/store';
 import type { KvCounter } from './kv-counter';
 
 /**
@@ -73,15 +73,15 @@ export class QuotaGate {
   async limitsOf(workspaceId: string, fresh = false): Promise<QuotaLimits> {
     const cached = this.cache.get(workspaceId);
     if (!fresh && cached && cached.until > Date.now()) return cached.limits;
-    let doc;
+    let overrides;
     try {
-      doc = await this.store.workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
+      overrides = await workspaceQuotas(this.store.workspaces, workspaceId);
     } catch (err) {
       // MongoDB away: the limits known last still hold, so webhooks stay accepted (ADR 0012).
       if (cached) return cached.limits;
       throw err;
     }
-    const limits = effectiveLimits(this.defaults, doc?.quotas);
+    const limits = effectiveLimits(this.defaults, overrides);
     if (this.cacheMs > 0) this.cache.set(workspaceId, { limits, until: Date.now() + this.cacheMs });
     return limits;
   }

@@ -1,7 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import { DRAFT_VERSION, runTargetFor, validateDefinition, type Environment, type WorkflowDefinition } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import { insertIfAbsent, type Collections, type WorkflowDoc } from '@flowgate/store';
+import { findOwnedWorkflowVersion, saveWorkflowDraft, type Collections, type WorkflowDoc } from '@flowgate/store';
 
 /** What a start runs: a published version, or a snapshot of the draft (development, test runs). */
 export interface RunTarget {
@@ -40,9 +40,7 @@ export class RunTargets {
     const key = `${workflow._id}:${version}`;
     const cached = this.definitions.get(key);
     if (cached) return cached;
-    // By _id alone (no scan on any server), the workspace checked here.
-    const found = await this.store.workflowVersions.findOne({ _id: key });
-    const doc = found?.workspace_id === workflow.workspace_id ? found : null;
+    const doc = await findOwnedWorkflowVersion(this.store.workflowVersions, workflow.workspace_id, key);
     const parsed = doc ? validateDefinition(JSON.parse(doc.definition_json)) : null;
     if (!parsed?.ok) throw new ApiError('internal', 'Workflow version unreadable');
     if (this.definitions.size >= MAX_CACHED) this.definitions.clear();
@@ -59,7 +57,7 @@ export class RunTargets {
         const summary = parsed.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
         throw new ApiError('invalid_workflow_definition', `The draft is not a valid workflow: ${summary}`, { issues: parsed.issues });
       }
-      await insertIfAbsent(this.store.workflowDrafts, {
+      await saveWorkflowDraft(this.store.workflowDrafts, {
         _id: draftId,
         workspace_id: workflow.workspace_id,
         workflow_id: workflow._id,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, triggerInputStub, type StartCommand } from '@flowgate/contracts';
+import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, startCommand, triggerInputStub } from '@flowgate/contracts';
 import type { TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
 import { newExecutionOf, queuedExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
@@ -52,22 +52,21 @@ export class ExecutionStarter {
     target?: RunTarget,
   ): Promise<Started> {
     const { version, definition } = target ?? (await this.published(workflow));
-    const runOf = target ? { environment: target.environment, draft_id: target.draftId, test_run: target.testRun ?? false } : {};
     const acceptedAt = new Date();
     const offload = await this.offloadLargeInput(workflow.workspace_id, executionId, triggerInput, acceptedAt);
-    const command: StartCommand = {
-      type: 'start',
+    const command = startCommand({
       execution_id: executionId,
       workspace_id: workflow.workspace_id,
       workflow_id: workflow._id,
       workflow_version: version,
       trigger_input: offload.inline,
       trigger_input_ref: offload.ref,
-      accepted_at: acceptedAt.toISOString(),
+      accepted_at: acceptedAt,
       replay_of: replayOf,
-      source: 'webhook',
-      ...runOf,
-    };
+      environment: target?.environment,
+      draft_id: target?.draftId,
+      test_run: target?.testRun,
+    });
     const reservation = await this.deps.quotas?.reserve(workflow.workspace_id, acceptedAt);
     let duplicate = false;
     try {

@@ -2,7 +2,13 @@ import { ApiError } from '@flowgate/contracts';
 import { authMethodsOf, credentialHeadersOf, verifyWebhookAuth, type AuthSecrets, type WebhookAuth } from '@flowgate/core';
 import type { SecretBox } from '@flowgate/kit';
 import type { TriggerDoc } from '@flowgate/store';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What authentication reads of a request: its headers and its raw body (a Buffer, as express.raw leaves it). */
+export interface AuthRequest {
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
 
 /**
  * Checks a webhook request against its trigger's auth methods (all must pass) with the trigger's
@@ -11,7 +17,7 @@ import type { Request } from 'express';
  */
 export function webhookAuthFailure(
   auth: WebhookAuth | undefined,
-  req: Request,
+  req: AuthRequest,
   trigger: TriggerDoc,
   box: SecretBox,
   now: Date,

@@ -43,7 +43,6 @@ export interface IngressWiring {
 
 export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Promise<IngressWiring> {
   const { store, box, executions, scheduler } = rt;
-  const buckets = rt.subjects.prefix.toUpperCase().replace(/-/g, '_');
   const configCache = new ConfigCache(storeConfigSource(store), {
     maxAgeMs: config.FLOWGATE_CONFIG_CACHE_MAX_AGE_MS,
     maxEntries: config.FLOWGATE_CONFIG_CACHE_MAX_ENTRIES,
@@ -58,19 +57,19 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
   });
   // Claims carry a 24 h per-message TTL; the bucket's max age bounds the "accepted" marks alike.
   const idempotency = new IdempotencyKeys(
-    await openKv(rt.nc, `${buckets}_IDEMPOTENCY`, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000 }),
+    await openKv(rt.nc, rt.subjects.idempotencyBucket, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000 }),
     rt.logger,
   );
 
   const { live } = liveExecutions(await openKv(rt.nc, rt.subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }), store);
   // Live ingress replicas: rate-limit and quota reservations are a share of the limit per replica.
-  const replicas = new ReplicaCount(await openKv(rt.nc, `${buckets}_INGRESS_REPLICAS`, { ttlMs: REPLICA_TTL_MS }), rt.logger);
+  const replicas = new ReplicaCount(await openKv(rt.nc, rt.subjects.ingressReplicasBucket, { ttlMs: REPLICA_TTL_MS }), rt.logger);
   await replicas.start();
   const liveReplicas = () => replicas.live;
   const quotas = new QuotaGate(
     store,
     // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
-    new KvCounter(await openKv(rt.nc, `${buckets}_QUOTAS`, { ttlMs: 32 * 86_400_000 })),
+    new KvCounter(await openKv(rt.nc, rt.subjects.quotasBucket, { ttlMs: 32 * 86_400_000 })),
     {
       executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
       executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
@@ -106,7 +105,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configChanges,
     idempotency,
     antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
-    limiter: new RateLimiter(await openKv(rt.nc, `${buckets}_RATELIMITS`, { ttlMs: 3_600_000 }), liveReplicas),
+    limiter: new RateLimiter(await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000 }), liveReplicas),
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
     maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES,
     maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,

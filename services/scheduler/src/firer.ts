@@ -1,6 +1,6 @@
 import { messageIds, type Subjects, type TimerCommand } from '@flowgate/contracts';
 import { publishJson, startPollLoop, type JetStreamClient, type Logger, type PollLoop } from '@flowgate/kit';
-import type { Collections, TimerDoc } from '@flowgate/store';
+import { deleteFiredTimers, dueTimers, type Collections, type TimerDoc } from '@flowgate/store';
 import type { Counter, Histogram } from 'prom-client';
 
 /**
@@ -56,11 +56,7 @@ export class TimerFirer {
   async tick(): Promise<number> {
     if (!this.deps.leading()) return 0;
     const now = (this.deps.now ?? (() => new Date()))();
-    const due = await this.deps.store.timers
-      .find({ status: 'pending', due_at: { $lte: now } })
-      .sort({ due_at: 1 })
-      .limit(this.deps.batch)
-      .toArray();
+    const due = await dueTimers(this.deps.store.timers, now, this.deps.batch);
     if (!this.deps.leading()) return 0;
     // Published (first time) or found already in the stream (fired before a crash): either way done.
     const fired: TimerDoc[] = [];
@@ -74,7 +70,7 @@ export class TimerFirer {
         }),
       );
     }
-    if (done.length > 0) await this.deps.store.timers.deleteMany({ _id: { $in: done }, status: 'pending' });
+    await deleteFiredTimers(this.deps.store.timers, done);
     const firedAt = Date.now();
     for (const timer of fired) {
       this.deps.fired.inc({ kind: timer.kind });

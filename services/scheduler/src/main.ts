@@ -14,7 +14,7 @@ import {
   startRuntime,
   unary,
 } from '@flowgate/kit';
-import { collections, ensureIndexes } from '@flowgate/store';
+import { collections, countStoredTimers, ensureIndexes } from '@flowgate/store';
 import { loadSchedulerConfig } from './config';
 import { TimerFirer } from './firer';
 import { ScheduleFirer } from './schedule-firer';
@@ -52,7 +52,7 @@ runMain('scheduler', async () => {
 
   // One active firer at a time: a lease in NATS KV (see packages/kit/src/lease.ts).
   const lease = await Lease.open(rt.nc, {
-    bucket: `${rt.subjects.prefix.toUpperCase().replace(/-/g, '_')}_LEASES`,
+    bucket: rt.subjects.leasesBucket,
     key: 'scheduler',
     holder: `${hostname()}:${process.pid}:${randomUUID()}`,
     ttlMs: config.FLOWGATE_SCHEDULER_LEASE_MS,
@@ -64,7 +64,7 @@ runMain('scheduler', async () => {
   });
   lease.start();
   gauge(rt.registry, 'flowgate_timers_pending', 'Timers stored and not fired yet (reported by the leader)', [], async function () {
-    if (lease.isHeld()) this.set(await store.timers.estimatedDocumentCount());
+    if (lease.isHeld()) this.set(await countStoredTimers(store.timers));
   });
 
   const firer = new TimerFirer({

@@ -1,8 +1,19 @@
 import { createHash } from 'node:crypto';
-import { messageIds, type StartCommand, type Subjects } from '@flowgate/contracts';
+import { messageIds, startCommand, type Subjects } from '@flowgate/contracts';
 import { decideSchedule, type TriggerInput } from '@flowgate/core';
 import { publishJson, type JetStreamClient, type Logger } from '@flowgate/kit';
-import { ACTIVE_STATUSES, newExecutionOf, recordExecution, type Collections, type ScheduleDoc } from '@flowgate/store';
+import {
+  advanceSchedule,
+  countActiveExecutions,
+  countQueuedScheduledExecutions,
+  deleteSchedule,
+  dueSchedules,
+  findOwnedWorkflow,
+  newExecutionOf,
+  recordExecution,
+  type Collections,
+  type ScheduleDoc,
+} from '@flowgate/store';
 import type { Counter } from 'prom-client';
 
 /**
@@ -33,10 +44,7 @@ export class ScheduleFirer {
   async tick(): Promise<number> {
     if (!this.deps.leading()) return 0;
     const now = (this.deps.now ?? (() => new Date()))();
-    const due = await this.deps.store.schedules
-      .find({ paused: false, next_fire_at: { $lte: now } })
-      .limit(100)
-      .toArray();
+    const due = await dueSchedules(this.deps.store.schedules, now, 100);
     for (const schedule of due) {
       if (!this.deps.leading()) break;
       await this.handle(schedule, now);
@@ -47,14 +55,14 @@ export class ScheduleFirer {
   private async handle(schedule: ScheduleDoc, now: Date): Promise<void> {
     const { store } = this.deps;
     if (!schedule.next_fire_at) return;
-    const workflow = await store.workflows.findOne({ _id: schedule._id, workspace_id: schedule.workspace_id });
+    const workflow = await findOwnedWorkflow(store.workflows, schedule.workspace_id, schedule._id);
     if (!workflow || workflow.published_version === null) {
-      await store.schedules.deleteOne({ _id: schedule._id });
+      await deleteSchedule(store.schedules, schedule._id);
       return;
     }
     const [active, queuedScheduled] = await Promise.all([
-      store.executions.countDocuments({ workflow_id: workflow._id, status: { $in: ACTIVE_STATUSES } }),
-      store.executions.countDocuments({ workflow_id: workflow._id, status: 'queued', source: 'schedule' }),
+      countActiveExecutions(store.executions, workflow._id),
+      countQueuedScheduledExecutions(store.executions, workflow._id),
     ]);
     const spec = { cron: schedule.cron, timezone: schedule.timezone, overlap: schedule.overlap, missed: schedule.missed };
     const decision = decideSchedule(spec, schedule.next_fire_at, now, { active, queuedScheduled });
@@ -68,17 +76,15 @@ export class ScheduleFirer {
         headers: {},
         body: { scheduled_at: decision.fireAt.toISOString(), cron: schedule.cron, timezone: schedule.timezone },
       };
-      const command: StartCommand = {
-        type: 'start',
+      const command = startCommand({
         execution_id: executionId,
         workspace_id: workflow.workspace_id,
         workflow_id: workflow._id,
         workflow_version: workflow.published_version,
         trigger_input: triggerInput,
-        accepted_at: now.toISOString(),
-        replay_of: null,
+        accepted_at: now,
         source: 'schedule',
-      };
+      });
       await publishJson(this.deps.js, this.deps.subjects.command('start', workflow.workspace_id), command, messageIds.start(executionId));
       await recordExecution(store.executions, newExecutionOf(command));
       this.deps.logger.info(
@@ -87,9 +93,10 @@ export class ScheduleFirer {
       );
     }
     this.deps.fires.inc({ outcome: decision.action === 'fire' ? 'fired' : `skipped_${decision.reason}` });
-    await store.schedules.updateOne(
-      { _id: schedule._id, next_fire_at: schedule.next_fire_at },
-      { $set: { next_fire_at: decision.next, ...(decision.action === 'fire' ? { last_fire_at: decision.fireAt } : {}), updated_at: now } },
-    );
+    await advanceSchedule(store.schedules, schedule, {
+      next_fire_at: decision.next,
+      ...(decision.action === 'fire' ? { last_fire_at: decision.fireAt } : {}),
+      updated_at: now,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type { DeleteScheduleResponse, Schedule, UpsertScheduleRequest__Output } from '@flowgate/contracts';
 import { nextFireTime, scheduleSchema, type ScheduleSpec } from '@flowgate/core';
 import { grpc, GrpcStatusError } from '@flowgate/kit';
-import type { Collections, ScheduleDoc } from '@flowgate/store';
+import { deleteOwnedSchedule, findSchedule, putSchedule, type Collections, type ScheduleDoc } from '@flowgate/store';
 
 /**
  * The SchedulerService's schedule RPCs: the scheduler owns the `schedules` collection; the ingress
@@ -49,7 +49,7 @@ function parseSpec(req: UpsertScheduleRequest__Output): ScheduleSpec {
 
 export async function upsertSchedule(store: Collections, req: UpsertScheduleRequest__Output, now: Date): Promise<Schedule> {
   const { workspaceId, workflowId } = ids(req);
-  const existing = await store.schedules.findOne({ _id: workflowId });
+  const existing = await findSchedule(store.schedules, workflowId);
   if (existing && existing.workspace_id !== workspaceId) throw new GrpcStatusError(grpc.status.NOT_FOUND, 'schedule not found');
   const keepSpec = req.cron === '' && req.pause !== 'PAUSE_CHANGE_KEEP';
   if (keepSpec && !existing) throw new GrpcStatusError(grpc.status.NOT_FOUND, 'this workflow has no schedule');
@@ -65,7 +65,7 @@ export async function upsertSchedule(store: Collections, req: UpsertScheduleRequ
     last_fire_at: existing?.last_fire_at ?? null,
     updated_at: now,
   };
-  await store.schedules.replaceOne({ _id: workflowId }, doc, { upsert: true });
+  await putSchedule(store.schedules, { _id: workflowId, ...doc });
   return scheduleMessage({ _id: workflowId, ...doc });
 }
 
@@ -74,6 +74,5 @@ export async function deleteSchedule(
   req: { workspaceId: string; workflowId: string },
 ): Promise<DeleteScheduleResponse> {
   const { workspaceId, workflowId } = ids(req);
-  const result = await store.schedules.deleteOne({ _id: workflowId, workspace_id: workspaceId });
-  return { deleted: result.deletedCount === 1 };
+  return { deleted: await deleteOwnedSchedule(store.schedules, workspaceId, workflowId) };
 }

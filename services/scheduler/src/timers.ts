@@ -1,6 +1,6 @@
 import { timerCommandSchema, type Subjects, type Timer } from '@flowgate/contracts';
 import type { JetStreamManager } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import { storedTimersOf, type Collections } from '@flowgate/store';
 
 /**
  * The ListTimers RPC: pending timers of a workspace (or one execution), from both places a timer
@@ -23,9 +23,8 @@ export interface ListTimersQuery {
 
 export async function listTimers(deps: ListTimersDeps, req: ListTimersQuery): Promise<{ timers: Timer[] }> {
   const limit = Math.min(Math.max(req.limit || 100, 1), 1000);
-  const filter = { workspace_id: req.workspaceId, ...(req.executionId ? { execution_id: req.executionId } : {}) };
   const [stored, scheduled] = await Promise.all([
-    deps.store.timers.find(filter).sort({ due_at: 1 }).limit(limit).toArray(),
+    storedTimersOf(deps.store.timers, req.workspaceId, req.executionId || undefined, limit),
     scheduledTimers(deps, req.workspaceId, req.executionId || undefined, limit),
   ]);
   const timers: Timer[] = [

@@ -1,0 +1,152 @@
+import { anyApiKey, createApiKey, findActiveApiKey, replaceApiKeyIfChanged } from '../src/api-keys';
+import type { ApiKeyDoc, TriggerDoc, WorkflowDoc } from '../src/documents';
+import {
+  clearCapture,
+  createTrigger,
+  disabledProductionWorkflows,
+  environmentsWithTriggers,
+  findProductionTrigger,
+  markCapture,
+  triggersOfWorkflow,
+} from '../src/environment-triggers';
+import { claimParameterCapture, openParameterCapture } from '../src/parameter-captures';
+import type { Collections } from '../src/store';
+import { findOwnedWorkflowVersion, saveWorkflowDraft } from '../src/workflows';
+import { testDatabase } from './test-db';
+
+/** The repositories the ingress reads its configuration through, against the run's real MongoDB-wire server. */
+describe('configuration repositories', () => {
+  const database = testDatabase('store_config');
+  let store: Collections;
+
+  beforeAll(async () => {
+    await database.open();
+    store = database.store;
+  });
+
+  afterAll(() => database.close());
+
+  const workflow = (id: string, over: Partial<WorkflowDoc> = {}): WorkflowDoc => ({
+    _id: id,
+    workspace_id: 'ws1',
+    name: id,
+    draft_json: '{}',
+    published_version: 1,
+    created_at: new Date(0),
+    updated_at: new Date(0),
+    ...over,
+  });
+  const trigger = (id: string, workflowId: string, over: Partial<TriggerDoc> = {}): TriggerDoc => ({
+    _id: id,
+    workspace_id: 'ws1',
+    workflow_id: workflowId,
+    token_sealed: 'sealed',
+    enabled: true,
+    created_at: new Date(0),
+    ...over,
+  });
+
+  describe('triggers', () => {
+    it("finds a workflow's production trigger by its id, or by filter for a workflow made before environments", async () => {
+      await createTrigger(store.triggers, trigger('t-prod', 'wf-a', { environment: 'production' }));
+      await createTrigger(store.triggers, trigger('t-dev', 'wf-a', { environment: 'development' }));
+      await createTrigger(store.triggers, trigger('t-legacy', 'wf-b'));
+      await expect(findProductionTrigger(store.triggers, workflow('wf-a', { production_trigger_id: 't-prod' }))).resolves.toMatchObject({
+        _id: 't-prod',
+      });
+      await expect(findProductionTrigger(store.triggers, workflow('wf-a'))).resolves.toMatchObject({ _id: 't-prod' });
+      await expect(findProductionTrigger(store.triggers, workflow('wf-b'))).resolves.toMatchObject({ _id: 't-legacy' });
+      await expect(findProductionTrigger(store.triggers, workflow('wf-b', { workspace_id: 'ws2' }))).resolves.toBeNull();
+    });
+
+    it('creates a trigger once and tells which environments have one', async () => {
+      await expect(createTrigger(store.triggers, trigger('t-stg', 'wf-c', { environment: 'staging' }))).resolves.toBe(true);
+      await expect(createTrigger(store.triggers, trigger('t-stg', 'wf-c', { environment: 'staging' }))).resolves.toBe(false);
+      await expect(environmentsWithTriggers(store.triggers, workflow('wf-c'), ['development', 'staging'])).resolves.toEqual(
+        new Set(['staging']),
+      );
+      await expect(triggersOfWorkflow(store.triggers, workflow('wf-c', { workspace_id: 'ws2' }))).resolves.toEqual([]);
+    });
+
+    it('names the workflows whose production webhook is switched off, in that workspace only', async () => {
+      await createTrigger(store.triggers, trigger('t-off', 'wf-off', { environment: 'production', enabled: false }));
+      await createTrigger(store.triggers, trigger('t-off-legacy', 'wf-off-legacy', { enabled: false }));
+      await createTrigger(store.triggers, trigger('t-off-dev', 'wf-on', { environment: 'development', enabled: false }));
+      const ids = ['wf-off', 'wf-off-legacy', 'wf-on'];
+      await expect(disabledProductionWorkflows(store.triggers, 'ws1', ids)).resolves.toEqual(new Set(['wf-off', 'wf-off-legacy']));
+      await expect(disabledProductionWorkflows(store.triggers, 'ws2', ids)).resolves.toEqual(new Set());
+    });
+  });
+
+  describe('parameter captures', () => {
+    it('lets exactly one request claim an open window, then clears the marks of that window', async () => {
+      const wf = workflow('wf-cap');
+      await createTrigger(store.triggers, trigger('t-cap', 'wf-cap'));
+      const now = new Date(1_000_000);
+      const expires = new Date(now.getTime() + 60_000);
+      await openParameterCapture(store.parameterCaptures, {
+        _id: wf._id,
+        workspace_id: wf.workspace_id,
+        started_at: now,
+        expires_at: expires,
+        captured_at: null,
+        request_json: null,
+      });
+      await markCapture(store.triggers, wf, expires);
+      const of = { workflow_id: wf._id, workspace_id: wf.workspace_id };
+      const [first, second] = await Promise.all([
+        claimParameterCapture(store.parameterCaptures, of, '{"a":1}', now),
+        claimParameterCapture(store.parameterCaptures, of, '{"a":2}', now),
+      ]);
+      expect([first, second].filter((c) => c !== null)).toHaveLength(1);
+      await expect(claimParameterCapture(store.parameterCaptures, { ...of, workspace_id: 'ws2' }, '{}', now)).resolves.toBeNull();
+      await clearCapture(store.triggers, of, new Date(0)); // another window: leaves the mark
+      await expect(store.triggers.findOne({ _id: 't-cap' })).resolves.toMatchObject({ capture_until: expires });
+      await clearCapture(store.triggers, of, expires);
+      await expect(store.triggers.findOne({ _id: 't-cap' })).resolves.toMatchObject({ capture_until: null });
+    });
+  });
+
+  describe('API keys', () => {
+    const key = (hash: string): ApiKeyDoc => ({
+      _id: 'key-1',
+      workspace_id: 'ws1',
+      name: 'k',
+      key_hash: hash,
+      key_prefix: 'fgk_',
+      created_at: new Date(0),
+      revoked_at: null,
+    });
+
+    it('finds an active key by hash; a changed bootstrap value replaces it, the same value does not undo a revocation', async () => {
+      await expect(anyApiKey(store.apiKeys)).resolves.toBe(false);
+      await expect(createApiKey(store.apiKeys, key('h1'))).resolves.toBe(true);
+      await expect(anyApiKey(store.apiKeys)).resolves.toBe(true);
+      await expect(findActiveApiKey(store.apiKeys, 'h1')).resolves.toMatchObject({ _id: 'key-1' });
+      await store.apiKeys.updateOne({ _id: 'key-1' }, { $set: { revoked_at: new Date(1) } });
+      await expect(findActiveApiKey(store.apiKeys, 'h1')).resolves.toBeNull();
+      const again = { key_hash: 'h1', key_prefix: 'fgk_', revoked_at: null, scopes: ['admin'], created_at: new Date(2) };
+      await replaceApiKeyIfChanged(store.apiKeys, 'key-1', again);
+      await expect(findActiveApiKey(store.apiKeys, 'h1')).resolves.toBeNull();
+      await replaceApiKeyIfChanged(store.apiKeys, 'key-1', { ...again, key_hash: 'h2' });
+      await expect(findActiveApiKey(store.apiKeys, 'h2')).resolves.toMatchObject({ _id: 'key-1', scopes: ['admin'] });
+    });
+  });
+
+  describe('workflow versions', () => {
+    it("reads a workspace's version or draft snapshot by _id and not another workspace's", async () => {
+      const draft = {
+        _id: 'wf-v:draft:abc',
+        workspace_id: 'ws1',
+        workflow_id: 'wf-v',
+        version: 0,
+        definition_json: '{}',
+        published_at: new Date(0),
+      };
+      await saveWorkflowDraft(store.workflowDrafts, draft);
+      await saveWorkflowDraft(store.workflowDrafts, { ...draft, definition_json: '{"changed":true}' }); // content-addressed: kept as first stored
+      await expect(findOwnedWorkflowVersion(store.workflowDrafts, 'ws1', draft._id)).resolves.toMatchObject({ definition_json: '{}' });
+      await expect(findOwnedWorkflowVersion(store.workflowDrafts, 'ws2', draft._id)).resolves.toBeNull();
+    });
+  });
+});

@@ -1,0 +1,34 @@
+import { acceptedResponse, encodeSyncResponse, shapeSyncResponse, type SyncResponse } from '@flowgate/core';
+import type { Logger } from '@flowgate/kit';
+import type { Response } from 'express';
+import type { ExecutionClient } from '../execution-client';
+import type { Started } from '../starter';
+import { outcomeViewOf } from '../views';
+
+/** JSON by default; text types (text/plain, text/csv, text/html, text/xml) send a string body as is. */
+export function send(res: Response, r: SyncResponse): void {
+  const wire = encodeSyncResponse(r);
+  res.status(wire.status).set(wire.headers).send(wire.text);
+}
+
+export interface AnswerDeps {
+  executions: Pick<ExecutionClient, 'watchUntil'>;
+  logger: Logger;
+}
+
+/**
+ * Stage "answer": async, 202 with the execution id and status URL; sync, the shaped result if the
+ * execution ends within the trigger's sync timeout, else the same 202. Accepted already: if following
+ * it fails, the caller still gets the execution id, never an error that would invite a duplicate retry.
+ */
+export async function answer(deps: AnswerDeps, res: Response, workspaceId: string, started: Started, sync: boolean): Promise<void> {
+  const { executionId, statusUrl, definition } = started;
+  if (!sync) return send(res, acceptedResponse(executionId, statusUrl));
+  const timeoutMs = definition.trigger.webhook.sync_timeout_s * 1000;
+  const last = await deps.executions.watchUntil(workspaceId, executionId, timeoutMs).catch((err: unknown) => {
+    deps.logger.warn({ err, execution_id: executionId }, 'could not follow the execution; answering 202');
+    return null;
+  });
+  if (!last) return send(res, acceptedResponse(executionId, statusUrl));
+  send(res, shapeSyncResponse(definition, outcomeViewOf(last, statusUrl)));
+}

@@ -1,0 +1,85 @@
+import { ApiError, type ErrorCode } from '@flowgate/contracts';
+
+/**
+ * The webhook path's stages, in order (hooks.ts runs them; each lives in a file of this folder) and
+ * every way a stage refuses a request: the error code(s) it answers with, their HTTP status, and the
+ * `reason` label of `flowgate_webhooks_rejected_total` it counts under (null: answered, not counted
+ * as a refused webhook — a malformed request). The one table of webhook rejections.
+ */
+export const WEBHOOK_STAGES = ['resolve', 'cors', 'authenticate', 'admit', 'read_input', 'claim', 'start', 'answer'] as const;
+export type WebhookStage = (typeof WEBHOOK_STAGES)[number];
+
+interface Rejection {
+  stage: WebhookStage;
+  /** The first is what the stage itself answers with unless it says otherwise. */
+  codes: readonly [ErrorCode, ...ErrorCode[]];
+  status: number;
+  metric: string | null;
+  /** The message when the stage itself refuses (codes raised by a dependency keep the dependency's message). */
+  message?: string;
+}
+
+export const WEBHOOK_REJECTIONS = {
+  unknown_token: { stage: 'resolve', codes: ['webhook_not_found'], status: 404, metric: 'unknown_token', message: 'Webhook not found' },
+  disabled: { stage: 'resolve', codes: ['trigger_disabled'], status: 403, metric: 'disabled', message: 'This webhook is disabled' },
+  unknown_workflow: {
+    stage: 'resolve',
+    codes: ['webhook_not_found'],
+    status: 404,
+    metric: 'unknown_workflow',
+    message: 'Webhook not found',
+  },
+  not_published: { stage: 'resolve', codes: ['workflow_not_published'], status: 404, metric: 'not_published' },
+  auth: { stage: 'authenticate', codes: ['unauthorized', 'invalid_signature'], status: 401, metric: 'auth' },
+  method: { stage: 'admit', codes: ['method_not_allowed'], status: 405, metric: 'method' },
+  rate_limited: { stage: 'admit', codes: ['rate_limited'], status: 429, metric: 'rate_limited' },
+  invalid_body: { stage: 'read_input', codes: ['invalid_json', 'invalid_request'], status: 400, metric: null },
+  parameters: { stage: 'read_input', codes: ['missing_parameters', 'invalid_parameters'], status: 400, metric: 'parameters' },
+  idempotency_key: { stage: 'claim', codes: ['invalid_request'], status: 400, metric: null },
+  quota: { stage: 'start', codes: ['quota_exceeded'], status: 429, metric: 'quota' },
+  publish_failed: { stage: 'start', codes: ['dependency_unavailable'], status: 503, metric: 'publish_failed' },
+} as const satisfies Record<string, Rejection>;
+
+export type RejectionReason = keyof typeof WEBHOOK_REJECTIONS;
+
+const REASONS = Object.keys(WEBHOOK_REJECTIONS) as RejectionReason[];
+
+/** A refusal raised by a stage itself: an ApiError (the one error shape) that knows its reason. */
+export class WebhookRejection extends ApiError {
+  constructor(
+    readonly reason: RejectionReason,
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ) {
+    super(code, message, details, headers);
+  }
+}
+
+export function rejection(
+  reason: RejectionReason,
+  how: { code?: ErrorCode; message?: string; details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): WebhookRejection {
+  const row: Rejection = WEBHOOK_REJECTIONS[reason];
+  return new WebhookRejection(reason, how.code ?? row.codes[0], how.message ?? row.message ?? reason, how.details, how.headers);
+}
+
+/**
+ * Why `stage` refused the request `err` ended: the stage's own rejection, or the row of that stage
+ * whose code a dependency raised (the rate limiter's 429, the starter's 503 …); null for anything else.
+ */
+export function rejectionReasonOf(stage: WebhookStage, err: unknown): RejectionReason | null {
+  if (err instanceof WebhookRejection) return err.reason;
+  if (!(err instanceof ApiError)) return null;
+  for (const reason of REASONS) {
+    const row: Rejection = WEBHOOK_REJECTIONS[reason];
+    if (row.stage === stage && row.codes.includes(err.code)) return reason;
+  }
+  return null;
+}
+
+/** The metric label a refused request counts under, if it counts. */
+export function rejectionMetricOf(reason: RejectionReason): string | null {
+  return WEBHOOK_REJECTIONS[reason].metric;
+}

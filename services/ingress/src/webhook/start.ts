@@ -1,0 +1,62 @@
+import type { WorkflowDefinition, TriggerInput } from '@flowgate/core';
+import type { WorkflowDoc } from '@flowgate/store';
+import { DEDUP_SAFE_MS, type Claim } from '../idempotency';
+import type { RunTarget } from '../run-targets';
+import type { ExecutionStarter, Started } from '../starter';
+
+/** Publishes a start command and waits for its ack (ExecutionStarter: 429 quota_exceeded, 503 dependency_unavailable). */
+export type WebhookStarter = Pick<ExecutionStarter, 'start' | 'statusUrl'>;
+
+/** Whether an execution is live (NATS KV, else MongoDB): an unmarked claim's execution may exist. */
+export interface LiveLookup {
+  get(workspaceId: string, executionId: string): Promise<unknown>;
+}
+
+/** Marks a claim's start as acknowledged (never throws: a failure only costs a de-duplicated publish later). */
+export interface ClaimMarks {
+  accepted(claim: Claim): Promise<void>;
+}
+
+export interface StartDeps {
+  starter: WebhookStarter;
+  live: LiveLookup;
+  idempotency: ClaimMarks;
+}
+
+/**
+ * A replayed key whose start was acknowledged starts nothing. One whose first publish failed (or
+ * is still in flight) publishes again under the same id: de-duplicated by JetStream within its
+ * window; past it, only if no execution was recorded.
+ */
+export async function knownStart(
+  deps: StartDeps,
+  workflow: WorkflowDoc,
+  claim: Claim | null,
+  definition: WorkflowDefinition,
+): Promise<Started | null> {
+  if (!claim?.replayed) return null;
+  const known = (): Started => ({ executionId: claim.executionId, statusUrl: deps.starter.statusUrl(claim.executionId), definition });
+  if (claim.accepted) return known();
+  if (Date.now() - claim.claimedAt.getTime() < DEDUP_SAFE_MS) return null;
+  const recorded = await deps.live.get(workflow.workspace_id, claim.executionId);
+  return recorded ? known() : null;
+}
+
+/**
+ * Stage "start": the claim's known execution, or a new start (under the claim's execution id, so a
+ * retry is de-duplicated); acknowledged by JetStream before it returns. 429 quota_exceeded (reason
+ * `quota`) and 503 dependency_unavailable (reason `publish_failed`) accept nothing.
+ */
+export async function startExecution(
+  deps: StartDeps,
+  workflow: WorkflowDoc,
+  input: TriggerInput,
+  claim: Claim | null,
+  target: RunTarget,
+): Promise<Started> {
+  const started =
+    (await knownStart(deps, workflow, claim, target.definition)) ??
+    (await deps.starter.start(workflow, input, null, claim?.executionId, target));
+  if (claim) await deps.idempotency.accepted(claim);
+  return started;
+}

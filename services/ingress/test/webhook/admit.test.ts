@@ -1,0 +1,47 @@
+import { ApiError } from '@flowgate/contracts';
+import type { LimitCheck } from '../../src/rate-limiter';
+import { admit, allowMethod, limitsFor, type Admitter } from '../../src/webhook/admit';
+import { trigger, webhookWith } from './fixtures';
+
+const off = { workspacePerSecond: 0, workspaceBurst: 0 };
+
+describe('stage "admit"', () => {
+  it('refuses a method the webhook does not accept with 405 and Allow', () => {
+    const webhook = webhookWith({ methods: ['POST', 'PUT'] });
+    expect(() => allowMethod(webhook, 'PUT')).not.toThrow();
+    expect(() => allowMethod(webhook, 'GET')).toThrow(
+      expect.objectContaining({
+        reason: 'method',
+        status: 405,
+        headers: { Allow: 'POST, PUT' },
+        message: 'This webhook accepts POST, PUT',
+      }),
+    );
+  });
+
+  it("checks the workspace's bucket and the trigger's own", () => {
+    const webhook = webhookWith({ rate_limit: { per_second: 2.5 } });
+    expect(limitsFor({ workspacePerSecond: 10, workspaceBurst: 0 }, trigger(), webhook).map((c) => [c.name, c.key, c.policy])).toEqual([
+      ['workspace', 'ws.ws1', { perSecond: 10, burst: 10 }],
+      ['trigger', 'trigger.th1', { perSecond: 2.5, burst: 3 }],
+    ]);
+    expect(limitsFor(off, trigger(), webhookWith({}))).toEqual([]);
+  });
+
+  it("passes the limiter's answer on: its headers, or its 429", async () => {
+    const seen: LimitCheck[][] = [];
+    const limiter: Admitter = {
+      admit: (checks) => {
+        seen.push(checks);
+        return checks.length > 0
+          ? Promise.reject(new ApiError('rate_limited', 'slow down'))
+          : Promise.resolve({ headers: { RateLimit: 'x' } });
+      },
+    };
+    await expect(admit(limiter, off, trigger(), webhookWith({}))).resolves.toEqual({ headers: { RateLimit: 'x' } });
+    await expect(admit(limiter, off, trigger(), webhookWith({ rate_limit: { per_second: 1 } }))).rejects.toMatchObject({
+      code: 'rate_limited',
+    });
+    expect(seen.map((s) => s.length)).toEqual([0, 1]);
+  });
+});
