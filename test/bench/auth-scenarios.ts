@@ -76,7 +76,8 @@ export async function runAuthScenarios(opts: {
     const target = `flowgate auth=${scenario.method}${executor === 'stopped' ? ', executor stopped' : ''}`;
     opts.log(`${target}: warm-up ${opts.warmupRequests} requests, then ${opts.durationS} s × ${opts.connections} connections …`);
     await warmUp(wf.async, body, opts.warmupRequests, opts.connections, headers);
-    const metered = await opts.meter?.start(target);
+    // The meter scrapes every service of the stack: not with the executor stopped.
+    const metered = executor === 'running' ? await opts.meter?.start(target) : undefined;
     const figures = await runLoad({
       target,
       url: wf.async,
