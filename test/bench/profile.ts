@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   process.env.FLOWGATE_TEST_MONGO_URL = mongo.url;
   process.env.FLOWGATE_TEST_DATA_DIR = dataDir;
   const services: ServiceName[] = ['ingress', 'execution'];
-  if (process.env.BENCH_PROFILE_CPU !== '0') process.env.FLOWGATE_TEST_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${outDir}`;
+  if (process.env.BENCH_PROFILE_CPU !== '0')
+    process.env.FLOWGATE_TEST_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${outDir} ${process.env.FLOWGATE_TEST_NODE_ARGS ?? ''}`;
   const env = Object.fromEntries(services.map((s) => [s, { LOG_LEVEL: 'info' }]));
   const stack = await Stack.start('bench-profile', { services: [], env });
   const downstream = await startDownstream();
