@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
 import { evaluateCondition, type TriggerInput } from '@flowgate/core';
 import { randomToken, sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
-import type { Collections, SourceDoc, WorkflowDoc } from '@flowgate/store';
+import {
+  createSource,
+  deleteSource,
+  findOwnedSource,
+  listSources,
+  renameSource,
+  subscribedWorkflowIds,
+  type Collections,
+  type SourceDoc,
+  type WorkflowDoc,
+} from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { sourcePath } from '../http/resource-params';
@@ -110,18 +120,13 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
 
   const view = async (doc: SourceDoc, withSubscribers: boolean) => {
     const url = `${deps.publicUrl}/sources/${box.decrypt(doc.token_sealed)}`;
-    const subscribers = withSubscribers
-      ? await store.workflows
-          .find({ workspace_id: doc.workspace_id, source_id: doc._id }, { projection: { _id: 1 } })
-          .limit(MAX_SUBSCRIBERS)
-          .toArray()
-      : null;
+    const subscribers = withSubscribers ? await subscribedWorkflowIds(store.workflows, doc.workspace_id, doc._id, MAX_SUBSCRIBERS) : null;
     return {
       id: doc._id,
       name: doc.name,
       url,
       curl: `curl -X POST '${url}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
-      ...(subscribers ? { subscribed_workflow_ids: subscribers.map((w) => w._id) } : {}),
+      ...(subscribers ? { subscribed_workflow_ids: subscribers } : {}),
       created_at: doc.created_at.toISOString(),
       updated_at: doc.updated_at.toISOString(),
     };
@@ -129,7 +134,7 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
 
   const findSource = async (req: { params: { id: string } }): Promise<SourceDoc> => {
     const id = req.params.id;
-    const doc = await store.sources.findOne({ _id: id, workspace_id: workspaceOf(req) });
+    const doc = await findOwnedSource(store.sources, workspaceOf(req), id);
     if (!doc) throw new ApiError('source_not_found', `Source ${id} not found`);
     return doc;
   };
@@ -146,17 +151,13 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
       created_at: now,
       updated_at: now,
     };
-    await store.sources.insertOne(doc);
+    await createSource(store.sources, doc);
     await deps.configChanges.sourceChanged(doc); // a replica may hold its token as "not found"
     res.status(201).json(await view(doc, true));
   });
 
   table.mount(sourceSpecs.list, async (req, res) => {
-    const docs = await store.sources
-      .find({ workspace_id: workspaceOf(req) })
-      .sort({ created_at: -1 })
-      .limit(MAX_SUBSCRIBERS)
-      .toArray();
+    const docs = await listSources(store.sources, workspaceOf(req), MAX_SUBSCRIBERS);
     res.json({ data: await Promise.all(docs.map((d) => view(d, false))) });
   });
 
@@ -166,11 +167,7 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
 
   table.mount(sourceSpecs.rename, async (req, res) => {
     const doc = await findSource(req);
-    const updated = await store.sources.findOneAndUpdate(
-      { _id: doc._id, workspace_id: doc.workspace_id },
-      { $set: { name: req.body.name, updated_at: new Date() } },
-      { returnDocument: 'after' },
-    );
+    const updated = await renameSource(store.sources, doc, req.body.name, new Date());
     if (!updated) throw new ApiError('source_not_found', `Source ${doc._id} not found`);
     res.json(await view(updated, true));
   });
@@ -178,7 +175,7 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
   /** Its URL answers 404 from now on; workflows that still name it are simply never started by it. */
   table.mount(sourceSpecs.remove, async (req, res) => {
     const doc = await findSource(req);
-    await store.sources.deleteOne({ _id: doc._id, workspace_id: doc.workspace_id });
+    await deleteSource(store.sources, doc);
     await deps.configChanges.sourceChanged(doc);
     res.status(204).end();
   });
