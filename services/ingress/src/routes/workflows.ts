@@ -215,7 +215,7 @@ export function workflowRoutes(
     if (!inserted) throw conflict();
     const workflow = await markWorkflowPublished(store.workflows, doc, {
       version,
-      // Fan-out look-up: the event source this version subscribes to (routes/sources.ts).
+      // Fan-out look-up: the event source this version subscribes to (routes/source-hooks.ts).
       sourceId: (JSON.parse(doc.draft_json) as WorkflowDefinition).trigger.source?.source_id ?? null,
       at: publishedAt,
     });
