@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { ApiKeyDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
+import { findOwned } from './owned';
 
 /** API keys (only the SHA-256 of a key is stored). */
 
@@ -31,4 +32,47 @@ export async function replaceApiKeyIfChanged(
 /** Whether any API key exists. */
 export async function anyApiKey(apiKeys: Collection<ApiKeyDoc>): Promise<boolean> {
   return (await apiKeys.countDocuments({}, { limit: 1 })) > 0;
+}
+
+/** A workspace's key (read by `_id`, the owner checked in code), revoked or not. */
+export function findOwnedApiKey(apiKeys: Collection<ApiKeyDoc>, workspaceId: string, id: string): Promise<ApiKeyDoc | null> {
+  return findOwned(apiKeys, workspaceId, id);
+}
+
+/** A workspace's keys, newest first, without their hashes. */
+export function listApiKeys(apiKeys: Collection<ApiKeyDoc>, workspaceId: string, limit: number): Promise<Omit<ApiKeyDoc, 'key_hash'>[]> {
+  return apiKeys
+    .find({ workspace_id: workspaceId }, { projection: { key_hash: 0 } })
+    .sort({ created_at: -1 })
+    .limit(limit)
+    .toArray();
+}
+
+/** Revokes a key still active at `at`; the revoked key, or null when it was revoked already (concurrently). */
+export function revokeApiKey(
+  apiKeys: Collection<ApiKeyDoc>,
+  key: Pick<ApiKeyDoc, '_id' | 'workspace_id'>,
+  at: Date,
+): Promise<ApiKeyDoc | null> {
+  return apiKeys.findOneAndUpdate(
+    { _id: key._id, workspace_id: key.workspace_id, revoked_at: null },
+    { $set: { revoked_at: at } },
+    { returnDocument: 'after' },
+  );
+}
+
+/** Undoes the revocation made at `revokedAt` (only that one). */
+export async function undoApiKeyRevocation(apiKeys: Collection<ApiKeyDoc>, id: string, revokedAt: Date): Promise<void> {
+  await apiKeys.updateOne({ _id: id, revoked_at: revokedAt }, { $set: { revoked_at: null } });
+}
+
+/** Whether the workspace has an active key that carries admin (keys made before scopes count as admin). */
+export async function hasActiveAdminKey(apiKeys: Collection<ApiKeyDoc>, workspaceId: string): Promise<boolean> {
+  const filter = { workspace_id: workspaceId, revoked_at: null, $or: [{ scopes: 'admin' }, { scopes: { $exists: false } }] };
+  return (await apiKeys.countDocuments(filter, { limit: 1 })) > 0;
+}
+
+/** Stores a new key (a duplicate id or hash is an error, never a silent no-op). */
+export async function insertApiKey(apiKeys: Collection<ApiKeyDoc>, doc: ApiKeyDoc): Promise<void> {
+  await apiKeys.insertOne(doc);
 }

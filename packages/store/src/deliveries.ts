@@ -57,3 +57,32 @@ export async function recordDeliveryAttempt(
 ): Promise<void> {
   await deliveries.updateOne(ofCycle(id, cycle), attempt ? { $push: { attempts: attempt }, $set: set } : { $set: set });
 }
+
+/** A page of a workspace's deliveries, newest first (`before`: the cursor, the last one of the previous page). */
+export interface DeliveryListQuery {
+  workspaceId: string;
+  executionId?: string;
+  workflowId?: string;
+  statuses?: DeliveryDoc['status'][];
+  events?: DeliveryDoc['event'][];
+  before?: { at: Date; id: string };
+}
+
+/** Deliveries matching `q`, newest first, without their payloads (`GET /v1/deliveries/{id}` has it). */
+export function listDeliveries(
+  deliveries: Collection<DeliveryDoc>,
+  q: DeliveryListQuery,
+  limit: number,
+): Promise<Omit<DeliveryDoc, 'payload_json'>[]> {
+  const and: Filter<DeliveryDoc>[] = [{ workspace_id: q.workspaceId }];
+  if (q.executionId) and.push({ execution_id: q.executionId });
+  if (q.workflowId) and.push({ workflow_id: q.workflowId });
+  if (q.statuses) and.push({ status: { $in: q.statuses } });
+  if (q.events) and.push({ event: { $in: q.events } });
+  if (q.before) and.push({ $or: [{ created_at: { $lt: q.before.at } }, { created_at: q.before.at, _id: { $lt: q.before.id } }] });
+  return deliveries
+    .find({ $and: and }, { projection: { payload_json: 0 } })
+    .sort({ created_at: -1, _id: -1 })
+    .limit(limit)
+    .toArray();
+}

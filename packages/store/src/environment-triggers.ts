@@ -2,6 +2,7 @@ import type { Environment } from '@flowgate/core';
 import type { Collection, Filter } from 'mongodb';
 import type { TriggerDoc, WorkflowDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
+import { findOwned } from './owned';
 
 /** Webhook triggers (`_id` = SHA-256 of the token): one per environment and workflow. */
 
@@ -15,6 +16,11 @@ export function productionTriggerFilter(workflowId: string, workspaceId: string)
 
 export function findTrigger(triggers: Collection<TriggerDoc>, id: string): Promise<TriggerDoc | null> {
   return triggers.findOne({ _id: id });
+}
+
+/** A workspace's trigger (read by `_id`, the owner checked in code). */
+export function findOwnedTrigger(triggers: Collection<TriggerDoc>, workspaceId: string, id: string): Promise<TriggerDoc | null> {
+  return findOwned(triggers, workspaceId, id);
 }
 
 /**
@@ -50,6 +56,17 @@ export async function environmentsWithTriggers(
 /** Inserts a trigger unless one with its `_id` exists; true if it inserted. */
 export function createTrigger(triggers: Collection<TriggerDoc>, doc: TriggerDoc): Promise<boolean> {
   return insertIfAbsent(triggers, doc);
+}
+
+/** Switches one trigger of a workflow (`triggerId`, one of its own) or, without one, all of them on or off. */
+export async function setTriggersEnabled(
+  triggers: Collection<TriggerDoc>,
+  workflow: Pick<WorkflowDoc, '_id' | 'workspace_id'>,
+  enabled: boolean,
+  triggerId?: string,
+): Promise<void> {
+  const filter: Filter<TriggerDoc> = triggerId ? { _id: triggerId } : { workflow_id: workflow._id, workspace_id: workflow.workspace_id };
+  await triggers.updateMany(filter, { $set: { enabled } });
 }
 
 /** Of a workspace's `workflowIds`, those whose production webhook is disabled (fan-out follows that switch). */

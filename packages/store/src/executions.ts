@@ -107,6 +107,12 @@ export function findExecution(executions: Collection<ExecutionDoc>, workspaceId:
   return findOwned(executions, workspaceId, id);
 }
 
+/** Where a workspace's execution keeps its offloaded trigger input (payloads.ts): its reference, or null (inline, or no such execution). */
+export async function findTriggerInputRef(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<string | null> {
+  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1 } });
+  return doc?.trigger_input_ref ?? null;
+}
+
 /**
  * The step attempts of an execution in order: `<execution id>:<seq>` for seq 1 … step_seq, plus the
  * attempt in flight (step_seq + 1) if there is one. On FerretDB each is read by `_id` (any other
@@ -183,4 +189,9 @@ export function countActiveExecutions(executions: Collection<ExecutionDoc>, work
 /** How many cron-started executions of a workflow are still queued. */
 export function countQueuedScheduledExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
   return executions.countDocuments({ workflow_id: workflowId, status: 'queued', source: 'schedule' });
+}
+
+/** How many executions a workspace has started since `since` (the quota windows' usage when no counter runs). */
+export function countExecutionsSince(executions: Collection<ExecutionDoc>, workspaceId: string, since: Date): Promise<number> {
+  return executions.countDocuments({ workspace_id: workspaceId, created_at: { $gte: since } });
 }

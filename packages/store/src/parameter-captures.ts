@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { ParameterCaptureDoc } from './documents';
+import { findOwned } from './owned';
 
 /** Parameter capture windows (`_id` = the workflow id), shared by every ingress replica. */
 
@@ -23,4 +24,13 @@ export function claimParameterCapture(
     { $set: { captured_at: now, request_json: requestJson } },
     { returnDocument: 'after' },
   );
+}
+
+/** A workspace's capture window of a workflow (read by `_id`, the owner checked in code). */
+export function findOwnedParameterCapture(
+  captures: Collection<ParameterCaptureDoc>,
+  workspaceId: string,
+  workflowId: string,
+): Promise<ParameterCaptureDoc | null> {
+  return findOwned(captures, workspaceId, workflowId);
 }

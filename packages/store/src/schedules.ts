@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { ScheduleDoc } from './documents';
+import { findOwned } from './owned';
 
 /** Cron schedules (`_id` = the workflow id), owned and fired by the scheduler. */
 
@@ -16,6 +17,15 @@ export function findSchedule(schedules: Collection<ScheduleDoc>, workflowId: str
   return schedules.findOne({ _id: workflowId });
 }
 
+/** A workspace's schedule of a workflow (read by `_id`, the owner checked in code). */
+export function findOwnedSchedule(
+  schedules: Collection<ScheduleDoc>,
+  workspaceId: string,
+  workflowId: string,
+): Promise<ScheduleDoc | null> {
+  return findOwned(schedules, workspaceId, workflowId);
+}
+
 export async function putSchedule(schedules: Collection<ScheduleDoc>, doc: ScheduleDoc): Promise<void> {
   const { _id, ...rest } = doc;
   await schedules.replaceOne({ _id }, rest, { upsert: true });
@@ -27,8 +37,7 @@ export async function deleteSchedule(schedules: Collection<ScheduleDoc>, workflo
 
 /** Deletes a workspace's schedule (read by `_id`, the owner checked in code, deleted by `_id`); true if there was one. */
 export async function deleteOwnedSchedule(schedules: Collection<ScheduleDoc>, workspaceId: string, workflowId: string): Promise<boolean> {
-  const doc = await schedules.findOne({ _id: workflowId }, { projection: { workspace_id: 1 } });
-  if (doc?.workspace_id !== workspaceId) return false;
+  if (!(await findOwned(schedules, workspaceId, workflowId, { projection: { _id: 1 } }))) return false;
   const result = await schedules.deleteOne({ _id: workflowId });
   return result.deletedCount === 1;
 }

@@ -1,7 +1,44 @@
 import type { Collection } from 'mongodb';
 import type { SourceDoc } from './documents';
+import { findOwned } from './owned';
+
+/** Fan-out event sources (`_id` = `src_…`); the public URL finds its source by the hash of its token. */
 
 /** An event source by the hash of its URL token (by the unique token_hash index; a scan on FerretDB). */
 export function findSourceByToken(sources: Collection<SourceDoc>, tokenHash: string): Promise<SourceDoc | null> {
   return sources.findOne({ token_hash: tokenHash });
+}
+
+/** Stores a new source (a duplicate id or token hash is an error, never a silent no-op). */
+export async function createSource(sources: Collection<SourceDoc>, doc: SourceDoc): Promise<void> {
+  await sources.insertOne(doc);
+}
+
+/** A workspace's source (read by `_id`, the owner checked in code). */
+export function findOwnedSource(sources: Collection<SourceDoc>, workspaceId: string, id: string): Promise<SourceDoc | null> {
+  return findOwned(sources, workspaceId, id);
+}
+
+/** A workspace's sources, newest first. */
+export function listSources(sources: Collection<SourceDoc>, workspaceId: string, limit: number): Promise<SourceDoc[]> {
+  return sources.find({ workspace_id: workspaceId }).sort({ created_at: -1 }).limit(limit).toArray();
+}
+
+/** Renames a source (one found through findOwnedSource); the renamed source, or null if it is gone. */
+export function renameSource(
+  sources: Collection<SourceDoc>,
+  source: Pick<SourceDoc, '_id' | 'workspace_id'>,
+  name: string,
+  now: Date,
+): Promise<SourceDoc | null> {
+  return sources.findOneAndUpdate(
+    { _id: source._id, workspace_id: source.workspace_id },
+    { $set: { name, updated_at: now } },
+    { returnDocument: 'after' },
+  );
+}
+
+/** Deletes a source (its URL answers 404 from then on). */
+export async function deleteSource(sources: Collection<SourceDoc>, source: Pick<SourceDoc, '_id' | 'workspace_id'>): Promise<void> {
+  await sources.deleteOne({ _id: source._id, workspace_id: source.workspace_id });
 }

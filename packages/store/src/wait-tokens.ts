@@ -10,3 +10,8 @@ export async function createWaitToken(waitTokens: Collection<WaitTokenDoc>, doc:
 export async function deleteWaitTokensOf(waitTokens: Collection<WaitTokenDoc>, executionId: string): Promise<void> {
   await waitTokens.deleteMany({ execution_id: executionId });
 }
+
+/** The wait token with this hash (by `_id`: the token is the credential, whichever workspace it belongs to). */
+export function findWaitToken(waitTokens: Collection<WaitTokenDoc>, tokenHash: string): Promise<WaitTokenDoc | null> {
+  return waitTokens.findOne({ _id: tokenHash });
+}

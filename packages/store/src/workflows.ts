@@ -46,3 +46,65 @@ export function sourceSubscribers(
     .limit(limit)
     .toArray();
 }
+
+/** Stores a new workflow (a duplicate id is an error). */
+export async function createWorkflow(workflows: Collection<WorkflowDoc>, doc: WorkflowDoc): Promise<void> {
+  await workflows.insertOne(doc);
+}
+
+/** A workspace's workflows, newest first. */
+export function listWorkflows(workflows: Collection<WorkflowDoc>, workspaceId: string, limit: number): Promise<WorkflowDoc[]> {
+  return workflows.find({ workspace_id: workspaceId }).sort({ created_at: -1 }).limit(limit).toArray();
+}
+
+/** What a draft change or a staging pin sets on a workflow. */
+export type WorkflowChanges = Partial<Pick<WorkflowDoc, 'name' | 'draft_json' | 'staging_version'>>;
+
+/** Changes a workflow (one found through findOwnedWorkflow) and stamps `updated_at`; the changed workflow, or null if it is gone. */
+export function updateWorkflow(
+  workflows: Collection<WorkflowDoc>,
+  workflow: Pick<WorkflowDoc, '_id' | 'workspace_id'>,
+  changes: WorkflowChanges,
+  now: Date,
+): Promise<WorkflowDoc | null> {
+  return workflows.findOneAndUpdate(
+    { _id: workflow._id, workspace_id: workflow.workspace_id },
+    { $set: { ...changes, updated_at: now } },
+    { returnDocument: 'after' },
+  );
+}
+
+/** Stores a published version once; false if that version number exists already (a concurrent publish). */
+export function createWorkflowVersion(versions: Collection<WorkflowVersionDoc>, doc: WorkflowVersionDoc): Promise<boolean> {
+  return insertIfAbsent(versions, doc);
+}
+
+/**
+ * Makes `version` the workflow's latest published one, if it still is at the version it was read
+ * at (`workflow.published_version`); the published workflow, or null when another publish won.
+ */
+export function markWorkflowPublished(
+  workflows: Collection<WorkflowDoc>,
+  workflow: Pick<WorkflowDoc, '_id' | 'published_version'>,
+  published: { version: number; sourceId: string | null; at: Date },
+): Promise<WorkflowDoc | null> {
+  return workflows.findOneAndUpdate(
+    { _id: workflow._id, published_version: workflow.published_version },
+    { $set: { published_version: published.version, updated_at: published.at, source_id: published.sourceId } },
+    { returnDocument: 'after' },
+  );
+}
+
+/** Ids of a workspace's workflows subscribed to a source (through their latest published version). */
+export async function subscribedWorkflowIds(
+  workflows: Collection<WorkflowDoc>,
+  workspaceId: string,
+  sourceId: string,
+  limit: number,
+): Promise<string[]> {
+  const docs = await workflows
+    .find({ workspace_id: workspaceId, source_id: sourceId }, { projection: { _id: 1 } })
+    .limit(limit)
+    .toArray();
+  return docs.map((w) => w._id);
+}

@@ -20,3 +20,31 @@ export async function workspaceQuotas(workspaces: Collection<WorkspaceDoc>, work
   const doc = await workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
   return doc?.quotas;
 }
+
+/** Replaces the workspace's egress allow-list (creating the workspace if needed). */
+export async function setWorkspaceEgress(
+  workspaces: Collection<WorkspaceDoc>,
+  workspaceId: string,
+  cidrs: string[],
+  now: Date,
+): Promise<void> {
+  await workspaces.updateOne(
+    { _id: workspaceId },
+    { $set: { egress_allow_cidrs: cidrs, egress_updated_at: now }, $setOnInsert: { name: workspaceId, created_at: now } },
+    { upsert: true },
+  );
+}
+
+/** Replaces the workspace's quota overrides (creating the workspace if needed). */
+export async function setWorkspaceQuotas(
+  workspaces: Collection<WorkspaceDoc>,
+  workspaceId: string,
+  quotas: NonNullable<WorkspaceDoc['quotas']>,
+  now: Date,
+): Promise<void> {
+  await workspaces.updateOne(
+    { _id: workspaceId },
+    { $set: { quotas }, $setOnInsert: { name: workspaceId, created_at: now } },
+    { upsert: true },
+  );
+}

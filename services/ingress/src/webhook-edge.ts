@@ -4,7 +4,8 @@ import { RouteTable, type AnyRouteSpec } from './http/route';
 import { rawBodyGuard, verifyJsonBody } from './request-limits';
 import { hookSpecs } from './routes/hook-specs';
 import { hookRoutes, type HookDeps } from './routes/hooks';
-import { sourceHookRoutes, sourceSpecs, type SourceDeps } from './routes/sources';
+import { sourceHookRoutes, type SourceHookDeps } from './routes/source-hooks';
+import { sourceSpecs } from './routes/sources';
 import { waitRoutes, waitSpecs, type WaitDeps } from './routes/waits';
 
 /**
@@ -12,7 +13,7 @@ import { waitRoutes, waitSpecs, type WaitDeps } from './routes/waits';
  * trigger's own auth, or the unguessable token), raw bodies up to FLOWGATE_MAX_BODY_BYTES (approval
  * decisions: 16 KiB of JSON), its own error handling.
  */
-export interface WebhookEdgeDeps extends HookDeps, SourceDeps, WaitDeps {
+export interface WebhookEdgeDeps extends HookDeps, SourceHookDeps, WaitDeps {
   maxBodyBytes: number;
   maxJsonDepth: number;
 }

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
 import { apiKeyScopeSchema } from '@flowgate/core';
 import { randomToken, sha256Hex } from '@flowgate/kit';
-import type { ApiKeyDoc, Collections } from '@flowgate/store';
+import {
+  findOwnedApiKey,
+  hasActiveAdminKey,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  undoApiKeyRevocation,
+  type ApiKeyDoc,
+  type Collections,
+} from '@flowgate/store';
 import { z } from 'zod';
 import { apiKeyIdOf, scopesOf, workspaceOf } from '../auth';
 import { apiKeyPath } from '../http/resource-params';
@@ -57,7 +66,7 @@ export const apiKeySpecs = {
   }),
 };
 
-export function apiKeyView(doc: ApiKeyDoc) {
+export function apiKeyView(doc: Omit<ApiKeyDoc, 'key_hash'>) {
   return {
     id: doc._id,
     name: doc.name,
@@ -69,19 +78,12 @@ export function apiKeyView(doc: ApiKeyDoc) {
   };
 }
 
-/** Active keys of a workspace that carry admin (keys from before scopes count as admin). */
-const activeAdmins = (workspaceId: string) => ({
-  workspace_id: workspaceId,
-  revoked_at: null,
-  $or: [{ scopes: 'admin' }, { scopes: { $exists: false } }],
-});
-
 export function apiKeyRoutes(table: RouteTable, deps: { store: Collections }): void {
   const { store } = deps;
 
   const findKey = async (req: { params: { id: string } }): Promise<ApiKeyDoc> => {
     const id = req.params.id;
-    const doc = await store.apiKeys.findOne({ _id: id, workspace_id: workspaceOf(req) });
+    const doc = await findOwnedApiKey(store.apiKeys, workspaceOf(req), id);
     if (!doc) throw new ApiError('api_key_not_found', `API key ${id} not found`);
     return doc;
   };
@@ -99,16 +101,12 @@ export function apiKeyRoutes(table: RouteTable, deps: { store: Collections }): v
       last_used_at: null,
       revoked_at: null,
     };
-    await store.apiKeys.insertOne(doc);
+    await insertApiKey(store.apiKeys, doc);
     res.status(201).json({ ...apiKeyView(doc), key });
   });
 
   table.mount(apiKeySpecs.list, async (req, res) => {
-    const docs = await store.apiKeys
-      .find({ workspace_id: workspaceOf(req) }, { projection: { key_hash: 0 } })
-      .sort({ created_at: -1 })
-      .limit(MAX_LISTED)
-      .toArray();
+    const docs = await listApiKeys(store.apiKeys, workspaceOf(req), MAX_LISTED);
     res.json({ data: docs.map(apiKeyView) });
   });
 
@@ -121,16 +119,12 @@ export function apiKeyRoutes(table: RouteTable, deps: { store: Collections }): v
     const doc = await findKey(req);
     if (doc.revoked_at) return res.json(apiKeyView(doc));
     const revokedAt = new Date();
-    const revoked = await store.apiKeys.findOneAndUpdate(
-      { _id: doc._id, workspace_id: doc.workspace_id, revoked_at: null },
-      { $set: { revoked_at: revokedAt } },
-      { returnDocument: 'after' },
-    );
+    const revoked = await revokeApiKey(store.apiKeys, doc, revokedAt);
     if (!revoked) return res.json(apiKeyView(await findKey(req)));
     // Revoke first, then check: two admins revoking each other at once both see no admin left and
     // both undo, so a workspace never ends up without one.
-    if (scopesOf(revoked).includes('admin') && (await store.apiKeys.countDocuments(activeAdmins(doc.workspace_id), { limit: 1 })) === 0) {
-      await store.apiKeys.updateOne({ _id: doc._id, revoked_at: revokedAt }, { $set: { revoked_at: null } });
+    if (scopesOf(revoked).includes('admin') && !(await hasActiveAdminKey(store.apiKeys, doc.workspace_id))) {
+      await undoApiKeyRevocation(store.apiKeys, doc._id, revokedAt);
       const self = doc._id === apiKeyIdOf(req);
       throw new ApiError(
         'conflict',

@@ -3,6 +3,7 @@ import { ApiError } from '@flowgate/contracts';
 import { randomToken, type SecretBox } from '@flowgate/kit';
 import {
   DEFAULT_CALLBACK_SECRET_ID,
+  findCallbackSecrets,
   RotationConflictError,
   rotateCallbackSecret,
   validCallbackSecrets,
@@ -73,7 +74,7 @@ export function callbackSecretRoutes(table: RouteTable, deps: { store: Collectio
 
   table.mount(callbackSecretSpecs.list, async (req, res) => {
     const now = new Date();
-    const doc = await deps.store.callbackSecrets.findOne({ _id: workspaceOf(req) });
+    const doc = await findCallbackSecrets(deps.store.callbackSecrets, workspaceOf(req));
     res.json(listView(validCallbackSecrets(doc, now)));
   });
 

@@ -1,6 +1,13 @@
 import { ApiError } from '@flowgate/contracts';
 import { CAPTURE_DEFAULT_WINDOW_S, CAPTURE_MAX_WINDOW_S, captureStatusOf, inferParameters, type CapturedRequest } from '@flowgate/core';
-import { fromJsonText, type Collections, type ParameterCaptureDoc, type WorkflowDoc } from '@flowgate/store';
+import {
+  findOwnedParameterCapture,
+  findOwnedWorkflow,
+  fromJsonText,
+  type Collections,
+  type ParameterCaptureDoc,
+  type WorkflowDoc,
+} from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
@@ -58,7 +65,7 @@ function viewOf(doc: ParameterCaptureDoc, now: Date) {
 export function captureRoutes(table: RouteTable, deps: { store: Collections; configChanges: ConfigChanges }): void {
   const workflowOf = async (req: { params: { id: string } }): Promise<WorkflowDoc> => {
     const id = req.params.id;
-    const workflow = await deps.store.workflows.findOne({ _id: id, workspace_id: workspaceOf(req) });
+    const workflow = await findOwnedWorkflow(deps.store.workflows, workspaceOf(req), id);
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
     return workflow;
   };
@@ -71,7 +78,7 @@ export function captureRoutes(table: RouteTable, deps: { store: Collections; con
 
   table.mount(captureSpecs.get, async (req, res) => {
     const workflow = await workflowOf(req);
-    const doc = await deps.store.parameterCaptures.findOne({ _id: workflow._id, workspace_id: workflow.workspace_id });
+    const doc = await findOwnedParameterCapture(deps.store.parameterCaptures, workflow.workspace_id, workflow._id);
     if (!doc) throw new ApiError('not_found', 'No parameter capture was started for this workflow');
     res.json(viewOf(doc, new Date()));
   });

@@ -1,8 +1,7 @@
 import { ApiError, messageIds, type RedeliverRequest } from '@flowgate/contracts';
 import { decodeCursor, encodeCursor } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
-import type { DeliveryDoc } from '@flowgate/store';
-import type { Filter } from 'mongodb';
+import { findOwnedDelivery, listDeliveries, type DeliveryDoc, type DeliveryListQuery } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { invalidRequest } from '../http/validation-issues';
@@ -61,7 +60,7 @@ export const deliverySpecs = {
   }),
 };
 
-function summary(d: DeliveryDoc, statusUrl: string) {
+function summary(d: Omit<DeliveryDoc, 'payload_json'>, statusUrl: string) {
   const last = d.attempts[d.attempts.length - 1];
   return {
     id: d._id,
@@ -99,29 +98,25 @@ export function deliveryRoutes(table: RouteTable, deps: DeliveryDeps): void {
 
   const find = async (req: { params: { id: string } }): Promise<DeliveryDoc> => {
     const id = req.params.id;
-    const doc = await deps.store.deliveries.findOne({ _id: id, workspace_id: workspaceOf(req) });
+    const doc = await findOwnedDelivery(deps.store.deliveries, workspaceOf(req), id);
     if (!doc) throw new ApiError('delivery_not_found', `Delivery ${id} not found`);
     return doc;
   };
 
   table.mount(deliverySpecs.list, async (req, res) => {
     const q = req.query;
-    const and: Filter<DeliveryDoc>[] = [{ workspace_id: workspaceOf(req) }];
-    if (q.execution_id) and.push({ execution_id: q.execution_id });
-    if (q.workflow_id) and.push({ workflow_id: q.workflow_id });
-    if (q.status) and.push({ status: { $in: q.status } });
-    if (q.event) and.push({ event: { $in: q.event } });
-    if (q.cursor) {
-      const cursor = decodeCursor(q.cursor);
-      if (!cursor) throw invalidRequest('Invalid query', [{ path: 'cursor', message: 'not a cursor from next_cursor', code: 'custom' }]);
-      const at = new Date(cursor.at);
-      and.push({ $or: [{ created_at: { $lt: at } }, { created_at: at, _id: { $lt: cursor.id } }] });
-    }
-    const docs = await deps.store.deliveries
-      .find({ $and: and }, { projection: { payload_json: 0 } })
-      .sort({ created_at: -1, _id: -1 })
-      .limit(q.limit + 1)
-      .toArray();
+    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (cursor === null)
+      throw invalidRequest('Invalid query', [{ path: 'cursor', message: 'not a cursor from next_cursor', code: 'custom' }]);
+    const query: DeliveryListQuery = {
+      workspaceId: workspaceOf(req),
+      executionId: q.execution_id,
+      workflowId: q.workflow_id,
+      statuses: q.status,
+      events: q.event,
+      before: cursor ? { at: new Date(cursor.at), id: cursor.id } : undefined,
+    };
+    const docs = await listDeliveries(deps.store.deliveries, query, q.limit + 1);
     const page = docs.slice(0, q.limit);
     const last = page[page.length - 1];
     res.json({

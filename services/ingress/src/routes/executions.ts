@@ -1,5 +1,5 @@
 import { ApiError, triggerInputSchema, type Execution__Output } from '@flowgate/contracts';
-import { triggerInputJsonOf, type Collections } from '@flowgate/store';
+import { findOwnedWorkflow, findTriggerInputRef, triggerInputJsonOf, type Collections } from '@flowgate/store';
 import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
@@ -166,16 +166,12 @@ export function executionRoutes(
   table.mount(executionSpecs.replay, async (req, res) => {
     const workspaceId = workspaceOf(req);
     const original = await deps.executions.get(workspaceId, executionId(req));
-    const workflow = await deps.store.workflows.findOne({ _id: original.workflowId, workspace_id: workspaceId });
+    const workflow = await findOwnedWorkflow(deps.store.workflows, workspaceId, original.workflowId);
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
     // A large input is stored out of line; the execution's view holds only its stub.
-    const stored = await deps.store.executions.findOne(
-      { _id: original.id, workspace_id: workspaceId },
-      { projection: { trigger_input_ref: 1 } },
-    );
     const inputJson = await triggerInputJsonOf(deps.store.payloads, {
       trigger_input_json: original.triggerInputJson,
-      trigger_input_ref: stored?.trigger_input_ref ?? null,
+      trigger_input_ref: await findTriggerInputRef(deps.store.executions, workspaceId, original.id),
     });
     const triggerInput = triggerInputSchema.parse(JSON.parse(inputJson));
     const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id);

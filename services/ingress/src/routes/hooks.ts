@@ -15,7 +15,7 @@ import { authenticate, needsProductionSecrets } from '../webhook/authenticate';
 import { idempotencyKeyFor } from '../webhook/claim';
 import { corsAnswer } from '../webhook/cors';
 import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook/input';
-import { rejectionMetricOf, rejectionReasonOf, type WebhookStage } from '../webhook/rejections';
+import { countRejection, type WebhookStage } from '../webhook/rejections';
 import { resolveHook, resolveTarget } from '../webhook/resolve';
 import { startExecution } from '../webhook/start';
 import { hookSpecs } from './hook-specs';
@@ -103,9 +103,7 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       stage = 'answer';
       await answer(deps, res, hook.workflow.workspace_id, started, sync);
     } catch (err) {
-      const reason = rejectionReasonOf(stage, err);
-      const metric = reason && rejectionMetricOf(reason);
-      if (metric) deps.metrics.rejected.inc({ reason: metric });
+      const reason = countRejection(deps.metrics.rejected, stage, err);
       if (reason === 'unknown_token' && deps.antiEnumeration) return res.status(200).json({ received: true });
       throw err;
     }

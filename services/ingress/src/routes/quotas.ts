@@ -1,5 +1,5 @@
 import { dayWindow, monthWindow, windowStart, type QuotaLimits } from '@flowgate/core';
-import type { Collections } from '@flowgate/store';
+import { countExecutionsSince, setWorkspaceQuotas, workspaceQuotas as storedQuotas, type Collections } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { route, type RouteTable } from '../http/route';
@@ -45,7 +45,7 @@ export function quotaRoutes(table: RouteTable, deps: { store: Collections; quota
   /** Executions started in the window: the counter while the quota is limited, else counted from executions. */
   const usedIn = async (workspaceId: string, kind: 'day' | 'month', limit: number, now: Date): Promise<number> => {
     if (limit > 0) return quotas.used(workspaceId, kind, now);
-    return store.executions.countDocuments({ workspace_id: workspaceId, created_at: { $gte: windowStart(kind, now) } });
+    return countExecutionsSince(store.executions, workspaceId, windowStart(kind, now));
   };
 
   const view = async (workspaceId: string, limits: QuotaLimits, overrides: Record<string, number | null | undefined> | undefined) => {
@@ -75,8 +75,8 @@ export function quotaRoutes(table: RouteTable, deps: { store: Collections; quota
 
   table.mount(quotaSpecs.get, async (req, res) => {
     const workspaceId = workspaceOf(req);
-    const doc = await store.workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
-    res.json(await view(workspaceId, await quotas.limitsOf(workspaceId, true), doc?.quotas));
+    const overrides = await storedQuotas(store.workspaces, workspaceId);
+    res.json(await view(workspaceId, await quotas.limitsOf(workspaceId, true), overrides));
   });
 
   /** Replaces the overrides: a field left out or null goes back to the deployment default. */
@@ -88,18 +88,14 @@ export function quotaRoutes(table: RouteTable, deps: { store: Collections; quota
       parallel_executions: req.body.parallel_executions ?? null,
     };
     const now = new Date();
-    await store.workspaces.updateOne(
-      { _id: workspaceId },
-      { $set: { quotas: overrides }, $setOnInsert: { name: workspaceId, created_at: now } },
-      { upsert: true },
-    );
+    await setWorkspaceQuotas(store.workspaces, workspaceId, overrides, now);
     quotas.forget(workspaceId);
     const limits = await quotas.limitsOf(workspaceId, true);
     // A quota limited from now on starts from what the window already used, not from zero.
     for (const kind of ['day', 'month'] as const) {
       const limit = kind === 'day' ? limits.executionsPerDay : limits.executionsPerMonth;
       if (limit === 0) continue;
-      const started = await store.executions.countDocuments({ workspace_id: workspaceId, created_at: { $gte: windowStart(kind, now) } });
+      const started = await countExecutionsSince(store.executions, workspaceId, windowStart(kind, now));
       await quotas.raise(workspaceId, kind, started, now);
     }
     res.json(await view(workspaceId, limits, overrides));

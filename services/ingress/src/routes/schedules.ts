@@ -1,6 +1,6 @@
 import { ApiError } from '@flowgate/contracts';
 import { nextFireTimes, type ScheduleSpec, type WorkflowDefinition } from '@flowgate/core';
-import type { Collections, ScheduleDoc } from '@flowgate/store';
+import { findOwnedSchedule, type Collections, type ScheduleDoc } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { route, type RouteTable } from '../http/route';
@@ -28,8 +28,7 @@ export async function syncSchedule(
     return;
   }
   // Only a workflow that had a schedule needs the scheduler (no call, no dependency otherwise).
-  if (await store.schedules.findOne({ _id: workflowId, workspace_id: workspaceId }, { projection: { _id: 1 } }))
-    await scheduler.delete(workspaceId, workflowId);
+  if (await findOwnedSchedule(store.schedules, workspaceId, workflowId)) await scheduler.delete(workspaceId, workflowId);
 }
 
 export function specOf(doc: ScheduleDoc): ScheduleSpec {
@@ -77,7 +76,7 @@ export const scheduleSpecs = {
 
 export function scheduleRoutes(table: RouteTable, deps: { store: Collections; scheduler: SchedulerClient }): void {
   const find = async (req: { params: { id: string } }) => {
-    const doc = await deps.store.schedules.findOne({ _id: req.params.id, workspace_id: workspaceOf(req) });
+    const doc = await findOwnedSchedule(deps.store.schedules, workspaceOf(req), req.params.id);
     if (!doc) throw noSchedule();
     return doc;
   };

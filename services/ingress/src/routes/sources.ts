@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
-import { evaluateCondition, type TriggerInput } from '@flowgate/core';
-import { randomToken, sha256Hex, type Logger, type SecretBox } from '@flowgate/kit';
-import type { Collections, SourceDoc, WorkflowDoc } from '@flowgate/store';
+import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
+import {
+  createSource,
+  deleteSource,
+  findOwnedSource,
+  listSources,
+  renameSource,
+  subscribedWorkflowIds,
+  type Collections,
+  type SourceDoc,
+} from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { sourcePath } from '../http/resource-params';
@@ -10,19 +18,15 @@ import { route, type RouteTable } from '../http/route';
 import { failure, list } from '../http/schemas';
 import { source } from '../schemas/access';
 import { fanOutAccepted } from '../schemas/webhooks';
-import type { IngressMetrics } from '../metrics';
-import { workspaceLimit, type RateLimiter, type WorkspaceLimits } from '../rate-limiter';
-import type { ExecutionStarter } from '../starter';
-import { MAX_SUBSCRIBERS, type ConfigCache, type ConfigChanges } from '../config-cache';
-import { triggerInputOf } from '../webhook-input';
+import { MAX_SUBSCRIBERS, type ConfigChanges } from '../config-cache';
 
 /**
- * Fan-out event sources (ADR 0009). `/v1/sources` manages them; `ANY /sources/{token}` starts every
- * enabled, published workflow whose latest version subscribes to the source
- * (`trigger.source: {source_id, filter?}`) and whose JSONata `filter` holds for `trigger`, and
- * answers 202 with every execution only once each start command was acknowledged by JetStream.
+ * Fan-out event sources (ADR 0009). `/v1/sources` manages them; `ANY /sources/{token}` (its
+ * handler: source-hooks.ts) starts every enabled, published workflow whose latest version
+ * subscribes to the source (`trigger.source: {source_id, filter?}`) and whose JSONata `filter`
+ * holds for `trigger`, and answers 202 with every execution only once each start command was
+ * acknowledged by JetStream.
  */
-const TOKEN = /^so_[A-Za-z0-9_-]{16,128}$/;
 const sourceBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 const read = { apiKey: 'workflows:read' } as const;
 const write = { apiKey: 'workflows:write' } as const;
@@ -94,34 +98,23 @@ export interface SourceDeps {
   store: Collections;
   box: SecretBox;
   publicUrl: string;
-  starter: ExecutionStarter;
-  limiter: RateLimiter;
-  limits: WorkspaceLimits;
-  metrics: IngressMetrics;
-  logger: Logger;
-  /** Sources and their subscribers served from memory, kept current through NATS (config-cache.ts). */
-  configCache: ConfigCache;
+  /** Every create and delete is announced: ingress replicas serve sources from memory (config-cache.ts). */
   configChanges: ConfigChanges;
 }
 
 /** `/v1/sources`: create, list, read (with its subscribed workflows), rename, delete. */
-export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' | 'box' | 'publicUrl' | 'configChanges'>): void {
+export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
   const { store, box } = deps;
 
   const view = async (doc: SourceDoc, withSubscribers: boolean) => {
     const url = `${deps.publicUrl}/sources/${box.decrypt(doc.token_sealed)}`;
-    const subscribers = withSubscribers
-      ? await store.workflows
-          .find({ workspace_id: doc.workspace_id, source_id: doc._id }, { projection: { _id: 1 } })
-          .limit(MAX_SUBSCRIBERS)
-          .toArray()
-      : null;
+    const subscribers = withSubscribers ? await subscribedWorkflowIds(store.workflows, doc.workspace_id, doc._id, MAX_SUBSCRIBERS) : null;
     return {
       id: doc._id,
       name: doc.name,
       url,
       curl: `curl -X POST '${url}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
-      ...(subscribers ? { subscribed_workflow_ids: subscribers.map((w) => w._id) } : {}),
+      ...(subscribers ? { subscribed_workflow_ids: subscribers } : {}),
       created_at: doc.created_at.toISOString(),
       updated_at: doc.updated_at.toISOString(),
     };
@@ -129,7 +122,7 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
 
   const findSource = async (req: { params: { id: string } }): Promise<SourceDoc> => {
     const id = req.params.id;
-    const doc = await store.sources.findOne({ _id: id, workspace_id: workspaceOf(req) });
+    const doc = await findOwnedSource(store.sources, workspaceOf(req), id);
     if (!doc) throw new ApiError('source_not_found', `Source ${id} not found`);
     return doc;
   };
@@ -146,17 +139,13 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
       created_at: now,
       updated_at: now,
     };
-    await store.sources.insertOne(doc);
+    await createSource(store.sources, doc);
     await deps.configChanges.sourceChanged(doc); // a replica may hold its token as "not found"
     res.status(201).json(await view(doc, true));
   });
 
   table.mount(sourceSpecs.list, async (req, res) => {
-    const docs = await store.sources
-      .find({ workspace_id: workspaceOf(req) })
-      .sort({ created_at: -1 })
-      .limit(MAX_SUBSCRIBERS)
-      .toArray();
+    const docs = await listSources(store.sources, workspaceOf(req), MAX_SUBSCRIBERS);
     res.json({ data: await Promise.all(docs.map((d) => view(d, false))) });
   });
 
@@ -166,11 +155,7 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
 
   table.mount(sourceSpecs.rename, async (req, res) => {
     const doc = await findSource(req);
-    const updated = await store.sources.findOneAndUpdate(
-      { _id: doc._id, workspace_id: doc.workspace_id },
-      { $set: { name: req.body.name, updated_at: new Date() } },
-      { returnDocument: 'after' },
-    );
+    const updated = await renameSource(store.sources, doc, req.body.name, new Date());
     if (!updated) throw new ApiError('source_not_found', `Source ${doc._id} not found`);
     res.json(await view(updated, true));
   });
@@ -178,73 +163,8 @@ export function sourceRoutes(table: RouteTable, deps: Pick<SourceDeps, 'store' |
   /** Its URL answers 404 from now on; workflows that still name it are simply never started by it. */
   table.mount(sourceSpecs.remove, async (req, res) => {
     const doc = await findSource(req);
-    await store.sources.deleteOne({ _id: doc._id, workspace_id: doc.workspace_id });
+    await deleteSource(store.sources, doc);
     await deps.configChanges.sourceChanged(doc);
     res.status(204).end();
-  });
-}
-
-/** `ANY /sources/{token}`: the public fan-out URL (no API key, like /hooks). */
-export function sourceHookRoutes(table: RouteTable, deps: SourceDeps): void {
-  /** The subscriber's filter on `{trigger}`; a filter that fails to evaluate counts as not matching (and is logged). */
-  const passes = async (workflow: WorkflowDoc, filter: string | undefined, input: TriggerInput): Promise<boolean> => {
-    if (!filter) return true;
-    try {
-      return await evaluateCondition(filter, { trigger: input });
-    } catch (err) {
-      deps.logger.warn({ workflow_id: workflow._id, err: (err as Error).message }, 'source filter failed; workflow not started');
-      return false;
-    }
-  };
-
-  table.mount(sourceSpecs.fanOut, async (req, res) => {
-    const token = req.params.token;
-    const source = TOKEN.test(token) ? await deps.configCache.source(sha256Hex(token)) : null;
-    if (!source) {
-      deps.metrics.rejected.inc({ reason: 'unknown_token' });
-      throw new ApiError('source_not_found', 'Source not found');
-    }
-    const workspace = workspaceLimit(deps.limits, source.workspace_id);
-    if (workspace) {
-      const admission = await deps.limiter.admit([workspace]).catch((err: unknown) => {
-        if (err instanceof ApiError && err.code === 'rate_limited') deps.metrics.rejected.inc({ reason: 'rate_limited' });
-        throw err;
-      });
-      res.set(admission.headers);
-    }
-    const input = await triggerInputOf(req);
-    // From memory (kept current through config events): published workflows naming the source.
-    const { workflows: candidates, disabled } = await deps.configCache.subscribers(source.workspace_id, source._id);
-    const matching: WorkflowDoc[] = [];
-    for (const workflow of candidates) {
-      if (disabled.has(workflow._id)) continue;
-      const { definition } = await deps.starter.published(workflow);
-      const subscription = definition.trigger.source;
-      if (subscription?.source_id !== source._id) continue;
-      if (await passes(workflow, subscription.filter, input)) matching.push(workflow);
-    }
-    // Every start is published and acknowledged before the answer; a start that fails is reported
-    // beside the ones that were accepted (those run; answering an error would invite a duplicate retry).
-    const results = await Promise.allSettled(matching.map((w) => deps.starter.start(w, input)));
-    const executions: { workflow_id: string; execution_id: string; status_url: string }[] = [];
-    const errors: { workflow_id: string; code: string; message: string }[] = [];
-    let firstError: unknown;
-    results.forEach((result, i) => {
-      const workflowId = matching[i]?._id ?? '';
-      if (result.status === 'fulfilled')
-        executions.push({ workflow_id: workflowId, execution_id: result.value.executionId, status_url: result.value.statusUrl });
-      else {
-        firstError ??= result.reason;
-        const e = result.reason instanceof ApiError ? result.reason : new ApiError('internal', 'Internal error');
-        errors.push({ workflow_id: workflowId, code: e.code, message: e.message });
-      }
-    });
-    if (executions.length === 0 && firstError !== undefined) {
-      if (firstError instanceof ApiError) deps.metrics.rejected.inc({ reason: firstError.code });
-      throw firstError;
-    }
-    deps.metrics.accepted.inc({ mode: 'fanout' }, executions.length);
-    deps.logger.info({ source_id: source._id, executions: executions.length, failed: errors.length }, 'source event accepted');
-    res.status(202).json({ executions, ...(errors.length > 0 ? { errors } : {}) });
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
 import { acceptedResponse, isTerminal, resolveParameters, type ExecutionStatus, type TriggerInput } from '@flowgate/core';
 import type { Logger } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import { findOwnedWorkflow, type Collections } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
@@ -64,7 +64,7 @@ export function testRunRoutes(
   table.mount(testRunSpecs.run, async (req, res) => {
     const id = req.params.id;
     const workspaceId = workspaceOf(req);
-    const workflow = await deps.store.workflows.findOne({ _id: id, workspace_id: workspaceId });
+    const workflow = await findOwnedWorkflow(deps.store.workflows, workspaceId, id);
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
     const target = { ...(await deps.runTargets.resolve(workflow, 'development')), testRun: true };
     const webhook = target.definition.trigger.webhook;

@@ -4,7 +4,9 @@ import { authMethodsOf, isStandardWebhooksSecret, methodKey, secretStorageOf, we
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import {
   addTriggerSecret,
-  productionTriggerFilter,
+  findOwnedWorkflow,
+  findOwnedWorkflowVersion,
+  findProductionTrigger,
   removeTriggerSecret,
   TriggerSecretsConflictError,
   type Collections,
@@ -84,7 +86,7 @@ function entryView(e: TriggerSecretEntry) {
 async function methodsOf(store: Collections, doc: WorkflowDoc): Promise<SecretMethod[]> {
   const texts = [doc.draft_json];
   if (doc.published_version !== null) {
-    const version = await store.workflowVersions.findOne({ _id: `${doc._id}:${doc.published_version}` });
+    const version = await findOwnedWorkflowVersion(store.workflowVersions, doc.workspace_id, `${doc._id}:${doc.published_version}`);
     if (version) texts.push(version.definition_json);
   }
   const methods = new Map<string, SecretMethod>();
@@ -105,10 +107,9 @@ export function triggerSecretRoutes(table: RouteTable, deps: { store: Collection
 
   const findTrigger = async (req: { params: { id: string } }) => {
     const id = req.params.id;
-    const workspaceId = workspaceOf(req);
-    const workflow = await store.workflows.findOne({ _id: id, workspace_id: workspaceId });
+    const workflow = await findOwnedWorkflow(store.workflows, workspaceOf(req), id);
     // The production trigger holds the secrets of every environment's webhook (environment-triggers.ts).
-    const trigger = workflow ? await store.triggers.findOne(productionTriggerFilter(workflow._id, workspaceId)) : null;
+    const trigger = workflow ? await findProductionTrigger(store.triggers, workflow) : null;
     if (!workflow || !trigger) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
     return { workflow, trigger };
   };

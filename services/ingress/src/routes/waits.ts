@@ -1,6 +1,6 @@
 import { ApiError, messageIds, type ResumeCommand } from '@flowgate/contracts';
 import { publishJson, sha256Hex } from '@flowgate/kit';
-import { toJsonText, type WaitTokenDoc } from '@flowgate/store';
+import { findExecution, findWaitToken, toJsonText, type WaitTokenDoc } from '@flowgate/store';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { waitNotFound, waitPath } from '../http/resource-params';
@@ -60,7 +60,7 @@ export const waitSpecs = {
 
 export function waitRoutes(table: RouteTable, deps: WaitDeps): void {
   const findWait = async (req: { params: { token: string } }, kind: WaitTokenDoc['kind']): Promise<WaitTokenDoc> => {
-    const wait = await deps.store.waitTokens.findOne({ _id: sha256Hex(req.params.token) });
+    const wait = await findWaitToken(deps.store.waitTokens, sha256Hex(req.params.token));
     if (!wait || wait.kind !== kind || wait.expires_at.getTime() <= Date.now()) throw waitNotFound();
     return wait;
   };
@@ -95,7 +95,7 @@ export function waitRoutes(table: RouteTable, deps: WaitDeps): void {
 
   table.mount(waitSpecs.approval, async (req, res) => {
     const wait = await findWait(req, 'approval');
-    const execution = await deps.store.executions.findOne({ _id: wait.execution_id, workspace_id: wait.workspace_id });
+    const execution = await findExecution(deps.store.executions, wait.workspace_id, wait.execution_id);
     const review = `${deps.publicUrl}/approvals/${req.params.token}`;
     res.json({
       execution_id: wait.execution_id,

@@ -9,7 +9,21 @@ import {
   type WorkflowDefinition,
 } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
-import { insertIfAbsent, readContext, writeContext, type Collections, type WorkflowDoc } from '@flowgate/store';
+import {
+  createTrigger,
+  createWorkflow,
+  createWorkflowVersion,
+  findOwnedTrigger,
+  findOwnedWorkflow,
+  listWorkflows,
+  markWorkflowPublished,
+  readContext,
+  setTriggersEnabled,
+  updateWorkflow,
+  writeContext,
+  type Collections,
+  type WorkflowDoc,
+} from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
@@ -166,7 +180,7 @@ export function workflowRoutes(
 
   const findWorkflow = async (req: { params: { id: string } }): Promise<WorkflowDoc> => {
     const id = req.params.id;
-    const doc = await store.workflows.findOne({ _id: id, workspace_id: workspaceOf(req) });
+    const doc = await findOwnedWorkflow(store.workflows, workspaceOf(req), id);
     if (!doc) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
     return doc;
   };
@@ -190,7 +204,7 @@ export function workflowRoutes(
     const version = (doc.published_version ?? 0) + 1;
     const publishedAt = new Date();
     const conflict = () => new ApiError('conflict', 'Another publish of this workflow happened at the same time; retry');
-    const inserted = await insertIfAbsent(store.workflowVersions, {
+    const inserted = await createWorkflowVersion(store.workflowVersions, {
       _id: `${doc._id}:${version}`,
       workspace_id: doc.workspace_id,
       workflow_id: doc._id,
@@ -199,18 +213,12 @@ export function workflowRoutes(
       published_at: publishedAt,
     });
     if (!inserted) throw conflict();
-    const workflow = await store.workflows.findOneAndUpdate(
-      { _id: doc._id, published_version: doc.published_version },
-      {
-        $set: {
-          published_version: version,
-          updated_at: publishedAt,
-          // Fan-out look-up: the event source this version subscribes to (routes/sources.ts).
-          source_id: (JSON.parse(doc.draft_json) as WorkflowDefinition).trigger.source?.source_id ?? null,
-        },
-      },
-      { returnDocument: 'after' },
-    );
+    const workflow = await markWorkflowPublished(store.workflows, doc, {
+      version,
+      // Fan-out look-up: the event source this version subscribes to (routes/source-hooks.ts).
+      sourceId: (JSON.parse(doc.draft_json) as WorkflowDefinition).trigger.source?.source_id ?? null,
+      at: publishedAt,
+    });
     if (!workflow) throw conflict();
     await configChanges.changed(workflow);
     await syncSchedule(store, deps.scheduler, doc.workspace_id, doc._id, JSON.parse(doc.draft_json) as WorkflowDefinition).catch(
@@ -243,8 +251,8 @@ export function workflowRoutes(
     const token = randomToken('wh_');
     const productionTriggerId = sha256Hex(token);
     doc.production_trigger_id = productionTriggerId;
-    await store.workflows.insertOne(doc);
-    await store.triggers.insertOne({
+    await createWorkflow(store.workflows, doc);
+    await createTrigger(store.triggers, {
       _id: productionTriggerId,
       workspace_id: workspaceId,
       workflow_id: doc._id,
@@ -261,11 +269,7 @@ export function workflowRoutes(
   });
 
   table.mount(workflowSpecs.list, async (req, res) => {
-    const docs = await store.workflows
-      .find({ workspace_id: workspaceOf(req) })
-      .sort({ created_at: -1 })
-      .limit(100)
-      .toArray();
+    const docs = await listWorkflows(store.workflows, workspaceOf(req), 100);
     res.json({ data: await Promise.all(docs.map(view)) });
   });
 
@@ -276,10 +280,11 @@ export function workflowRoutes(
   table.mount(workflowSpecs.replace, async (req, res) => {
     const doc = await findWorkflow(req);
     const definition = validDefinition(req.body);
-    const updated = await store.workflows.findOneAndUpdate(
-      { _id: doc._id, workspace_id: doc.workspace_id },
-      { $set: { name: definition.name, draft_json: JSON.stringify(definition), updated_at: new Date() } },
-      { returnDocument: 'after' },
+    const updated = await updateWorkflow(
+      store.workflows,
+      doc,
+      { name: definition.name, draft_json: JSON.stringify(definition) },
+      new Date(),
     );
     if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
     await configChanges.changed(updated); // the development webhook runs the draft
@@ -293,8 +298,7 @@ export function workflowRoutes(
     const env = req.body.environment;
     await ensureEnvironmentTriggers(store, box, doc);
     const target = env === undefined ? undefined : (await triggersByEnvironment(store, doc))[env];
-    const filter = target ? { _id: target._id } : { workflow_id: doc._id, workspace_id: doc.workspace_id };
-    await store.triggers.updateMany(filter, { $set: { enabled: req.body.enabled } });
+    await setTriggersEnabled(store.triggers, doc, req.body.enabled, target?._id);
     await configChanges.changed(doc);
     res.json(await view(doc));
   });
@@ -303,8 +307,8 @@ export function workflowRoutes(
   table.mount(workflowSpecs.lookup, async (req, res) => {
     const token = /wh_[A-Za-z0-9_-]{16,128}/.exec(req.query.token)?.[0];
     if (!token) throw new ApiError('invalid_request', 'Query parameter token must be a webhook token (wh_…) or URL');
-    const trigger = await store.triggers.findOne({ _id: sha256Hex(token), workspace_id: workspaceOf(req) });
-    const workflow = trigger ? await store.workflows.findOne({ _id: trigger.workflow_id, workspace_id: trigger.workspace_id }) : null;
+    const trigger = await findOwnedTrigger(store.triggers, workspaceOf(req), sha256Hex(token));
+    const workflow = trigger ? await findOwnedWorkflow(store.workflows, trigger.workspace_id, trigger.workflow_id) : null;
     if (!workflow) throw new ApiError('webhook_not_found', 'No workflow in this workspace has that webhook');
     res.json({
       workflow_id: workflow._id,
@@ -339,11 +343,7 @@ export function workflowRoutes(
       throw new ApiError('invalid_request', `Version ${version} is not published (latest: ${doc.published_version ?? 'none'})`, {
         published_version: doc.published_version,
       });
-    const updated = await store.workflows.findOneAndUpdate(
-      { _id: doc._id, workspace_id: doc.workspace_id },
-      { $set: { staging_version: version, updated_at: new Date() } },
-      { returnDocument: 'after' },
-    );
+    const updated = await updateWorkflow(store.workflows, doc, { staging_version: version }, new Date());
     if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
     await configChanges.changed(updated);
     res.json(await view(updated));

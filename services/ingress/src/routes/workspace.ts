@@ -1,5 +1,5 @@
 import { parseCidr } from '@flowgate/kit';
-import type { Collections } from '@flowgate/store';
+import { setWorkspaceEgress, workspaceEgressEntries, type Collections } from '@flowgate/store';
 import { workspaceOf } from '../auth';
 import { route, type RouteTable } from '../http/route';
 import { egressAllowList } from '../schemas/secrets';
@@ -45,8 +45,7 @@ export function workspaceRoutes(table: RouteTable, deps: { store: Collections })
   const { store } = deps;
 
   table.mount(workspaceSpecs.getEgress, async (req, res) => {
-    const doc = await store.workspaces.findOne({ _id: workspaceOf(req) }, { projection: { egress_allow_cidrs: 1 } });
-    res.json({ allow_cidrs: doc?.egress_allow_cidrs ?? [] });
+    res.json({ allow_cidrs: (await workspaceEgressEntries(store.workspaces, workspaceOf(req))) ?? [] });
   });
 
   table.mount(workspaceSpecs.replaceEgress, async (req, res) => {
@@ -60,11 +59,7 @@ export function workspaceRoutes(table: RouteTable, deps: { store: Collections })
     ];
     const workspaceId = workspaceOf(req);
     const now = new Date();
-    await store.workspaces.updateOne(
-      { _id: workspaceId },
-      { $set: { egress_allow_cidrs: cidrs, egress_updated_at: now }, $setOnInsert: { name: workspaceId, created_at: now } },
-      { upsert: true },
-    );
+    await setWorkspaceEgress(store.workspaces, workspaceId, cidrs, now);
     res.json({ allow_cidrs: cidrs });
   });
 }

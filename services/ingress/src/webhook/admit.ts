@@ -39,3 +39,12 @@ export function limitsFor(limits: WorkspaceLimits, trigger: TriggerDoc, webhook:
 export function admit(limiter: Admitter, limits: WorkspaceLimits, trigger: TriggerDoc, webhook: Webhook): Promise<Admission> {
   return limiter.admit(limitsFor(limits, trigger, webhook));
 }
+
+/**
+ * Stage "admit" of a fan-out (`/sources/{token}`): the workspace's bucket only (a source has no
+ * trigger, so no trigger limit and no method list); null when the workspace is not limited.
+ */
+export function admitWorkspace(limiter: Admitter, limits: WorkspaceLimits, workspaceId: string): Promise<Admission> | null {
+  const workspace = workspaceLimit(limits, workspaceId);
+  return workspace ? limiter.admit([workspace]) : null;
+}

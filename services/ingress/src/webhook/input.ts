@@ -56,6 +56,15 @@ export async function readInput(
   return input;
 }
 
+/**
+ * Stage "read input" of a fan-out (`/sources/{token}`): `trigger.*` from the request as it came (400
+ * invalid_json / invalid_request on a body that does not parse). A source has no auth method whose
+ * credentials to drop, no parameter capture and no parameters of its own.
+ */
+export function readEventInput(req: Request): Promise<TriggerInput> {
+  return triggerInputOf(req);
+}
+
 /** Resolves the webhook's declared parameters (and its body parameter) into `input.params`, or 400 (reason `parameters`). */
 export function withParameters(webhook: Webhook, input: TriggerInput): void {
   if (!webhook.parameters && !webhook.body_parameter) return;

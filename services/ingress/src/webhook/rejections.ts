@@ -1,10 +1,11 @@
 import { ApiError, type ErrorCode } from '@flowgate/contracts';
 
 /**
- * The webhook path's stages, in order (hooks.ts runs them; each lives in a file of this folder) and
- * every way a stage refuses a request: the error code(s) it answers with, their HTTP status, and the
- * `reason` label of `flowgate_webhooks_rejected_total` it counts under (null: answered, not counted
- * as a refused webhook — a malformed request). The one table of webhook rejections.
+ * The webhook path's stages, in order (routes/hooks.ts runs them, routes/source-hooks.ts those that
+ * apply to a fan-out; each lives in a file of this folder) and every way a stage refuses a request:
+ * the error code(s) it answers with, their HTTP status, and the `reason` label of
+ * `flowgate_webhooks_rejected_total` it counts under (null: answered, not counted as a refused
+ * webhook — a malformed request). The one table of webhook rejections.
  */
 export const WEBHOOK_STAGES = ['resolve', 'cors', 'authenticate', 'admit', 'read_input', 'claim', 'start', 'answer'] as const;
 export type WebhookStage = (typeof WEBHOOK_STAGES)[number];
@@ -30,6 +31,14 @@ export const WEBHOOK_REJECTIONS = {
     message: 'Webhook not found',
   },
   not_published: { stage: 'resolve', codes: ['workflow_not_published'], status: 404, metric: 'not_published' },
+  /** The fan-out URL (`/sources/{token}`, webhook/fan-out.ts): counted like an unknown webhook token, never answered 200 under anti-enumeration. */
+  unknown_source: {
+    stage: 'resolve',
+    codes: ['source_not_found'],
+    status: 404,
+    metric: 'unknown_token',
+    message: 'Source not found',
+  },
   auth: { stage: 'authenticate', codes: ['unauthorized', 'invalid_signature'], status: 401, metric: 'auth' },
   method: { stage: 'admit', codes: ['method_not_allowed'], status: 405, metric: 'method' },
   rate_limited: { stage: 'admit', codes: ['rate_limited'], status: 429, metric: 'rate_limited' },
@@ -82,4 +91,17 @@ export function rejectionReasonOf(stage: WebhookStage, err: unknown): RejectionR
 /** The metric label a refused request counts under, if it counts. */
 export function rejectionMetricOf(reason: RejectionReason): string | null {
   return WEBHOOK_REJECTIONS[reason].metric;
+}
+
+/** Where refused requests are counted (`flowgate_webhooks_rejected_total`). */
+export interface RejectionCounter {
+  inc(labels: { reason: string }): void;
+}
+
+/** Counts the request `err` ended in `stage` under its metric label, if it is a refusal that counts; returns its reason. */
+export function countRejection(counter: RejectionCounter, stage: WebhookStage, err: unknown): RejectionReason | null {
+  const reason = rejectionReasonOf(stage, err);
+  const metric = reason && rejectionMetricOf(reason);
+  if (metric) counter.inc({ reason: metric });
+  return reason;
 }

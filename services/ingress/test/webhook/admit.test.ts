@@ -1,6 +1,6 @@
 import { ApiError } from '@flowgate/contracts';
 import type { LimitCheck } from '../../src/rate-limiter';
-import { admit, allowMethod, limitsFor, type Admitter } from '../../src/webhook/admit';
+import { admit, admitWorkspace, allowMethod, limitsFor, type Admitter } from '../../src/webhook/admit';
 import { trigger, webhookWith } from './fixtures';
 
 const off = { workspacePerSecond: 0, workspaceBurst: 0 };
@@ -43,5 +43,20 @@ describe('stage "admit"', () => {
       code: 'rate_limited',
     });
     expect(seen.map((s) => s.length)).toEqual([0, 1]);
+  });
+
+  it("admits a fan-out on the workspace's bucket alone, and asks no limiter when the workspace is not limited", async () => {
+    const seen: LimitCheck[][] = [];
+    const limiter: Admitter = {
+      admit: (checks) => {
+        seen.push(checks);
+        return Promise.resolve({ headers: { RateLimit: 'y' } });
+      },
+    };
+    expect(admitWorkspace(limiter, off, 'ws1')).toBeNull();
+    await expect(admitWorkspace(limiter, { workspacePerSecond: 4, workspaceBurst: 0 }, 'ws1')).resolves.toEqual({
+      headers: { RateLimit: 'y' },
+    });
+    expect(seen.map((checks) => checks.map((c) => [c.name, c.key]))).toEqual([[['workspace', 'ws.ws1']]]);
   });
 });

@@ -1,5 +1,6 @@
 import { ApiError, ERROR_STATUS } from '@flowgate/contracts';
 import {
+  countRejection,
   rejection,
   rejectionMetricOf,
   rejectionReasonOf,
@@ -54,5 +55,15 @@ describe('the webhook rejection table', () => {
     const err: unknown = rejection('parameters', { code: 'missing_parameters', message: 'Missing', details: { parameters: [] } });
     expect(err instanceof WebhookRejection && err.reason).toBe('parameters');
     expect((err as ApiError).toBody()).toEqual({ error: { code: 'missing_parameters', message: 'Missing', details: { parameters: [] } } });
+  });
+
+  it('counts a refusal under its label once, a malformed request or a bug not at all', () => {
+    const counted: string[] = [];
+    const counter = { inc: (labels: { reason: string }) => void counted.push(labels.reason) };
+    expect(countRejection(counter, 'resolve', rejection('unknown_source'))).toBe('unknown_source');
+    expect(countRejection(counter, 'start', new ApiError('quota_exceeded', 'over'))).toBe('quota');
+    expect(countRejection(counter, 'read_input', new ApiError('invalid_json', 'bad'))).toBe('invalid_body');
+    expect(countRejection(counter, 'start', new Error('bug'))).toBeNull();
+    expect(counted).toEqual(['unknown_token', 'quota']);
   });
 });
