@@ -96,7 +96,7 @@ export class Runner {
       project: (x) => deps.live.project(x),
       write: async (current, doc, steps, opts) => {
         const next = await deps.live.write(current, doc, steps, opts);
-        if (next && this.unwritten.has(current)) await this.started(next);
+        if (next && this.unwritten.has(current)) this.started(next);
         return next;
       },
     };
@@ -338,10 +338,9 @@ export class Runner {
    * count on retry); a run still running arms its duration timer, which also announces `running`
    * (one that parks or ends first announces that instead, so a short run costs one event: its end).
    */
-  private started(x: LiveExecution): Promise<void> {
+  private started(x: LiveExecution): void {
     this.deps.metrics.started.inc({ workflow_id: x.doc.workflow_id });
     if (x.doc.status === 'running') this.armDurationTimer(x.doc, x.doc.duration_due_at ?? this.now());
-    return Promise.resolve();
   }
 
   /**
