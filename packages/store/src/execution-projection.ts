@@ -143,6 +143,7 @@ export class ExecutionProjection {
       else nextDue = Math.min(nextDue, p.dueAt);
     }
     this.nextDue = nextDue;
+    if (batch.length === 0) return this.schedule(); // `nextDue` was stale: only the timer is due
     for (const p of batch) this.pending.delete(p.doc._id);
     this.flushing = this.flush(batch).finally(() => {
       this.flushing = null;
