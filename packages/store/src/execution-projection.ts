@@ -74,11 +74,9 @@ export class ExecutionProjection {
 
   /**
    * Queues a snapshot with the step attempts known so far. Step attempts are written once they are
-   * final (or when the execution ended). `true` is `now`, `false` is `lazy`; a `now` or `soon`
-   * snapshot resolves once it is in MongoDB.
+   * final (or when the execution ended). A `now` or `soon` snapshot resolves once it is in MongoDB.
    */
-  write(doc: ExecutionDoc, steps: readonly StepExecutionDoc[], urgency: Urgency | boolean): Promise<void> {
-    const how: Urgency = urgency === true ? 'now' : urgency === false ? 'lazy' : urgency;
+  write(doc: ExecutionDoc, steps: readonly StepExecutionDoc[], how: Urgency): Promise<void> {
     const now = Date.now();
     const dueAt = how === 'now' ? now : now + (how === 'soon' ? this.soonMs : this.lazyMs);
     const entry = this.pending.get(doc._id);

@@ -153,7 +153,7 @@ export class LiveExecutions {
       if (opts.durable) await retired;
       else retired.catch(() => undefined); // left live: recover() projects and retires it
     } else {
-      await this.projection.write(next.doc, next.steps, opts.durable ?? false);
+      await this.projection.write(next.doc, next.steps, opts.durable ? 'now' : 'lazy');
     }
     return next;
   }
