@@ -70,6 +70,8 @@ export interface RunnerDeps {
 const DURATION_TIMER_AFTER_MS = 1_000;
 const PARKING_TYPES = new Set(['delay', 'wait_for_webhook', 'approval']);
 
+const stepTypeOf = (def: WorkflowDefinition, stepId: string) => def.steps.find((s) => s.id === stepId)?.type;
+
 /** A step attempt's record before its outcome is known. */
 type StepRecordBase = Omit<StepExecutionDoc, 'status' | 'input_json' | 'output_json' | 'error' | 'finished_at'>;
 
@@ -403,7 +405,7 @@ export class Runner {
         execution_id: doc._id,
         seq,
         step_id: stepId,
-        type: def.steps.find((s) => s.id === stepId)?.type ?? 'unknown',
+        type: stepTypeOf(def, stepId) ?? 'unknown',
         attempt: doc.attempt,
         started_at: this.now(),
       };
@@ -466,7 +468,7 @@ export class Runner {
   }
 
   private nextIsHttp(def: WorkflowDefinition, cursor: string | null): boolean {
-    return cursor !== null && def.steps.find((s) => s.id === cursor)?.type === 'http';
+    return cursor !== null && stepTypeOf(def, cursor) === 'http';
   }
 
   /**
