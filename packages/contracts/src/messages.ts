@@ -157,9 +157,12 @@ export type RedeliverRequest = z.infer<typeof redeliverRequestSchema>;
  *   triggers, `trigger_ids` (token hashes it may hold as "not found") and the fan-out subscriber
  *   lists of the workspace.
  * - `source_changed`: an event source was created or deleted (`token_hash`: its URL's).
+ * - `workspace_changed`: a workspace was renamed, suspended, reactivated, marked for deletion or
+ *   had its settings changed; the replica drops what it holds of the workspace's state.
  */
 export const CONFIG_WORKFLOW = 'workflow';
 export const CONFIG_SOURCE = 'source';
+export const CONFIG_WORKSPACE = 'workspace';
 const configChangeBase = {
   workspace_id: z.string().min(1),
   /** The replica that made the change (it dropped its own cache already). */
@@ -179,6 +182,7 @@ export const configChangedSchema = z.discriminatedUnion('type', [
     source_id: z.string().min(1),
     token_hash: z.string().min(1),
   }),
+  z.object({ type: z.literal('workspace_changed'), ...configChangeBase }),
 ]);
 export type ConfigChanged = z.infer<typeof configChangedSchema>;
 

@@ -55,17 +55,20 @@ export interface ScheduleState {
   active: number;
   /** Of those, scheduled ones that have not started yet. */
   queuedScheduled: number;
+  /** The workspace is suspended: fire times pass without a run (absent: false). */
+  suspended?: boolean;
 }
 
 export type ScheduleDecision =
   | { action: 'wait' }
   | { action: 'fire'; fireAt: Date; next: Date | null; reason: 'due' | 'missed' }
-  | { action: 'skip'; next: Date | null; reason: 'overlap' | 'missed' };
+  | { action: 'skip'; next: Date | null; reason: 'overlap' | 'missed' | 'suspended' };
 
 /** What to do with a schedule whose next fire time is `nextFireAt`, at `now`. */
 export function decideSchedule(spec: ScheduleSpec, nextFireAt: Date, now: Date, state: ScheduleState): ScheduleDecision {
   if (nextFireAt.getTime() > now.getTime()) return { action: 'wait' };
   const next = nextFireTime(spec, now);
+  if (state.suspended) return { action: 'skip', next, reason: 'suspended' };
   if (now.getTime() - nextFireAt.getTime() > MISSED_AFTER_MS) {
     if (spec.missed === 'skip') return { action: 'skip', next, reason: 'missed' };
     // run_once: one run for everything missed, stamped with the latest missed fire time.

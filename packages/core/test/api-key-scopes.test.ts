@@ -14,11 +14,27 @@ describe('API key scopes', () => {
 
   it('needs admin for keys, workspace settings and anything not listed', () => {
     expect(requiredScope('GET', '/v1/api-keys')).toBe('admin');
-    expect(requiredScope('PUT', '/v1/workspace/quotas')).toBe('admin');
+    expect(requiredScope('GET', '/v1/workspace/quotas')).toBe('admin');
+    expect(requiredScope('GET', '/v1/workspace')).toBe('admin');
     expect(requiredScope('GET', '/v1/callback-secret')).toBe('admin');
     expect(requiredScope('GET', '/v1/something-new')).toBe('admin');
     // A prefix match is on whole path segments.
     expect(requiredScope('GET', '/v1/workflowsX')).toBe('admin');
+  });
+
+  it("needs operator for the installation's workspaces and for the limits set on one", () => {
+    expect(requiredScope('GET', '/v1/workspaces')).toBe('operator');
+    expect(requiredScope('DELETE', '/v1/workspaces/ws_1')).toBe('operator');
+    expect(requiredScope('POST', '/v1/workspaces/ws_1/api-keys')).toBe('operator');
+    expect(requiredScope('PUT', '/v1/workspace/quotas')).toBe('operator');
+    expect(requiredScope('PUT', '/v1/workspace/egress')).toBe('operator');
+    expect(requiredScope('GET', '/v1/workspace/egress')).toBe('admin');
+  });
+
+  it('admin does not imply operator; only operator does', () => {
+    expect(scopeAllows(['admin'], 'operator')).toBe(false);
+    expect(scopeAllows(['admin', 'operator'], 'operator')).toBe(true);
+    expect(scopeAllows(['operator'], 'admin')).toBe(false);
   });
 
   it('admin allows all, write implies read, nothing else', () => {

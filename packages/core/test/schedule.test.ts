@@ -87,6 +87,16 @@ describe('cron schedules', () => {
       expect(decideSchedule(queue, due, now, { active: 2, queuedScheduled: 1 })).toMatchObject({ action: 'skip', reason: 'overlap' });
     });
 
+    it("a suspended workspace's fire times pass without a run, counted from now", () => {
+      const now = new Date(due.getTime() + 3 * 3_600_000 + 60_000); // 15:06
+      expect(decideSchedule(every5, due, now, { ...idle, suspended: true })).toEqual({
+        action: 'skip',
+        next: new Date('2026-05-01T15:10:00Z'),
+        reason: 'suspended',
+      });
+      expect(decideSchedule(every5, due, due, { ...idle, suspended: false })).toMatchObject({ action: 'fire' });
+    });
+
     it('missed fires after downtime: skip them, or run once for all of them', () => {
       const now = new Date(due.getTime() + 3 * 3_600_000 + 60_000); // 15:06
       expect(decideSchedule(every5, due, now, idle)).toEqual({ action: 'skip', next: new Date('2026-05-01T15:10:00Z'), reason: 'missed' });

@@ -76,3 +76,8 @@ export async function hasActiveAdminKey(apiKeys: Collection<ApiKeyDoc>, workspac
 export async function insertApiKey(apiKeys: Collection<ApiKeyDoc>, doc: ApiKeyDoc): Promise<void> {
   await apiKeys.insertOne(doc);
 }
+
+/** Adds scopes to a key that lacks them (the bootstrap key of an older installation gains `operator`). */
+export async function grantBootstrapScopes(apiKeys: Collection<ApiKeyDoc>, id: string, scopes: readonly string[]): Promise<void> {
+  await apiKeys.updateOne({ _id: id }, { $addToSet: { scopes: { $each: [...scopes] } } });
+}

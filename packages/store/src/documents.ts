@@ -5,10 +5,28 @@ import type { Environment, ExecutionErrorInfo, ExecutionStatus } from '@flowgate
  * context) is stored as JSON text so keys containing `.` or `$` and any nesting round-trip exactly.
  */
 
+/** active (absent on older documents) → suspended ⇄ active; any → deleting → deleted (a tombstone: the id is never reused). */
+export type WorkspaceStatus = 'active' | 'suspended' | 'deleting' | 'deleted';
+
+export interface WorkspaceDeletion {
+  requested_at: Date;
+  finished_at: Date | null;
+  /** Documents removed so far, by collection. */
+  removed: Record<string, number>;
+  /** Executions cancelled because they had not ended. */
+  cancelled: number;
+}
+
 export interface WorkspaceDoc {
   _id: string;
   name: string;
   created_at: Date;
+  updated_at?: Date;
+  status?: WorkspaceStatus;
+  suspended_at?: Date | null;
+  /** Refusals of this workspace's webhooks answer like an unknown token (null/absent: FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */
+  anti_enumeration?: boolean | null;
+  deletion?: WorkspaceDeletion | null;
   /** Non-public destinations (normalised CIDRs) this workspace's http steps may reach, beside FLOWGATE_EGRESS_ALLOW_CIDRS. */
   egress_allow_cidrs?: string[];
   egress_updated_at?: Date;

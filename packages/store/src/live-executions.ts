@@ -171,6 +171,16 @@ export class LiveExecutions {
     return n;
   }
 
+  /** Ids of a workspace's live executions, up to `limit` (deleting a workspace cancels them). */
+  async liveIds(workspaceId: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const key of await this.kv.keys(`${workspaceId}.*`)) {
+      ids.push(key.slice(workspaceId.length + 1));
+      if (ids.length >= limit) break;
+    }
+    return ids;
+  }
+
   /**
    * Sends this state to MongoDB (`soon`: in the next group commit; it resolves once it is there) and
    * retires an ended execution then.

@@ -1,7 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import { apiKeyScopeSchema, requiredScope, scopeAllows, type ApiKeyScope } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import { findActiveApiKey, touchApiKey, type ApiKeyDoc, type Collections } from '@flowgate/store';
+import { findActiveApiKey, touchApiKey, type ApiKeyDoc, type Collections, type WorkspaceDoc } from '@flowgate/store';
 import type { RequestHandler } from 'express';
 
 /**
@@ -29,14 +29,20 @@ export function scopesOf(key: Pick<ApiKeyDoc, 'scopes'>): ApiKeyScope[] {
   });
 }
 
-/** Authenticates the API key (401); each route then checks the scope it declares (`requireScope`). */
-export function requireApiKey(store: Collections): RequestHandler {
+/**
+ * Authenticates the API key (401); each route then checks the scope it declares (`requireScope`).
+ * A key of a workspace being deleted (or deleted) is refused like an invalid one: its documents,
+ * the key's own among them, are on their way out. A suspended workspace's keys keep working.
+ */
+export function requireApiKey(store: Collections, workspaceState: (id: string) => Promise<WorkspaceDoc | null>): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) return next(new ApiError('unauthorized', 'Missing or malformed Authorization: Bearer <api key> header'));
     const key = await findActiveApiKey(store.apiKeys, sha256Hex(match[1]));
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
+    const status = (await workspaceState(key.workspace_id))?.status;
+    if (status === 'deleting' || status === 'deleted') return next(new ApiError('unauthorized', "Invalid API key (its workspace was deleted)"));
     callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes: scopesOf(key) });
     const now = new Date();
     if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS)

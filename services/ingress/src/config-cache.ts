@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CONFIG_SOURCE, CONFIG_WORKFLOW, configChangedSchema, type ConfigChanged, type Subjects } from '@flowgate/contracts';
+import { CONFIG_SOURCE, CONFIG_WORKFLOW, CONFIG_WORKSPACE, configChangedSchema, type ConfigChanged, type Subjects } from '@flowgate/contracts';
 import type { JetStreamClient, Logger, NatsConnection } from '@flowgate/kit';
 import {
   disabledProductionWorkflows,
@@ -10,8 +10,10 @@ import {
   sourceSubscribers,
   type Collections,
   type SourceDoc,
+  findWorkspace,
   type TriggerDoc,
   type WorkflowDoc,
+  type WorkspaceDoc,
 } from '@flowgate/store';
 
 /**
@@ -88,6 +90,8 @@ export interface ConfigSource {
   source(tokenHash: string): Promise<SourceDoc | null>;
   /** A source's fan-out candidates: published workflows naming it, and which of them have their production webhook disabled. */
   subscribers(workspaceId: string, sourceId: string): Promise<Subscribers>;
+  /** A workspace by id (its status and webhook settings). */
+  workspace(id: string): Promise<WorkspaceDoc | null>;
 }
 
 export interface Subscribers {
@@ -119,6 +123,7 @@ export function storeConfigSource(store: Collections): ConfigSource {
       );
       return { workflows, disabled };
     },
+    workspace: (id) => findWorkspace(store.workspaces, id),
   };
 }
 
@@ -127,6 +132,7 @@ export class ConfigCache {
   private readonly workflows: AgedMap<WorkflowDoc | null>;
   private readonly productionTriggers: AgedMap<TriggerDoc | null>;
   private readonly sources: AgedMap<SourceDoc | null>;
+  private readonly workspaces: AgedMap<WorkspaceDoc | null>;
   /** Keyed `<workspace>:<source>`. */
   private readonly subscriberLists: AgedMap<Subscribers>;
   /** Token hashes cached per workflow, to drop them all when the workflow changes. */
@@ -143,12 +149,23 @@ export class ConfigCache {
     this.workflows = new AgedMap(opts, now);
     this.productionTriggers = new AgedMap(opts, now);
     this.sources = new AgedMap(opts, now);
+    this.workspaces = new AgedMap(opts, now);
     this.subscriberLists = new AgedMap(opts, now);
   }
 
   /** An event source by the hash of its URL token, or null. */
   source(tokenHash: string): Promise<SourceDoc | null> {
     return this.sources.get(tokenHash, () => this.reads.source(tokenHash));
+  }
+
+  /** A workspace (status, anti-enumeration), or null. */
+  workspace(id: string): Promise<WorkspaceDoc | null> {
+    return this.workspaces.get(id, () => this.reads.workspace(id));
+  }
+
+  /** Drops a workspace's state (suspended, reactivated, deleted, settings changed). */
+  dropWorkspace(id: string): void {
+    this.workspaces.delete(id);
   }
 
   /** The fan-out candidates of a source. */
@@ -208,13 +225,21 @@ export class ConfigCache {
     this.workflows.clear();
     this.productionTriggers.clear();
     this.sources.clear();
+    this.workspaces.clear();
     this.subscriberLists.clear();
     this.triggersOf.clear();
     this.listsOf.clear();
   }
 
   get size(): number {
-    return this.triggers.size + this.workflows.size + this.productionTriggers.size + this.sources.size + this.subscriberLists.size;
+    return (
+      this.triggers.size +
+      this.workflows.size +
+      this.productionTriggers.size +
+      this.sources.size +
+      this.workspaces.size +
+      this.subscriberLists.size
+    );
   }
 
   private remember(workflowId: string, triggerId: string): void {
@@ -272,6 +297,17 @@ export class ConfigChanges {
     });
   }
 
+  /** A workspace's status or settings changed. */
+  async workspaceChanged(workspaceId: string): Promise<void> {
+    this.deps.cache.dropWorkspace(workspaceId);
+    await this.publish(CONFIG_WORKSPACE, {
+      type: 'workspace_changed',
+      workspace_id: workspaceId,
+      origin: this.origin,
+      changed_at: new Date().toISOString(),
+    });
+  }
+
   private async publish(kind: string, event: ConfigChanged): Promise<void> {
     try {
       await this.deps.js.publish(this.deps.subjects.configEvent(kind), JSON.stringify(event), { timeout: this.deps.publishTimeoutMs });
@@ -310,7 +346,8 @@ export function followConfigChanges(nc: NatsConnection, subjects: Subjects, cach
       }
       const event = parsed.data;
       if (event.type === 'workflow_changed') cache.drop(event.workflow_id, event.trigger_ids, event.workspace_id);
-      else cache.dropSource(event.workspace_id, event.source_id, event.token_hash);
+      else if (event.type === 'source_changed') cache.dropSource(event.workspace_id, event.source_id, event.token_hash);
+      else cache.dropWorkspace(event.workspace_id);
     },
   });
   void (async () => {

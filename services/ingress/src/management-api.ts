@@ -16,11 +16,13 @@ import { testRunRoutes, testRunSpecs } from './routes/test-runs';
 import { triggerSecretRoutes, triggerSecretSpecs } from './routes/trigger-secrets';
 import { workflowRoutes, workflowSpecs } from './routes/workflows';
 import { workspaceRoutes, workspaceSpecs } from './routes/workspace';
+import { workspacesRoutes, workspacesSpecs } from './routes/workspaces';
 import type { ExecutionClient } from './execution-client';
 import type { ExecutionStarter } from './starter';
 import type { RunTargets } from './run-targets';
 import type { SchedulerClient } from './scheduler-client';
 import type { SecretBox } from '@flowgate/kit';
+import type { WorkspaceDoc } from '@flowgate/store';
 import type { ConfigChanges } from './config-cache';
 import type { QuotaGate } from './quotas';
 
@@ -37,6 +39,10 @@ export interface ManagementDeps extends DeliveryDeps {
   configChanges: ConfigChanges;
   quotas: QuotaGate;
   maxJsonDepth: number;
+  /** A workspace's state from memory (config-cache.ts): a key of a workspace being deleted is refused. */
+  workspaceState: (id: string) => Promise<WorkspaceDoc | null>;
+  /** Background deletion of workspaces (workspace-deletion.ts). */
+  deletions: { kick(): void };
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
@@ -52,6 +58,7 @@ const groups: Record<string, AnyRouteSpec>[] = [
   callbackSecretSpecs,
   triggerSecretSpecs,
   workspaceSpecs,
+  workspacesSpecs,
   apiKeySpecs,
   quotaSpecs,
 ];
@@ -70,7 +77,7 @@ export function managementApi(deps: ManagementDeps): RouteTable {
     '/v1',
     express.json({ limit: '1mb', verify: verifyJsonBody(deps.maxJsonDepth) }),
     express.text({ type: YAML_TYPES, limit: '1mb' }),
-    requireApiKey(deps.store),
+    requireApiKey(deps.store, deps.workspaceState),
   );
   const table = new RouteTable(router);
   workflowRoutes(table, deps);
@@ -83,6 +90,7 @@ export function managementApi(deps: ManagementDeps): RouteTable {
   callbackSecretRoutes(table, deps);
   triggerSecretRoutes(table, deps);
   workspaceRoutes(table, deps);
+  workspacesRoutes(table, deps);
   apiKeyRoutes(table, deps);
   quotaRoutes(table, deps);
   sourceRoutes(table, deps);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, startCommand, triggerInputStub } from '@flowgate/contracts';
 import type { TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
-import { newExecutionOf, queuedExecution, savePayload, toJsonText, type WorkflowDoc } from '@flowgate/store';
+import { newExecutionOf, queuedExecution, savePayload, toJsonText, type WorkflowDoc, type WorkspaceDoc } from '@flowgate/store';
 import type { PublishDeps } from './publish-deps';
 import type { QuotaGate } from './quotas';
 import type { RunTarget, RunTargets } from './run-targets';
@@ -25,8 +25,17 @@ export class ExecutionStarter {
       runTargets: RunTargets;
       /** Workspace quotas: checked (and counted) before every start; 429 quota_exceeded queues nothing. */
       quotas?: QuotaGate;
+      /** A workspace's state (from memory, config-cache.ts): a suspended or deleted workspace starts nothing. */
+      workspaces?: (id: string) => Promise<WorkspaceDoc | null>;
     },
   ) {}
+
+  /** 403 workspace_suspended, or 404 for a workspace being deleted; nothing is queued. */
+  private async checkWorkspace(workspaceId: string): Promise<void> {
+    const status = (await this.deps.workspaces?.(workspaceId))?.status ?? 'active';
+    if (status === 'suspended') throw new ApiError('workspace_suspended', 'This workspace is suspended: it starts no executions');
+    if (status === 'deleting' || status === 'deleted') throw new ApiError('workspace_not_found', 'Workspace not found');
+  }
 
   statusUrl(executionId: string): string {
     return `${this.deps.publicUrl}/v1/executions/${executionId}`;
@@ -51,6 +60,7 @@ export class ExecutionStarter {
     /** The environment's version or draft snapshot (run-targets.ts); default: the latest published version. */
     target?: RunTarget,
   ): Promise<Started> {
+    await this.checkWorkspace(workflow.workspace_id);
     const { version, definition } = target ?? (await this.published(workflow));
     const acceptedAt = new Date();
     const offload = await this.offloadLargeInput(workflow.workspace_id, executionId, triggerInput, acceptedAt);

@@ -1,5 +1,7 @@
 import type { Subjects } from '@flowgate/contracts';
-import { openKv, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Lease, openKv, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
 import { LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
 import type { Registry } from 'prom-client';
 import type { IngressConfig } from './config';
@@ -16,6 +18,7 @@ import { RunTargets } from './run-targets';
 import type { SchedulerClient } from './scheduler-client';
 import { ExecutionStarter } from './starter';
 import type { WebhookEdgeDeps } from './webhook-edge';
+import { WorkspaceDeletions } from './workspace-deletion';
 
 /**
  * Builds the dependencies of the two sub-apps from one runtime (MongoDB, NATS) and the gRPC
@@ -40,6 +43,11 @@ export interface IngressWiring {
   metrics: IngressMetrics;
   stops: { name: string; run: () => Promise<void> | void }[];
 }
+
+/** Workspace deletion (workspace-deletion.ts): lease TTL, documents per delete command, pause between passes. */
+const DELETION_LEASE_MS = 15_000;
+const DELETION_BATCH = 500;
+const DELETION_INTERVAL_MS = 2_000;
 
 export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Promise<IngressWiring> {
   const { store, box, executions, scheduler } = rt;
@@ -92,7 +100,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     logger: rt.logger,
   };
   const runTargets = new RunTargets(store);
-  const starter = new ExecutionStarter({ ...publishDeps, runTargets, quotas });
+  const starter = new ExecutionStarter({ ...publishDeps, runTargets, quotas, workspaces: (id) => configCache.workspace(id) });
   const metrics = ingressMetrics(rt.registry);
   const edge: WebhookEdgeDeps = {
     ...publishDeps,
@@ -110,6 +118,24 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES,
     maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,
   };
+  // One replica at a time deletes workspaces (a lease in NATS KV; any replica takes over within its TTL).
+  const deletionLease = await Lease.open(rt.nc, {
+    bucket: rt.subjects.leasesBucket,
+    key: 'workspace-deletion',
+    holder: `${hostname()}:${process.pid}:${randomUUID()}`,
+    ttlMs: DELETION_LEASE_MS,
+  });
+  deletionLease.start();
+  const deletions = new WorkspaceDeletions({
+    store,
+    live,
+    cancel: (workspaceId, executionId) => executions.cancel(workspaceId, executionId),
+    logger: rt.logger,
+    leading: () => deletionLease.isHeld(),
+    batch: DELETION_BATCH,
+    intervalMs: DELETION_INTERVAL_MS,
+  });
+  deletions.start();
   const management: ManagementDeps = {
     ...publishDeps,
     box,
@@ -120,12 +146,17 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configChanges,
     quotas,
     maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,
+    workspaceState: (id) => configCache.workspace(id),
+    // A pass now if this replica holds the lease, else the holder's next pass (within DELETION_INTERVAL_MS).
+    deletions,
   };
   return {
     edge,
     management,
     metrics,
     stops: [
+      { name: 'stop deleting workspaces', run: () => deletions.stop() },
+      { name: 'give up the workspace deletion lease', run: () => deletionLease.stop() },
       { name: 'stop following config changes', run: () => configFollower.stop() },
       { name: 'give back reserved quota units', run: () => quotaPools.stop() },
       { name: 'leave the replica count', run: () => replicas.stop() },

@@ -1,11 +1,12 @@
-import type { TriggerDoc, WorkflowDoc } from '@flowgate/store';
+import type { TriggerDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
 import { ConfigCache, type ConfigSource } from '../src/config-cache';
 
 /** The in-memory config of one ingress replica, against a fake source and clock. */
 function fakeSource() {
   const triggers = new Map<string, TriggerDoc>();
   const workflows = new Map<string, WorkflowDoc>();
-  const reads = { trigger: 0, workflow: 0, production: 0 };
+  const workspaces = new Map<string, WorkspaceDoc>();
+  const reads = { trigger: 0, workflow: 0, production: 0, workspace: 0 };
   const source: ConfigSource = {
     trigger: (id) => {
       reads.trigger++;
@@ -21,8 +22,12 @@ function fakeSource() {
     },
     source: () => Promise.resolve(null),
     subscribers: () => Promise.resolve({ workflows: [], disabled: new Set<string>() }),
+    workspace: (id) => {
+      reads.workspace++;
+      return Promise.resolve(workspaces.get(id) ?? null);
+    },
   };
-  return { triggers, workflows, reads, source };
+  return { triggers, workflows, workspaces, reads, source };
 }
 
 const trigger = (id: string, workflowId: string, enabled = true, environment: TriggerDoc['environment'] = 'production'): TriggerDoc => ({
@@ -83,7 +88,20 @@ describe('ConfigCache', () => {
     expect((await cache.trigger('t2'))?.environment).toBe('staging');
     expect((await cache.workflow('wf1'))?.published_version).toBe(2);
     expect((await cache.productionTrigger(workflow('wf1')))?.enabled).toBe(false);
-    expect(f.reads).toEqual({ trigger: 4, workflow: 2, production: 2 });
+    expect(f.reads).toEqual({ trigger: 4, workflow: 2, production: 2, workspace: 0 });
+  });
+
+  it('serves a workspace from memory until its change is announced', async () => {
+    const f = fakeSource();
+    f.workspaces.set('ws', { _id: 'ws', name: 'A', created_at: new Date(0), status: 'active' });
+    const cache = new ConfigCache(f.source, { maxAgeMs: 60_000, maxEntries: 100 }, now);
+    expect((await cache.workspace('ws'))?.status).toBe('active');
+    f.workspaces.set('ws', { _id: 'ws', name: 'A', created_at: new Date(0), status: 'suspended' });
+    expect((await cache.workspace('ws'))?.status).toBe('active');
+    expect(await cache.workspace('nope')).toBeNull();
+    cache.dropWorkspace('ws');
+    expect((await cache.workspace('ws'))?.status).toBe('suspended');
+    expect(f.reads.workspace).toBe(3);
   });
 
   it('reads again past the max age, and after clear()', async () => {

@@ -9,6 +9,7 @@ import {
   deleteSchedule,
   dueSchedules,
   findOwnedWorkflow,
+  findWorkspace,
   newExecutionOf,
   recordExecution,
   type Collections,
@@ -60,12 +61,15 @@ export class ScheduleFirer {
       await deleteSchedule(store.schedules, schedule._id);
       return;
     }
+    // A workspace being deleted loses its schedules with its other documents; a suspended one's fire times pass.
+    const status = (await findWorkspace(store.workspaces, schedule.workspace_id))?.status ?? 'active';
+    if (status === 'deleting' || status === 'deleted') return;
     const [active, queuedScheduled] = await Promise.all([
       countActiveExecutions(store.executions, workflow._id),
       countQueuedScheduledExecutions(store.executions, workflow._id),
     ]);
     const spec = { cron: schedule.cron, timezone: schedule.timezone, overlap: schedule.overlap, missed: schedule.missed };
-    const decision = decideSchedule(spec, schedule.next_fire_at, now, { active, queuedScheduled });
+    const decision = decideSchedule(spec, schedule.next_fire_at, now, { active, queuedScheduled, suspended: status === 'suspended' });
     if (decision.action === 'wait') return;
     if (decision.action === 'fire') {
       const executionId = scheduledExecutionId(workflow._id, decision.fireAt);

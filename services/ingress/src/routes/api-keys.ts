@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
-import { apiKeyScopeSchema } from '@flowgate/core';
+import { GRANTABLE_SCOPES, type ApiKeyScope } from '@flowgate/core';
 import { randomToken, sha256Hex } from '@flowgate/kit';
 import {
   findOwnedApiKey,
@@ -17,7 +17,7 @@ import { apiKeyIdOf, scopesOf, workspaceOf } from '../auth';
 import { apiKeyPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { failure, list } from '../http/schemas';
-import { apiKey, apiKeyCreated, apiKeyScope } from '../schemas/access';
+import { apiKey, apiKeyCreated } from '../schemas/access';
 
 /**
  * `/v1/api-keys` (admin scope): create (the plaintext key is in the answer once; only its SHA-256
@@ -27,15 +27,38 @@ import { apiKey, apiKeyCreated, apiKeyScope } from '../schemas/access';
 const MAX_LISTED = 1_000;
 const admin = { apiKey: 'admin' } as const;
 
+/** What a key made through the API may carry: never `operator` (the bootstrap key's alone). */
+const grantableScope = z.enum(GRANTABLE_SCOPES);
+export const newApiKeyBody = z.object({ name: z.string().trim().min(1).max(200), scopes: z.array(grantableScope).min(1).max(10) }).strict();
+export const newApiKeyHint = `Body must be {"name": "…", "scopes": [${GRANTABLE_SCOPES.map((s) => `"${s}"`).join(', ')}]} (operator is never granted)`;
+
+/** Stores a new key of the workspace; the answer body, with the key shown this once. */
+export async function mintApiKey(store: Collections, workspaceId: string, name: string, scopes: readonly ApiKeyScope[]) {
+  const key = randomToken('fgk_', 32);
+  const doc: ApiKeyDoc = {
+    _id: `key_${randomUUID().replace(/-/g, '')}`,
+    workspace_id: workspaceId,
+    name,
+    key_hash: sha256Hex(key),
+    key_prefix: key.slice(0, 12),
+    scopes: [...new Set(scopes)],
+    created_at: new Date(),
+    last_used_at: null,
+    revoked_at: null,
+  };
+  await insertApiKey(store.apiKeys, doc);
+  return { ...apiKeyView(doc), key };
+}
+
 export const apiKeySpecs = {
   create: route({
     method: 'post',
     path: '/v1/api-keys',
     summary: 'Create an API key; the answer holds the key once; admin scope',
     security: admin,
-    body: z.object({ name: z.string().trim().min(1).max(200), scopes: z.array(apiKeyScope).min(1).max(10) }).strict(),
+    body: newApiKeyBody,
     bodyRequired: true,
-    hint: `Body must be {"name": "…", "scopes": [${apiKeyScopeSchema.options.map((s) => `"${s}"`).join(', ')}]}`,
+    hint: newApiKeyHint,
     responses: { '201': { description: 'Created', schema: apiKeyCreated } },
   }),
   list: route({
@@ -89,20 +112,7 @@ export function apiKeyRoutes(table: RouteTable, deps: { store: Collections }): v
   };
 
   table.mount(apiKeySpecs.create, async (req, res) => {
-    const key = randomToken('fgk_', 32);
-    const doc: ApiKeyDoc = {
-      _id: `key_${randomUUID().replace(/-/g, '')}`,
-      workspace_id: workspaceOf(req),
-      name: req.body.name,
-      key_hash: sha256Hex(key),
-      key_prefix: key.slice(0, 12),
-      scopes: [...new Set(req.body.scopes)],
-      created_at: new Date(),
-      last_used_at: null,
-      revoked_at: null,
-    };
-    await insertApiKey(store.apiKeys, doc);
-    res.status(201).json({ ...apiKeyView(doc), key });
+    res.status(201).json(await mintApiKey(store, workspaceOf(req), req.body.name, req.body.scopes));
   });
 
   table.mount(apiKeySpecs.list, async (req, res) => {

@@ -15,8 +15,8 @@ import { authenticate, needsProductionSecrets } from '../webhook/authenticate';
 import { idempotencyKeyFor } from '../webhook/claim';
 import { corsAnswer } from '../webhook/cors';
 import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook/input';
-import { countRejection, type WebhookStage } from '../webhook/rejections';
-import { resolveHook, resolveTarget } from '../webhook/resolve';
+import { countRejection, isMaskable, rejection, type WebhookStage } from '../webhook/rejections';
+import { masksRefusals, resolveHook, resolveTarget, resolveToken } from '../webhook/resolve';
 import { startExecution } from '../webhook/start';
 import { hookSpecs } from './hook-specs';
 
@@ -42,7 +42,10 @@ export interface HookDeps {
   configChanges: ConfigChanges;
   /** Idempotency keys claimed in NATS KV (idempotency.ts). */
   idempotency: IdempotencyKeys;
-  /** Unknown webhook tokens answer `200 {"received": true}` instead of 404 (FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */
+  /**
+   * Unknown webhook tokens answer `200 {"received": true}` instead of 404
+   * (FLOWGATE_WEBHOOK_ANTI_ENUMERATION); also the default of a workspace's `anti_enumeration`.
+   */
   antiEnumeration?: boolean;
 }
 
@@ -54,8 +57,12 @@ export interface HookDeps {
 export function hookRoutes(table: RouteTable, deps: HookDeps): void {
   const accept = (syncUrl: boolean) => async (req: Request, res: Response) => {
     let stage: WebhookStage = 'resolve';
+    /** The workspace's refusals answer like an unknown token (its anti-enumeration). */
+    let masked = false;
     try {
-      const hook = await resolveHook(deps.configCache, String(req.params.token));
+      const token = await resolveToken(deps.configCache, String(req.params.token));
+      masked = masksRefusals(token.workspace, deps.antiEnumeration ?? false);
+      const hook = await resolveHook(deps.configCache, token);
       if (mayCaptureUnpublished(hook) && (await captureUnpublished(deps, req, hook))) return res.status(200).json({ captured: true });
       const target = await resolveTarget(deps.runTargets, hook);
       const webhook = target.definition.trigger.webhook;
@@ -104,8 +111,10 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       await answer(deps, res, hook.workflow.workspace_id, started, sync);
     } catch (err) {
       const reason = countRejection(deps.metrics.rejected, stage, err);
-      if (reason === 'unknown_token' && deps.antiEnumeration) return res.status(200).json({ received: true });
-      throw err;
+      const unknown = reason === 'unknown_token' || (masked && reason !== null && isMaskable(reason));
+      if (!unknown) throw err;
+      if (deps.antiEnumeration) return res.status(200).json({ received: true });
+      throw reason === 'unknown_token' ? err : rejection('unknown_token');
     }
   };
 

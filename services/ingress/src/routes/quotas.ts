@@ -7,8 +7,9 @@ import { workspaceQuotas } from '../schemas/access';
 import type { QuotaGate } from '../quotas';
 
 /**
- * `/v1/workspace/quotas` (admin scope): the workspace's quota limits with current usage, and its
- * overrides of the deployment defaults (FLOWGATE_QUOTA_*). A value of 0 is unlimited, null the default.
+ * `/v1/workspace/quotas`: the workspace's quota limits with current usage (admin scope), and its
+ * overrides of the deployment defaults (FLOWGATE_QUOTA_*), set by the operator (operator scope, or
+ * `PATCH /v1/workspaces/{id}`). A value of 0 is unlimited, null the default.
  */
 const limitValue = z
   .number()
@@ -18,6 +19,10 @@ const limitValue = z
   .nullable()
   .optional()
   .describe('0 = unlimited, null or absent = the deployment default');
+/** A workspace's quota overrides (also in the operator's /v1/workspaces bodies). */
+export const quotaOverrides = z
+  .object({ executions_per_day: limitValue, executions_per_month: limitValue, parallel_executions: limitValue })
+  .strict();
 
 export const quotaSpecs = {
   get: route({
@@ -30,9 +35,11 @@ export const quotaSpecs = {
   replace: route({
     method: 'put',
     path: '/v1/workspace/quotas',
-    summary: 'Replace the workspace quota overrides; over a quota, starts answer 429 quota_exceeded with Retry-After',
-    security: { apiKey: 'admin' },
-    body: z.object({ executions_per_day: limitValue, executions_per_month: limitValue, parallel_executions: limitValue }).strict(),
+    summary:
+      "Replace the operator's own workspace quota overrides (operator scope; other workspaces: PATCH /v1/workspaces/{id}); " +
+      'over a quota, starts answer 429 quota_exceeded with Retry-After',
+    security: { apiKey: 'operator' },
+    body: quotaOverrides,
     bodyRequired: true,
     hint: 'Body must be {"executions_per_day", "executions_per_month", "parallel_executions"}: each an integer ≥ 0 (0 = unlimited) or null (the default)',
     responses: { '200': { description: 'Quotas now', schema: workspaceQuotas } },

@@ -1,8 +1,20 @@
 import { parseCidr } from '@flowgate/kit';
-import { setWorkspaceEgress, workspaceEgressEntries, type Collections } from '@flowgate/store';
+import { ApiError } from '@flowgate/contracts';
+import {
+  ensureWorkspace,
+  findWorkspace,
+  setWorkspaceEgress,
+  updateWorkspace,
+  workspaceEgressEntries,
+  type Collections,
+  type WorkspaceDoc,
+} from '@flowgate/store';
 import { workspaceOf } from '../auth';
 import { route, type RouteTable } from '../http/route';
 import { egressAllowList } from '../schemas/secrets';
+import { antiEnumeration, ownWorkspace, workspaceName } from '../schemas/workspaces';
+import type { ConfigChanges } from '../config-cache';
+import { z } from 'zod';
 
 /**
  * `/v1/workspace/egress`: the workspace's egress allow-list, the non-public destinations (CIDRs)
@@ -11,14 +23,48 @@ import { egressAllowList } from '../schemas/secrets';
  */
 const MAX_ENTRIES = 100;
 /** Each entry a CIDR with zero host bits: every bad one is an issue of its own (`allow_cidrs[2]`). */
-const egressPut = egressAllowList.strict().superRefine((body, ctx) => {
-  body.allow_cidrs.forEach((entry, i) => {
+const egressPut = egressAllowList.strict().superRefine((body, ctx) => checkCidrs(body.allow_cidrs, ['allow_cidrs'], ctx));
+
+/** Adds an issue for each entry that is not a CIDR with zero host bits. */
+export function checkCidrs(entries: readonly string[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  entries.forEach((entry, i) => {
     const result = parseCidr(entry);
-    if (!result.ok) ctx.addIssue({ code: 'custom', path: ['allow_cidrs', i], message: `"${entry}": ${result.problem.message}` });
+    if (!result.ok) ctx.addIssue({ code: 'custom', path: [...path, i], message: `"${entry}": ${result.problem.message}` });
   });
-});
+}
+
+/** The entries in their normal form, each once (call after checkCidrs passed). */
+export function normalCidrs(entries: readonly string[]): string[] {
+  return [
+    ...new Set(
+      entries.flatMap((entry) => {
+        const result = parseCidr(entry);
+        return result.ok ? [result.text] : [];
+      }),
+    ),
+  ];
+}
+
+const ownChange = z.object({ name: workspaceName.optional(), anti_enumeration: antiEnumeration.optional() }).strict();
 
 export const workspaceSpecs = {
+  get: route({
+    method: 'get',
+    path: '/v1/workspace',
+    summary: "The key's own workspace: its id, name, status and webhook anti-enumeration; admin scope",
+    security: { apiKey: 'admin' },
+    responses: { '200': { description: 'Workspace', schema: ownWorkspace } },
+  }),
+  change: route({
+    method: 'patch',
+    path: '/v1/workspace',
+    summary: "Rename the key's own workspace or switch its webhooks' anti-enumeration; admin scope",
+    security: { apiKey: 'admin' },
+    body: ownChange,
+    bodyRequired: true,
+    hint: 'Body must be {"name"?: "…" (1–100 characters, no control characters), "anti_enumeration"?: true|false|null}',
+    responses: { '200': { description: 'Workspace now', schema: ownWorkspace } },
+  }),
   getEgress: route({
     method: 'get',
     path: '/v1/workspace/egress',
@@ -30,10 +76,11 @@ export const workspaceSpecs = {
     method: 'put',
     path: '/v1/workspace/egress',
     summary:
-      'Replace the egress allow-list. Public unicast addresses are always reachable; private, loopback, link-local, ' +
+      "Replace the operator's own workspace egress allow-list (operator scope; other workspaces: PATCH /v1/workspaces/{id}). " +
+      'Public unicast addresses are always reachable; private, loopback, link-local, ' +
       'CGNAT, unique-local and other special-purpose addresses only when in this list or FLOWGATE_EGRESS_ALLOW_CIDRS ' +
       '(else the step fails with egress_forbidden). Executors apply a change within FLOWGATE_WORKSPACE_CACHE_MS (30 s).',
-    security: { apiKey: 'admin' },
+    security: { apiKey: 'operator' },
     body: egressPut,
     bodyRequired: true,
     hint: `Body must be {"allow_cidrs": ["10.0.0.0/8", …]} with at most ${MAX_ENTRIES} entries, each a CIDR with zero host bits`,
@@ -41,22 +88,46 @@ export const workspaceSpecs = {
   }),
 };
 
-export function workspaceRoutes(table: RouteTable, deps: { store: Collections }): void {
+/** A workspace without a document (made before workspaces had one) is shown as it behaves: active, named by its id. */
+const ownView = (id: string, doc: WorkspaceDoc | null) => ({
+  id,
+  name: doc?.name ?? id,
+  status: doc?.status ?? 'active',
+  anti_enumeration: doc?.anti_enumeration ?? null,
+  created_at: (doc?.created_at ?? new Date(0)).toISOString(),
+});
+
+export function workspaceRoutes(table: RouteTable, deps: { store: Collections; configChanges: ConfigChanges }): void {
   const { store } = deps;
+
+  table.mount(workspaceSpecs.get, async (req, res) => {
+    const id = workspaceOf(req);
+    res.json(ownView(id, await findWorkspace(store.workspaces, id)));
+  });
+
+  table.mount(workspaceSpecs.change, async (req, res) => {
+    const id = workspaceOf(req);
+    const now = new Date();
+    await ensureWorkspace(store.workspaces, { _id: id, name: id, created_at: now });
+    const { name, anti_enumeration } = req.body;
+    const doc = await updateWorkspace(
+      store.workspaces,
+      id,
+      { ...(name !== undefined ? { name } : {}), ...(anti_enumeration !== undefined ? { anti_enumeration } : {}) },
+      now,
+    );
+    // A key is refused once its workspace is being deleted; a change racing the deletion finds nothing.
+    if (!doc) throw new ApiError('workspace_not_found', `Workspace ${id} not found`);
+    await deps.configChanges.workspaceChanged(id);
+    res.json(ownView(id, doc));
+  });
 
   table.mount(workspaceSpecs.getEgress, async (req, res) => {
     res.json({ allow_cidrs: (await workspaceEgressEntries(store.workspaces, workspaceOf(req))) ?? [] });
   });
 
   table.mount(workspaceSpecs.replaceEgress, async (req, res) => {
-    const cidrs = [
-      ...new Set(
-        req.body.allow_cidrs.flatMap((entry) => {
-          const result = parseCidr(entry);
-          return result.ok ? [result.text] : [];
-        }),
-      ),
-    ];
+    const cidrs = normalCidrs(req.body.allow_cidrs);
     const workspaceId = workspaceOf(req);
     const now = new Date();
     await setWorkspaceEgress(store.workspaces, workspaceId, cidrs, now);

@@ -18,19 +18,38 @@ interface Rejection {
   metric: string | null;
   /** The message when the stage itself refuses (codes raised by a dependency keep the dependency's message). */
   message?: string;
+  /** Under the workspace's anti-enumeration, answered exactly like an unknown token (a caller cannot tell a real token from a made-up one). */
+  masked?: true;
 }
 
 export const WEBHOOK_REJECTIONS = {
   unknown_token: { stage: 'resolve', codes: ['webhook_not_found'], status: 404, metric: 'unknown_token', message: 'Webhook not found' },
-  disabled: { stage: 'resolve', codes: ['trigger_disabled'], status: 403, metric: 'disabled', message: 'This webhook is disabled' },
+  disabled: {
+    stage: 'resolve',
+    codes: ['trigger_disabled'],
+    status: 403,
+    metric: 'disabled',
+    message: 'This webhook is disabled',
+    masked: true,
+  },
+  /** The workspace is suspended by the operator: nothing is queued (running executions finish). */
+  suspended: {
+    stage: 'resolve',
+    codes: ['workspace_suspended'],
+    status: 403,
+    metric: 'workspace_suspended',
+    message: "This webhook's workspace is suspended",
+    masked: true,
+  },
   unknown_workflow: {
     stage: 'resolve',
     codes: ['webhook_not_found'],
     status: 404,
     metric: 'unknown_workflow',
     message: 'Webhook not found',
+    masked: true,
   },
-  not_published: { stage: 'resolve', codes: ['workflow_not_published'], status: 404, metric: 'not_published' },
+  not_published: { stage: 'resolve', codes: ['workflow_not_published'], status: 404, metric: 'not_published', masked: true },
   /** The fan-out URL (`/sources/{token}`, webhook/fan-out.ts): counted like an unknown webhook token, never answered 200 under anti-enumeration. */
   unknown_source: {
     stage: 'resolve',
@@ -39,7 +58,7 @@ export const WEBHOOK_REJECTIONS = {
     metric: 'unknown_token',
     message: 'Source not found',
   },
-  auth: { stage: 'authenticate', codes: ['unauthorized', 'invalid_signature'], status: 401, metric: 'auth' },
+  auth: { stage: 'authenticate', codes: ['unauthorized', 'invalid_signature'], status: 401, metric: 'auth', masked: true },
   method: { stage: 'admit', codes: ['method_not_allowed'], status: 405, metric: 'method' },
   rate_limited: { stage: 'admit', codes: ['rate_limited'], status: 429, metric: 'rate_limited' },
   invalid_body: { stage: 'read_input', codes: ['invalid_json', 'invalid_request'], status: 400, metric: null },
@@ -91,6 +110,12 @@ export function rejectionReasonOf(stage: WebhookStage, err: unknown): RejectionR
 /** The metric label a refused request counts under, if it counts. */
 export function rejectionMetricOf(reason: RejectionReason): string | null {
   return WEBHOOK_REJECTIONS[reason].metric;
+}
+
+/** Whether a refusal is answered like an unknown token when the workspace masks refusals (anti-enumeration). */
+export function isMaskable(reason: RejectionReason): boolean {
+  const row: Rejection = WEBHOOK_REJECTIONS[reason];
+  return row.masked === true;
 }
 
 /** Where refused requests are counted (`flowgate_webhooks_rejected_total`). */

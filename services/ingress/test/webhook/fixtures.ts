@@ -36,6 +36,7 @@ export const workflow = (over: Partial<WorkflowDoc> = {}): WorkflowDoc => ({
 
 export const hook = (over: Partial<ResolvedHook> = {}): ResolvedHook => ({
   trigger: trigger(),
+  workspace: null,
   workflow: workflow(),
   environment: 'production',
   ...over,
