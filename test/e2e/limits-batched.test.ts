@@ -75,11 +75,8 @@ describe('batched reservations across two ingress replicas', () => {
     const LIMIT = 300;
     const key = await stack.apiKeyForWorkspace('batched');
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const put = await request(`${stack.ingressUrl}/v1/workspace/quotas`, {
-      method: 'PUT',
-      headers,
-      body: JSON.stringify({ executions_per_day: LIMIT }),
-    });
+    // The operator sets a workspace's limits.
+    const put = await stack.api('PATCH', '/v1/workspaces/batched', { quotas: { executions_per_day: LIMIT } });
     expect(put.status).toBe(200);
     const created = await request(`${stack.ingressUrl}/v1/workflows?publish=true`, {
       method: 'POST',

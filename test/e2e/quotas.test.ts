@@ -94,11 +94,8 @@ describe('workspace quotas', () => {
 
   it('holds across two ingress replicas under concurrent requests', async () => {
     const key = await stack.apiKeyForWorkspace('replicas');
-    const put = await request(`${stack.ingressUrl}/v1/workspace/quotas`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ executions_per_day: 5 }),
-    });
+    // The operator sets a workspace's limits.
+    const put = await stack.api('PATCH', '/v1/workspaces/replicas', { quotas: { executions_per_day: 5 } });
     expect(put.status).toBe(200);
     const wf = await deployIn(key, quick);
     const urls = [wf.async, wf.async.replace(stack.ingressUrl, stack.ingressReplicaUrl(2))];
@@ -112,11 +109,8 @@ describe('workspace quotas', () => {
   it('parallel quota: refused while the slow runs have not ended, accepted once they have', async () => {
     const key = await stack.apiKeyForWorkspace('parallel');
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const put = await request(`${stack.ingressUrl}/v1/workspace/quotas`, {
-      method: 'PUT',
-      headers,
-      body: JSON.stringify({ parallel_executions: 2 }),
-    });
+    // The operator sets a workspace's limits.
+    const put = await stack.api('PATCH', '/v1/workspaces/parallel', { quotas: { parallel_executions: 2 } });
     expect(put.status).toBe(200);
     const wf = await deployIn(key, {
       name: 'slow',

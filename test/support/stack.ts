@@ -240,6 +240,16 @@ export class Stack {
   /** An API key of another workspace (stored as ingress stores keys: its SHA-256 only). */
   async apiKeyForWorkspace(workspaceId: string): Promise<string> {
     const key = `fgk_${workspaceId}_${randomBytes(18).toString('base64url')}`;
+    // The workspace's document (as POST /v1/workspaces makes it), so the operator can set its limits.
+    await (
+      await this.db()
+    )
+      .collection<{ _id: string }>('workspaces')
+      .updateOne(
+        { _id: workspaceId },
+        { $setOnInsert: { name: workspaceId, status: 'active', created_at: new Date(), updated_at: new Date() } },
+        { upsert: true },
+      );
     await (await this.db()).collection('api_keys').insertOne({
       _id: `key_${workspaceId}_${randomBytes(4).toString('hex')}`,
       workspace_id: workspaceId,

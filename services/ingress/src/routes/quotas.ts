@@ -94,17 +94,27 @@ export function quotaRoutes(table: RouteTable, deps: { store: Collections; quota
       executions_per_month: req.body.executions_per_month ?? null,
       parallel_executions: req.body.parallel_executions ?? null,
     };
-    const now = new Date();
-    await setWorkspaceQuotas(store.workspaces, workspaceId, overrides, now);
-    quotas.forget(workspaceId);
-    const limits = await quotas.limitsOf(workspaceId, true);
-    // A quota limited from now on starts from what the window already used, not from zero.
-    for (const kind of ['day', 'month'] as const) {
-      const limit = kind === 'day' ? limits.executionsPerDay : limits.executionsPerMonth;
-      if (limit === 0) continue;
-      const started = await countExecutionsSince(store.executions, workspaceId, windowStart(kind, now));
-      await quotas.raise(workspaceId, kind, started, now);
-    }
+    await setWorkspaceQuotas(store.workspaces, workspaceId, overrides, new Date());
+    const limits = await quotaOverridesStored(deps, workspaceId);
     res.json(await view(workspaceId, limits, overrides));
   });
+}
+
+/**
+ * After a workspace's overrides were stored (here or by the operator's PATCH /v1/workspaces/{id}):
+ * this replica forgets the old limits, and a quota limited from now on starts from what its window
+ * already used, not from zero. Returns the limits now.
+ */
+export async function quotaOverridesStored(deps: { store: Collections; quotas: QuotaGate }, workspaceId: string): Promise<QuotaLimits> {
+  const { store, quotas } = deps;
+  const now = new Date();
+  quotas.forget(workspaceId);
+  const limits = await quotas.limitsOf(workspaceId, true);
+  for (const kind of ['day', 'month'] as const) {
+    const limit = kind === 'day' ? limits.executionsPerDay : limits.executionsPerMonth;
+    if (limit === 0) continue;
+    const started = await countExecutionsSince(store.executions, workspaceId, windowStart(kind, now));
+    await quotas.raise(workspaceId, kind, started, now);
+  }
+  return limits;
 }

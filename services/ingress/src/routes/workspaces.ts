@@ -21,7 +21,7 @@ import { apiKeyCreated } from '../schemas/access';
 import { egressAllowList } from '../schemas/secrets';
 import { antiEnumeration, workspace, WORKSPACE_STATUSES, workspaceId, workspaceName } from '../schemas/workspaces';
 import { mintApiKey, newApiKeyBody, newApiKeyHint } from './api-keys';
-import { quotaOverrides } from './quotas';
+import { quotaOverrides, quotaOverridesStored } from './quotas';
 import { checkCidrs, normalCidrs } from './workspace';
 
 /**
@@ -255,6 +255,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
       new Date(),
     );
     if (!after) throw deletedConflict(await find(before._id));
+    if (quotas) await quotaOverridesStored(deps, after._id);
     await changed(after._id);
     res.json(workspaceView(after));
   });

@@ -42,6 +42,10 @@ function concretePath(spec: AnyRouteSpec): string {
   return spec.path.replace(/\{([^}]+)\}/g, (_p, name: string) => values[name] ?? 'x');
 }
 
+/** The key a route's scope asks for: the operator's for operator routes, else the workspace admin's. */
+const keyFor = (spec: AnyRouteSpec) =>
+  typeof spec.security === 'object' && spec.security.apiKey === 'operator' ? { key: routes.operatorKey } : {};
+
 const methodOf = (spec: AnyRouteSpec) => (spec.method === 'all' ? (spec.documented?.[0] ?? 'post') : spec.method);
 const all = [...webhookEdgeSpecs, ...managementSpecs];
 const strictBodies = all.filter((spec) => {
@@ -51,9 +55,9 @@ const strictBodies = all.filter((spec) => {
   );
 });
 const queries = all.filter((spec) => spec.query !== undefined);
+let routes: RouteApp;
 
 describe('request schemas: the route and its document agree', () => {
-  let routes: RouteApp;
   beforeAll(async () => {
     routes = await RouteApp.start('request-schemas');
   });
@@ -63,7 +67,7 @@ describe('request schemas: the route and its document agree', () => {
 
   it('covers the strict bodies and declared queries', () => {
     expect(strictBodies.length).toBeGreaterThanOrEqual(12);
-    expect(queries.map((s) => s.path).sort()).toEqual(['/v1/deliveries', '/v1/executions', '/v1/triggers', '/v1/workflows']);
+    expect(queries.map((s) => s.path).sort()).toEqual(['/v1/deliveries', '/v1/executions', '/v1/triggers', '/v1/workflows', '/v1/workspaces']);
   });
 
   it.each(strictBodies.map((spec) => [`${methodOf(spec).toUpperCase()} ${spec.path}`, spec] as const))(
@@ -73,7 +77,7 @@ describe('request schemas: the route and its document agree', () => {
       const body = { not_a_field: 1 };
       const validate = ajv.getSchema(pointer('paths', spec.path, method, 'requestBody', 'content', 'application/json', 'schema'));
       expect(validate?.(body)).toBe(false);
-      const res = await routes.call(method, concretePath(spec), { body });
+      const res = await routes.call(method, concretePath(spec), { ...keyFor(spec), body });
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'invalid_request' });
       expect(res.body.error.details.issues).toContainEqual({ path: 'not_a_field', message: 'unknown field', code: 'unrecognized_keys' });
@@ -89,7 +93,10 @@ describe('request schemas: the route and its document agree', () => {
         []
       ).map((p) => p.name);
       expect(documented).not.toContain('not_a_parameter');
-      const res = await routes.call(method, `${concretePath(spec)}?not_a_parameter=1`, { body: method === 'post' ? {} : undefined });
+      const res = await routes.call(method, `${concretePath(spec)}?not_a_parameter=1`, {
+        ...keyFor(spec),
+        body: method === 'post' ? {} : undefined,
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.details.issues).toContainEqual({
         path: 'not_a_parameter',

@@ -31,18 +31,32 @@ describe('workspace settings routes', () => {
   });
 
   it('replaces quotas and refuses negative limits', async () => {
-    const set = await app().call('PUT', '/v1/workspace/quotas', { body: { executions_per_day: 10, parallel_executions: null } });
+    const admin = await app().call('PUT', '/v1/workspace/quotas', { body: { executions_per_day: 10 } });
+    expect(admin.status).toBe(403); // the operator sets limits, the workspace's admin reads them
+    expect(admin.body.error.details).toEqual({ required_scope: 'operator' });
+    const operator = { key: app().operatorKey };
+    const set = await app().call('PUT', '/v1/workspace/quotas', {
+      ...operator,
+      body: { executions_per_day: 10, parallel_executions: null },
+    });
     expect(set.body.executions_per_day).toMatchObject({ limit: 10, used: 0, source: 'workspace' });
     expect((await app().call('GET', '/v1/workspace/quotas')).body.parallel_executions.source).toBe('default');
-    const bad = await app().call('PUT', '/v1/workspace/quotas', { body: { executions_per_day: -1 } });
+    const bad = await app().call('PUT', '/v1/workspace/quotas', { ...operator, body: { executions_per_day: -1 } });
     expect(bad.body.error.details.issues).toEqual([{ path: 'executions_per_day', message: expect.any(String), code: 'too_small' }]);
   });
 
   it('names every bad CIDR of the egress allow-list and changes nothing', async () => {
-    expect((await app().call('PUT', '/v1/workspace/egress', { body: { allow_cidrs: ['10.0.0.0/8', '10.0.0.0/8'] } })).body).toEqual({
+    const operator = { key: app().operatorKey };
+    expect((await app().call('PUT', '/v1/workspace/egress', { body: { allow_cidrs: ['10.0.0.0/8'] } })).status).toBe(403);
+    expect(
+      (await app().call('PUT', '/v1/workspace/egress', { ...operator, body: { allow_cidrs: ['10.0.0.0/8', '10.0.0.0/8'] } })).body,
+    ).toEqual({
       allow_cidrs: ['10.0.0.0/8'],
     });
-    const bad = await app().call('PUT', '/v1/workspace/egress', { body: { allow_cidrs: ['10.0.0.1/8', '192.168.0.0/16', 'nope'] } });
+    const bad = await app().call('PUT', '/v1/workspace/egress', {
+      ...operator,
+      body: { allow_cidrs: ['10.0.0.1/8', '192.168.0.0/16', 'nope'] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('"10.0.0.1/8": host bits are set; did you mean 10.0.0.0/8?');
     expect(bad.body.error.details.issues).toEqual([

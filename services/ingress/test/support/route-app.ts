@@ -46,6 +46,8 @@ export interface CallOptions {
 export class RouteApp {
   readonly checker = new OpenApiChecker(openApiDocument);
   readonly problems: string[] = [];
+  /** A key of the test workspace with the operator scope (in an installation: the bootstrap key). */
+  operatorKey = '';
   private constructor(
     readonly app: Express,
     readonly edgeTable: RouteTable,
@@ -104,7 +106,9 @@ export class RouteApp {
     if (!edge || !management) throw new Error('both sub-apps are mounted');
     const routeApp = new RouteApp(app, edge, management, store, wiring, executions, scheduler, '', workspaceId, cleanup);
     const adminKey = await routeApp.apiKey(['admin']);
-    return Object.assign(routeApp, { adminKey });
+    // An installation's operator key is the bootstrap key alone; the route tests make one of their own workspace.
+    const operatorKey = await routeApp.apiKey(['operator']);
+    return Object.assign(routeApp, { adminKey, operatorKey });
   }
 
   /** A new API key of the test workspace with these scopes. */
