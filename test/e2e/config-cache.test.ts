@@ -157,6 +157,40 @@ describe('config served from memory, kept current across ingress replicas', () =
     );
     console.info(`new subscriber seen on replica 2 after ${subscribedMs} ms, deleted source after ${deletedMs} ms`);
   });
+
+  it("a source's auth and secret changes on one replica hold on the other within 1 s", async () => {
+    const source = (await stack.api('POST', '/v1/sources', { name: 'guarded' })).body;
+    const url = onReplica2(source.url as string);
+    await stack.deploy({
+      name: 'guarded-sub',
+      max_concurrent_executions: 0,
+      trigger: { source: { source_id: source.id } },
+      steps: [{ id: 'a', type: 'transform', expression: '1' }],
+    });
+    expect((await post(url)).status).toBe(202); // replica 2 holds the token-only source now
+
+    expect((await stack.api('PATCH', `/v1/sources/${source.id as string}`, { auth: { type: 'bearer' } })).status).toBe(200);
+    const authMs = await within(
+      Date.now(),
+      () => post(url),
+      (r) => r.status === 401,
+    );
+    const added = await stack.api('POST', `/v1/sources/${source.id as string}/secrets`, {});
+    expect(added.status).toBe(201);
+    const token = added.body.secret as string;
+    const addedMs = await within(
+      Date.now(),
+      () => post(url, { authorization: `Bearer ${token}` }),
+      (r) => r.status === 202,
+    );
+    expect((await stack.api('DELETE', `/v1/sources/${source.id as string}/secrets/${added.body.id as string}`)).status).toBe(204);
+    const revokedMs = await within(
+      Date.now(),
+      () => post(url, { authorization: `Bearer ${token}` }),
+      (r) => r.status === 401,
+    );
+    console.info(`source auth seen on replica 2 after ${authMs} ms, its secret after ${addedMs} ms, revocation after ${revokedMs} ms`);
+  });
 });
 
 describe('config cache max age', () => {

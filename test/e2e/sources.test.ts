@@ -1,6 +1,10 @@
+import { createHmac } from 'node:crypto';
 import { request, Stack } from '../support/stack';
 
-/** Fan-out event sources: one URL starts every enabled, published, subscribed workflow whose filter holds. */
+/**
+ * Fan-out event sources: one URL starts every enabled, published, subscribed workflow whose filter
+ * holds; a source with auth (the methods of webhook triggers) starts nothing for a request that fails it.
+ */
 describe('sources (fan-out)', () => {
   let stack: Stack;
 
@@ -123,5 +127,121 @@ describe('sources (fan-out)', () => {
     expect((await stack.api('DELETE', `/v1/sources/${source.id}`)).status).toBe(204);
     expect((await post(source.url, {})).status).toBe(404);
     expect((await stack.api('GET', `/v1/sources/${source.id}`)).status).toBe(404);
+  });
+
+  const authRejections = async (): Promise<number> => {
+    const metrics = await (await fetch(`${stack.opsUrl('ingress')}/metrics`)).text();
+    return Number(/flowgate_webhooks_rejected_total\{[^}]*reason="auth"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  };
+  const executionsOf = async (workflowId: string) =>
+    (await stack.settledDb()).collection('executions').countDocuments({ workflow_id: workflowId });
+
+  it('a signed source fans out a signed request; a missing or bad signature is 401, counted, nothing started', async () => {
+    const source = (await stack.api('POST', '/v1/sources', { name: 'signed', auth: { type: 'hmac', prefix: 'sha256=' } })).body;
+    expect(source.auth).toEqual({ type: 'hmac', header: 'X-Webhook-Signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=' });
+    const wf = await stack.deploy(subscriber('signed-sub', source.id));
+    const added = await stack.api('POST', `/v1/sources/${source.id}/secrets`, {});
+    expect(added.status).toBe(201);
+    const key = String(added.body.secret);
+    const stored = await (await stack.db()).collection('sources').findOne({ _id: source.id });
+    expect(JSON.stringify(stored)).not.toContain(key);
+
+    const body = JSON.stringify({ type: 'order.created' });
+    const send = (signature?: string) =>
+      request(source.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(signature ? { 'x-webhook-signature': signature } : {}) },
+        body,
+      });
+    const before = await authRejections();
+    const missing = await send();
+    expect([missing.status, missing.body.error.code]).toEqual([401, 'invalid_signature']);
+    const bad = await send(`sha256=${createHmac('sha256', 'wrong-key-000000000').update(body).digest('hex')}`);
+    expect([bad.status, bad.body.error.code]).toEqual([401, 'invalid_signature']);
+    expect(await authRejections()).toBe(before + 2);
+    expect(await executionsOf(wf.id)).toBe(0);
+
+    const signed = await send(`sha256=${createHmac('sha256', key).update(body).digest('hex')}`);
+    expect(signed.status).toBe(202);
+    expect(signed.body.executions.map((e: { workflow_id: string }) => e.workflow_id)).toEqual([wf.id]);
+    const done = await stack.waitForExecution(signed.body.executions[0].execution_id);
+    expect(done.status).toBe('succeeded');
+    expect(done.trigger_input.body).toEqual({ type: 'order.created' });
+    expect(await executionsOf(wf.id)).toBe(1);
+  });
+
+  it('rotates a source secret: both valid during the rotation, the revoked one refused; the token is dropped from the input', async () => {
+    const source = (await stack.api('POST', '/v1/sources', { name: 'rotating', auth: { type: 'header', header: 'X-Partner-Token' } })).body;
+    const wf = await stack.deploy(subscriber('rotating-sub', source.id));
+    const send = (token: string) =>
+      request(source.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-partner-token': token, 'x-other': 'kept' },
+        body: JSON.stringify({ type: 'tick' }),
+      });
+    const old = await stack.api('POST', `/v1/sources/${source.id}/secrets`, {});
+    const fresh = await stack.api('POST', `/v1/sources/${source.id}/secrets`, {});
+    expect([old.status, fresh.status]).toEqual([201, 201]);
+    const accepted = await send(String(old.body.secret));
+    expect(accepted.status).toBe(202);
+    expect((await send(String(fresh.body.secret))).status).toBe(202);
+    const listed = await stack.api('GET', `/v1/sources/${source.id}/secrets`);
+    expect(listed.body.secrets.map((s: { id: string }) => s.id)).toEqual([old.body.id, fresh.body.id]);
+    expect(listed.text).not.toContain(String(old.body.secret));
+
+    expect((await stack.api('DELETE', `/v1/sources/${source.id}/secrets/${String(old.body.id)}`)).status).toBe(204);
+    const revoked = await send(String(old.body.secret));
+    expect([revoked.status, revoked.body.error.code]).toEqual([401, 'unauthorized']);
+    expect((await send(String(fresh.body.secret))).status).toBe(202);
+    expect(await executionsOf(wf.id)).toBe(3);
+
+    const done = await stack.waitForExecution(accepted.body.executions[0].execution_id);
+    expect(done.trigger_input.headers['x-partner-token']).toBeUndefined();
+    expect(done.trigger_input.headers['x-other']).toBe('kept');
+  });
+
+  it('lists the subscriptions of a source: filter, version, production webhook state, paginated', async () => {
+    const source = (await stack.api('POST', '/v1/sources', { name: 'listed' })).body;
+    const plain = await stack.deploy(subscriber('plain', source.id));
+    const filtered = await stack.deploy(subscriber('filtered', source.id, 'trigger.body.type = "a"'));
+    expect((await stack.api('PATCH', `/v1/workflows/${plain.id}/trigger`, { enabled: false })).status).toBe(200);
+    expect((await stack.api('POST', '/v1/workflows', subscriber('draft', source.id))).status).toBe(201);
+
+    const first = await stack.api('GET', `/v1/sources/${source.id}/subscriptions?limit=1`);
+    expect(first.status).toBe(200);
+    expect(first.body.data).toEqual([
+      { id: filtered.id, name: 'filtered', filter: 'trigger.body.type = "a"', version: 1, enabled: true, created_at: expect.any(String) },
+    ]);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await stack.api(
+      'GET',
+      `/v1/sources/${source.id}/subscriptions?limit=1&cursor=${encodeURIComponent(first.body.next_cursor)}`,
+    );
+    expect(second.body).toEqual({
+      data: [{ id: plain.id, name: 'plain', filter: null, version: 1, enabled: false, created_at: expect.any(String) }],
+      next_cursor: null,
+    });
+  });
+
+  it("answers another workspace's source id 404 on its subscriptions, secrets and auth", async () => {
+    const source = (await stack.api('POST', '/v1/sources', { name: 'mine', auth: { type: 'bearer' } })).body;
+    const secret = (await stack.api('POST', `/v1/sources/${source.id}/secrets`, {})).body;
+    const other = await stack.apiKeyForWorkspace('intruder');
+    const headers = { authorization: `Bearer ${other}`, 'content-type': 'application/json' };
+    const calls: [string, string, string | undefined][] = [
+      ['GET', `/v1/sources/${source.id}/subscriptions`, undefined],
+      ['GET', `/v1/sources/${source.id}/secrets`, undefined],
+      ['POST', `/v1/sources/${source.id}/secrets`, '{}'],
+      ['DELETE', `/v1/sources/${source.id}/secrets/${String(secret.id)}`, undefined],
+      ['PATCH', `/v1/sources/${source.id}`, '{"auth": null}'],
+    ];
+    for (const [method, path, body] of calls) {
+      const res = await request(`${stack.ingressUrl}${path}`, { method, headers, body });
+      expect([method, path, res.status, res.body.error.code]).toEqual([method, path, 404, 'source_not_found']);
+    }
+    // Nothing changed: still signed, still one secret.
+    expect((await stack.api('GET', `/v1/sources/${source.id}`)).body.auth).toEqual({ type: 'bearer' });
+    expect((await stack.api('GET', `/v1/sources/${source.id}/secrets`)).body.secrets).toHaveLength(1);
+    expect((await post(source.url, {})).status).toBe(401);
   });
 });

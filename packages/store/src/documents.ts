@@ -1,4 +1,4 @@
-import type { Environment, ExecutionErrorInfo, ExecutionStatus } from '@flowgate/core';
+import type { Environment, ExecutionErrorInfo, ExecutionStatus, WebhookAuth } from '@flowgate/core';
 
 /**
  * Document shapes. Every document carries `workspace_id`. User JSON (definitions, bodies, outputs,
@@ -322,6 +322,15 @@ export interface SourceDoc {
   token_hash: string;
   /** The token sealed with AES-256-GCM, so its URL can be shown again. */
   token_sealed: string;
+  /**
+   * The auth methods every request to its URL must pass (the schema of `trigger.webhook.auth`);
+   * null / absent = none, the URL token is the only credential (every source made before ADR 0009's amendment).
+   */
+  auth?: WebhookAuth | null;
+  /** Secrets of `auth`'s methods, kept like a trigger's (at most two per method, newest last). */
+  auth_secrets?: TriggerSecretEntry[];
+  /** Optimistic-concurrency guard of secret changes. */
+  auth_secrets_revision?: number;
   created_at: Date;
   updated_at: Date;
 }

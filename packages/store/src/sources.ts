@@ -24,16 +24,19 @@ export function listSources(sources: Collection<SourceDoc>, workspaceId: string,
   return sources.find({ workspace_id: workspaceId }).sort({ created_at: -1 }).limit(limit).toArray();
 }
 
-/** Renames a source (one found through findOwnedSource); the renamed source, or null if it is gone. */
-export function renameSource(
+/** What PATCH /v1/sources/{id} may change: its name, its auth methods (null = none: token only). */
+export type SourceChanges = Partial<Pick<SourceDoc, 'name' | 'auth'>>;
+
+/** Changes a source (one found through findOwnedSource) and stamps `updated_at`; the changed source, or null if it is gone. */
+export function updateSource(
   sources: Collection<SourceDoc>,
   source: Pick<SourceDoc, '_id' | 'workspace_id'>,
-  name: string,
+  changes: SourceChanges,
   now: Date,
 ): Promise<SourceDoc | null> {
   return sources.findOneAndUpdate(
     { _id: source._id, workspace_id: source.workspace_id },
-    { $set: { name, updated_at: now } },
+    { $set: { ...changes, updated_at: now } },
     { returnDocument: 'after' },
   );
 }

@@ -1,8 +1,8 @@
-import type { Collection } from 'mongodb';
-import type { TriggerDoc, TriggerSecretEntry } from './documents';
+import type { Collection, Filter } from 'mongodb';
+import type { SourceDoc, TriggerDoc, TriggerSecretEntry } from './documents';
 
 /**
- * Secrets of a trigger's auth methods. Adding one keeps it beside the newest previous secret of the
+ * Secrets of auth methods, held by a trigger (webhook auth) or an event source (its own auth). Adding one keeps it beside the newest previous secret of the
  * same method (both valid during a rotation); older ones are dropped, so at most two are active per
  * method. Revision-guarded read-modify-write (no `$push` with `$slice` on FerretDB 1.x).
  */
@@ -15,26 +15,45 @@ export class TriggerSecretsConflictError extends Error {
   }
 }
 
-async function updateSecrets(
-  triggers: Collection<TriggerDoc>,
-  trigger: { _id: string; workspace_id: string },
+/** A document that holds auth secrets: a trigger or a source. */
+type SecretHolder = Pick<TriggerDoc, '_id' | 'workspace_id' | 'auth_secrets' | 'auth_secrets_revision'>;
+
+async function updateSecrets<T extends SecretHolder>(
+  holders: Collection<T>,
+  holder: { _id: string; workspace_id: string },
   change: (current: TriggerSecretEntry[]) => TriggerSecretEntry[] | null,
+  touch: Partial<T> = {},
 ): Promise<TriggerSecretEntry[] | null> {
-  const filter = { _id: trigger._id, workspace_id: trigger.workspace_id };
+  const filter = { _id: holder._id, workspace_id: holder.workspace_id };
   for (let attempt = 0; attempt < 5; attempt++) {
-    const doc = await triggers.findOne(filter);
+    const doc = await holders.findOne(filter as Filter<T>);
     if (!doc) return null;
     const next = change(doc.auth_secrets ?? []);
     if (next === null) return null;
     const revision = doc.auth_secrets_revision ?? 0;
-    const updated = await triggers.findOneAndUpdate(
-      { ...filter, ...(revision === 0 ? { auth_secrets_revision: { $exists: false } } : { auth_secrets_revision: revision }) },
-      { $set: { auth_secrets: next, auth_secrets_revision: revision + 1 } },
-      { returnDocument: 'after' },
+    const guard = revision === 0 ? { auth_secrets_revision: { $exists: false } } : { auth_secrets_revision: revision };
+    const set = { ...touch, auth_secrets: next, auth_secrets_revision: revision + 1 };
+    const updated = await holders.findOneAndUpdate(
+      { ...filter, ...guard } as Filter<T>,
+      { $set: set },
+      {
+        returnDocument: 'after',
+      },
     );
     if (updated) return updated.auth_secrets ?? [];
   }
   throw new TriggerSecretsConflictError(filter._id);
+}
+
+/** Keeps `entry` as its method's newest secret beside the newest previous one. */
+function withSecret(current: TriggerSecretEntry[], entry: TriggerSecretEntry): TriggerSecretEntry[] {
+  const same = current.filter((s) => s.method === entry.method);
+  const keep = new Set(same.slice(-(ACTIVE_SECRETS_PER_METHOD - 1)).map((s) => s.id));
+  return [...current.filter((s) => s.method !== entry.method || keep.has(s.id)), entry];
+}
+
+function withoutSecret(current: TriggerSecretEntry[], secretId: string): TriggerSecretEntry[] | null {
+  return current.some((s) => s.id === secretId) ? current.filter((s) => s.id !== secretId) : null;
 }
 
 /** Adds `entry` as its method's newest secret; returns every secret of the trigger (null: no such trigger). */
@@ -43,11 +62,7 @@ export function addTriggerSecret(
   trigger: { _id: string; workspace_id: string },
   entry: TriggerSecretEntry,
 ): Promise<TriggerSecretEntry[] | null> {
-  return updateSecrets(triggers, trigger, (current) => {
-    const same = current.filter((s) => s.method === entry.method);
-    const keep = new Set(same.slice(-(ACTIVE_SECRETS_PER_METHOD - 1)).map((s) => s.id));
-    return [...current.filter((s) => s.method !== entry.method || keep.has(s.id)), entry];
-  });
+  return updateSecrets(triggers, trigger, (current) => withSecret(current, entry));
 }
 
 /** Removes one secret; null when the trigger or the secret does not exist. */
@@ -56,7 +71,25 @@ export function removeTriggerSecret(
   trigger: { _id: string; workspace_id: string },
   secretId: string,
 ): Promise<TriggerSecretEntry[] | null> {
-  return updateSecrets(triggers, trigger, (current) =>
-    current.some((s) => s.id === secretId) ? current.filter((s) => s.id !== secretId) : null,
-  );
+  return updateSecrets(triggers, trigger, (current) => withoutSecret(current, secretId));
+}
+
+/** Adds `entry` as its method's newest secret of a source (stamps `updated_at`); every secret of the source (null: no such source). */
+export function addSourceSecret(
+  sources: Collection<SourceDoc>,
+  source: Pick<SourceDoc, '_id' | 'workspace_id'>,
+  entry: TriggerSecretEntry,
+  now: Date,
+): Promise<TriggerSecretEntry[] | null> {
+  return updateSecrets(sources, source, (current) => withSecret(current, entry), { updated_at: now });
+}
+
+/** Removes one secret of a source; null when the source or the secret does not exist. */
+export function removeSourceSecret(
+  sources: Collection<SourceDoc>,
+  source: Pick<SourceDoc, '_id' | 'workspace_id'>,
+  secretId: string,
+  now: Date,
+): Promise<TriggerSecretEntry[] | null> {
+  return updateSecrets(sources, source, (current) => withoutSecret(current, secretId), { updated_at: now });
 }

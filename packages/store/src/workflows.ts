@@ -1,4 +1,4 @@
-import type { Collection } from 'mongodb';
+import type { Collection, Filter } from 'mongodb';
 import type { WorkflowDoc, WorkflowDraftDoc, WorkflowVersionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
 import { findOwned } from './owned';
@@ -93,6 +93,20 @@ export function markWorkflowPublished(
     { $set: { published_version: published.version, updated_at: published.at, source_id: published.sourceId } },
     { returnDocument: 'after' },
   );
+}
+
+/**
+ * A page of a workspace's workflows subscribed to a source (through their latest published
+ * version), newest first; `before`: the cursor, the last one of the previous page.
+ */
+export function listSourceSubscriptions(
+  workflows: Collection<WorkflowDoc>,
+  q: { workspaceId: string; sourceId: string; before?: { at: Date; id: string } },
+  limit: number,
+): Promise<WorkflowDoc[]> {
+  const and: Filter<WorkflowDoc>[] = [{ workspace_id: q.workspaceId }, { source_id: q.sourceId }];
+  if (q.before) and.push({ $or: [{ created_at: { $lt: q.before.at } }, { created_at: q.before.at, _id: { $lt: q.before.id } }] });
+  return workflows.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
 }
 
 /** Ids of a workspace's workflows subscribed to a source (through their latest published version). */

@@ -5,7 +5,7 @@ import { createTrigger, findOwnedTrigger, setTriggersEnabled } from '../src/envi
 import { countExecutionsSince, findTriggerInputRef, recordExecution, type NewExecution } from '../src/executions';
 import { findOwnedParameterCapture, openParameterCapture } from '../src/parameter-captures';
 import { findOwnedSchedule, putSchedule } from '../src/schedules';
-import { createSource, deleteSource, findOwnedSource, findSourceByToken, listSources, renameSource } from '../src/sources';
+import { createSource, deleteSource, findOwnedSource, findSourceByToken, listSources, updateSource } from '../src/sources';
 import type { Collections } from '../src/store';
 import { createWaitToken, findWaitToken } from '../src/wait-tokens';
 import {
@@ -227,12 +227,18 @@ describe('route repositories', () => {
       await expect(listSources(store.sources, 'ws-src', 10).then((l) => l.map((s) => s._id))).resolves.toEqual(['src-new', 'src-old']);
       await expect(listSources(store.sources, 'ws-other', 10)).resolves.toEqual([]);
 
-      await expect(renameSource(store.sources, source('src-old'), 'orders', at(5_000))).resolves.toMatchObject({
+      await expect(updateSource(store.sources, source('src-old'), { name: 'orders' }, at(5_000))).resolves.toMatchObject({
         name: 'orders',
         updated_at: at(5_000),
       });
-      await expect(renameSource(store.sources, source('src-old', { workspace_id: 'ws-other' }), 'x', at(6_000))).resolves.toBeNull();
-      await expect(renameSource(store.sources, source('src-gone'), 'x', at(6_000))).resolves.toBeNull();
+      await expect(updateSource(store.sources, source('src-old'), { auth: { type: 'bearer' } }, at(5_500))).resolves.toMatchObject({
+        name: 'orders',
+        auth: { type: 'bearer' },
+      });
+      await expect(
+        updateSource(store.sources, source('src-old', { workspace_id: 'ws-other' }), { name: 'x' }, at(6_000)),
+      ).resolves.toBeNull();
+      await expect(updateSource(store.sources, source('src-gone'), { name: 'x' }, at(6_000))).resolves.toBeNull();
 
       await deleteSource(store.sources, source('src-old', { workspace_id: 'ws-other' })); // not its owner: kept
       await expect(findSourceByToken(store.sources, 'token-src-old')).resolves.toMatchObject({ _id: 'src-old' });

@@ -177,7 +177,7 @@ export class ConfigCache {
     });
   }
 
-  /** Drops a source (created: it may be held as "not found"; deleted: its URL answers 404 from now on). */
+  /** Drops a source (created: it may be held as "not found"; deleted: its URL answers 404 from now on; auth or secrets changed). */
   dropSource(workspaceId: string, sourceId: string, tokenHash: string): void {
     this.sources.delete(tokenHash);
     this.subscriberLists.delete(`${workspaceId}:${sourceId}`);
@@ -284,7 +284,7 @@ export class ConfigChanges {
     });
   }
 
-  /** An event source was created or deleted. */
+  /** An event source was created or deleted, or its auth or secrets changed (replicas hold it by its token hash). */
   async sourceChanged(source: { _id: string; workspace_id: string; token_hash: string }): Promise<void> {
     this.deps.cache.dropSource(source.workspace_id, source._id, source.token_hash);
     await this.publish(CONFIG_SOURCE, {

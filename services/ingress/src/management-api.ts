@@ -11,6 +11,7 @@ import { executionRoutes, executionSpecs } from './routes/executions';
 import { parameterRoutes, parameterSpecs } from './routes/parameters';
 import { quotaRoutes, quotaSpecs } from './routes/quotas';
 import { scheduleRoutes, scheduleSpecs } from './routes/schedules';
+import { sourceSecretRoutes, sourceSecretSpecs } from './routes/source-secrets';
 import { sourceRoutes, sourceSpecs } from './routes/sources';
 import { testRunRoutes, testRunSpecs } from './routes/test-runs';
 import { triggerSecretRoutes, triggerSecretSpecs } from './routes/trigger-secrets';
@@ -67,8 +68,10 @@ export const managementSpecs: readonly AnyRouteSpec[] = [
   sourceSpecs.create,
   sourceSpecs.list,
   sourceSpecs.get,
-  sourceSpecs.rename,
+  sourceSpecs.update,
+  sourceSpecs.subscriptions,
   sourceSpecs.remove,
+  ...Object.values(sourceSecretSpecs),
 ];
 
 export function managementApi(deps: ManagementDeps): RouteTable {
@@ -94,6 +97,7 @@ export function managementApi(deps: ManagementDeps): RouteTable {
   apiKeyRoutes(table, deps);
   quotaRoutes(table, deps);
   sourceRoutes(table, deps);
+  sourceSecretRoutes(table, deps);
   router.use('/v1', unmatchedManagementRoute);
   router.use(errorHandler(deps.logger));
   return table;

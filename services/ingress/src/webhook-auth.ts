@@ -1,7 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import { authMethodsOf, credentialHeadersOf, verifyWebhookAuth, type AuthSecrets, type WebhookAuth } from '@flowgate/core';
 import type { SecretBox } from '@flowgate/kit';
-import type { TriggerDoc } from '@flowgate/store';
+import type { TriggerSecretEntry } from '@flowgate/store';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** What authentication reads of a request: its headers and its raw body (a Buffer, as express.raw leaves it). */
@@ -10,21 +10,26 @@ export interface AuthRequest {
   body: unknown;
 }
 
+/** Where the secrets of auth methods are kept: a trigger (webhook auth) or an event source (its own auth). */
+export interface SecretHolder {
+  auth_secrets?: TriggerSecretEntry[];
+}
+
 /**
- * Checks a webhook request against its trigger's auth methods (all must pass) with the trigger's
- * stored secrets: token hashes as they are, signing keys unsealed for the check only. Returns the
+ * Checks a webhook or fan-out request against its auth methods (all must pass) with the secrets
+ * stored on its trigger or source: token hashes as they are, signing keys unsealed for the check only. Returns the
  * 401 to answer, or null. The error never says which secret or which part failed beyond the kind.
  */
 export function webhookAuthFailure(
   auth: WebhookAuth | undefined,
   req: AuthRequest,
-  trigger: TriggerDoc,
+  holder: SecretHolder,
   box: SecretBox,
   now: Date,
 ): ApiError | null {
   const methods = authMethodsOf(auth);
   if (methods.length === 0) return null;
-  const entries = trigger.auth_secrets ?? [];
+  const entries = holder.auth_secrets ?? [];
   const secrets: AuthSecrets = {
     hashes: (key) => entries.filter((e) => e.method === key && e.storage === 'hash').map((e) => e.value),
     keys: (key) => entries.filter((e) => e.method === key && e.storage === 'sealed').map((e) => box.decrypt(e.value)),

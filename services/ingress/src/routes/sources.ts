@@ -1,22 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
+import { decodeCursor, encodeCursor, webhookAuthSchema } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import {
   createSource,
   deleteSource,
+  disabledProductionWorkflows,
   findOwnedSource,
+  findOwnedWorkflowVersion,
   listSources,
-  renameSource,
+  listSourceSubscriptions,
   subscribedWorkflowIds,
+  updateSource,
   type Collections,
+  type SourceChanges,
   type SourceDoc,
+  type WorkflowDoc,
 } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { sourcePath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
-import { failure, list } from '../http/schemas';
-import { source } from '../schemas/access';
+import { failure, list, page, pagination } from '../http/schemas';
+import { invalidRequest } from '../http/validation-issues';
+import { source, sourceSubscription } from '../schemas/access';
 import { fanOutAccepted } from '../schemas/webhooks';
 import { MAX_SUBSCRIBERS, type ConfigChanges } from '../config-cache';
 
@@ -26,11 +33,25 @@ import { MAX_SUBSCRIBERS, type ConfigChanges } from '../config-cache';
  * subscribes to the source (`trigger.source: {source_id, filter?}`) and whose JSONata `filter`
  * holds for `trigger`, and answers 202 with every execution only once each start command was
  * acknowledged by JetStream.
+ *
+ * A source's `auth` takes the methods of a webhook trigger's `trigger.webhook.auth` (the same schema
+ * and check, webhook/authenticate.ts) and its secrets are kept like a trigger's (source-secrets.ts).
+ * `auth` null or absent is the explicit choice "the URL token is the only credential" (every source
+ * made before auth existed keeps working that way).
  */
-const sourceBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
+const name = z.string().trim().min(1).max(200);
+const auth = webhookAuthSchema
+  .nullable()
+  .describe("The auth methods every request to the source's URL must pass (as trigger.webhook.auth); null = the URL token only");
+const createBody = z.object({ name, auth: auth.optional() }).strict();
+const updateBody = z
+  .object({ name: name.optional(), auth: auth.optional() })
+  .strict()
+  .refine((b) => b.name !== undefined || b.auth !== undefined, { message: 'name or auth is required' });
 const read = { apiKey: 'workflows:read' } as const;
 const write = { apiKey: 'workflows:write' } as const;
-const nameHint = 'Body must be {"name": "…"} (1–200 characters)';
+const createHint = 'Body must be {"name": "…" (1–200 characters), "auth"?: webhook auth methods or null}';
+const updateHint = 'Body must be {"name"?: "…" (1–200 characters), "auth"?: webhook auth methods or null}, at least one';
 
 export const sourceSpecs = {
   create: route({
@@ -38,9 +59,9 @@ export const sourceSpecs = {
     path: '/v1/sources',
     summary: 'Create an event source (its URL starts every subscribed workflow)',
     security: write,
-    body: sourceBody,
+    body: createBody,
     bodyRequired: true,
-    hint: nameHint,
+    hint: createHint,
     responses: { '201': { description: 'Created', schema: source } },
   }),
   list: route({
@@ -57,16 +78,30 @@ export const sourceSpecs = {
     ...sourcePath,
     responses: { '200': { description: 'Source', schema: source }, '404': failure('source_not_found') },
   }),
-  rename: route({
+  update: route({
     method: 'patch',
     path: '/v1/sources/{id}',
-    summary: 'Rename a source',
+    summary: 'Rename a source or change its auth methods (null: the URL token only); its secrets stay',
     security: write,
     ...sourcePath,
-    body: sourceBody,
+    body: updateBody,
     bodyRequired: true,
-    hint: nameHint,
+    hint: updateHint,
     responses: { '200': { description: 'Source', schema: source }, '404': failure('source_not_found') },
+  }),
+  subscriptions: route({
+    method: 'get',
+    path: '/v1/sources/{id}/subscriptions',
+    summary:
+      'The workflows whose latest published version subscribes to the source, newest first, with cursor pagination: ' +
+      'filter, published version, and whether the production webhook is enabled',
+    security: read,
+    ...sourcePath,
+    query: z.object({ ...pagination }).strict(),
+    responses: {
+      '200': { description: 'A page of subscriptions', schema: page(sourceSubscription) },
+      '404': failure('source_not_found'),
+    },
   }),
   remove: route({
     method: 'delete',
@@ -88,6 +123,7 @@ export const sourceSpecs = {
     rawBody: { content: { '*/*': null } },
     responses: {
       '202': { description: 'The executions started (an empty list when none matched)', schema: fanOutAccepted },
+      '401': failure("The source's auth methods did not pass (unauthorized, invalid_signature); nothing started"),
       '404': failure('Unknown source token (source_not_found)'),
       '429': failure('Workspace rate limit or quota exceeded (nothing started); Retry-After'),
     },
@@ -102,7 +138,7 @@ export interface SourceDeps {
   configChanges: ConfigChanges;
 }
 
-/** `/v1/sources`: create, list, read (with its subscribed workflows), rename, delete. */
+/** `/v1/sources`: create, list, read (with its subscribed workflows), update (name, auth), subscriptions, delete. */
 export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
   const { store, box } = deps;
 
@@ -114,6 +150,7 @@ export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
       name: doc.name,
       url,
       curl: `curl -X POST '${url}' -H 'Content-Type: application/json' -d '{"hello":"world"}'`,
+      auth: doc.auth ?? null,
       ...(subscribers ? { subscribed_workflow_ids: subscribers } : {}),
       created_at: doc.created_at.toISOString(),
       updated_at: doc.updated_at.toISOString(),
@@ -134,6 +171,7 @@ export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
       _id: `src_${randomUUID().replace(/-/g, '')}`,
       workspace_id: workspaceOf(req),
       name: req.body.name,
+      auth: req.body.auth ?? null,
       token_hash: sha256Hex(token),
       token_sealed: box.encrypt(token),
       created_at: now,
@@ -153,11 +191,37 @@ export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
     res.json(await view(await findSource(req), true));
   });
 
-  table.mount(sourceSpecs.rename, async (req, res) => {
+  table.mount(sourceSpecs.update, async (req, res) => {
     const doc = await findSource(req);
-    const updated = await renameSource(store.sources, doc, req.body.name, new Date());
+    const changes: SourceChanges = {};
+    if (req.body.name !== undefined) changes.name = req.body.name;
+    if (req.body.auth !== undefined) changes.auth = req.body.auth;
+    const updated = await updateSource(store.sources, doc, changes, new Date());
     if (!updated) throw new ApiError('source_not_found', `Source ${doc._id} not found`);
+    // Replicas hold the source (with its auth) in memory by its token hash.
+    if (changes.auth !== undefined) await deps.configChanges.sourceChanged(updated);
     res.json(await view(updated, true));
+  });
+
+  table.mount(sourceSpecs.subscriptions, async (req, res) => {
+    const doc = await findSource(req);
+    const q = req.query;
+    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (cursor === null)
+      throw invalidRequest('Invalid query', [{ path: 'cursor', message: 'not a cursor from next_cursor', code: 'custom' }]);
+    const before = cursor ? { at: new Date(cursor.at), id: cursor.id } : undefined;
+    const docs = await listSourceSubscriptions(store.workflows, { workspaceId: doc.workspace_id, sourceId: doc._id, before }, q.limit + 1);
+    const workflows = docs.slice(0, q.limit);
+    const disabled = await disabledProductionWorkflows(
+      store.triggers,
+      doc.workspace_id,
+      workflows.map((w) => w._id),
+    );
+    const last = workflows[workflows.length - 1];
+    res.json({
+      data: await Promise.all(workflows.map((w) => subscriptionView(store, w, disabled))),
+      next_cursor: docs.length > q.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last._id }) : null,
+    });
   });
 
   /** Its URL answers 404 from now on; workflows that still name it are simply never started by it. */
@@ -167,4 +231,21 @@ export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
     await deps.configChanges.sourceChanged(doc);
     res.status(204).end();
   });
+}
+
+/** One subscriber: its JSONata filter as its latest published version (the one fan-out runs) declares it. */
+async function subscriptionView(store: Collections, workflow: WorkflowDoc, disabled: ReadonlySet<string>) {
+  const version = workflow.published_version;
+  const published =
+    version === null ? null : await findOwnedWorkflowVersion(store.workflowVersions, workflow.workspace_id, `${workflow._id}:${version}`);
+  const definition = published ? (JSON.parse(published.definition_json) as { trigger?: { source?: { filter?: unknown } } }) : null;
+  const filter = definition?.trigger?.source?.filter;
+  return {
+    id: workflow._id,
+    name: workflow.name,
+    filter: typeof filter === 'string' ? filter : null,
+    version,
+    enabled: !disabled.has(workflow._id),
+    created_at: workflow.created_at.toISOString(),
+  };
 }

@@ -1,4 +1,4 @@
-import { API_KEY_SCOPES } from '@flowgate/core';
+import { API_KEY_SCOPES, webhookAuthSchema } from '@flowgate/core';
 import { z } from 'zod';
 import { apiKeyId, dateTime, nullableDateTime, sourceId, workflowId } from '../http/schemas';
 
@@ -46,8 +46,22 @@ export const source = z
     name: z.string(),
     url: z.url().describe('The public fan-out URL (ANY /sources/{token})'),
     curl: z.string(),
+    auth: webhookAuthSchema
+      .nullable()
+      .describe('The auth methods every request to its URL must pass (as trigger.webhook.auth); null = the URL token only'),
     subscribed_workflow_ids: z.array(workflowId).optional().describe('Workflows whose latest published version subscribes'),
     created_at: dateTime,
     updated_at: dateTime,
   })
   .meta({ id: 'Source' });
+
+export const sourceSubscription = z
+  .object({
+    id: workflowId.describe('The subscribed workflow'),
+    name: z.string(),
+    filter: z.string().nullable().describe('The JSONata filter of the subscription (trigger.source.filter); null = every event'),
+    version: z.number().int().min(1).nullable().describe('The latest published version: the one the fan-out runs'),
+    enabled: z.boolean().describe('Whether the production webhook is enabled (a disabled one is not started by the source)'),
+    created_at: dateTime,
+  })
+  .meta({ id: 'SourceSubscription' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { nullableDateTime, dateTime } from '../http/schemas';
 
-/** Response bodies of `/v1/callback-secret…`, `/v1/workflows/{id}/trigger/secrets…` and `/v1/workspace/egress`. */
+/** Response bodies of `/v1/callback-secret…`, `/v1/workflows/{id}/trigger/secrets…` and `/v1/sources/{id}/secrets…` (one shape), and `/v1/workspace/egress`. */
 export const callbackSecrets = z
   .object({
     secrets: z.array(

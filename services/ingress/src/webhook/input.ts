@@ -1,4 +1,4 @@
-import { resolveParameters, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
+import { resolveParameters, type TriggerInput, type WebhookAuth, type WorkflowDefinition } from '@flowgate/core';
 import type { Collections } from '@flowgate/store';
 import type { Request } from 'express';
 import { draftDefinitionOf, mayCapture, offerToCapture } from '../capture';
@@ -57,12 +57,14 @@ export async function readInput(
 }
 
 /**
- * Stage "read input" of a fan-out (`/sources/{token}`): `trigger.*` from the request as it came (400
- * invalid_json / invalid_request on a body that does not parse). A source has no auth method whose
- * credentials to drop, no parameter capture and no parameters of its own.
+ * Stage "read input" of a fan-out (`/sources/{token}`): `trigger.*` from the request (400
+ * invalid_json / invalid_request on a body that does not parse), minus the headers that carried a
+ * credential of the source's own auth. A source has no parameter capture and no parameters of its own.
  */
-export function readEventInput(req: Request): Promise<TriggerInput> {
-  return triggerInputOf(req);
+export async function readEventInput(req: Request, auth: WebhookAuth | null | undefined): Promise<TriggerInput> {
+  const input = await triggerInputOf(req);
+  dropCredentialHeaders(auth ?? undefined, input.headers);
+  return input;
 }
 
 /** Resolves the webhook's declared parameters (and its body parameter) into `input.params`, or 400 (reason `parameters`). */

@@ -1,6 +1,6 @@
 import { SecretBox, sha256Hex } from '@flowgate/kit';
-import { randomBytes } from 'node:crypto';
-import { authenticate, needsProductionSecrets } from '../../src/webhook/authenticate';
+import { createHmac, randomBytes } from 'node:crypto';
+import { authenticate, authenticateSource, needsProductionSecrets } from '../../src/webhook/authenticate';
 import { hook, trigger, webhookWith } from './fixtures';
 
 const box = new SecretBox(randomBytes(32).toString('base64'));
@@ -34,5 +34,33 @@ describe('stage "authenticate"', () => {
     expect(needsProductionSecrets(hook({ environment: 'staging' }), bearer)).toBe(true);
     expect(needsProductionSecrets(hook({ environment: 'production' }), bearer)).toBe(false);
     expect(needsProductionSecrets(hook({ environment: 'development' }), webhookWith({}))).toBe(false);
+  });
+
+  it("checks a fan-out against the source's own auth and secrets (sealed signing keys unsealed), or the token alone without auth", () => {
+    const body = Buffer.from('{"type":"x"}');
+    const source = {
+      auth: { type: 'hmac' as const, header: 'X-Webhook-Signature', algorithm: 'sha256' as const, encoding: 'hex' as const },
+      auth_secrets: [
+        {
+          id: 'sec_2',
+          method: 'hmac',
+          storage: 'sealed' as const,
+          value: box.encrypt('signing-key'),
+          fingerprint: 'cd',
+          created_at: new Date(0),
+        },
+      ],
+    };
+    const signature = createHmac('sha256', 'signing-key').update(body).digest('hex');
+    expect(() => authenticateSource(source, { headers: { 'x-webhook-signature': signature }, body }, box, now)).not.toThrow();
+    for (const headers of [{}, { 'x-webhook-signature': createHmac('sha256', 'other').update(body).digest('hex') }])
+      expect(() => authenticateSource(source, { headers, body }, box, now)).toThrow(
+        expect.objectContaining({ reason: 'auth', code: 'invalid_signature', status: 401 }),
+      );
+    // Auth but no secret yet: nothing passes.
+    expect(() => authenticateSource({ auth: source.auth }, { headers: { 'x-webhook-signature': signature }, body }, box, now)).toThrow(
+      expect.objectContaining({ reason: 'auth' }),
+    );
+    for (const open of [{}, { auth: null }]) expect(() => authenticateSource(open, { headers: {}, body }, box, now)).not.toThrow();
   });
 });
