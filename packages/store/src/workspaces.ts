@@ -16,6 +16,15 @@ export async function workspaceEgressEntries(workspaces: Collection<WorkspaceDoc
   return doc?.egress_allow_cidrs;
 }
 
+/** What an executor needs of a workspace: its own egress allow-list entries (unchecked) and its status. */
+export async function workspaceRunSettings(
+  workspaces: Collection<WorkspaceDoc>,
+  workspaceId: string,
+): Promise<{ egress: unknown; status: WorkspaceStatus }> {
+  const doc = await workspaces.findOne({ _id: workspaceId }, { projection: { egress_allow_cidrs: 1, status: 1 } });
+  return { egress: doc?.egress_allow_cidrs, status: doc?.status ?? 'active' };
+}
+
 /** The workspace's quota overrides, if any. */
 export async function workspaceQuotas(workspaces: Collection<WorkspaceDoc>, workspaceId: string): Promise<WorkspaceDoc['quotas']> {
   const doc = await workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
@@ -96,11 +105,7 @@ export function updateWorkspace(
 ): Promise<WorkspaceDoc | null> {
   const set: Partial<WorkspaceDoc> = { ...change, updated_at: now };
   if (change.egress_allow_cidrs) set.egress_updated_at = now;
-  return workspaces.findOneAndUpdate(
-    { _id: id, status: { $nin: ['deleting', 'deleted'] } },
-    { $set: set },
-    { returnDocument: 'after' },
-  );
+  return workspaces.findOneAndUpdate({ _id: id, status: { $nin: ['deleting', 'deleted'] } }, { $set: set }, { returnDocument: 'after' });
 }
 
 /** Suspends (true) or reactivates (false) a workspace that is not being deleted; the document after, or null. */
@@ -184,7 +189,10 @@ export type OwnedCollection = (typeof OWNED_COLLECTIONS)[number];
  */
 export async function deleteOwnedBatch(c: Collections, name: OwnedCollection, workspaceId: string, batch: number): Promise<number> {
   const collection = c[name] as unknown as Collection<{ _id: string; workspace_id: string }>;
-  const docs = await collection.find({ workspace_id: workspaceId }, { projection: { _id: 1 } }).limit(batch).toArray();
+  const docs = await collection
+    .find({ workspace_id: workspaceId }, { projection: { _id: 1 } })
+    .limit(batch)
+    .toArray();
   if (docs.length === 0) return 0;
   const result = await collection.deleteMany({ _id: { $in: docs.map((d) => d._id) }, workspace_id: workspaceId });
   return result.deletedCount;

@@ -63,6 +63,8 @@ export interface RunnerDeps {
   logger: Logger;
   /** SSRF guard for http steps (unset: undici's global dispatcher, no guard). */
   egress?: EgressPolicy;
+  /** Workspaces being deleted (workspace-egress.ts, from memory): their start commands run nothing. */
+  workspaces?: { isDeleted(workspaceId: string): Promise<boolean> };
   now?: () => Date;
 }
 
@@ -117,6 +119,8 @@ export class Runner {
       from: 'store',
     };
     const doc = x.doc;
+    // A start that never became live, of a workspace being deleted (ADR 0016): dropped, nothing runs.
+    if (!known && (await this.deps.workspaces?.isDeleted(doc.workspace_id))) return { term: 'workspace_deleted' };
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (!def) {
       const ended = await this.finishWithError(x, {

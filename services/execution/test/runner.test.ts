@@ -47,7 +47,10 @@ function world(): World {
  * One executor replica over the shared fakes. `kill()`: the process is gone, so nothing it had
  * scheduled (a duration timer it was about to set) reaches the shared state any more.
  */
-function replica(w: World): { runner: Runner; metrics: ExecutionMetrics; kill: () => void } {
+function replica(
+  w: World,
+  extra: { workspaces?: { isDeleted(workspaceId: string): Promise<boolean> } } = {},
+): { runner: Runner; metrics: ExecutionMetrics; kill: () => void } {
   let dead = false;
   const alive = async (): Promise<void> => {
     await Promise.resolve();
@@ -77,6 +80,7 @@ function replica(w: World): { runner: Runner; metrics: ExecutionMetrics; kill: (
     metrics,
     logger,
     now: w.clock.now,
+    ...extra,
   });
   return { runner, metrics, kill: () => (dead = true) };
 }
@@ -277,6 +281,26 @@ describe('execution runner on fakes', () => {
         source: 'webhook',
       }),
     );
+  });
+
+  it('a start that never became live, of a workspace being deleted, runs nothing; a live one runs (the deletion cancels it)', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, { name: 'doomed', max_concurrent_executions: 0, steps: [{ id: 'echo', type: 'transform', expression: '1' }] });
+    const asked: string[] = [];
+    const workspaces = {
+      isDeleted: (id: string) => {
+        asked.push(id);
+        return Promise.resolve(true);
+      },
+    };
+    const dropped = accept(w, {}, { live: false });
+    await expect(replica(w, { workspaces }).runner.handleStart(dropped, noKeepAlive)).resolves.toEqual({ term: 'workspace_deleted' });
+    expect(w.live.writes).toEqual([]);
+    expect(w.messaging.events).toEqual([]);
+    expect(asked).toEqual([WS]);
+    const live = accept(w, {});
+    await expect(replica(w, { workspaces }).runner.handleStart(live, noKeepAlive)).resolves.toBe('ack');
+    expect(w.messaging.statusesOf(live.execution_id)).toEqual(['succeeded']);
   });
 
   it('crash after an http step ran, before its checkpoint: completed steps do not run again, the interrupted one runs once more', async () => {
