@@ -31,13 +31,15 @@ export function scopesOf(key: Pick<ApiKeyDoc, 'scopes'>): ApiKeyScope[] {
 
 /** Authenticates the API key (401); each route then checks the scope it declares (`requireScope`). */
 export function requireApiKey(store: Collections): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) return next(new ApiError('unauthorized', 'Missing or malformed Authorization: Bearer <api key> header'));
     const key = await findActiveApiKey(store.apiKeys, sha256Hex(match[1]));
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
     callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes: scopesOf(key) });
+    // The error handler's log lines name the workspace (errors.ts).
+    res.locals.workspace_id = key.workspace_id;
     const now = new Date();
     if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS)
       void touchApiKey(store.apiKeys, key._id, now).catch(() => undefined);

@@ -54,8 +54,11 @@ export interface HookDeps {
 export function hookRoutes(table: RouteTable, deps: HookDeps): void {
   const accept = (syncUrl: boolean) => async (req: Request, res: Response) => {
     let stage: WebhookStage = 'resolve';
+    let workspaceId: string | null = null;
     try {
       const hook = await resolveHook(deps.configCache, String(req.params.token));
+      workspaceId = hook.workflow.workspace_id;
+      res.locals.workspace_id = workspaceId;
       if (mayCaptureUnpublished(hook) && (await captureUnpublished(deps, req, hook))) return res.status(200).json({ captured: true });
       const target = await resolveTarget(deps.runTargets, hook);
       const webhook = target.definition.trigger.webhook;
@@ -94,16 +97,22 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       const started = await startExecution(deps, hook.workflow, input, claim, target);
       // Without a cors config, an allowed OPTIONS runs the workflow and waits for its answer (its respond step).
       const sync = syncUrl || req.method === 'OPTIONS';
-      deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async' });
+      deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async', workspace_id: deps.metrics.workspaces.of(workspaceId) });
       deps.logger.info(
-        { execution_id: started.executionId, workflow_id: hook.workflow._id, environment: hook.environment, sync },
+        {
+          execution_id: started.executionId,
+          workflow_id: hook.workflow._id,
+          workspace_id: workspaceId,
+          environment: hook.environment,
+          sync,
+        },
         'webhook accepted',
       );
 
       stage = 'answer';
       await answer(deps, res, hook.workflow.workspace_id, started, sync);
     } catch (err) {
-      const reason = countRejection(deps.metrics.rejected, stage, err);
+      const reason = countRejection(deps.metrics.rejected, deps.metrics.workspaces, stage, err, workspaceId);
       if (reason === 'unknown_token' && deps.antiEnumeration) return res.status(200).json({ received: true });
       throw err;
     }

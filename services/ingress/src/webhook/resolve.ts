@@ -25,11 +25,11 @@ const TOKEN = /^wh_[A-Za-z0-9_-]{16,128}$/;
 export async function resolveHook(config: HookConfig, token: string): Promise<ResolvedHook> {
   const trigger = TOKEN.test(token) ? await config.trigger(sha256Hex(token)) : null;
   if (!trigger) throw rejection('unknown_token');
-  if (!trigger.enabled) throw rejection('disabled');
+  if (!trigger.enabled) throw rejection('disabled', { workspaceId: trigger.workspace_id });
   // Read by _id alone (on a miss), then the workspace checked here.
   const found = await config.workflow(trigger.workflow_id);
   const workflow = found?.workspace_id === trigger.workspace_id ? found : null;
-  if (!workflow) throw rejection('unknown_workflow');
+  if (!workflow) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
   return { trigger, workflow, environment: environmentOf(trigger) };
 }
 
