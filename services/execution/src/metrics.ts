@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
  * Executions are counted per workspace, not per workflow: `workspace_id` is bounded
  * (WorkspaceLabels, FLOWGATE_METRICS_MAX_WORKSPACES = N: at most N + 2 values per process), so
  * started ≤ N + 2, finished ≤ (N + 2) × 4 terminal statuses, slot waits ≤ N + 2 series, however many
- * workflows exist (a `workflow_id` label, as before, grew a series per workflow ever run: ADR 0016).
+ * workflows exist (a `workflow_id` label, as before, grew a series per workflow ever run: ADR 0017).
  * Per-workflow counts are the executions API's (`GET /v1/executions?workflow_id=`).
  */
 export function executionMetrics(registry: Registry, workspaces: WorkspaceLabels = new WorkspaceLabels()) {
