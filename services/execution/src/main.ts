@@ -7,6 +7,7 @@ import {
   runMain,
   startGrpcServer,
   startRuntime,
+  WorkspaceLabels,
   type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
@@ -28,7 +29,7 @@ runMain('execution', async () => {
   const config = loadExecutionConfig();
   const rt = await startRuntime('execution', config);
   const { logger, subjects, js } = rt;
-  const metrics = executionMetrics(rt.registry);
+  const metrics = executionMetrics(rt.registry, new WorkspaceLabels(config.FLOWGATE_METRICS_MAX_WORKSPACES));
   const store = collections(rt.db);
   await ensureIndexes(store);
   await ensureDurableConsumer(rt.jsm, {

@@ -67,6 +67,8 @@ export class QuotaGate {
     private readonly live: LiveExecutions,
     /** Live ingress replicas (replicas.ts), for the batch size. */
     private readonly replicas: () => number = () => 1,
+    /** Told of every refusal (`flowgate_quota_refusals_total`). */
+    private readonly onRefused: (workspaceId: string, quota: QuotaRefusal['quota']) => void = () => undefined,
   ) {}
 
   /** The workspace's limits (its overrides over the defaults), cached for FLOWGATE_QUOTA_CACHE_MS. */
@@ -119,6 +121,7 @@ export class QuotaGate {
     const parallel = limits.parallelExecutions > 0 ? await this.countParallel(workspaceId, limits.parallelExecutions) : 0;
     const refuse = (r: QuotaRefusal | null): never => {
       const refusal = r ?? { quota: 'executions_per_day', limit: limits.executionsPerDay, retryAfterS: 1 };
+      this.onRefused(workspaceId, refusal.quota);
       throw new ApiError(
         'quota_exceeded',
         `Workspace quota ${refusal.quota} (${refusal.limit}) is used up`,

@@ -39,8 +39,11 @@ export interface SourceHookDeps {
 export function sourceHookRoutes(table: RouteTable, deps: SourceHookDeps): void {
   table.mount(sourceSpecs.fanOut, async (req, res) => {
     let stage: WebhookStage = 'resolve';
+    let workspaceId: string | null = null;
     try {
       const source = await resolveSource(deps.configCache, req.params.token);
+      workspaceId = source.workspace_id;
+      res.locals.workspace_id = workspaceId;
 
       stage = 'authenticate';
       authenticateSource(source, req, deps.box, new Date());
@@ -57,13 +60,16 @@ export function sourceHookRoutes(table: RouteTable, deps: SourceHookDeps): void 
       const subscribers = await deps.configCache.subscribers(source.workspace_id, source._id);
       const matching = await matchingSubscribers(deps, source, subscribers, input);
       const { executions, errors } = await startSubscribers(deps, matching, input);
-      deps.metrics.accepted.inc({ mode: 'fanout' }, executions.length);
-      deps.logger.info({ source_id: source._id, executions: executions.length, failed: errors.length }, 'source event accepted');
+      deps.metrics.accepted.inc({ mode: 'fanout', workspace_id: deps.metrics.workspaces.of(workspaceId) }, executions.length);
+      deps.logger.info(
+        { source_id: source._id, workspace_id: workspaceId, executions: executions.length, failed: errors.length },
+        'source event accepted',
+      );
 
       stage = 'answer';
       res.status(202).json({ executions, ...(errors.length > 0 ? { errors } : {}) });
     } catch (err) {
-      countRejection(deps.metrics.rejected, stage, err);
+      countRejection(deps.metrics.rejected, deps.metrics.workspaces, stage, err, workspaceId);
       throw err;
     }
   });

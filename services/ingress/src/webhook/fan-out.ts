@@ -66,7 +66,10 @@ async function passes(deps: FanOutDeps, workflow: WorkflowDoc, filter: string | 
   try {
     return await evaluateCondition(filter, { trigger: input });
   } catch (err) {
-    deps.logger.warn({ workflow_id: workflow._id, err: (err as Error).message }, 'source filter failed; workflow not started');
+    deps.logger.warn(
+      { workflow_id: workflow._id, workspace_id: workflow.workspace_id, err: (err as Error).message },
+      'source filter failed; workflow not started',
+    );
     return false;
   }
 }

@@ -33,7 +33,7 @@ export async function resolveToken(config: HookConfig, token: string): Promise<R
   if (!trigger) throw rejection('unknown_token');
   const workspace = await config.workspace(trigger.workspace_id);
   const status = workspace?.status ?? 'active';
-  if (status === 'deleting' || status === 'deleted') throw rejection('unknown_token');
+  if (status === 'deleting' || status === 'deleted') throw rejection('unknown_token', { workspaceId: trigger.workspace_id });
   return { trigger, workspace };
 }
 
@@ -48,12 +48,12 @@ export function masksRefusals(workspace: WorkspaceDoc | null, deploymentDefault:
 /** Stage "resolve", second half: the workspace not suspended, the trigger enabled, its workflow, from memory. */
 export async function resolveHook(config: HookConfig, token: ResolvedToken): Promise<ResolvedHook> {
   const { trigger, workspace } = token;
-  if (workspace?.status === 'suspended') throw rejection('suspended');
-  if (!trigger.enabled) throw rejection('disabled');
+  if (workspace?.status === 'suspended') throw rejection('suspended', { workspaceId: trigger.workspace_id });
+  if (!trigger.enabled) throw rejection('disabled', { workspaceId: trigger.workspace_id });
   // Read by _id alone (on a miss), then the workspace checked here.
   const found = await config.workflow(trigger.workflow_id);
   const workflow = found?.workspace_id === trigger.workspace_id ? found : null;
-  if (!workflow) throw rejection('unknown_workflow');
+  if (!workflow) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
   return { trigger, workspace, workflow, environment: environmentOf(trigger) };
 }
 
