@@ -215,7 +215,8 @@ describe('observability: dashboards and alerts against the running services', ()
     // A second tenant whose day quota (1) is used up in the first round: quota refusals by workspace.
     const tenantKey = await stack.apiKeyForWorkspace(TENANT);
     const asTenant = { authorization: `Bearer ${tenantKey}` };
-    expect((await stack.api('PUT', '/v1/workspace/quotas', { executions_per_day: 1 }, asTenant)).status).toBe(200);
+    // The operator sets the tenant's limits.
+    expect((await stack.api('PATCH', `/v1/workspaces/${TENANT}`, { quotas: { executions_per_day: 1 } })).status).toBe(200);
     const tenantCreated = await stack.api(
       'POST',
       '/v1/workflows?publish=true',
