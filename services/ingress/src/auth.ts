@@ -42,7 +42,8 @@ export function requireApiKey(store: Collections, workspaceState: (id: string) =
     const key = await findActiveApiKey(store.apiKeys, sha256Hex(match[1]));
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
     const status = (await workspaceState(key.workspace_id))?.status;
-    if (status === 'deleting' || status === 'deleted') return next(new ApiError('unauthorized', "Invalid API key (its workspace was deleted)"));
+    if (status === 'deleting' || status === 'deleted')
+      return next(new ApiError('unauthorized', 'Invalid API key (its workspace was deleted)'));
     callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes: scopesOf(key) });
     // The error handler's log lines name the workspace (errors.ts).
     res.locals.workspace_id = key.workspace_id;

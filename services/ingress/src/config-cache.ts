@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CONFIG_SOURCE, CONFIG_WORKFLOW, CONFIG_WORKSPACE, configChangedSchema, type ConfigChanged, type Subjects } from '@flowgate/contracts';
+import {
+  CONFIG_SOURCE,
+  CONFIG_WORKFLOW,
+  CONFIG_WORKSPACE,
+  configChangedSchema,
+  type ConfigChanged,
+  type Subjects,
+} from '@flowgate/contracts';
 import type { JetStreamClient, Logger, NatsConnection } from '@flowgate/kit';
 import {
   disabledProductionWorkflows,

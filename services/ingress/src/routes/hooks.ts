@@ -90,7 +90,7 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
 
       stage = 'admit';
       allowMethod(webhook, req.method);
-      res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook)).headers);
+      res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit)).headers);
 
       stage = 'read_input';
       const input = await readInput(deps, req, hook, target.definition);

@@ -5,7 +5,7 @@ import type { RateLimiter, WorkspaceLimits } from '../rate-limiter';
 import type { ExecutionStarter } from '../starter';
 import { admitWorkspace } from '../webhook/admit';
 import { authenticateSource } from '../webhook/authenticate';
-import { matchingSubscribers, resolveSource, startSubscribers } from '../webhook/fan-out';
+import { matchingSubscribers, resolveSource, sourceWorkspace, startSubscribers } from '../webhook/fan-out';
 import { readEventInput } from '../webhook/input';
 import { countRejection, type WebhookStage } from '../webhook/rejections';
 import type { RouteTable } from '../http/route';
@@ -44,12 +44,13 @@ export function sourceHookRoutes(table: RouteTable, deps: SourceHookDeps): void 
       const source = await resolveSource(deps.configCache, req.params.token);
       workspaceId = source.workspace_id;
       res.locals.workspace_id = workspaceId;
+      const workspace = await sourceWorkspace(deps.configCache, source);
 
       stage = 'authenticate';
       authenticateSource(source, req, deps.box, new Date());
 
       stage = 'admit';
-      const admission = await admitWorkspace(deps.limiter, deps.limits, source.workspace_id);
+      const admission = await admitWorkspace(deps.limiter, deps.limits, source.workspace_id, workspace?.rate_limit);
       if (admission) res.set(admission.headers);
 
       stage = 'read_input';

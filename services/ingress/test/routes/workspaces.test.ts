@@ -142,6 +142,22 @@ describe('workspaces API', () => {
     expect((await routes.call('POST', hook, { key: null, body: {} })).status).toBe(202);
   });
 
+  it("limits a workspace's webhooks by its own bucket when the operator sets one", async () => {
+    const ws = await create('Limited', { rate_limit: { per_second: 0.01, burst: 2 } });
+    expect(ws).toMatchObject({ rate_limit: { per_second: 0.01, burst: 2 } });
+    const key = await mintAdmin(routes, ws.id);
+    const hook = await deploy(routes, key, 'limited');
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await routes.call('POST', hook, { key: null, body: {} })).status);
+    expect(answers).toEqual([202, 202, 429]);
+    // Back to the deployment default (no workspace bucket in the route tests).
+    const reset = await routes.call('PATCH', `/v1/workspaces/${ws.id}`, { ...operator(), body: { rate_limit: null } });
+    expect(reset.body.rate_limit).toBeNull();
+    expect((await routes.call('POST', hook, { key: null, body: {} })).status).toBe(202);
+    const bad = await routes.call('PATCH', `/v1/workspaces/${ws.id}`, { ...operator(), body: { rate_limit: { per_second: -1 } } });
+    expect(bad.body.error.details.issues[0]).toMatchObject({ path: 'rate_limit.per_second', code: 'too_small' });
+  });
+
   it("masks a workspace's refusals as unknown tokens under its anti-enumeration, by the deployment's answer", async () => {
     const ws = await guarded.call('POST', '/v1/workspaces', { key: guarded.operatorKey, body: { name: 'Masked' } });
     const key = await mintAdmin(guarded, String(ws.body.id));
