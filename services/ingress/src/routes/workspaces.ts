@@ -55,6 +55,13 @@ const bodyHint =
   '"quotas"?: {"executions_per_day", "executions_per_month", "parallel_executions"}, "egress_allow_cidrs"?: ["10.0.0.0/8", …], ' +
   '"rate_limit"?: {"per_second", "burst"?} | null}';
 
+/** What suspend and activate answer. */
+const stateChanged = {
+  '200': { description: 'Workspace now', schema: workspace },
+  '404': failure('workspace_not_found'),
+  '409': failure('Being deleted or deleted (details.status)'),
+};
+
 export const workspacesSpecs = {
   create: route({
     method: 'post',
@@ -106,11 +113,7 @@ export const workspacesSpecs = {
       'running executions finish; its keys keep working; operator scope',
     security: operator,
     ...workspacePath,
-    responses: {
-      '200': { description: 'Workspace now', schema: workspace },
-      '404': failure('workspace_not_found'),
-      '409': failure('Deleted'),
-    },
+    responses: stateChanged,
   }),
   activate: route({
     method: 'post',
@@ -118,11 +121,7 @@ export const workspacesSpecs = {
     summary: 'Reactivate a suspended workspace; operator scope',
     security: operator,
     ...workspacePath,
-    responses: {
-      '200': { description: 'Workspace now', schema: workspace },
-      '404': failure('workspace_not_found'),
-      '409': failure('Deleted'),
-    },
+    responses: stateChanged,
   }),
   remove: route({
     method: 'delete',
