@@ -162,13 +162,22 @@ export function openApiDocumentOf(specs: readonly AnyRouteSpec[]): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Flowgate', version: '0.1.0', description: 'Webhook-triggered durable workflows.' },
+    info: {
+      title: 'Flowgate',
+      version: '0.1.0',
+      description:
+        'Webhook-triggered durable workflows. Workspaces: every object belongs to one workspace; an API key acts only inside ' +
+        "its own, and another workspace's ids answer 404 exactly like ids that do not exist. The installation's operator " +
+        '(scope operator, the bootstrap key alone) manages workspaces under /v1/workspaces and sets their limits (quotas, ' +
+        'egress allow-list, webhook rate limit); a workspace admin (scope admin) manages everything inside its workspace.',
+    },
     components: {
       securitySchemes: {
         apiKey: {
           type: 'http',
           scheme: 'bearer',
-          description: "Flowgate API key; an operation's security names the scope it needs (admin covers every scope)",
+          description:
+            "Flowgate API key of one workspace; an operation's security names the scope it needs (admin covers every scope but operator)",
         },
       },
       schemas: writer.components,
