@@ -1,0 +1,102 @@
+import { request, sleep, Stack } from '../support/stack';
+
+/**
+ * Deleting a workspace on the real services (ADR 0016): its live executions (waiting on an
+ * approval, queued behind max_concurrent_executions) are cancelled through the execution service,
+ * then every document it owns is removed; its URLs, wait tokens and keys stop working; another
+ * workspace is untouched.
+ */
+describe('workspace deletion', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await Stack.start('ws-deletion');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const as = (key: string) => ({ authorization: `Bearer ${key}` });
+  const newWorkspace = async (name: string) => {
+    const created = await stack.api('POST', '/v1/workspaces', { name });
+    expect(created.status).toBe(201);
+    const minted = await stack.api('POST', `/v1/workspaces/${created.body.id}/api-keys`, { name: 'admin', scopes: ['admin'] });
+    expect(minted.status).toBe(201);
+    return { id: String(created.body.id), key: String(minted.body.key) };
+  };
+  const deployIn = async (key: string, definition: unknown) => {
+    const created = await stack.api('POST', '/v1/workflows?publish=true', definition, as(key));
+    expect(created.status).toBe(201);
+    return { id: String(created.body.id), url: String(created.body.triggers.production.async) };
+  };
+  const fire = async (url: string) => {
+    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(202);
+    return String(res.body.execution_id);
+  };
+  const statusOf = async (key: string, id: string) => (await stack.api('GET', `/v1/executions/${id}`, undefined, as(key))).body.status;
+  const until = async (what: string, check: () => Promise<boolean>, ms = 30_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(200);
+    }
+  };
+
+  it('cancels what is live, removes every document, leaves a tombstone; the other workspace keeps all', async () => {
+    const doomed = await newWorkspace('doomed');
+    const kept = await newWorkspace('kept');
+    const approval = { name: 'approve', max_concurrent_executions: 1, steps: [{ id: 'review', type: 'approval' }] };
+    const finished = { name: 'quick', max_concurrent_executions: 0, steps: [{ id: 't', type: 'transform', expression: '1' }] };
+    const a = await deployIn(doomed.key, approval);
+    const quick = await deployIn(doomed.key, finished);
+    const keptFlow = await deployIn(kept.key, approval);
+
+    const done = await fire(quick.url);
+    await until('the quick run to end', async () => (await statusOf(doomed.key, done)) === 'succeeded');
+    const waiting = await fire(a.url);
+    await until('the approval wait', async () => (await statusOf(doomed.key, waiting)) === 'waiting');
+    await fire(a.url); // queued behind the waiting one (max 1)
+    const parked = (await stack.api('GET', `/v1/executions/${waiting}`, undefined, as(doomed.key))).body;
+    const approveUrl = String(parked.waiting_payload.approve_url);
+    const keptWaiting = await fire(keptFlow.url);
+    await until('the other workspace waits', async () => (await statusOf(kept.key, keptWaiting)) === 'waiting');
+
+    const marked = await stack.api('DELETE', `/v1/workspaces/${doomed.id}`);
+    expect(marked.status).toBe(202);
+    // At once: the key is refused, the webhook is unknown.
+    expect((await stack.api('GET', '/v1/workflows', undefined, as(doomed.key))).status).toBe(401);
+    const refused = await request(a.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect([refused.status, refused.body.error.code]).toEqual([404, 'webhook_not_found']);
+
+    let shown = marked.body;
+    await until('the tombstone', async () => {
+      shown = (await stack.api('GET', `/v1/workspaces/${doomed.id}`)).body;
+      return shown.status === 'deleted';
+    });
+    expect(shown.deletion).toMatchObject({ finished_at: expect.any(String), cancelled: expect.any(Number) });
+    expect(shown.deletion.cancelled).toBeGreaterThanOrEqual(2);
+    expect(shown.deletion.removed).toMatchObject({ workflows: 2, apiKeys: 1, executions: 3 });
+
+    const db = await stack.settledDb();
+    for (const collection of ['workflows', 'workflow_versions', 'triggers', 'executions', 'step_executions', 'api_keys', 'wait_tokens'])
+      expect([collection, await db.collection(collection).countDocuments({ workspace_id: doomed.id })]).toEqual([collection, 0]);
+    // The wait token went with the rest.
+    expect((await request(approveUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+
+    // The other workspace is untouched: its wait still resumes.
+    expect(await statusOf(kept.key, keptWaiting)).toBe('waiting');
+    const keptParked = (await stack.api('GET', `/v1/executions/${keptWaiting}`, undefined, as(kept.key))).body;
+    const approved = await request(String(keptParked.waiting_payload.approve_url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(approved.status).toBe(202);
+    await until('the kept run to end', async () => (await statusOf(kept.key, keptWaiting)) === 'succeeded');
+
+    // Deleting again answers the same tombstone; the service is up.
+    const again = await stack.api('DELETE', `/v1/workspaces/${doomed.id}`);
+    expect([again.status, again.body.status]).toEqual([202, 'deleted']);
+    expect((await stack.api('GET', '/v1/workspaces')).status).toBe(200);
+  });
+});
