@@ -99,4 +99,40 @@ describe('workspace deletion', () => {
     expect([again.status, again.body.status]).toEqual([202, 'deleted']);
     expect((await stack.api('GET', '/v1/workspaces')).status).toBe(200);
   });
+
+  it('an ingress SIGKILLed mid-deletion leaves the rest to the next one: every document goes, the tombstone comes', async () => {
+    const big = await newWorkspace('big');
+    const flow = await deployIn(big.key, { name: 'noop', steps: [{ id: 't', type: 'transform', expression: '1' }] });
+    // Many finished executions, written as the group commit writes them (batched inserts).
+    const db = await stack.db();
+    const now = new Date();
+    const docs = Array.from({ length: 3_000 }, (_, i) => ({
+      _id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      workspace_id: big.id,
+      workflow_id: flow.id,
+      workflow_version: 1,
+      status: 'succeeded',
+      created_at: now,
+      updated_at: now,
+    }));
+    for (let i = 0; i < docs.length; i += 500) await db.collection<{ _id: string }>('executions').insertMany(docs.slice(i, i + 500));
+
+    expect((await stack.api('DELETE', `/v1/workspaces/${big.id}`)).status).toBe(202);
+    await until('the first batch', async () => {
+      const removed = (await stack.api('GET', `/v1/workspaces/${big.id}`)).body.deletion?.removed ?? {};
+      return Object.keys(removed).length > 0;
+    });
+    await stack.stopService('ingress', 'SIGKILL');
+    const left = await db.collection('executions').countDocuments({ workspace_id: big.id });
+    await stack.startService('ingress');
+    await until(
+      'the deletion to finish after the restart',
+      async () => (await stack.api('GET', `/v1/workspaces/${big.id}`)).body.status === 'deleted',
+      90_000,
+    );
+    expect(await db.collection('executions').countDocuments({ workspace_id: big.id })).toBe(0);
+    expect(await db.collection('workflows').countDocuments({ workspace_id: big.id })).toBe(0);
+    // Killed mid-way for real: some executions were still there when it died.
+    expect(left).toBeGreaterThan(0);
+  });
 });
