@@ -5,6 +5,12 @@ import type { Collections } from './store';
 
 /** Workspaces (`_id` = the workspace id). */
 
+/** Whether a workspace (or its status; none: a document from before workspaces had one, active) is being deleted or deleted: it has nothing any more. */
+export function isDeletedWorkspace(workspace: Pick<WorkspaceDoc, 'status'> | WorkspaceStatus | null | undefined): boolean {
+  const status = typeof workspace === 'string' ? workspace : workspace?.status;
+  return status === 'deleting' || status === 'deleted';
+}
+
 /** Creates the workspace unless it exists. */
 export async function ensureWorkspace(workspaces: Collection<WorkspaceDoc>, doc: WorkspaceDoc): Promise<void> {
   await insertIfAbsent(workspaces, doc);

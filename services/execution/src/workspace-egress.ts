@@ -1,6 +1,6 @@
 import { CONFIG_WORKSPACE, configChangedSchema, type Subjects } from '@flowgate/contracts';
 import { EgressAllowList, validateCidrs, type Logger, type NatsConnection } from '@flowgate/kit';
-import { workspaceRunSettings, type Collections, type WorkspaceStatus } from '@flowgate/store';
+import { workspaceRunSettings, type Collections, type WorkspaceStatus, isDeletedWorkspace } from '@flowgate/store';
 
 /**
  * A workspace's egress allow-list (`workspaces.egress_allow_cidrs`, set by the operator) and its
@@ -32,7 +32,7 @@ export class WorkspaceEgressCache {
   /** Whether the workspace is being deleted or deleted: its start commands run nothing. */
   async isDeleted(workspaceId: string): Promise<boolean> {
     const { status } = await this.settingsOf(workspaceId);
-    return status === 'deleting' || status === 'deleted';
+    return isDeletedWorkspace(status);
   }
 
   /** Forgets a workspace (its `workspace_changed` event arrived). */

@@ -1,7 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import { apiKeyScopeSchema, requiredScope, scopeAllows, type ApiKeyScope } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import { findActiveApiKey, touchApiKey, type ApiKeyDoc, type Collections, type WorkspaceDoc } from '@flowgate/store';
+import { findActiveApiKey, touchApiKey, type ApiKeyDoc, type Collections, type WorkspaceDoc, isDeletedWorkspace } from '@flowgate/store';
 import type { RequestHandler } from 'express';
 
 /**
@@ -42,8 +42,7 @@ export function requireApiKey(store: Collections, workspaceState: (id: string) =
     const key = await findActiveApiKey(store.apiKeys, sha256Hex(match[1]));
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
     const status = (await workspaceState(key.workspace_id))?.status;
-    if (status === 'deleting' || status === 'deleted')
-      return next(new ApiError('unauthorized', 'Invalid API key (its workspace was deleted)'));
+    if (isDeletedWorkspace(status)) return next(new ApiError('unauthorized', 'Invalid API key (its workspace was deleted)'));
     callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes: scopesOf(key) });
     // The error handler's log lines name the workspace (errors.ts).
     res.locals.workspace_id = key.workspace_id;

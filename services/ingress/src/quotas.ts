@@ -168,7 +168,8 @@ export class QuotaGate {
   /** One unit of a window counter: from the pool, else a batch reserved from the shared counter. */
   private async takeUnit(key: string, limit: number): Promise<{ ok: true } | { ok: false; used: number }> {
     const full = this.full.get(key);
-    if (full && full.limit === limit && full.until > Date.now() && !(this.pools.get(key)?.units ?? 0)) return { ok: false, used: full.used };
+    if (full && full.limit === limit && full.until > Date.now() && !(this.pools.get(key)?.units ?? 0))
+      return { ok: false, used: full.used };
     const stale = this.pools.get(key);
     if (stale && stale.limit !== limit) {
       // Units reserved under another limit (the workspace changed it) go back before any is used.

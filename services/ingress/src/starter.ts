@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, startCommand, triggerInputStub } from '@flowgate/contracts';
 import type { TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
-import { newExecutionOf, queuedExecution, savePayload, toJsonText, type WorkflowDoc, type WorkspaceDoc } from '@flowgate/store';
+import {
+  newExecutionOf,
+  queuedExecution,
+  savePayload,
+  toJsonText,
+  type WorkflowDoc,
+  type WorkspaceDoc,
+  isDeletedWorkspace,
+} from '@flowgate/store';
 import type { PublishDeps } from './publish-deps';
 import type { QuotaGate } from './quotas';
 import type { RunTarget, RunTargets } from './run-targets';
@@ -34,7 +42,7 @@ export class ExecutionStarter {
   private async checkWorkspace(workspaceId: string): Promise<void> {
     const status = (await this.deps.workspaces?.(workspaceId))?.status ?? 'active';
     if (status === 'suspended') throw new ApiError('workspace_suspended', 'This workspace is suspended: it starts no executions');
-    if (status === 'deleting' || status === 'deleted') throw new ApiError('workspace_not_found', 'Workspace not found');
+    if (isDeletedWorkspace(status)) throw new ApiError('workspace_not_found', 'Workspace not found');
   }
 
   statusUrl(executionId: string): string {

@@ -14,6 +14,7 @@ import {
   recordExecution,
   type Collections,
   type ScheduleDoc,
+  isDeletedWorkspace,
 } from '@flowgate/store';
 import type { Counter } from 'prom-client';
 
@@ -63,7 +64,7 @@ export class ScheduleFirer {
     }
     // A workspace being deleted loses its schedules with its other documents; a suspended one's fire times pass.
     const status = (await findWorkspace(store.workspaces, schedule.workspace_id))?.status ?? 'active';
-    if (status === 'deleting' || status === 'deleted') return;
+    if (isDeletedWorkspace(status)) return;
     const [active, queuedScheduled] = await Promise.all([
       countActiveExecutions(store.executions, workflow._id),
       countQueuedScheduledExecutions(store.executions, workflow._id),

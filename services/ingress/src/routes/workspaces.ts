@@ -10,6 +10,7 @@ import {
   updateWorkspace,
   type Collections,
   type WorkspaceDoc,
+  isDeletedWorkspace,
 } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
@@ -185,7 +186,7 @@ export function workspaceView(doc: WorkspaceDoc): z.infer<typeof workspace> {
   };
 }
 
-const gone = (doc: WorkspaceDoc) => doc.status === 'deleting' || doc.status === 'deleted';
+const gone = (doc: WorkspaceDoc) => isDeletedWorkspace(doc);
 const deletedConflict = (doc: WorkspaceDoc) =>
   new ApiError('conflict', `Workspace ${doc._id} is ${doc.status === 'deleted' ? 'deleted' : 'being deleted'}`, { status: doc.status });
 

@@ -1,7 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import { evaluateCondition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import type { SourceDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
+import { isDeletedWorkspace, type SourceDoc, type WorkflowDoc, type WorkspaceDoc } from '@flowgate/store';
 import type { Subscribers } from '../config-cache';
 import type { Started } from '../starter';
 import { rejection } from './rejections';
@@ -35,7 +35,7 @@ export async function resolveSource(config: Pick<SourceConfig, 'source'>, token:
 export async function sourceWorkspace(config: Pick<SourceConfig, 'workspace'>, source: SourceDoc): Promise<WorkspaceDoc | null> {
   const workspace = await config.workspace(source.workspace_id);
   const status = workspace?.status ?? 'active';
-  if (status === 'deleting' || status === 'deleted') throw rejection('unknown_source', { workspaceId: source.workspace_id });
+  if (isDeletedWorkspace(status)) throw rejection('unknown_source', { workspaceId: source.workspace_id });
   if (status === 'suspended') throw rejection('suspended', { workspaceId: source.workspace_id });
   return workspace;
 }

@@ -1,6 +1,6 @@
 import type { Environment } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import type { TriggerDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
+import { isDeletedWorkspace, type TriggerDoc, type WorkflowDoc, type WorkspaceDoc } from '@flowgate/store';
 import { environmentOf } from '../environment-triggers';
 import type { RunTarget } from '../run-targets';
 import { rejection } from './rejections';
@@ -33,7 +33,7 @@ export async function resolveToken(config: HookConfig, token: string): Promise<R
   if (!trigger) throw rejection('unknown_token');
   const workspace = await config.workspace(trigger.workspace_id);
   const status = workspace?.status ?? 'active';
-  if (status === 'deleting' || status === 'deleted') throw rejection('unknown_token', { workspaceId: trigger.workspace_id });
+  if (isDeletedWorkspace(status)) throw rejection('unknown_token', { workspaceId: trigger.workspace_id });
   return { trigger, workspace };
 }
 

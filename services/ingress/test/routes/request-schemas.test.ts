@@ -67,7 +67,14 @@ describe('request schemas: the route and its document agree', () => {
 
   it('covers the strict bodies and declared queries', () => {
     expect(strictBodies.length).toBeGreaterThanOrEqual(12);
-    expect(queries.map((s) => s.path).sort()).toEqual(['/v1/deliveries', '/v1/executions', '/v1/sources/{id}/subscriptions', '/v1/triggers', '/v1/workflows', '/v1/workspaces']);
+    expect(queries.map((s) => s.path).sort()).toEqual([
+      '/v1/deliveries',
+      '/v1/executions',
+      '/v1/sources/{id}/subscriptions',
+      '/v1/triggers',
+      '/v1/workflows',
+      '/v1/workspaces',
+    ]);
   });
 
   it.each(strictBodies.map((spec) => [`${methodOf(spec).toUpperCase()} ${spec.path}`, spec] as const))(
