@@ -12,7 +12,7 @@ export type NewExecution = Pick<
   ExecutionDoc,
   '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url' | 'replay_of'
 > & { created_at: Date; source?: ExecutionDoc['source']; trigger_input_ref?: string | null } & Partial<
-    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run'>
+    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id'>
   >;
 
 /** The new execution a start command describes: what the ingress, the scheduler and the executor record. */
@@ -31,6 +31,7 @@ export function newExecutionOf(cmd: StartCommand): NewExecution {
     environment: cmd.environment ?? 'production',
     draft_id: cmd.draft_id ?? null,
     test_run: cmd.test_run ?? false,
+    ...(cmd.share_id ? { share_id: cmd.share_id } : {}),
     created_at: new Date(cmd.accepted_at),
   };
 }
@@ -50,6 +51,7 @@ export function startCommandOf(doc: ExecutionDoc): StartCommand {
     environment: doc.environment,
     draft_id: doc.draft_id,
     test_run: doc.test_run,
+    share_id: doc.share_id ?? undefined,
   });
 }
 

@@ -96,11 +96,7 @@ export function updateWorkspace(
 ): Promise<WorkspaceDoc | null> {
   const set: Partial<WorkspaceDoc> = { ...change, updated_at: now };
   if (change.egress_allow_cidrs) set.egress_updated_at = now;
-  return workspaces.findOneAndUpdate(
-    { _id: id, status: { $nin: ['deleting', 'deleted'] } },
-    { $set: set },
-    { returnDocument: 'after' },
-  );
+  return workspaces.findOneAndUpdate({ _id: id, status: { $nin: ['deleting', 'deleted'] } }, { $set: set }, { returnDocument: 'after' });
 }
 
 /** Suspends (true) or reactivates (false) a workspace that is not being deleted; the document after, or null. */
@@ -174,6 +170,7 @@ export const OWNED_COLLECTIONS = [
   'workflowVersions',
   'workflows',
   'callbackSecrets',
+  'shares',
 ] as const satisfies readonly Exclude<keyof Collections, 'workspaces'>[];
 export type OwnedCollection = (typeof OWNED_COLLECTIONS)[number];
 
@@ -184,7 +181,10 @@ export type OwnedCollection = (typeof OWNED_COLLECTIONS)[number];
  */
 export async function deleteOwnedBatch(c: Collections, name: OwnedCollection, workspaceId: string, batch: number): Promise<number> {
   const collection = c[name] as unknown as Collection<{ _id: string; workspace_id: string }>;
-  const docs = await collection.find({ workspace_id: workspaceId }, { projection: { _id: 1 } }).limit(batch).toArray();
+  const docs = await collection
+    .find({ workspace_id: workspaceId }, { projection: { _id: 1 } })
+    .limit(batch)
+    .toArray();
   if (docs.length === 0) return 0;
   const result = await collection.deleteMany({ _id: { $in: docs.map((d) => d._id) }, workspace_id: workspaceId });
   return result.deletedCount;
