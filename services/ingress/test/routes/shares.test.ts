@@ -137,6 +137,19 @@ describe('shared workflows routes', () => {
     expect((await app().call('POST', hookB, { key: null, body: {} })).status).toBe(404);
   });
 
+  it("never authenticates the receiver's URL with the owner's webhook secrets", async () => {
+    const b = await workspace('no secrets');
+    const wf = await publishedWorkflow('guarded', { auth: { type: 'bearer' } });
+    const added = await app().call('POST', `/v1/workflows/${wf.id}/trigger/secrets`, { body: { secret: 'owner-token-0123456789' } });
+    expect(added.status).toBe(201);
+    const bearer = { authorization: 'Bearer owner-token-0123456789' };
+    expect((await app().call('POST', wf.hook, { key: null, headers: bearer, body: {} })).status).toBe(202);
+    expect((await app().call('POST', `/v1/workflows/${wf.id}/shares`, { body: { workspace_id: b.id } })).status).toBe(201);
+    const hookB = path((await app().call('GET', '/v1/shared-workflows', { key: b.key })).body.data[0].webhook.async);
+    const refused = await app().call('POST', hookB, { key: null, headers: bearer, body: {} });
+    expect([refused.status, refused.body.error.code]).toEqual([401, 'unauthorized']);
+  });
+
   it('refuses what cannot be shared in the one error shape', async () => {
     const b = await workspace('refusals');
     const wf = await publishedWorkflow('refusals');
