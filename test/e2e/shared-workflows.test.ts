@@ -99,6 +99,10 @@ describe('shared workflows', () => {
     const bContext = await db.collection('workflow_context').find({ workspace_id: b.id }).toArray();
     expect(bContext.map((d) => [d.workflow_id, d.key, d.value])).toEqual([[`${wf.id}@${b.id}`, 'last', 'order-2']]);
 
+    // B replays its run through the share: B's quota again (spent), never A's workflow directly.
+    const replay = await api(b, 'POST', `/v1/executions/${bRun}/replay`);
+    expect([replay.status, replay.body.error?.code]).toEqual([429, 'quota_exceeded']);
+
     // Revoked: B's URLs answer 404 at once, A's goes on.
     expect((await api(a, 'DELETE', `/v1/workflows/${wf.id}/shares/${String(shared.body.id)}`)).status).toBe(204);
     for (const url of [hookB.async, hookB.sync]) {
@@ -107,6 +111,8 @@ describe('shared workflows', () => {
     }
     expect((await api(b, 'GET', '/v1/shared-workflows')).body.data).toEqual([]);
     expect((await post(wf.sync, 5)).status).toBe(200);
+    const replayRevoked = await api(b, 'POST', `/v1/executions/${bRun}/replay`);
+    expect([replayRevoked.status, replayRevoked.body.error.code]).toEqual([404, 'workflow_not_found']);
   });
 
   it("a second ingress replica drops a revoked share on the config event (it cached B's URL)", async () => {

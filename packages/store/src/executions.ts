@@ -111,8 +111,17 @@ export function findExecution(executions: Collection<ExecutionDoc>, workspaceId:
 
 /** Where a workspace's execution keeps its offloaded trigger input (payloads.ts): its reference, or null (inline, or no such execution). */
 export async function findTriggerInputRef(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<string | null> {
-  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1 } });
-  return doc?.trigger_input_ref ?? null;
+  return (await findExecutionOrigin(executions, workspaceId, id)).triggerInputRef;
+}
+
+/** Where a workspace's recorded execution came from: its out-of-line trigger input and the share it ran through (ADR 0017), if any. */
+export async function findExecutionOrigin(
+  executions: Collection<ExecutionDoc>,
+  workspaceId: string,
+  id: string,
+): Promise<{ triggerInputRef: string | null; shareId: string | null }> {
+  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1, share_id: 1 } });
+  return { triggerInputRef: doc?.trigger_input_ref ?? null, shareId: doc?.share_id ?? null };
 }
 
 /**

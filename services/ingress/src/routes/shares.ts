@@ -8,6 +8,7 @@ import {
   findOwnedShare,
   findOwnedTrigger,
   findOwnedWorkflow,
+  findShare,
   findWorkflow,
   findWorkspace,
   revokeShare,
@@ -25,6 +26,8 @@ import { failure, list, workflowId } from '../http/schemas';
 import { share, shareId, sharedWorkflow } from '../schemas/shares';
 import { workspaceId } from '../schemas/workspaces';
 import type { ConfigChanges } from '../config-cache';
+import type { RunTarget } from '../run-targets';
+import type { ExecutionStarter } from '../starter';
 import { webhookUrls } from '../views';
 
 /**
@@ -93,6 +96,26 @@ export function shareView(doc: ShareDoc) {
     workspace_id: doc.receiver_workspace_id,
     created_at: doc.created_at.toISOString(),
     revoked_at: doc.revoked_at ? doc.revoked_at.toISOString() : null,
+  };
+}
+
+/**
+ * What a receiver's replay of a shared run starts: the owner's workflow at its latest published
+ * version, as an execution of the receiver; null once the share is revoked (or the workflow gone).
+ */
+export async function sharedRun(
+  deps: { store: Collections; starter: Pick<ExecutionStarter, 'published'> },
+  receiverId: string,
+  shareId: string,
+): Promise<{ workflow: WorkflowDoc; target: RunTarget } | null> {
+  const found = await findShare(deps.store.shares, shareId);
+  if (!found || found.revoked_at !== null || found.receiver_workspace_id !== receiverId) return null;
+  const workflow = await findOwnedWorkflow(deps.store.workflows, found.workspace_id, found.workflow_id);
+  if (!workflow) return null;
+  const { version, definition } = await deps.starter.published(workflow);
+  return {
+    workflow,
+    target: { environment: 'production', version, definition, draftId: null, share: { id: found._id, workspaceId: receiverId } },
   };
 }
 
