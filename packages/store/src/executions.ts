@@ -192,14 +192,18 @@ export function listExecutions(executions: Collection<ExecutionDoc>, q: Executio
   return executions.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
 }
 
-/** How many executions of a workflow have not ended. */
-export function countActiveExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
-  return executions.countDocuments({ workflow_id: workflowId, status: { $in: ACTIVE_STATUSES } });
+/** How many of a workspace's executions of a workflow have not ended (a receiver's runs of a shared workflow are its own, ADR 0017). */
+export function countActiveExecutions(executions: Collection<ExecutionDoc>, workspaceId: string, workflowId: string): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, workspace_id: workspaceId, status: { $in: ACTIVE_STATUSES } });
 }
 
-/** How many cron-started executions of a workflow are still queued. */
-export function countQueuedScheduledExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
-  return executions.countDocuments({ workflow_id: workflowId, status: 'queued', source: 'schedule' });
+/** How many of a workspace's cron-started executions of a workflow are still queued. */
+export function countQueuedScheduledExecutions(
+  executions: Collection<ExecutionDoc>,
+  workspaceId: string,
+  workflowId: string,
+): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, workspace_id: workspaceId, status: 'queued', source: 'schedule' });
 }
 
 /** How many executions a workspace has started since `since` (the quota windows' usage when no counter runs). */
