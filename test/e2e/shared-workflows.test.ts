@@ -1,3 +1,4 @@
+import { verifyFlowgate, waitForRequests, webhookHeaders } from '../support/callbacks';
 import { Receiver } from '../support/receiver';
 import { request, sleep, Stack, type ApiResponse } from '../support/stack';
 
@@ -19,7 +20,7 @@ describe('shared workflows', () => {
 
   beforeAll(async () => {
     crm = await new Receiver((req) => ({ status: 200, body: { id: `order-${req.path.split('/').pop()}` } })).start();
-    stack = await Stack.start('shared-workflows', { services: ['ingress', 'execution'] });
+    stack = await Stack.start('shared-workflows', { services: ['ingress', 'execution', 'callback'] });
     // The stack's bootstrap key is the operator: it makes both workspaces and an admin key of each.
     for (const [ws, name] of [
       [a, 'owner'],
@@ -42,6 +43,7 @@ describe('shared workflows', () => {
   it("runs as B's execution under B's quota and context, and stops at once when A revokes", async () => {
     const created = await api(a, 'POST', '/v1/workflows?publish=true', {
       name: 'shared orders',
+      on_success_url: crm.url('/callback'),
       steps: [
         { id: 'before', type: 'transform', expression: '$exists(context.last) ? context.last : "none"' },
         { id: 'secret', type: 'transform', expression: '$exists(context.api_secret) ? context.api_secret : "none"' },
@@ -70,6 +72,11 @@ describe('shared workflows', () => {
     const quota = await stack.api('PATCH', `/v1/workspaces/${b.id}`, { quotas: { executions_per_day: 1 } });
     expect(quota.status).toBe(200);
 
+    // B signs its callbacks with its own secret (the deployment default no longer).
+    const rotated = await api(b, 'POST', '/v1/callback-secret/rotate', { previous_secret_expires_in_s: 0 });
+    expect(rotated.status).toBe(201);
+    const bSecret = String(rotated.body.secret);
+
     // B's run: none of A's persisted context (its secret included), and its writes stay B's.
     const run = await post(hookB.sync, 2);
     expect(run.status).toBe(200);
@@ -92,6 +99,16 @@ describe('shared workflows', () => {
     const aRuns = ((await api(a, 'GET', '/v1/executions')).body.data as { id: string }[]).map((e) => e.id);
     expect(aRuns).not.toContain(bRun);
     expect(aRuns).toHaveLength(1);
+
+    // Its callback (to the URL of A's definition) is signed with B's secret and logged in B's deliveries.
+    const [callback] = await waitForRequests(crm.requests, bRun, 1);
+    if (!callback) throw new Error('no callback');
+    expect(verifyFlowgate(bSecret, webhookHeaders(callback), callback.body)).toMatchObject({ type: 'execution.succeeded' });
+    expect(() => verifyFlowgate(stack.signingSecret, webhookHeaders(callback), callback.body)).toThrow('bad signature');
+    const deliveriesOf = async (who: { key: string }) =>
+      ((await api(who, 'GET', '/v1/deliveries')).body.data as { execution_id: string }[]).map((d) => d.execution_id);
+    expect(await deliveriesOf(b)).toEqual([bRun]);
+    expect(await deliveriesOf(a)).not.toContain(bRun);
 
     const db = await stack.settledDb();
     const execution = await db.collection('executions').findOne({ _id: bRun as never });
