@@ -32,6 +32,17 @@ const STEP = 'flowgate_step_duration_seconds';
 const CONSUMED = 'flowgate_consumer_message_duration_seconds';
 const GRPC = 'flowgate_grpc_server_handling_seconds';
 
+/** The workspaces dashboard shows the noisiest workspaces only. */
+const TOP_K = 10;
+/** What a workspace_id label value means (services/*: WorkspaceLabels in packages/kit). */
+const WORKSPACE_BOUND =
+  'workspace_id is bounded per replica: the first FLOWGATE_METRICS_MAX_WORKSPACES workspaces a replica sees get their own value, later ones _other, requests of no known workspace _none.';
+/** The top TOP_K workspace_id series of a rate, summed over replicas (and grouped by `by` as well). */
+const topWorkspaces = (expr, by = []) => ({
+  expr: `topk(${TOP_K}, sum by (${['workspace_id', ...by].join(', ')}) (${expr}))`,
+  legend: ['{{workspace_id}}', ...by.map((l) => `{{${l}}}`)].join(' '),
+});
+
 // Panels: { title, description, unit, targets: [{ expr, legend }], kind: 'timeseries' | 'stat', width }
 const ts = (title, unit, targets, description, extra = {}) => ({ kind: 'timeseries', title, unit, targets, description, ...extra });
 const stat = (title, unit, targets, description) => ({ kind: 'stat', title, unit, targets, description, width: 6, height: 4 });
@@ -160,8 +171,8 @@ const dashboards = {
       ts(
         'Executions waiting for a slot',
         'ops',
-        [{ expr: `sum by (workflow_id) (${rate('flowgate_concurrency_slot_waits_total')})`, legend: '{{workflow_id}}' }],
-        'Executions queued behind max_concurrent_executions, by workflow.',
+        [{ expr: `sum by (workspace_id) (${rate('flowgate_concurrency_slot_waits_total')})`, legend: '{{workspace_id}}' }],
+        'Executions queued behind max_concurrent_executions, by workspace (per-workflow counts: GET /v1/executions?workflow_id=).',
       ),
       ts(
         'Redeliveries',
@@ -235,6 +246,68 @@ const dashboards = {
         { expr: `sum by (outcome) (${rate(`${CONSUMED}_count`, 'consumer="callback"')})`, legend: '{{outcome}}' },
       ]),
       ts('Delivery time', 's', percentiles(CONSUMED, [], 'consumer="callback"'), 'Event handling time, including the HTTP attempt.'),
+    ],
+  },
+
+  workspaces: {
+    title: 'Flowgate / Workspaces',
+    description: `Which tenants are noisy: the top ${TOP_K} workspaces by webhooks, refusals, quota refusals, executions and callbacks. ${WORKSPACE_BOUND}`,
+    panels: [
+      stat(
+        'Webhooks counted as _other',
+        'percentunit',
+        [
+          {
+            expr: `(sum(${rate('flowgate_webhooks_accepted_total', 'workspace_id="_other"')}) or vector(0)) / sum(${rate('flowgate_webhooks_accepted_total')})`,
+            legend: '_other',
+          },
+        ],
+        "Share of accepted webhooks from workspaces past a replica's FLOWGATE_METRICS_MAX_WORKSPACES bound (no label value of their own). Above 0: raise the bound, or find them in the logs (workspace_id).",
+      ),
+      stat(
+        'Workspaces labelled',
+        'short',
+        [
+          {
+            expr: `count(count by (workspace_id) (flowgate_webhooks_accepted_total${sel('workspace_id!~"_other|_none"')}))`,
+            legend: 'workspaces',
+          },
+        ],
+        'Distinct workspace_id values on accepted webhooks (each replica labels at most FLOWGATE_METRICS_MAX_WORKSPACES of them).',
+      ),
+      ts(
+        `Webhooks accepted: top ${TOP_K} workspaces`,
+        'reqps',
+        [topWorkspaces(rate('flowgate_webhooks_accepted_total'))],
+        'Accepted webhooks (async, sync, fan-out) per workspace.',
+      ),
+      ts(
+        `Webhooks rejected: top ${TOP_K} workspaces`,
+        'reqps',
+        [topWorkspaces(rate('flowgate_webhooks_rejected_total'), ['reason'])],
+        'Refused webhooks per workspace and reason; _none: the token named no workspace (unknown_token).',
+      ),
+      ts(
+        `Quota refusals: top ${TOP_K} workspaces`,
+        'reqps',
+        [topWorkspaces(rate('flowgate_quota_refusals_total'), ['quota'])],
+        'Executions refused by a workspace quota (executions per day / month, parallel executions): webhooks, fan-outs, test runs, replays.',
+      ),
+      ts(
+        `Executions started: top ${TOP_K} workspaces`,
+        'ops',
+        [topWorkspaces(rate('flowgate_executions_started_total'))],
+        'Executions that started running per workspace.',
+      ),
+      ts(`Executions failed or timed out: top ${TOP_K} workspaces`, 'ops', [
+        topWorkspaces(rate('flowgate_executions_finished_total', 'status=~"failed|timed_out"'), ['status']),
+      ]),
+      ts(
+        `Callback attempts not delivered: top ${TOP_K} workspaces`,
+        'ops',
+        [topWorkspaces(rate('flowgate_callback_attempts_total', 'outcome!="succeeded"'), ['outcome'])],
+        'Callback attempts that will be retried, were given up or interrupted, per workspace.',
+      ),
     ],
   },
 

@@ -32,6 +32,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Headers made anew for every request (a Standard Webhooks signature over a fresh webhook-id). */
   headersPerRequest?: () => Record<string, string>;
+  /** Requests per second offered over all connections (an open load); absent: as fast as answers come. */
+  overallRate?: number;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -46,6 +48,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadFigures> {
     connections: opts.connections,
     duration: opts.durationS,
     timeout: 10,
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
     ...(opts.headersPerRequest
       ? {
           requests: [

@@ -7,6 +7,7 @@ import { perUnit, type PerUnit, type StoreBudget } from './budget';
 import type { E2eFigures, PipelineFigures } from './e2e';
 import type { HistoryFill } from './history';
 import type { LoadFigures } from './load';
+import type { TenantFigures } from './tenants';
 import { mb, type StoreFiles } from './resources';
 
 /** Peak RSS of a scenario's services (VmHWM, MB) and its database's files at the scenario's end. */
@@ -55,6 +56,8 @@ export interface BenchResults {
   resources: ScenarioResources[];
   /** FerretDB's whole SQLite directory after the run (each scenario's database dropped). */
   store_files_after_run: StoreFiles | null;
+  /** tenants.ts: one workspace's latency beside another over its quota, null when skipped. */
+  tenants: TenantFigures | null;
   /** scheduler.ts's figures (its own servers), null when skipped. */
   scheduler: {
     ok: boolean;
@@ -428,6 +431,20 @@ export function targetsBlock(r: BenchResults): string {
     `┌─ targets (issue "Fast durable path"), ${r.machine.cpus} CPUs, load ${r.machine.load_avg_1m_at_start} at start, ${r.machine.load_avg_1m_at_end} at end ─`,
     ...rows.map((t) => `│ ${mark(t.met)} │ ${t.name.padEnd(w)} │ ${t.goal.padEnd(g)} │ ${t.figure}`),
     `│ ${rows.filter((t) => t.met === true).length} met, ${rows.filter((t) => t.met === false).length} not met, ${rows.filter((t) => t.met === null).length} without a mark`,
+    '└─',
+  ].join('\n');
+}
+
+/** The noisy-neighbour figure beside its target (issue "Workspaces"). */
+export function tenantsBlock(r: BenchResults): string {
+  const t = r.tenants;
+  if (!t) return '';
+  const mark = t.p99_ratio === null ? '  —    ' : t.p99_ratio <= 1.2 ? ' met   ' : 'NOT met';
+  return [
+    `┌─ target (issue "Workspaces"): ${t.rate_per_s}/s offered to each of two workspaces for ${t.duration_s} s ─`,
+    `│ ${mark} │ A's p99 beside B over its quota ÷ A's p99 alone │ ≤ 1.2 │ ${fixed(t.p99_ratio, 3)} ` +
+      `(${t.together.latency_ms.p99} ms ÷ ${t.solo.latency_ms.p99} ms; A ${t.together.accepted_per_s.toFixed(1)}/s accepted beside B, ` +
+      `${t.solo.accepted_per_s.toFixed(1)}/s alone; B ${t.neighbour.accepted} accepted, ${t.neighbour.status_counts['429'] ?? 0} refused 429)`,
     '└─',
   ].join('\n');
 }

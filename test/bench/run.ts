@@ -14,7 +14,16 @@ import { BUDGET_SETTLE_MS, httpStepsWorkflow, runScenario, startDownstream, type
 import { intEnv } from './env';
 import { fillHistory } from './history';
 import { round, runLoad, warmUp } from './load';
-import { detailedReport, summaryBlock, targetsBlock, writeResults, type BenchResults, type ScenarioResources } from './report';
+import {
+  detailedReport,
+  summaryBlock,
+  targetsBlock,
+  tenantsBlock,
+  writeResults,
+  type BenchResults,
+  type ScenarioResources,
+} from './report';
+import { runTenantScenario } from './tenants';
 import { stackPeakRss, storeFiles } from './resources';
 import { preserveLogs, Teardown } from './teardown';
 
@@ -48,7 +57,8 @@ import { preserveLogs, Teardown } from './teardown';
  * (100000 stored before the history scenario, 0 = skip it), BENCH_HISTORY_TIMEOUT_S (20: how long the
  * history scenario waits for one execution), BENCH_HISTORY_FILL_S (60: filling the history stops then,
  * the report says how many were stored), BENCH_SYNC_SERIAL_S (10 s of sync round trips at 1 in
- * flight, 0 = skip), BENCH_SCHEDULER (1; 0 = skip scheduler.ts).
+ * flight, 0 = skip), BENCH_SCHEDULER (1; 0 = skip scheduler.ts), BENCH_TENANT_RATE (200 webhooks/s offered
+ * to each of two workspaces in the noisy-neighbour scenario, tenants.ts; 0 = skip it).
  * Results: stdout and .test-results/bench.json; on failure the logs go to .test-results/bench-logs/.
  */
 const RESULTS_FILE = join(ROOT, '.test-results', 'bench.json');
@@ -75,6 +85,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const historyFillS = intEnv('BENCH_HISTORY_FILL_S', 60, 1);
   const syncSerialS = intEnv('BENCH_SYNC_SERIAL_S', 10, 0);
   const schedulerOn = intEnv('BENCH_SCHEDULER', 1, 0) > 0;
+  const tenantRate = intEnv('BENCH_TENANT_RATE', 200, 0);
 
   rmSync(RESULTS_FILE, { force: true });
   const loadAtStart = round(loadavg()[0] ?? 0, 2);
@@ -214,6 +225,23 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   });
   await recordResources('auth methods, whole stack', authFlowgate.stack, authFlowgate.db, ALL_SERVICES);
   await authFlowgate.stop();
+
+  // 4c. Noisy neighbour: one workspace's latency alone and beside another over its quota (tenants.ts).
+  let tenants: BenchResults['tenants'] = null;
+  if (tenantRate > 0) {
+    const tenantFlowgate = await startFlowgate('bench-tenants');
+    tenants = await runTenantScenario({
+      stack: tenantFlowgate.stack,
+      body: BODY,
+      ratePerS: tenantRate,
+      connections,
+      durationS,
+      warmupRequests,
+      log,
+    });
+    await recordResources('tenants, whole stack', tenantFlowgate.stack, tenantFlowgate.db, ALL_SERVICES);
+    await tenantFlowgate.stop();
+  }
 
   // 5. End to end: the bare durable pipeline, then 1-step and 5-step http workflows, each on a fresh
   // Flowgate (ingress + execution), then the 1-step one again on a store full of history.
@@ -417,6 +445,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
       oneStep && durable && durable.executions_per_s > 0 ? round(oneStep.executions_per_s / durable.executions_per_s, 4) : null,
     executor_cpu_ms_per_extra_step:
       oneStep && fiveStep ? round((fiveStep.executor_cpu_ms_per_execution - oneStep.executor_cpu_ms_per_execution) / 4, 2) : null,
+    tenants,
     resources,
     store_files_after_run: storeFilesAfterRun,
     scheduler,
@@ -484,7 +513,7 @@ async function main(): Promise<void> {
     const results = await bench(teardown);
     writeResults(RESULTS_FILE, results);
     process.stdout.write(detailedReport(results));
-    process.stdout.write(`\n${summaryBlock(results)}\n${targetsBlock(results)}\n`);
+    process.stdout.write(`\n${summaryBlock(results)}\n${targetsBlock(results)}\n${tenantsBlock(results)}\n`);
     log(`results written to ${RESULTS_FILE}`);
     process.exitCode = results.ok ? 0 : 1;
   } catch (err) {

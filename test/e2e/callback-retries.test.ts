@@ -103,7 +103,9 @@ describe('callbacks: retries', () => {
     const listed = await stack.api('GET', `/v1/deliveries?status=failed&execution_id=${id}`);
     expect(listed.body.data).toEqual([expect.objectContaining({ id: delivery.id, status: 'failed', attempt_count: 3 })]);
     const metrics = await (await fetch(`${stack.opsUrl('callback')}/metrics`)).text();
-    expect(metrics).toMatch(/flowgate_callback_deliveries_failed_total\{reason="exhausted",service="callback"\} [1-9]/);
-    expect(metrics).toMatch(/flowgate_callback_attempts_total\{outcome="retry",service="callback"\} [1-9]/);
+    expect(metrics).toMatch(
+      /flowgate_callback_deliveries_failed_total\{reason="exhausted",workspace_id="default",service="callback"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/flowgate_callback_attempts_total\{outcome="retry",workspace_id="default",service="callback"\} [1-9]/);
   });
 });

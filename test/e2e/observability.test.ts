@@ -23,6 +23,8 @@ const CHART = join(ROOT, 'helm', 'flowgate');
 const RULES = join(CHART, 'rules', 'flowgate-alerts.yaml');
 /** Grafana's $__rate_interval for these queries: the whole test fits in it. */
 const RATE_INTERVAL = '2m';
+/** The workspace of the second tenant (the stack's own key is the default workspace's). */
+const TENANT = 'obs-tenant';
 
 interface Query {
   source: string;
@@ -210,6 +212,19 @@ describe('observability: dashboards and alerts against the running services', ()
         steps: [{ id: 'hang', type: 'http', request: { method: 'GET', url: downstream.url('/hang') } }],
       }),
     ]);
+    // A second tenant whose day quota (1) is used up in the first round: quota refusals by workspace.
+    const tenantKey = await stack.apiKeyForWorkspace(TENANT);
+    const asTenant = { authorization: `Bearer ${tenantKey}` };
+    // The operator sets the tenant's limits.
+    expect((await stack.api('PATCH', `/v1/workspaces/${TENANT}`, { quotas: { executions_per_day: 1 } })).status).toBe(200);
+    const tenantCreated = await stack.api(
+      'POST',
+      '/v1/workflows?publish=true',
+      { name: 'obs-tenant', steps: [{ id: 'ok', type: 'transform', expression: '1' }] },
+      asTenant,
+    );
+    expect(tenantCreated.status).toBe(201);
+    const tenantHook = String(tenantCreated.body.triggers.production.async);
     const fire = async (url: string, body: unknown = {}) => {
       const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return res.body as { execution_id: string };
@@ -233,6 +248,8 @@ describe('observability: dashboards and alerts against the running services', ()
       expect(limitedRate.map((r) => r.status)).toContain(429);
       for (let i = 0; i < 2; i++)
         expect((await request(`${stack.ingressUrl}/hooks/wh_doesnotexist${n}${i}000000000000`, { method: 'POST' })).status).toBe(404);
+      const tenant = [await request(tenantHook, { method: 'POST' }), await request(tenantHook, { method: 'POST' })];
+      expect(tenant.map((r) => r.status)).toEqual(n === 1 ? [202, 429] : [429, 429]);
       for (const { execution_id } of started) await stack.waitForExecution(execution_id);
     };
     await round(1);
@@ -332,6 +349,31 @@ describe('observability: dashboards and alerts against the running services', ()
       if (finite.length === 0) problems.push(`${q.source}: no data (${JSON.stringify(res.data.result)}) for ${grafanaExpr(q.expr)}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('labels the per-tenant counters with workspace_id: each workspace its own, an unknown token _none', async () => {
+    const series = async (expr: string) =>
+      (await prometheus.query(expr)).data.result
+        .map((r): Record<string, string | number> => ({ ...r.metric, value: Number(r.value[1]) }))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    // The executor was killed and restarted meanwhile: its counters started over, so these ask which
+    // workspaces any of its series named.
+    const workspacesOf = async (metric: string) =>
+      (await series(`count by (workspace_id) (max_over_time(${metric}[5m]))`)).map((s) => s.workspace_id);
+    expect(await series('sum by (workspace_id) (flowgate_webhooks_accepted_total)')).toEqual([
+      { workspace_id: 'default', value: expect.any(Number) },
+      { workspace_id: TENANT, value: 1 },
+    ]);
+    expect(await series('sum by (workspace_id, reason) (flowgate_webhooks_rejected_total{reason=~"unknown_token|quota"})')).toEqual([
+      { reason: 'quota', workspace_id: TENANT, value: 3 },
+      { reason: 'unknown_token', workspace_id: '_none', value: 4 },
+    ]);
+    expect(await series('sum by (workspace_id, quota) (flowgate_quota_refusals_total)')).toEqual([
+      { workspace_id: TENANT, quota: 'executions_per_day', value: 3 },
+    ]);
+    expect(await workspacesOf('flowgate_executions_started_total')).toEqual(['default', TENANT]);
+    expect(await workspacesOf('flowgate_executions_finished_total{status="failed"}')).toEqual(['default']);
+    expect(await workspacesOf('flowgate_callback_attempts_total{outcome="succeeded"}')).toEqual(['default']);
   });
 
   it('evaluates every alert expression, and Prometheus runs every rule of the file without error', async () => {

@@ -287,7 +287,7 @@ describe('helm chart', () => {
 
   it('ships every dashboard as a ConfigMap for the Grafana sidecar', () => {
     const files = readdirSync(join(CHART, 'dashboards')).filter((f) => f.endsWith('.json'));
-    expect(files.sort()).toEqual(['callback.json', 'execution.json', 'ingress.json', 'overview.json', 'runtime.json', 'scheduler.json']);
+    expect(files.sort()).toEqual(['callback.json', 'execution.json', 'ingress.json', 'overview.json', 'runtime.json', 'scheduler.json', 'workspaces.json']);
     for (const objects of [defaults, everything]) {
       const maps = ofKind(objects, 'ConfigMap').filter((c) => c.metadata.labels?.grafana_dashboard === '1');
       expect(maps).toHaveLength(files.length);

@@ -3,6 +3,7 @@ export * from './egress-guard';
 export * from './grpc';
 export * from './logger';
 export * from './metrics';
+export * from './workspace-label';
 export * from './mongo';
 export * from './nats';
 export * from './ops-server';

@@ -24,6 +24,8 @@ export interface WorkspaceDoc {
   updated_at?: Date;
   status?: WorkspaceStatus;
   suspended_at?: Date | null;
+  /** The workspace's webhook rate-limit bucket, set by the operator (null/absent: FLOWGATE_RATE_LIMIT_WORKSPACE_*; per_second 0: none). */
+  rate_limit?: { per_second: number; burst: number | null } | null;
   /** Refusals of this workspace's webhooks answer like an unknown token (null/absent: FLOWGATE_WEBHOOK_ANTI_ENUMERATION). */
   anti_enumeration?: boolean | null;
   deletion?: WorkspaceDeletion | null;

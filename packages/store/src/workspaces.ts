@@ -16,6 +16,15 @@ export async function workspaceEgressEntries(workspaces: Collection<WorkspaceDoc
   return doc?.egress_allow_cidrs;
 }
 
+/** What an executor needs of a workspace: its own egress allow-list entries (unchecked) and its status. */
+export async function workspaceRunSettings(
+  workspaces: Collection<WorkspaceDoc>,
+  workspaceId: string,
+): Promise<{ egress: unknown; status: WorkspaceStatus }> {
+  const doc = await workspaces.findOne({ _id: workspaceId }, { projection: { egress_allow_cidrs: 1, status: 1 } });
+  return { egress: doc?.egress_allow_cidrs, status: doc?.status ?? 'active' };
+}
+
 /** The workspace's quota overrides, if any. */
 export async function workspaceQuotas(workspaces: Collection<WorkspaceDoc>, workspaceId: string): Promise<WorkspaceDoc['quotas']> {
   const doc = await workspaces.findOne({ _id: workspaceId }, { projection: { quotas: 1 } });
@@ -85,7 +94,7 @@ export function workspacesBeingDeleted(workspaces: Collection<WorkspaceDoc>): Pr
   return workspaces.find({ status: 'deleting' }).limit(100).toArray();
 }
 
-type WorkspaceChange = Partial<Pick<WorkspaceDoc, 'name' | 'anti_enumeration' | 'quotas' | 'egress_allow_cidrs'>>;
+type WorkspaceChange = Partial<Pick<WorkspaceDoc, 'name' | 'anti_enumeration' | 'quotas' | 'egress_allow_cidrs' | 'rate_limit'>>;
 
 /** Changes a workspace that is not being deleted; the document after, or null (unknown or deleted). */
 export function updateWorkspace(

@@ -17,7 +17,21 @@ import {
   subscribedWorkflowIds,
   updateWorkflow,
 } from '../src/workflows';
-import { setWorkspaceEgress, setWorkspaceQuotas, workspaceEgressEntries, workspaceQuotas } from '../src/workspaces';
+import {
+  deleteOwnedBatch,
+  finishWorkspaceDeletion,
+  insertWorkspace,
+  listWorkspaces,
+  markWorkspaceDeleting,
+  recordDeletionProgress,
+  setWorkspaceEgress,
+  setWorkspaceQuotas,
+  setWorkspaceSuspended,
+  updateWorkspace,
+  workspaceEgressEntries,
+  workspaceQuotas,
+  workspacesBeingDeleted,
+} from '../src/workspaces';
 import { testDatabase } from './test-db';
 
 /** The repositories of the management API's routes, against the run's real MongoDB-wire server (FerretDB by default). */
@@ -348,6 +362,61 @@ describe('route repositories', () => {
         created_at: at(1_000),
         egress_updated_at: at(3_000),
       });
+    });
+
+    it('lists newest first after a cursor and by status (no status = active), and changes only what is not being deleted', async () => {
+      for (const [id, ms] of [
+        ['wsl-1', 10_000],
+        ['wsl-2', 20_000],
+        ['wsl-3', 30_000],
+      ] as const)
+        await insertWorkspace(store.workspaces, { _id: id, name: id, created_at: at(ms), ...(id === 'wsl-1' ? {} : { status: 'active' }) });
+      const ids = (docs: { _id: string }[]) => docs.map((d) => d._id).filter((id) => id.startsWith('wsl-'));
+      expect(ids(await listWorkspaces(store.workspaces, { limit: 100 }))).toEqual(['wsl-3', 'wsl-2', 'wsl-1']);
+      expect(ids(await listWorkspaces(store.workspaces, { limit: 100, after: { at: at(30_000), id: 'wsl-3' } }))).toEqual([
+        'wsl-2',
+        'wsl-1',
+      ]);
+
+      await expect(setWorkspaceSuspended(store.workspaces, 'wsl-2', true, at(40_000))).resolves.toMatchObject({ status: 'suspended' });
+      expect(ids(await listWorkspaces(store.workspaces, { limit: 100, statuses: ['active'] }))).toEqual(['wsl-3', 'wsl-1']);
+      expect(ids(await listWorkspaces(store.workspaces, { limit: 100, statuses: ['suspended'] }))).toEqual(['wsl-2']);
+
+      const marked = await markWorkspaceDeleting(store.workspaces, 'wsl-3', at(50_000));
+      expect(marked).toMatchObject({ status: 'deleting', deletion: { requested_at: at(50_000), removed: {}, cancelled: 0 } });
+      // Marking again keeps the first request; a workspace being deleted takes no change.
+      await expect(markWorkspaceDeleting(store.workspaces, 'wsl-3', at(60_000))).resolves.toMatchObject({
+        deletion: { requested_at: at(50_000) },
+      });
+      await expect(updateWorkspace(store.workspaces, 'wsl-3', { name: 'back' }, at(60_000))).resolves.toBeNull();
+      await expect(setWorkspaceSuspended(store.workspaces, 'wsl-3', false, at(60_000))).resolves.toBeNull();
+      expect(ids(await workspacesBeingDeleted(store.workspaces))).toEqual(['wsl-3']);
+
+      await recordDeletionProgress(store.workspaces, 'wsl-3', { collection: 'workflows', removed: 2 });
+      await recordDeletionProgress(store.workspaces, 'wsl-3', { collection: 'workflows', removed: 3, cancelled: 1 });
+      await finishWorkspaceDeletion(store.workspaces, 'wsl-3', at(70_000));
+      await expect(store.workspaces.findOne({ _id: 'wsl-3' })).resolves.toMatchObject({
+        status: 'deleted',
+        deletion: { finished_at: at(70_000), removed: { workflows: 5 }, cancelled: 1 },
+      });
+      expect(ids(await workspacesBeingDeleted(store.workspaces))).toEqual([]);
+    });
+
+    it("deletes a workspace's documents in batches and nobody else's", async () => {
+      for (let i = 0; i < 5; i++)
+        await createSource(store.sources, {
+          _id: `src-del-${i}`,
+          workspace_id: i < 4 ? 'ws-del' : 'ws-keep',
+          name: `s${i}`,
+          token_hash: `hash-del-${i}`,
+          token_sealed: 'sealed',
+          created_at: at(i),
+          updated_at: at(i),
+        });
+      await expect(deleteOwnedBatch(store, 'sources', 'ws-del', 3)).resolves.toBe(3);
+      await expect(deleteOwnedBatch(store, 'sources', 'ws-del', 3)).resolves.toBe(1);
+      await expect(deleteOwnedBatch(store, 'sources', 'ws-del', 3)).resolves.toBe(0);
+      await expect(findOwnedSource(store.sources, 'ws-keep', 'src-del-4')).resolves.not.toBeNull();
     });
   });
 });

@@ -1,4 +1,4 @@
-import { baseConfigShape, env, envCidrList, loadConfig } from '@flowgate/kit';
+import { baseConfigShape, env, envCidrList, loadConfig, workspaceLabelConfigShape } from '@flowgate/kit';
 import { z } from 'zod';
 
 /** The events stream keeps messages 7 days; a delivery's whole schedule must fit well inside. */
@@ -8,6 +8,7 @@ export const loadCallbackConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       ...baseConfigShape,
+      ...workspaceLabelConfigShape,
       FLOWGATE_OPS_PORT: env.port(9467),
       /** Default Standard Webhooks signing secret (workspaces without their own): `whsec_` + base64 of 24–64 random bytes. */
       FLOWGATE_CALLBACK_SIGNING_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/, 'must be whsec_ followed by base64 of 24-64 bytes'),

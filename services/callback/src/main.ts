@@ -10,6 +10,7 @@ import {
   runMain,
   SecretBox,
   startRuntime,
+  WorkspaceLabels,
   type MessageDisposition,
 } from '@flowgate/kit';
 import { collections, ensureIndexes, recordDeadLetter } from '@flowgate/store';
@@ -58,13 +59,26 @@ runMain('callback', async () => {
     schedule: config.FLOWGATE_CALLBACK_RETRY_SCHEDULE_S,
     jitter: config.FLOWGATE_CALLBACK_RETRY_JITTER,
     timeoutMs: config.FLOWGATE_CALLBACK_TIMEOUT_MS,
+    // workspace_id is bounded (at most FLOWGATE_METRICS_MAX_WORKSPACES + 2 values): attempts ≤ (N + 2) × 4 outcomes series.
     metrics: {
-      attempts: counter(rt.registry, 'flowgate_callback_attempts_total', 'Callback delivery attempts by outcome', ['outcome']),
-      attemptSeconds: histogram(rt.registry, 'flowgate_callback_attempt_duration_seconds', 'Duration of one callback attempt', ['outcome']),
-      failed: counter(rt.registry, 'flowgate_callback_deliveries_failed_total', 'Deliveries given up on (dead letters) by reason', [
-        'reason',
+      workspaces: new WorkspaceLabels(config.FLOWGATE_METRICS_MAX_WORKSPACES),
+      attempts: counter(rt.registry, 'flowgate_callback_attempts_total', 'Callback delivery attempts by outcome and workspace', [
+        'outcome',
+        'workspace_id',
       ]),
-      deferred: counter(rt.registry, 'flowgate_callback_deferred_total', 'Messages handed back because their destination was saturated'),
+      attemptSeconds: histogram(rt.registry, 'flowgate_callback_attempt_duration_seconds', 'Duration of one callback attempt', ['outcome']),
+      failed: counter(
+        rt.registry,
+        'flowgate_callback_deliveries_failed_total',
+        'Deliveries given up on (dead letters) by reason and workspace',
+        ['reason', 'workspace_id'],
+      ),
+      deferred: counter(
+        rt.registry,
+        'flowgate_callback_deferred_total',
+        'Messages handed back because their destination was saturated, by workspace',
+        ['workspace_id'],
+      ),
     },
   });
 

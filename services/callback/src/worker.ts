@@ -1,5 +1,5 @@
 import type { ExecutionEvent, RedeliverRequest } from '@flowgate/contracts';
-import type { JsMsg, Logger, MessageDisposition } from '@flowgate/kit';
+import type { JsMsg, Logger, MessageDisposition, WorkspaceLabels } from '@flowgate/kit';
 import {
   createDelivery,
   findDelivery,
@@ -38,11 +38,13 @@ export interface WorkerDeps {
   schedule: number[];
   jitter: number;
   timeoutMs: number;
+  /** Counters carry the delivery's bounded `workspace_id` (FLOWGATE_METRICS_MAX_WORKSPACES); the histogram does not (buckets × workspaces would be many series). */
   metrics: {
-    attempts: Counter<'outcome'>;
+    workspaces: WorkspaceLabels;
+    attempts: Counter<'outcome' | 'workspace_id'>;
     attemptSeconds: Histogram<'outcome'>;
-    failed: Counter<'reason'>;
-    deferred: Counter;
+    failed: Counter<'reason' | 'workspace_id'>;
+    deferred: Counter<'workspace_id'>;
   };
 }
 
@@ -86,7 +88,10 @@ export class DeliveryWorker {
     const cycle = doc.cycle ?? 1;
     if (cycle === req.after_cycle && doc.status !== 'pending') {
       await startDeliveryCycle(this.deps.store.deliveries, doc, msg.info.streamSequence, new Date());
-      this.deps.logger.info({ delivery_id: doc._id, execution_id: doc.execution_id, cycle: cycle + 1 }, 'callback redelivery started');
+      this.deps.logger.info(
+        { delivery_id: doc._id, execution_id: doc.execution_id, workspace_id: doc.workspace_id, cycle: cycle + 1 },
+        'callback redelivery started',
+      );
     }
     return this.drive(doc._id, msg);
   }
@@ -101,7 +106,8 @@ export class DeliveryWorker {
     if (!doc || doc.status !== 'pending') return 'ack';
     if (doc.driver_seq !== undefined && doc.driver_seq !== msg.info.streamSequence) return 'ack'; // another message drives it
     const cycle = doc.cycle ?? 1;
-    const log = { delivery_id: id, execution_id: doc.execution_id, cycle };
+    const log = { delivery_id: id, execution_id: doc.execution_id, workspace_id: doc.workspace_id, cycle };
+    const workspace = this.deps.metrics.workspaces.of(doc.workspace_id);
     const inCycle = doc.attempts.filter((a) => (a.cycle ?? 1) === cycle);
     const interrupted = inCycle.filter((a) => a.error_code === INTERRUPTED).length;
     let completed = inCycle.length - interrupted;
@@ -123,10 +129,10 @@ export class DeliveryWorker {
       if (overLimit) completed++;
       const exhausted = overLimit && completed >= this.deps.schedule.length;
       await this.record(id, cycle, attempt, exhausted ? 'failed' : 'pending', new Date());
-      this.deps.metrics.attempts.inc({ outcome: INTERRUPTED });
+      this.deps.metrics.attempts.inc({ outcome: INTERRUPTED, workspace_id: workspace });
       logger.warn({ ...log, attempt: attempt.attempt }, 'callback attempt was interrupted; attempting again');
       if (exhausted) {
-        this.deps.metrics.failed.inc({ reason: INTERRUPTED });
+        this.deps.metrics.failed.inc({ reason: INTERRUPTED, workspace_id: workspace });
         return 'ack';
       }
       return this.drive(id, msg);
@@ -155,7 +161,7 @@ export class DeliveryWorker {
     }
     if (!release) {
       // This destination already has its share on the wire and a queue: hand the message back.
-      this.deps.metrics.deferred.inc();
+      this.deps.metrics.deferred.inc({ workspace_id: workspace });
       return { nakMs: jittered(this.deps.timeoutMs, this.deps.jitter) };
     }
     const attemptNo = completed + 1;
@@ -190,9 +196,10 @@ export class DeliveryWorker {
       status === 'pending' ? new Date(Date.now() + delay) : null,
     );
     const outcome = succeeded ? 'succeeded' : status === 'pending' ? 'retry' : 'failed';
-    this.deps.metrics.attempts.inc({ outcome });
+    this.deps.metrics.attempts.inc({ outcome, workspace_id: workspace });
     this.deps.metrics.attemptSeconds.observe({ outcome }, attempt.latency_ms / 1000);
-    if (status === 'failed') this.deps.metrics.failed.inc({ reason: retryable ? 'exhausted' : (attempt.error_code ?? 'final_answer') });
+    if (status === 'failed')
+      this.deps.metrics.failed.inc({ reason: retryable ? 'exhausted' : (attempt.error_code ?? 'final_answer'), workspace_id: workspace });
     logger.info(
       { ...log, attempt: attemptNo, status, status_code: attempt.status_code, error_code: attempt.error_code, next_in_ms: delay },
       'callback attempt',

@@ -26,6 +26,12 @@ describe('callback configuration', () => {
     );
     expect(() => loadCallbackConfig({ ...base, FLOWGATE_EGRESS_ALLOW_CIDRS: '10.0.0.1/8' })).toThrow(/FLOWGATE_EGRESS_ALLOW_CIDRS/);
   });
+
+  it('bounds the workspace_id metric label by FLOWGATE_METRICS_MAX_WORKSPACES (default 100, 0 allowed)', () => {
+    expect(loadCallbackConfig(base).FLOWGATE_METRICS_MAX_WORKSPACES).toBe(100);
+    expect(loadCallbackConfig({ ...base, FLOWGATE_METRICS_MAX_WORKSPACES: '0' }).FLOWGATE_METRICS_MAX_WORKSPACES).toBe(0);
+    expect(() => loadCallbackConfig({ ...base, FLOWGATE_METRICS_MAX_WORKSPACES: '-1' })).toThrow(/FLOWGATE_METRICS_MAX_WORKSPACES/);
+  });
 });
 
 describe('retry policy', () => {

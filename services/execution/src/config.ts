@@ -1,7 +1,8 @@
-import { baseConfigShape, env, envCidrList, loadConfig } from '@flowgate/kit';
+import { baseConfigShape, env, envCidrList, loadConfig, workspaceLabelConfigShape } from '@flowgate/kit';
 
 export const configShape = {
   ...baseConfigShape,
+  ...workspaceLabelConfigShape,
   FLOWGATE_OPS_PORT: env.port(9465),
   FLOWGATE_GRPC_PORT: env.port(50051),
   /** Executions handled at once by one replica. */

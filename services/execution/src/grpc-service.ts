@@ -97,7 +97,8 @@ export function executionHandlers(deps: {
             if (isTerminal(execution.status as Parameters<typeof isTerminal>[0])) finish(grpc.status.OK);
           } catch (err) {
             const se = toServiceError(err);
-            if (se.code === grpc.status.INTERNAL) deps.logger.error({ err, execution_id: executionId }, 'watch failed');
+            if (se.code === grpc.status.INTERNAL)
+              deps.logger.error({ err, execution_id: executionId, workspace_id: workspaceId }, 'watch failed');
             finish(se.code ?? grpc.status.INTERNAL, se);
           }
         });

@@ -7,6 +7,7 @@ import {
   runMain,
   startGrpcServer,
   startRuntime,
+  WorkspaceLabels,
   type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
@@ -20,7 +21,7 @@ import { queueMetrics } from './queue-metrics';
 import { Runner } from './runner';
 import { jetStreamMessaging } from './seams';
 import { WatchHub } from './watch-hub';
-import { WorkspaceEgressCache } from './workspace-egress';
+import { followWorkspaceChanges, WorkspaceEgressCache } from './workspace-egress';
 
 const CONSUMER = 'execution';
 
@@ -28,7 +29,7 @@ runMain('execution', async () => {
   const config = loadExecutionConfig();
   const rt = await startRuntime('execution', config);
   const { logger, subjects, js } = rt;
-  const metrics = executionMetrics(rt.registry);
+  const metrics = executionMetrics(rt.registry, new WorkspaceLabels(config.FLOWGATE_METRICS_MAX_WORKSPACES));
   const store = collections(rt.db);
   await ensureIndexes(store);
   await ensureDurableConsumer(rt.jsm, {
@@ -41,11 +42,9 @@ runMain('execution', async () => {
   const queue = queueMetrics({ jsm: rt.jsm, stream: subjects.commandsStream, durable: CONSUMER, registry: rt.registry, logger });
 
   // SSRF guard for http steps: public addresses, plus FLOWGATE_EGRESS_ALLOW_CIDRS ∪ the workspace's list.
-  const egress = new EgressPolicy({
-    envAllow: config.FLOWGATE_EGRESS_ALLOW_CIDRS,
-    workspaces: new WorkspaceEgressCache(store, config.FLOWGATE_WORKSPACE_CACHE_MS, logger),
-    logger,
-  });
+  const workspaces = new WorkspaceEgressCache(store, config.FLOWGATE_WORKSPACE_CACHE_MS, logger);
+  const egress = new EgressPolicy({ envAllow: config.FLOWGATE_EGRESS_ALLOW_CIDRS, workspaces, logger });
+  const workspaceEvents = followWorkspaceChanges(rt.nc, subjects, workspaces, logger);
   logger.info({ egress_allow_cidrs: config.FLOWGATE_EGRESS_ALLOW_CIDRS.entries }, 'egress allow-list');
   // Live state in NATS KV, MongoDB by group commit (packages/store live-executions.ts, ADR 0014).
   const { live, projection } = liveExecutions(
@@ -64,6 +63,7 @@ runMain('execution', async () => {
     metrics,
     logger,
     egress,
+    workspaces,
   };
   const runner = new Runner(runnerDeps);
   const hub = new WatchHub(rt.nc, subjects, logger);
@@ -141,6 +141,7 @@ runMain('execution', async () => {
     { name: 'egress agents', run: () => egress.close() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
     { name: 'watch hub', run: () => hub.stop() },
+    { name: 'workspace events', run: () => workspaceEvents.stop() },
     { name: 'queue metrics', run: () => queue.stop() },
   ]);
 });

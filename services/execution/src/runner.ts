@@ -64,6 +64,8 @@ export interface RunnerDeps {
   logger: Logger;
   /** SSRF guard for http steps (unset: undici's global dispatcher, no guard). */
   egress?: EgressPolicy;
+  /** Workspaces being deleted (workspace-egress.ts, from memory): their start commands run nothing. */
+  workspaces?: { isDeleted(workspaceId: string): Promise<boolean> };
   now?: () => Date;
 }
 
@@ -118,6 +120,8 @@ export class Runner {
       from: 'store',
     };
     const doc = x.doc;
+    // A start that never became live, of a workspace being deleted (ADR 0016): dropped, nothing runs.
+    if (!known && (await this.deps.workspaces?.isDeleted(doc.workspace_id))) return { term: 'workspace_deleted' };
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (!def) {
       const ended = await this.finishWithError(x, {
@@ -136,7 +140,7 @@ export class Runner {
           const waiting = await this.live.write(x, { ...doc, slot_wait: true, updated_at: this.now() }, x.steps);
           if (!waiting) return this.handleStart(cmd, keepAlive); // changed meanwhile (a cancel): decide again
           x = waiting;
-          this.deps.metrics.slotWaits.inc({ workflow_id: doc.workflow_id });
+          this.deps.metrics.slotWaits.inc({ workspace_id: this.deps.metrics.workspaces.of(doc.workspace_id) });
         }
         return 'ack';
       }
@@ -200,7 +204,10 @@ export class Runner {
     const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
     if (!def || doc.status !== 'waiting' || doc.wait_token_hash !== cmd.token_hash) {
-      this.deps.logger.info({ execution_id: doc._id, status: doc.status }, 'resume ignored: the wait is over');
+      this.deps.logger.info(
+        { execution_id: doc._id, workspace_id: doc.workspace_id, status: doc.status },
+        'resume ignored: the wait is over',
+      );
       return 'ack';
     }
     const at = new Date(cmd.at);
@@ -226,7 +233,7 @@ export class Runner {
       outcome = resolveWait(def, state, event);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      this.deps.logger.warn({ execution_id: doc._id, err: err.message }, 'resume ignored');
+      this.deps.logger.warn({ execution_id: doc._id, workspace_id: doc.workspace_id, err: err.message }, 'resume ignored');
       return;
     }
     const now = this.now();
@@ -342,7 +349,7 @@ export class Runner {
    * (one that parks or ends first announces that instead, so a short run costs one event: its end).
    */
   private started(x: LiveExecution): void {
-    this.deps.metrics.started.inc({ workflow_id: x.doc.workflow_id });
+    this.deps.metrics.started.inc({ workspace_id: this.deps.metrics.workspaces.of(x.doc.workspace_id) });
     if (x.doc.status === 'running') this.armDurationTimer(x.doc, x.doc.duration_due_at ?? this.now());
   }
 
@@ -357,7 +364,8 @@ export class Runner {
     const afterMs = Math.min(DURATION_TIMER_AFTER_MS, Math.max(0, (dueAt.getTime() - this.now().getTime()) / 2));
     const timer = setTimeout(() => {
       if (this.timers.get(doc._id) !== timer) return;
-      const warn = (what: string) => (err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, what);
+      const warn = (what: string) => (err: unknown) =>
+        this.deps.logger.warn({ err, execution_id: doc._id, workspace_id: doc.workspace_id }, what);
       this.deps.messaging.publishEvent(doc).catch(warn('could not publish the running event'));
       this.setDurationTimerNow(doc, dueAt).catch(warn('could not set the duration timer'));
     }, afterMs);
@@ -575,7 +583,11 @@ export class Runner {
   private async announceTerminal(x: LiveExecution): Promise<void> {
     const doc = x.doc;
     if (x.from === 'live' && !x.projected) {
-      this.live.project(x).catch((err: unknown) => this.deps.logger.warn({ err, execution_id: doc._id }, 'projection of an end failed'));
+      this.live
+        .project(x)
+        .catch((err: unknown) =>
+          this.deps.logger.warn({ err, execution_id: doc._id, workspace_id: doc.workspace_id }, 'projection of an end failed'),
+        );
     }
     // Its duration and wait timers, in one purge (a timer that fired meanwhile is ignored by handleTimer);
     // skipped for a short run that never set one.
@@ -635,8 +647,11 @@ export class Runner {
 
   /** Called once per execution, by whoever made the write that ended it. */
   private countFinished(doc: ExecutionDoc): ExecutionDoc {
-    this.deps.metrics.finished.inc({ workflow_id: doc.workflow_id, status: doc.status });
-    this.deps.logger.info({ execution_id: doc._id, status: doc.status, error: doc.error }, 'execution finished');
+    this.deps.metrics.finished.inc({ workspace_id: this.deps.metrics.workspaces.of(doc.workspace_id), status: doc.status });
+    this.deps.logger.info(
+      { execution_id: doc._id, workspace_id: doc.workspace_id, workflow_id: doc.workflow_id, status: doc.status, error: doc.error },
+      'execution finished',
+    );
     return doc;
   }
 }

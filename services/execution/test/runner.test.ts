@@ -1,6 +1,6 @@
 import type { StartCommand, TimerCommand } from '@flowgate/contracts';
 import { collections, queuedExecution, toJsonText, type Collections, type StepExecutionDoc } from '@flowgate/store';
-import { createLogger } from '@flowgate/kit';
+import { createLogger, WorkspaceLabels } from '@flowgate/kit';
 import { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
 import { loadExecutionConfig } from '../src/config';
@@ -47,7 +47,10 @@ function world(): World {
  * One executor replica over the shared fakes. `kill()`: the process is gone, so nothing it had
  * scheduled (a duration timer it was about to set) reaches the shared state any more.
  */
-function replica(w: World): { runner: Runner; metrics: ExecutionMetrics; kill: () => void } {
+function replica(
+  w: World,
+  extra: { workspaces?: { isDeleted(workspaceId: string): Promise<boolean> }; labels?: WorkspaceLabels } = {},
+): { runner: Runner; metrics: ExecutionMetrics; kill: () => void } {
   let dead = false;
   const alive = async (): Promise<void> => {
     await Promise.resolve();
@@ -66,7 +69,7 @@ function replica(w: World): { runner: Runner; metrics: ExecutionMetrics; kill: (
     cancelTimer: async (workspaceId, timerId) => (await alive(), w.messaging.cancelTimer(workspaceId, timerId)),
     cancelExecutionTimers: async (workspaceId, id) => (await alive(), w.messaging.cancelExecutionTimers(workspaceId, id)),
   };
-  const metrics = executionMetrics(new Registry());
+  const metrics = executionMetrics(new Registry(), extra.labels ?? new WorkspaceLabels());
   const runner = new Runner({
     store,
     live,
@@ -77,6 +80,7 @@ function replica(w: World): { runner: Runner; metrics: ExecutionMetrics; kill: (
     metrics,
     logger,
     now: w.clock.now,
+    workspaces: extra.workspaces,
   });
   return { runner, metrics, kill: () => (dead = true) };
 }
@@ -210,7 +214,18 @@ describe('execution runner on fakes', () => {
     expect(w.slots.queues.get(`${WS}.${WF}`)).toEqual({ running: [], waiting: [] });
     expect(await counterValue(metrics.started)).toBe(1);
     expect((await metrics.finished.get()).values).toEqual([
-      expect.objectContaining({ labels: { workflow_id: WF, status: 'succeeded' }, value: 1 }),
+      expect.objectContaining({ labels: { workspace_id: WS, status: 'succeeded' }, value: 1 }),
+    ]);
+  });
+
+  it('counts executions past the workspace bound under _other', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, { name: 'bounded', steps: [{ id: 'one', type: 'transform', expression: '{"n": trigger.body.n}' }] });
+    const { runner, metrics } = replica(w, { labels: new WorkspaceLabels(0) });
+    await expect(runner.handleStart(accept(w, { n: 1 }), noKeepAlive)).resolves.toBe('ack');
+    expect((await metrics.started.get()).values).toEqual([expect.objectContaining({ labels: { workspace_id: '_other' }, value: 1 })]);
+    expect((await metrics.finished.get()).values).toEqual([
+      expect.objectContaining({ labels: { workspace_id: '_other', status: 'succeeded' }, value: 1 }),
     ]);
   });
 
@@ -277,6 +292,26 @@ describe('execution runner on fakes', () => {
         source: 'webhook',
       }),
     );
+  });
+
+  it('a start that never became live, of a workspace being deleted, runs nothing; a live one runs (the deletion cancels it)', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, { name: 'doomed', max_concurrent_executions: 0, steps: [{ id: 'echo', type: 'transform', expression: '1' }] });
+    const asked: string[] = [];
+    const workspaces = {
+      isDeleted: (id: string) => {
+        asked.push(id);
+        return Promise.resolve(true);
+      },
+    };
+    const dropped = accept(w, {}, { live: false });
+    await expect(replica(w, { workspaces }).runner.handleStart(dropped, noKeepAlive)).resolves.toEqual({ term: 'workspace_deleted' });
+    expect(w.live.writes).toEqual([]);
+    expect(w.messaging.events).toEqual([]);
+    expect(asked).toEqual([WS]);
+    const live = accept(w, {});
+    await expect(replica(w, { workspaces }).runner.handleStart(live, noKeepAlive)).resolves.toBe('ack');
+    expect(w.messaging.statusesOf(live.execution_id)).toEqual(['succeeded']);
   });
 
   it('crash after an http step ran, before its checkpoint: completed steps do not run again, the interrupted one runs once more', async () => {
@@ -523,7 +558,7 @@ describe('execution runner on fakes', () => {
     expect(w.slots.queues.get(`${WS}.${WF}`)).toEqual({ running: [a.execution_id], waiting: [b.execution_id] });
     expect(w.messaging.starts).toEqual([]);
     expect(downstream.countOf('/slots/call?n=2')).toBe(0);
-    expect((await two.metrics.slotWaits.get()).values).toEqual([expect.objectContaining({ labels: { workflow_id: WF }, value: 1 })]);
+    expect((await two.metrics.slotWaits.get()).values).toEqual([expect.objectContaining({ labels: { workspace_id: WS }, value: 1 })]);
     expect(await counterValue(one.metrics.slotWaits)).toBe(0);
 
     releaseA();

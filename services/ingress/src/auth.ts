@@ -35,15 +35,18 @@ export function scopesOf(key: Pick<ApiKeyDoc, 'scopes'>): ApiKeyScope[] {
  * the key's own among them, are on their way out. A suspended workspace's keys keep working.
  */
 export function requireApiKey(store: Collections, workspaceState: (id: string) => Promise<WorkspaceDoc | null>): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) return next(new ApiError('unauthorized', 'Missing or malformed Authorization: Bearer <api key> header'));
     const key = await findActiveApiKey(store.apiKeys, sha256Hex(match[1]));
     if (!key) return next(new ApiError('unauthorized', 'Invalid API key'));
     const status = (await workspaceState(key.workspace_id))?.status;
-    if (status === 'deleting' || status === 'deleted') return next(new ApiError('unauthorized', "Invalid API key (its workspace was deleted)"));
+    if (status === 'deleting' || status === 'deleted')
+      return next(new ApiError('unauthorized', 'Invalid API key (its workspace was deleted)'));
     callers.set(req, { workspaceId: key.workspace_id, keyId: key._id, scopes: scopesOf(key) });
+    // The error handler's log lines name the workspace (errors.ts).
+    res.locals.workspace_id = key.workspace_id;
     const now = new Date();
     if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS)
       void touchApiKey(store.apiKeys, key._id, now).catch(() => undefined);

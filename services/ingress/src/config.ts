@@ -1,4 +1,4 @@
-import { baseConfigShape, ConfigError, env, loadConfig } from '@flowgate/kit';
+import { baseConfigShape, ConfigError, env, loadConfig, workspaceLabelConfigShape } from '@flowgate/kit';
 import { z } from 'zod';
 
 export const loadIngressConfig = (source: NodeJS.ProcessEnv = process.env) => distinctPorts(loadIngressVariables(source));
@@ -7,6 +7,7 @@ const loadIngressVariables = (source: NodeJS.ProcessEnv) =>
   loadConfig(
     {
       ...baseConfigShape,
+      ...workspaceLabelConfigShape,
       FLOWGATE_OPS_PORT: env.port(9464),
       FLOWGATE_HTTP_PORT: env.port(8080),
       FLOWGATE_HTTP_HOST: env.string('0.0.0.0'),

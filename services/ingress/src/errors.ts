@@ -2,9 +2,15 @@ import { ApiError } from '@flowgate/contracts';
 import { isStoreUnavailable, type Logger } from '@flowgate/kit';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
-/** Every error leaves in the one shape of DESIGN.md; no stack trace ever reaches a response. */
+/**
+ * Every error leaves in the one shape of DESIGN.md; no stack trace ever reaches a response. A
+ * request that concerns one workspace (a resolved webhook, an authenticated API key: both set
+ * `res.locals.workspace_id`) logs its errors with `workspace_id`.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
+    const workspace: unknown = res.locals.workspace_id;
+    const bindings = typeof workspace === 'string' ? { err, workspace_id: workspace } : { err };
     let apiError: ApiError;
     if (err instanceof ApiError) apiError = err;
     else {
@@ -16,10 +22,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
         apiError = new ApiError('invalid_request', 'Invalid request');
       else if (isStoreUnavailable(err)) {
-        logger.warn({ err }, 'dependency unavailable');
+        logger.warn(bindings, 'dependency unavailable');
         apiError = new ApiError('dependency_unavailable', 'A dependency is unavailable; nothing was changed, retry later');
       } else {
-        logger.error({ err }, 'unhandled error');
+        logger.error(bindings, 'unhandled error');
         apiError = new ApiError('internal', 'Internal error');
       }
     }

@@ -40,6 +40,12 @@ export function quotaKey(workspaceId: string, kind: 'day' | 'month', windowKey: 
 
 /** How long a replica keeps reserved quota units it does not use before giving them back. */
 export const UNIT_LEASE_MS = 2_000;
+/**
+ * How long a replica answers a full window counter's refusal from memory (units given back by
+ * other replicas, at most UNIT_LEASE_MS after they were reserved, are seen after it): an exhausted
+ * workspace's refusals cost no NATS round trip each, so they do not load the replica for the others.
+ */
+export const FULL_MEMO_MS = 500;
 /** Bound on one request's turns at a pool that concurrent requests keep emptying. */
 const MAX_TURNS = 1_000;
 
@@ -57,6 +63,8 @@ export class QuotaGate {
   private readonly reserving = new Map<string, Promise<{ used: number } | null>>();
   /** Requests of this replica waiting for units, per counter key. */
   private readonly waiting = new Map<string, number>();
+  /** Counters found full, per key: refused from memory until `until` (for the limit they were full under). */
+  private readonly full = new Map<string, { until: number; used: number; limit: number }>();
 
   constructor(
     private readonly store: Collections,
@@ -67,6 +75,8 @@ export class QuotaGate {
     private readonly live: LiveExecutions,
     /** Live ingress replicas (replicas.ts), for the batch size. */
     private readonly replicas: () => number = () => 1,
+    /** Told of every refusal (`flowgate_quota_refusals_total`). */
+    private readonly onRefused: (workspaceId: string, quota: QuotaRefusal['quota']) => void = () => undefined,
   ) {}
 
   /** The workspace's limits (its overrides over the defaults), cached for FLOWGATE_QUOTA_CACHE_MS. */
@@ -119,6 +129,7 @@ export class QuotaGate {
     const parallel = limits.parallelExecutions > 0 ? await this.countParallel(workspaceId, limits.parallelExecutions) : 0;
     const refuse = (r: QuotaRefusal | null): never => {
       const refusal = r ?? { quota: 'executions_per_day', limit: limits.executionsPerDay, retryAfterS: 1 };
+      this.onRefused(workspaceId, refusal.quota);
       throw new ApiError(
         'quota_exceeded',
         `Workspace quota ${refusal.quota} (${refusal.limit}) is used up`,
@@ -156,6 +167,8 @@ export class QuotaGate {
 
   /** One unit of a window counter: from the pool, else a batch reserved from the shared counter. */
   private async takeUnit(key: string, limit: number): Promise<{ ok: true } | { ok: false; used: number }> {
+    const full = this.full.get(key);
+    if (full && full.limit === limit && full.until > Date.now() && !(this.pools.get(key)?.units ?? 0)) return { ok: false, used: full.used };
     const stale = this.pools.get(key);
     if (stale && stale.limit !== limit) {
       // Units reserved under another limit (the workspace changed it) go back before any is used.
@@ -194,7 +207,12 @@ export class QuotaGate {
           reserveUnits(current, limit, unitBatch(limit, current, this.replicas()) + (this.waiting.get(key) ?? 1) - 1)?.next ?? null,
       )
       .then(({ before, changed, after }) => {
-        if (!changed) return { used: before };
+        if (!changed) {
+          if (this.full.size >= 10_000) this.full.clear();
+          this.full.set(key, { until: Date.now() + FULL_MEMO_MS, used: before, limit });
+          return { used: before };
+        }
+        this.full.delete(key);
         const units = (this.pools.get(key)?.units ?? 0) + (after - before);
         this.pools.set(key, { units, limit, lapsesAt: Date.now() + UNIT_LEASE_MS });
         return null;

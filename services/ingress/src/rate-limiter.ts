@@ -42,11 +42,18 @@ export interface WorkspaceLimits {
   workspaceBurst: number;
 }
 
-/** The workspace's bucket, shared by its webhooks and event sources; null when the limit is off. */
-export function workspaceLimit(limits: WorkspaceLimits, workspaceId: string): LimitCheck | null {
-  if (limits.workspacePerSecond <= 0) return null;
-  const policy = { perSecond: limits.workspacePerSecond, burst: limits.workspaceBurst || limits.workspacePerSecond };
-  return { name: 'workspace', key: `ws.${workspaceId}`, policy };
+/** A workspace's own bucket set by the operator (null: the deployment's). */
+export type WorkspaceRateLimit = { per_second: number; burst: number | null } | null | undefined;
+
+/**
+ * The workspace's bucket, shared by its webhooks and event sources: the operator's setting for the
+ * workspace, else the deployment's (FLOWGATE_RATE_LIMIT_WORKSPACE_*); null when the limit is off.
+ */
+export function workspaceLimit(limits: WorkspaceLimits, workspaceId: string, own?: WorkspaceRateLimit): LimitCheck | null {
+  const perSecond = own ? own.per_second : limits.workspacePerSecond;
+  if (perSecond <= 0) return null;
+  const burst = own ? (own.burst ?? Math.max(1, Math.ceil(own.per_second))) : limits.workspaceBurst || limits.workspacePerSecond;
+  return { name: 'workspace', key: `ws.${workspaceId}`, policy: { perSecond, burst } };
 }
 
 type Outcome = { allowed: true; remaining: number; resetS: number } | { allowed: false; retryAfterS: number; remaining: 0; resetS: number };

@@ -91,7 +91,7 @@ export class ExecutionStarter {
         await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
     } catch (err) {
       await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
-      this.deps.logger.warn({ err, workflow_id: workflow._id }, 'start command not acknowledged');
+      this.deps.logger.warn({ err, workflow_id: workflow._id, workspace_id: workspaceId }, 'start command not acknowledged');
       throw new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later');
     }
     const queued = queuedExecution({

@@ -1,7 +1,7 @@
 import type { Subjects } from '@flowgate/contracts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Lease, openKv, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
+import { Lease, openKv, WorkspaceLabels, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
 import { LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
 import type { Registry } from 'prom-client';
 import type { IngressConfig } from './config';
@@ -74,6 +74,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
   const replicas = new ReplicaCount(await openKv(rt.nc, rt.subjects.ingressReplicasBucket, { ttlMs: REPLICA_TTL_MS }), rt.logger);
   await replicas.start();
   const liveReplicas = () => replicas.live;
+  const metrics = ingressMetrics(rt.registry, new WorkspaceLabels(config.FLOWGATE_METRICS_MAX_WORKSPACES));
   const quotas = new QuotaGate(
     store,
     // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
@@ -86,6 +87,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     config.FLOWGATE_QUOTA_CACHE_MS,
     live,
     liveReplicas,
+    (workspaceId, quota) => metrics.quotaRefusals.inc({ quota, workspace_id: metrics.workspaces.of(workspaceId) }),
   );
   const quotaPools = quotas.start((err) => rt.logger.warn({ err }, 'could not give back reserved quota units'));
 
@@ -101,7 +103,6 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
   };
   const runTargets = new RunTargets(store);
   const starter = new ExecutionStarter({ ...publishDeps, runTargets, quotas, workspaces: (id) => configCache.workspace(id) });
-  const metrics = ingressMetrics(rt.registry);
   const edge: WebhookEdgeDeps = {
     ...publishDeps,
     starter,

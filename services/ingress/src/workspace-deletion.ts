@@ -105,7 +105,10 @@ export class WorkspaceDeletions {
       } catch (err) {
         // Ended meanwhile, or its live state is already gone: nothing to cancel.
         if (!(err instanceof ApiError && err.code === 'execution_not_found'))
-          this.deps.logger.warn({ err, workspace_id: workspaceId, execution_id: id }, 'could not cancel an execution of a deleted workspace');
+          this.deps.logger.warn(
+            { err, workspace_id: workspaceId, execution_id: id },
+            'could not cancel an execution of a deleted workspace',
+          );
       }
     }
     await recordDeletionProgress(this.deps.store.workspaces, workspaceId, { cancelled });

@@ -59,8 +59,11 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
     let stage: WebhookStage = 'resolve';
     /** The workspace's refusals answer like an unknown token (its anti-enumeration). */
     let masked = false;
+    let workspaceId: string | null = null;
     try {
       const token = await resolveToken(deps.configCache, String(req.params.token));
+      workspaceId = token.trigger.workspace_id;
+      res.locals.workspace_id = workspaceId;
       masked = masksRefusals(token.workspace, deps.antiEnumeration ?? false);
       const hook = await resolveHook(deps.configCache, token);
       // A shared workflow is published (its receiver's trigger is never in a capture window).
@@ -89,7 +92,7 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
 
       stage = 'admit';
       allowMethod(webhook, req.method);
-      res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook)).headers);
+      res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit)).headers);
 
       stage = 'read_input';
       const input = await readInput(deps, req, hook, target.definition);
@@ -103,16 +106,22 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       const started = await startExecution(deps, hook.workflow, input, claim, target);
       // Without a cors config, an allowed OPTIONS runs the workflow and waits for its answer (its respond step).
       const sync = syncUrl || req.method === 'OPTIONS';
-      deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async' });
+      deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async', workspace_id: deps.metrics.workspaces.of(workspaceId) });
       deps.logger.info(
-        { execution_id: started.executionId, workflow_id: hook.workflow._id, environment: hook.environment, sync },
+        {
+          execution_id: started.executionId,
+          workflow_id: hook.workflow._id,
+          workspace_id: workspaceId,
+          environment: hook.environment,
+          sync,
+        },
         'webhook accepted',
       );
 
       stage = 'answer';
       await answer(deps, res, runWorkspaceOf(hook), started, sync);
     } catch (err) {
-      const reason = countRejection(deps.metrics.rejected, stage, err);
+      const reason = countRejection(deps.metrics.rejected, deps.metrics.workspaces, stage, err, workspaceId);
       const unknown = reason === 'unknown_token' || (masked && reason !== null && isMaskable(reason));
       if (!unknown) throw err;
       if (deps.antiEnumeration) return res.status(200).json({ received: true });

@@ -5,7 +5,7 @@ import type { RateLimiter, WorkspaceLimits } from '../rate-limiter';
 import type { ExecutionStarter } from '../starter';
 import { admitWorkspace } from '../webhook/admit';
 import { authenticateSource } from '../webhook/authenticate';
-import { matchingSubscribers, resolveSource, startSubscribers } from '../webhook/fan-out';
+import { matchingSubscribers, resolveSource, sourceWorkspace, startSubscribers } from '../webhook/fan-out';
 import { readEventInput } from '../webhook/input';
 import { countRejection, type WebhookStage } from '../webhook/rejections';
 import type { RouteTable } from '../http/route';
@@ -39,14 +39,18 @@ export interface SourceHookDeps {
 export function sourceHookRoutes(table: RouteTable, deps: SourceHookDeps): void {
   table.mount(sourceSpecs.fanOut, async (req, res) => {
     let stage: WebhookStage = 'resolve';
+    let workspaceId: string | null = null;
     try {
       const source = await resolveSource(deps.configCache, req.params.token);
+      workspaceId = source.workspace_id;
+      res.locals.workspace_id = workspaceId;
+      const workspace = await sourceWorkspace(deps.configCache, source);
 
       stage = 'authenticate';
       authenticateSource(source, req, deps.box, new Date());
 
       stage = 'admit';
-      const admission = await admitWorkspace(deps.limiter, deps.limits, source.workspace_id);
+      const admission = await admitWorkspace(deps.limiter, deps.limits, source.workspace_id, workspace?.rate_limit);
       if (admission) res.set(admission.headers);
 
       stage = 'read_input';
@@ -57,13 +61,16 @@ export function sourceHookRoutes(table: RouteTable, deps: SourceHookDeps): void 
       const subscribers = await deps.configCache.subscribers(source.workspace_id, source._id);
       const matching = await matchingSubscribers(deps, source, subscribers, input);
       const { executions, errors } = await startSubscribers(deps, matching, input);
-      deps.metrics.accepted.inc({ mode: 'fanout' }, executions.length);
-      deps.logger.info({ source_id: source._id, executions: executions.length, failed: errors.length }, 'source event accepted');
+      deps.metrics.accepted.inc({ mode: 'fanout', workspace_id: deps.metrics.workspaces.of(workspaceId) }, executions.length);
+      deps.logger.info(
+        { source_id: source._id, workspace_id: workspaceId, executions: executions.length, failed: errors.length },
+        'source event accepted',
+      );
 
       stage = 'answer';
       res.status(202).json({ executions, ...(errors.length > 0 ? { errors } : {}) });
     } catch (err) {
-      countRejection(deps.metrics.rejected, stage, err);
+      countRejection(deps.metrics.rejected, deps.metrics.workspaces, stage, err, workspaceId);
       throw err;
     }
   });

@@ -19,7 +19,8 @@ import { z } from 'zod';
 /**
  * `/v1/workspace/egress`: the workspace's egress allow-list, the non-public destinations (CIDRs)
  * its http steps may reach beside the execution service's FLOWGATE_EGRESS_ALLOW_CIDRS. Executors
- * cache it for FLOWGATE_WORKSPACE_CACHE_MS (30 s by default), so a change applies within that time.
+ * drop their copy when the change's `workspace_changed` event arrives (else within
+ * FLOWGATE_WORKSPACE_CACHE_MS, 30 s by default).
  */
 const MAX_ENTRIES = 100;
 /** Each entry a CIDR with zero host bits: every bad one is an issue of its own (`allow_cidrs[2]`). */
@@ -79,7 +80,7 @@ export const workspaceSpecs = {
       "Replace the operator's own workspace egress allow-list (operator scope; other workspaces: PATCH /v1/workspaces/{id}). " +
       'Public unicast addresses are always reachable; private, loopback, link-local, ' +
       'CGNAT, unique-local and other special-purpose addresses only when in this list or FLOWGATE_EGRESS_ALLOW_CIDRS ' +
-      '(else the step fails with egress_forbidden). Executors apply a change within FLOWGATE_WORKSPACE_CACHE_MS (30 s).',
+      '(else the step fails with egress_forbidden). Executors apply a change at once (its config event), at the latest within FLOWGATE_WORKSPACE_CACHE_MS (30 s).',
     security: { apiKey: 'operator' },
     body: egressPut,
     bodyRequired: true,
@@ -131,6 +132,7 @@ export function workspaceRoutes(table: RouteTable, deps: { store: Collections; c
     const workspaceId = workspaceOf(req);
     const now = new Date();
     await setWorkspaceEgress(store.workspaces, workspaceId, cidrs, now);
+    await deps.configChanges.workspaceChanged(workspaceId);
     res.json({ allow_cidrs: cidrs });
   });
 }

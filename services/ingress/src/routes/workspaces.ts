@@ -19,7 +19,7 @@ import { commaList, failure, page, pagination } from '../http/schemas';
 import type { QuotaGate } from '../quotas';
 import { apiKeyCreated } from '../schemas/access';
 import { egressAllowList } from '../schemas/secrets';
-import { antiEnumeration, workspace, WORKSPACE_STATUSES, workspaceId, workspaceName } from '../schemas/workspaces';
+import { antiEnumeration, workspace, WORKSPACE_STATUSES, workspaceId, workspaceName, workspaceRateLimit } from '../schemas/workspaces';
 import { mintApiKey, newApiKeyBody, newApiKeyHint } from './api-keys';
 import { quotaOverrides, quotaOverridesStored } from './quotas';
 import { checkCidrs, normalCidrs } from './workspace';
@@ -27,7 +27,7 @@ import { checkCidrs, normalCidrs } from './workspace';
 /**
  * `/v1/workspaces…` (operator scope: the bootstrap key's alone, ADR 0016): the installation's
  * workspaces. Create, list, read, rename and change the limits the operator sets (quotas, egress
- * allow-list, anti-enumeration), suspend and reactivate, delete (in the background:
+ * allow-list, webhook rate limit, anti-enumeration), suspend and reactivate, delete (in the background:
  * workspace-deletion.ts) and mint a workspace's API keys (its first admin key).
  */
 const operator = { apiKey: 'operator' } as const;
@@ -38,6 +38,7 @@ const settings = {
   anti_enumeration: antiEnumeration.optional(),
   quotas: quotaOverrides.optional(),
   egress_allow_cidrs: egressAllowList.shape.allow_cidrs.optional(),
+  rate_limit: workspaceRateLimit.optional(),
 };
 const withCidrs = <T extends { egress_allow_cidrs?: string[] | undefined }>(body: T, ctx: z.RefinementCtx) =>
   checkCidrs(body.egress_allow_cidrs ?? [], ['egress_allow_cidrs'], ctx);
@@ -51,7 +52,8 @@ const changeBody = z
   .superRefine(withCidrs);
 const bodyHint =
   'Body must be {"name": "…" (1–100 characters, no control characters), "anti_enumeration"?: true|false|null, ' +
-  '"quotas"?: {"executions_per_day", "executions_per_month", "parallel_executions"}, "egress_allow_cidrs"?: ["10.0.0.0/8", …]}';
+  '"quotas"?: {"executions_per_day", "executions_per_month", "parallel_executions"}, "egress_allow_cidrs"?: ["10.0.0.0/8", …], ' +
+  '"rate_limit"?: {"per_second", "burst"?} | null}';
 
 export const workspacesSpecs = {
   create: route({
@@ -104,7 +106,11 @@ export const workspacesSpecs = {
       'running executions finish; its keys keep working; operator scope',
     security: operator,
     ...workspacePath,
-    responses: { '200': { description: 'Workspace now', schema: workspace }, '404': failure('workspace_not_found'), '409': failure('Deleted') },
+    responses: {
+      '200': { description: 'Workspace now', schema: workspace },
+      '404': failure('workspace_not_found'),
+      '409': failure('Deleted'),
+    },
   }),
   activate: route({
     method: 'post',
@@ -112,7 +118,11 @@ export const workspacesSpecs = {
     summary: 'Reactivate a suspended workspace; operator scope',
     security: operator,
     ...workspacePath,
-    responses: { '200': { description: 'Workspace now', schema: workspace }, '404': failure('workspace_not_found'), '409': failure('Deleted') },
+    responses: {
+      '200': { description: 'Workspace now', schema: workspace },
+      '404': failure('workspace_not_found'),
+      '409': failure('Deleted'),
+    },
   }),
   remove: route({
     method: 'delete',
@@ -131,7 +141,7 @@ export const workspacesSpecs = {
   mintKey: route({
     method: 'post',
     path: '/v1/workspaces/{id}/api-keys',
-    summary: "Create an API key of the workspace (e.g. its first admin key); the answer holds the key once; operator scope",
+    summary: 'Create an API key of the workspace (e.g. its first admin key); the answer holds the key once; operator scope',
     security: operator,
     ...workspacePath,
     body: newApiKeyBody,
@@ -145,6 +155,8 @@ export const workspacesSpecs = {
   }),
 };
 
+const rateLimitOf = (r: z.infer<typeof workspaceRateLimit> | undefined): WorkspaceDoc['rate_limit'] =>
+  r ? { per_second: r.per_second, burst: r.burst ?? null } : null;
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 export function workspaceView(doc: WorkspaceDoc): z.infer<typeof workspace> {
@@ -159,6 +171,7 @@ export function workspaceView(doc: WorkspaceDoc): z.infer<typeof workspace> {
       parallel_executions: doc.quotas?.parallel_executions ?? null,
     },
     egress_allow_cidrs: doc.egress_allow_cidrs ?? [],
+    rate_limit: doc.rate_limit ? { per_second: doc.rate_limit.per_second, burst: doc.rate_limit.burst } : null,
     created_at: doc.created_at.toISOString(),
     updated_at: (doc.updated_at ?? doc.created_at).toISOString(),
     suspended_at: iso(doc.suspended_at),
@@ -201,7 +214,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
 
   table.mount(workspacesSpecs.create, async (req, res) => {
     const now = new Date();
-    const { name, anti_enumeration, quotas, egress_allow_cidrs } = req.body;
+    const { name, anti_enumeration, quotas, egress_allow_cidrs, rate_limit } = req.body;
     const doc: WorkspaceDoc = {
       _id: `ws_${randomBytes(12).toString('hex')}`,
       name,
@@ -211,6 +224,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
       updated_at: now,
       suspended_at: null,
       deletion: null,
+      rate_limit: rateLimitOf(rate_limit),
       ...(quotas ? { quotas: { executions_per_day: null, executions_per_month: null, parallel_executions: null, ...quotas } } : {}),
       ...(egress_allow_cidrs ? { egress_allow_cidrs: normalCidrs(egress_allow_cidrs), egress_updated_at: now } : {}),
     };
@@ -242,7 +256,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
   table.mount(workspacesSpecs.change, async (req, res) => {
     const before = await find(req.params.id);
     if (gone(before)) throw deletedConflict(before);
-    const { name, anti_enumeration, quotas, egress_allow_cidrs } = req.body;
+    const { name, anti_enumeration, quotas, egress_allow_cidrs, rate_limit } = req.body;
     const after = await updateWorkspace(
       store.workspaces,
       before._id,
@@ -251,6 +265,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
         ...(anti_enumeration !== undefined ? { anti_enumeration } : {}),
         ...(quotas ? { quotas: { executions_per_day: null, executions_per_month: null, parallel_executions: null, ...quotas } } : {}),
         ...(egress_allow_cidrs ? { egress_allow_cidrs: normalCidrs(egress_allow_cidrs) } : {}),
+        ...(rate_limit !== undefined ? { rate_limit: rateLimitOf(rate_limit) } : {}),
       },
       new Date(),
     );

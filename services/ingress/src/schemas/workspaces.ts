@@ -24,6 +24,16 @@ export const antiEnumeration = z
   );
 
 const overrideValue = z.number().int().min(0).nullable();
+
+/** The workspace's own webhook rate-limit bucket (webhooks and fan-out URLs together). */
+export const workspaceRateLimit = z
+  .object({
+    per_second: z.number().min(0).max(100_000).describe('Sustained rate; 0 = no workspace bucket'),
+    burst: z.number().int().min(1).max(1_000_000).nullable().optional().describe('Bucket size (default: per_second rounded up)'),
+  })
+  .strict()
+  .nullable()
+  .describe('null = the deployment default (FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S / _BURST)');
 export const WORKSPACE_STATUSES = ['active', 'suspended', 'deleting', 'deleted'] as const satisfies readonly WorkspaceStatus[];
 export const workspaceStatus = z.enum(WORKSPACE_STATUSES).meta({ id: 'WorkspaceStatus' });
 
@@ -40,6 +50,7 @@ export const workspace = z
       .object({ executions_per_day: overrideValue, executions_per_month: overrideValue, parallel_executions: overrideValue })
       .describe('Overrides of the deployment defaults (FLOWGATE_QUOTA_*): null = the default, 0 = unlimited'),
     egress_allow_cidrs: egressAllowList.shape.allow_cidrs,
+    rate_limit: workspaceRateLimit,
     created_at: dateTime,
     updated_at: dateTime,
     suspended_at: nullableDateTime,

@@ -1,6 +1,6 @@
 import type { WorkflowDefinition } from '@flowgate/core';
 import type { TriggerDoc } from '@flowgate/store';
-import { workspaceLimit, type Admission, type LimitCheck, type WorkspaceLimits } from '../rate-limiter';
+import { workspaceLimit, type Admission, type LimitCheck, type WorkspaceLimits, type WorkspaceRateLimit } from '../rate-limiter';
 import { rejection } from './rejections';
 
 type Webhook = WorkflowDefinition['trigger']['webhook'];
@@ -18,9 +18,9 @@ export function allowMethod(webhook: Webhook, method: string): void {
   }
 }
 
-/** The workspace's bucket (from config) and the trigger's own (from its definition), if any. */
-export function limitsFor(limits: WorkspaceLimits, trigger: TriggerDoc, webhook: Webhook): LimitCheck[] {
-  const workspace = workspaceLimit(limits, trigger.workspace_id);
+/** The workspace's bucket (its own, else from config) and the trigger's own (from its definition), if any. */
+export function limitsFor(limits: WorkspaceLimits, trigger: TriggerDoc, webhook: Webhook, own?: WorkspaceRateLimit): LimitCheck[] {
+  const workspace = workspaceLimit(limits, trigger.workspace_id, own);
   const checks: LimitCheck[] = workspace ? [workspace] : [];
   if (webhook.rate_limit) {
     const policy = {
@@ -36,15 +36,26 @@ export function limitsFor(limits: WorkspaceLimits, trigger: TriggerDoc, webhook:
  * Stage "admit", rate limits: its RateLimit headers go on the answer; 429 rate_limited (reason
  * `rate_limited`) otherwise. Workspace quotas are checked (and counted) by the start itself.
  */
-export function admit(limiter: Admitter, limits: WorkspaceLimits, trigger: TriggerDoc, webhook: Webhook): Promise<Admission> {
-  return limiter.admit(limitsFor(limits, trigger, webhook));
+export function admit(
+  limiter: Admitter,
+  limits: WorkspaceLimits,
+  trigger: TriggerDoc,
+  webhook: Webhook,
+  own?: WorkspaceRateLimit,
+): Promise<Admission> {
+  return limiter.admit(limitsFor(limits, trigger, webhook, own));
 }
 
 /**
  * Stage "admit" of a fan-out (`/sources/{token}`): the workspace's bucket only (a source has no
  * trigger, so no trigger limit and no method list); null when the workspace is not limited.
  */
-export function admitWorkspace(limiter: Admitter, limits: WorkspaceLimits, workspaceId: string): Promise<Admission> | null {
-  const workspace = workspaceLimit(limits, workspaceId);
+export function admitWorkspace(
+  limiter: Admitter,
+  limits: WorkspaceLimits,
+  workspaceId: string,
+  own?: WorkspaceRateLimit,
+): Promise<Admission> | null {
+  const workspace = workspaceLimit(limits, workspaceId, own);
   return workspace ? limiter.admit([workspace]) : null;
 }

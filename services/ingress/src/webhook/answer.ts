@@ -26,7 +26,7 @@ export async function answer(deps: AnswerDeps, res: Response, workspaceId: strin
   if (!sync) return send(res, acceptedResponse(executionId, statusUrl));
   const timeoutMs = definition.trigger.webhook.sync_timeout_s * 1000;
   const last = await deps.executions.watchUntil(workspaceId, executionId, timeoutMs).catch((err: unknown) => {
-    deps.logger.warn({ err, execution_id: executionId }, 'could not follow the execution; answering 202');
+    deps.logger.warn({ err, execution_id: executionId, workspace_id: workspaceId }, 'could not follow the execution; answering 202');
     return null;
   });
   if (!last) return send(res, acceptedResponse(executionId, statusUrl));

@@ -1,7 +1,7 @@
 import { ApiError } from '@flowgate/contracts';
 import { evaluateCondition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import type { SourceDoc, WorkflowDoc } from '@flowgate/store';
+import type { SourceDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
 import type { Subscribers } from '../config-cache';
 import type { Started } from '../starter';
 import { rejection } from './rejections';
@@ -16,6 +16,7 @@ import { rejection } from './rejections';
 export interface SourceConfig {
   source(tokenHash: string): Promise<SourceDoc | null>;
   subscribers(workspaceId: string, sourceId: string): Promise<Subscribers>;
+  workspace(id: string): Promise<WorkspaceDoc | null>;
 }
 
 const TOKEN = /^so_[A-Za-z0-9_-]{16,128}$/;
@@ -25,6 +26,18 @@ export async function resolveSource(config: Pick<SourceConfig, 'source'>, token:
   const source = TOKEN.test(token) ? await config.source(sha256Hex(token)) : null;
   if (!source) throw rejection('unknown_source');
   return source;
+}
+
+/**
+ * Stage "resolve", second half: the source's workspace (from memory). A workspace being deleted has
+ * no sources (404 like an unknown one); a suspended one's answer 403 workspace_suspended.
+ */
+export async function sourceWorkspace(config: Pick<SourceConfig, 'workspace'>, source: SourceDoc): Promise<WorkspaceDoc | null> {
+  const workspace = await config.workspace(source.workspace_id);
+  const status = workspace?.status ?? 'active';
+  if (status === 'deleting' || status === 'deleted') throw rejection('unknown_source', { workspaceId: source.workspace_id });
+  if (status === 'suspended') throw rejection('suspended', { workspaceId: source.workspace_id });
+  return workspace;
 }
 
 /** Starts a subscriber on its latest published version (ExecutionStarter: 429 quota_exceeded, 503 dependency_unavailable). */
@@ -66,7 +79,10 @@ async function passes(deps: FanOutDeps, workflow: WorkflowDoc, filter: string | 
   try {
     return await evaluateCondition(filter, { trigger: input });
   } catch (err) {
-    deps.logger.warn({ workflow_id: workflow._id, err: (err as Error).message }, 'source filter failed; workflow not started');
+    deps.logger.warn(
+      { workflow_id: workflow._id, workspace_id: workflow.workspace_id, err: (err as Error).message },
+      'source filter failed; workflow not started',
+    );
     return false;
   }
 }

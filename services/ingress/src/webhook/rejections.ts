@@ -1,4 +1,5 @@
 import { ApiError, type ErrorCode } from '@flowgate/contracts';
+import type { WorkspaceLabels } from '@flowgate/kit';
 
 /**
  * The webhook path's stages, in order (routes/hooks.ts runs them, routes/source-hooks.ts those that
@@ -80,6 +81,8 @@ export class WebhookRejection extends ApiError {
     message: string,
     details?: Record<string, unknown>,
     headers?: Record<string, string>,
+    /** The workspace refused, when the stage knew it before the route did (a disabled trigger's); never in the answer. */
+    readonly workspaceId?: string,
   ) {
     super(code, message, details, headers);
   }
@@ -87,10 +90,23 @@ export class WebhookRejection extends ApiError {
 
 export function rejection(
   reason: RejectionReason,
-  how: { code?: ErrorCode; message?: string; details?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  how: {
+    code?: ErrorCode;
+    message?: string;
+    details?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    workspaceId?: string;
+  } = {},
 ): WebhookRejection {
   const row: Rejection = WEBHOOK_REJECTIONS[reason];
-  return new WebhookRejection(reason, how.code ?? row.codes[0], how.message ?? row.message ?? reason, how.details, how.headers);
+  return new WebhookRejection(
+    reason,
+    how.code ?? row.codes[0],
+    how.message ?? row.message ?? reason,
+    how.details,
+    how.headers,
+    how.workspaceId,
+  );
 }
 
 /**
@@ -120,13 +136,31 @@ export function isMaskable(reason: RejectionReason): boolean {
 
 /** Where refused requests are counted (`flowgate_webhooks_rejected_total`). */
 export interface RejectionCounter {
-  inc(labels: { reason: string }): void;
+  inc(labels: { reason: string; workspace_id: string }): void;
 }
 
-/** Counts the request `err` ended in `stage` under its metric label, if it is a refusal that counts; returns its reason. */
-export function countRejection(counter: RejectionCounter, stage: WebhookStage, err: unknown): RejectionReason | null {
+/**
+ * The workspace a refused request counts under: the one the route had resolved (null before the
+ * trigger / source resolved), else the one the refusing stage named; labelled `_none` when neither.
+ */
+export function refusedWorkspaceOf(err: unknown, resolved: string | null): string | null {
+  return resolved ?? (err instanceof WebhookRejection ? (err.workspaceId ?? null) : null);
+}
+
+/**
+ * Counts the request `err` ended in `stage` under its metric label and the bounded label of its
+ * workspace (`workspaceId`: what the route resolved, null before), if it is a refusal that counts;
+ * returns its reason.
+ */
+export function countRejection(
+  counter: RejectionCounter,
+  workspaces: WorkspaceLabels,
+  stage: WebhookStage,
+  err: unknown,
+  workspaceId: string | null,
+): RejectionReason | null {
   const reason = rejectionReasonOf(stage, err);
   const metric = reason && rejectionMetricOf(reason);
-  if (metric) counter.inc({ reason: metric });
+  if (metric) counter.inc({ reason: metric, workspace_id: workspaces.of(refusedWorkspaceOf(err, workspaceId)) });
   return reason;
 }

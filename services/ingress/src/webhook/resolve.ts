@@ -44,7 +44,7 @@ export async function resolveToken(config: HookConfig, token: string): Promise<R
   if (!trigger) throw rejection('unknown_token');
   const workspace = await config.workspace(trigger.workspace_id);
   const status = workspace?.status ?? 'active';
-  if (status === 'deleting' || status === 'deleted') throw rejection('unknown_token');
+  if (status === 'deleting' || status === 'deleted') throw rejection('unknown_token', { workspaceId: trigger.workspace_id });
   return { trigger, workspace };
 }
 
@@ -59,13 +59,13 @@ export function masksRefusals(workspace: WorkspaceDoc | null, deploymentDefault:
 /** Stage "resolve", second half: the workspace not suspended, the trigger enabled, its workflow, from memory. */
 export async function resolveHook(config: HookConfig, token: ResolvedToken): Promise<ResolvedHook> {
   const { trigger, workspace } = token;
-  if (workspace?.status === 'suspended') throw rejection('suspended');
-  if (!trigger.enabled) throw rejection('disabled');
+  if (workspace?.status === 'suspended') throw rejection('suspended', { workspaceId: trigger.workspace_id });
+  if (!trigger.enabled) throw rejection('disabled', { workspaceId: trigger.workspace_id });
   if (trigger.share_id) return resolveShared(config, token, trigger.share_id);
   // Read by _id alone (on a miss), then the workspace checked here.
   const found = await config.workflow(trigger.workflow_id);
   const workflow = found?.workspace_id === trigger.workspace_id ? found : null;
-  if (!workflow) throw rejection('unknown_workflow');
+  if (!workflow) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
   return { trigger, workspace, workflow, environment: environmentOf(trigger) };
 }
 
@@ -84,12 +84,12 @@ async function resolveShared(config: HookConfig, token: ResolvedToken, shareId: 
     share.receiver_workspace_id === trigger.workspace_id &&
     share.trigger_id === trigger._id &&
     share.workflow_id === trigger.workflow_id;
-  if (!share || !current) throw rejection('unknown_workflow');
+  if (!share || !current) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
   const ownerStatus = (await config.workspace(share.workspace_id))?.status ?? 'active';
-  if (ownerStatus === 'deleting' || ownerStatus === 'deleted') throw rejection('unknown_workflow');
+  if (ownerStatus === 'deleting' || ownerStatus === 'deleted') throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
   const found = await config.workflow(share.workflow_id);
   const workflow = found?.workspace_id === share.workspace_id ? found : null;
-  if (!workflow) throw rejection('unknown_workflow');
+  if (!workflow) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
   return { trigger, workspace, workflow, environment: 'production', share };
 }
 

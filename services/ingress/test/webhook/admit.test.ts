@@ -28,6 +28,18 @@ describe('stage "admit"', () => {
     expect(limitsFor(off, trigger(), webhookWith({}))).toEqual([]);
   });
 
+  it("takes the workspace's own bucket over the deployment's, and its 0 as none", () => {
+    const policies = (own: Parameters<typeof limitsFor>[3]) =>
+      limitsFor({ workspacePerSecond: 10, workspaceBurst: 20 }, trigger(), webhookWith({}), own).map((c) => c.policy);
+    expect(policies(null)).toEqual([{ perSecond: 10, burst: 20 }]);
+    expect(policies({ per_second: 1.5, burst: null })).toEqual([{ perSecond: 1.5, burst: 2 }]);
+    expect(policies({ per_second: 3, burst: 7 })).toEqual([{ perSecond: 3, burst: 7 }]);
+    expect(policies({ per_second: 0, burst: null })).toEqual([]);
+    expect(limitsFor(off, trigger(), webhookWith({}), { per_second: 5, burst: null }).map((c) => c.policy)).toEqual([
+      { perSecond: 5, burst: 5 },
+    ]);
+  });
+
   it("passes the limiter's answer on: its headers, or its 429", async () => {
     const seen: LimitCheck[][] = [];
     const limiter: Admitter = {

@@ -1,4 +1,5 @@
 import { ApiError, ERROR_STATUS } from '@flowgate/contracts';
+import { WorkspaceLabels } from '@flowgate/kit';
 import {
   countRejection,
   rejection,
@@ -59,11 +60,36 @@ describe('the webhook rejection table', () => {
 
   it('counts a refusal under its label once, a malformed request or a bug not at all', () => {
     const counted: string[] = [];
-    const counter = { inc: (labels: { reason: string }) => void counted.push(labels.reason) };
-    expect(countRejection(counter, 'resolve', rejection('unknown_source'))).toBe('unknown_source');
-    expect(countRejection(counter, 'start', new ApiError('quota_exceeded', 'over'))).toBe('quota');
-    expect(countRejection(counter, 'read_input', new ApiError('invalid_json', 'bad'))).toBe('invalid_body');
-    expect(countRejection(counter, 'start', new Error('bug'))).toBeNull();
+    const counter = { inc: (labels: { reason: string; workspace_id: string }) => void counted.push(labels.reason) };
+    const workspaces = new WorkspaceLabels();
+    expect(countRejection(counter, workspaces, 'resolve', rejection('unknown_source'), null)).toBe('unknown_source');
+    expect(countRejection(counter, workspaces, 'start', new ApiError('quota_exceeded', 'over'), 'ws_a')).toBe('quota');
+    expect(countRejection(counter, workspaces, 'read_input', new ApiError('invalid_json', 'bad'), 'ws_a')).toBe('invalid_body');
+    expect(countRejection(counter, workspaces, 'start', new Error('bug'), 'ws_a')).toBeNull();
     expect(counted).toEqual(['unknown_token', 'quota']);
+  });
+
+  it("counts a refusal under its workspace's bounded label: the route's, else the stage's, else _none", () => {
+    const counted: { reason: string; workspace_id: string }[] = [];
+    const counter = { inc: (labels: { reason: string; workspace_id: string }) => void counted.push(labels) };
+    const workspaces = new WorkspaceLabels(2);
+    countRejection(counter, workspaces, 'resolve', rejection('unknown_token'), null);
+    countRejection(counter, workspaces, 'resolve', rejection('disabled', { workspaceId: 'ws_a' }), null);
+    countRejection(counter, workspaces, 'admit', new ApiError('rate_limited', 'slow down'), 'ws_b');
+    countRejection(counter, workspaces, 'start', new ApiError('quota_exceeded', 'over'), 'ws_c');
+    countRejection(counter, workspaces, 'authenticate', rejection('auth', { code: 'invalid_signature' }), 'ws_a');
+    expect(counted).toEqual([
+      { reason: 'unknown_token', workspace_id: '_none' },
+      { reason: 'disabled', workspace_id: 'ws_a' },
+      { reason: 'rate_limited', workspace_id: 'ws_b' },
+      { reason: 'quota', workspace_id: '_other' },
+      { reason: 'auth', workspace_id: 'ws_a' },
+    ]);
+  });
+
+  it('never puts the workspace a stage named into the answer', () => {
+    expect(rejection('disabled', { workspaceId: 'ws_a' }).toBody()).toEqual({
+      error: { code: 'trigger_disabled', message: 'This webhook is disabled' },
+    });
   });
 });
