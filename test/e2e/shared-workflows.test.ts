@@ -77,10 +77,14 @@ describe('shared workflows', () => {
     expect(rotated.status).toBe(201);
     const bSecret = String(rotated.body.secret);
 
-    // B's run: none of A's persisted context (its secret included), and its writes stay B's.
+    // B's run reads B's own context of the workflow, never A's (A's secret included), and its writes stay B's.
+    const bContextUrl = `/v1/shared-workflows/${String(shared.body.id)}/context`;
+    expect((await api(b, 'PATCH', bContextUrl, { api_secret: 'b-own' })).body).toEqual({ api_secret: 'b-own' });
     const run = await post(hookB.sync, 2);
     expect(run.status).toBe(200);
-    expect(run.body).toEqual({ before: 'none', secret: 'none', now: 'order-2' });
+    expect(run.body).toEqual({ before: 'none', secret: 'b-own', now: 'order-2' });
+    expect((await api(b, 'GET', bContextUrl)).body).toEqual({ api_secret: 'b-own', last: 'order-2' });
+    expect((await api(a, 'GET', bContextUrl)).status).toBe(404);
     const over = await post(hookB.sync, 3);
     expect([over.status, over.body.error.code]).toEqual([429, 'quota_exceeded']);
     // A's own URL is A's quota and A's context.
@@ -114,7 +118,10 @@ describe('shared workflows', () => {
     const execution = await db.collection('executions').findOne({ _id: bRun as never });
     expect(execution).toMatchObject({ workspace_id: b.id, workflow_id: wf.id, share_id: shared.body.id });
     const bContext = await db.collection('workflow_context').find({ workspace_id: b.id }).toArray();
-    expect(bContext.map((d) => [d.workflow_id, d.key, d.value])).toEqual([[`${wf.id}@${b.id}`, 'last', 'order-2']]);
+    expect(bContext.map((d) => [d.workflow_id, d.key, d.value]).sort()).toEqual([
+      [`${wf.id}@${b.id}`, 'api_secret', 'b-own'],
+      [`${wf.id}@${b.id}`, 'last', 'order-2'],
+    ]);
 
     // B replays its run through the share: B's quota again (spent), never A's workflow directly.
     const replay = await api(b, 'POST', `/v1/executions/${bRun}/replay`);

@@ -11,12 +11,15 @@ import {
   findShare,
   findWorkflow,
   findWorkspace,
+  contextKeyOf,
+  readContext,
   revokeShare,
   sharesOfWorkflow,
   sharesReceived,
   type Collections,
   type ShareDoc,
   type WorkflowDoc,
+  writeContext,
 } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
@@ -24,6 +27,7 @@ import { workflowPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { failure, list, workflowId } from '../http/schemas';
 import { share, shareId, sharedWorkflow } from '../schemas/shares';
+import { context, contextPatch, contextPatchHint } from '../schemas/workflows';
 import { workspaceId } from '../schemas/workspaces';
 import type { ConfigChanges } from '../config-cache';
 import type { RunTarget } from '../run-targets';
@@ -42,6 +46,7 @@ const sharePath = {
   params: z.object({ id: workflowId, share_id: shareId }),
   notFound: { ...workflowPath.notFound, share_id: shareNotFound },
 };
+const receivedPath = { params: z.object({ share_id: shareId }), notFound: { share_id: shareNotFound } };
 /** Active shares of one workflow, at most (a listing stays one page). */
 export const MAX_SHARES_PER_WORKFLOW = 100;
 
@@ -86,6 +91,31 @@ export const shareSpecs = {
     summary: 'Workflows other workspaces share with this one (active shares), each with its own webhook URL, newest first',
     security: { apiKey: 'workflows:read' },
     responses: { '200': { description: 'Shared workflows', schema: list(sharedWorkflow) } },
+  }),
+  getContext: route({
+    method: 'get',
+    path: '/v1/shared-workflows/{share_id}/context',
+    summary: "This workspace's own persisted context of a shared workflow (its runs read it as context.*; never the owner's)",
+    security: { apiKey: 'workflows:read' },
+    ...receivedPath,
+    responses: {
+      '200': { description: 'string → string', schema: context },
+      '404': failure('share_not_found (unknown, revoked or not shared with this workspace)'),
+    },
+  }),
+  patchContext: route({
+    method: 'patch',
+    path: '/v1/shared-workflows/{share_id}/context',
+    summary: "Set keys (string) or delete them (null) of this workspace's own context of a shared workflow; other keys are kept",
+    security: { apiKey: 'workflows:write' },
+    ...receivedPath,
+    body: contextPatch,
+    bodyRequired: true,
+    hint: contextPatchHint,
+    responses: {
+      '200': { description: 'The whole context after the change', schema: context },
+      '404': failure('share_not_found (unknown, revoked or not shared with this workspace)'),
+    },
   }),
 };
 
@@ -191,6 +221,27 @@ export function shareRoutes(
     await deleteShareTrigger(store.triggers, found.receiver_workspace_id, found.trigger_id);
     await configChanges.shareChanged(found);
     res.status(204).end();
+  });
+
+  /** An active share this workspace received, else 404 share_not_found (the owner's own call included). */
+  const receivedShare = async (req: { params: { share_id: string } }): Promise<ShareDoc> => {
+    const found = await findShare(store.shares, req.params.share_id);
+    if (!found || found.revoked_at !== null || found.receiver_workspace_id !== workspaceOf(req)) throw shareNotFound(req.params.share_id);
+    return found;
+  };
+  /** The receiver's own context of the shared workflow: what its runs read and write (contextKeyOf). */
+  const receiverContext = (s: ShareDoc) =>
+    contextKeyOf({ workflow_id: s.workflow_id, workspace_id: s.receiver_workspace_id, share_id: s._id });
+
+  table.mount(shareSpecs.getContext, async (req, res) => {
+    res.json(await readContext(store.workflowContext, receiverContext(await receivedShare(req))));
+  });
+
+  table.mount(shareSpecs.patchContext, async (req, res) => {
+    const s = await receivedShare(req);
+    const key = receiverContext(s);
+    await writeContext(store.workflowContext, { workspaceId: s.receiver_workspace_id, workflowId: key }, req.body, new Date());
+    res.json(await readContext(store.workflowContext, key));
   });
 
   table.mount(shareSpecs.received, async (req, res) => {

@@ -150,6 +150,26 @@ describe('shared workflows routes', () => {
     expect([refused.status, refused.body.error.code]).toEqual([401, 'unauthorized']);
   });
 
+  it("keeps the receiver's own context of a shared workflow, apart from the owner's", async () => {
+    const b = await workspace('context receiver');
+    const wf = await publishedWorkflow('with context');
+    expect((await app().call('PATCH', `/v1/workflows/${wf.id}/context`, { body: { token: 'owner-only' } })).status).toBe(200);
+    const shared = await app().call('POST', `/v1/workflows/${wf.id}/shares`, { body: { workspace_id: b.id } });
+    const ctx = `/v1/shared-workflows/${String(shared.body.id)}/context`;
+    expect((await app().call('GET', ctx, { key: b.key })).body).toEqual({});
+    const set = await app().call('PATCH', ctx, { key: b.key, body: { token: 'receiver-own', gone: null } });
+    expect([set.status, set.body]).toEqual([200, { token: 'receiver-own' }]);
+    expect((await app().call('GET', `/v1/workflows/${wf.id}/context`)).body).toEqual({ token: 'owner-only' });
+    // Only the receiver reaches it, only while the share is active; bodies as the owner's context route.
+    expect((await app().call('GET', ctx)).body.error.code).toBe('share_not_found');
+    const bad = await app().call('PATCH', ctx, { key: b.key, body: { token: 1 } });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_request']);
+    expect((await app().call('GET', '/v1/shared-workflows/not-a-share/context', { key: b.key })).body.error.code).toBe('share_not_found');
+    await app().call('DELETE', `/v1/workflows/${wf.id}/shares/${String(shared.body.id)}`);
+    expect((await app().call('GET', ctx, { key: b.key })).status).toBe(404);
+    expect((await app().call('PATCH', ctx, { key: b.key, body: { token: 'x' } })).status).toBe(404);
+  });
+
   it('refuses what cannot be shared in the one error shape', async () => {
     const b = await workspace('refusals');
     const wf = await publishedWorkflow('refusals');
