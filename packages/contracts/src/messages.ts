@@ -49,6 +49,11 @@ export const startCommandSchema = z.object({
   draft_id: z.string().min(1).nullable().optional(),
   /** Started by `POST /v1/workflows/{id}/test`. */
   test_run: z.boolean().optional(),
+  /**
+   * Started through a share's webhook (ADR 0017): `workspace_id` is the receiver's (its quotas,
+   * egress, callbacks, executions), `workflow_id` the owner's workflow; absent on every other start.
+   */
+  share_id: z.string().min(1).optional(),
 });
 export type StartCommand = z.infer<typeof startCommandSchema>;
 
@@ -74,6 +79,7 @@ export function startCommand(fields: StartCommandFields): StartCommand {
     environment: fields.environment ?? 'production',
     draft_id: fields.draft_id ?? null,
     test_run: fields.test_run ?? false,
+    ...(fields.share_id ? { share_id: fields.share_id } : {}),
   };
 }
 
@@ -159,10 +165,13 @@ export type RedeliverRequest = z.infer<typeof redeliverRequestSchema>;
  * - `source_changed`: an event source was created or deleted (`token_hash`: its URL's).
  * - `workspace_changed`: a workspace was renamed, suspended, reactivated, marked for deletion or
  *   had its settings changed; the replica drops what it holds of the workspace's state.
+ * - `share_changed`: a shared workflow's share was created or revoked (ADR 0017); the replica drops
+ *   the share and `trigger_ids` (the receiver's webhook).
  */
 export const CONFIG_WORKFLOW = 'workflow';
 export const CONFIG_SOURCE = 'source';
 export const CONFIG_WORKSPACE = 'workspace';
+export const CONFIG_SHARE = 'share';
 const configChangeBase = {
   workspace_id: z.string().min(1),
   /** The replica that made the change (it dropped its own cache already). */
@@ -183,6 +192,13 @@ export const configChangedSchema = z.discriminatedUnion('type', [
     token_hash: z.string().min(1),
   }),
   z.object({ type: z.literal('workspace_changed'), ...configChangeBase }),
+  /** A share was created or revoked (ADR 0017): replicas drop it and the receiver's trigger. */
+  z.object({
+    type: z.literal('share_changed'),
+    ...configChangeBase,
+    share_id: z.string().min(1),
+    trigger_ids: z.array(z.string().min(1)).default([]),
+  }),
 ]);
 export type ConfigChanged = z.infer<typeof configChangedSchema>;
 

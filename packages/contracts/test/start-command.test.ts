@@ -25,6 +25,13 @@ describe('startCommand', () => {
     });
   });
 
+  it('carries a share id only for a start through a share (every other command stays as it was)', () => {
+    expect(startCommand(base)).not.toHaveProperty('share_id');
+    const shared = startCommand({ ...base, share_id: 'shr_1' });
+    expect(shared.share_id).toBe('shr_1');
+    expect(startCommandSchema.parse(shared)).toEqual(shared);
+  });
+
   it('keeps what it is given', () => {
     const given = {
       trigger_input_ref: 'ex-1',

@@ -21,6 +21,7 @@ const OPERATOR_WRITES = ['/v1/workspace/quotas', '/v1/workspace/egress'];
 
 const RESOURCES: readonly { prefix: string; resource: 'workflows' | 'executions' }[] = [
   { prefix: '/v1/workflows', resource: 'workflows' },
+  { prefix: '/v1/shared-workflows', resource: 'workflows' },
   { prefix: '/v1/triggers', resource: 'workflows' },
   { prefix: '/v1/sources', resource: 'workflows' },
   { prefix: '/v1/parameters', resource: 'workflows' },

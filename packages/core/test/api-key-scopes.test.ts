@@ -7,6 +7,8 @@ describe('API key scopes', () => {
     expect(requiredScope('POST', '/v1/workflows/wf_1/publish')).toBe('workflows:write');
     expect(requiredScope('DELETE', '/v1/sources/src_1')).toBe('workflows:write');
     expect(requiredScope('GET', '/v1/triggers')).toBe('workflows:read');
+    expect(requiredScope('GET', '/v1/shared-workflows')).toBe('workflows:read');
+    expect(requiredScope('POST', '/v1/workflows/wf_1/shares')).toBe('workflows:write');
     expect(requiredScope('GET', '/v1/executions/abc/events')).toBe('executions:read');
     expect(requiredScope('POST', '/v1/executions/abc/cancel')).toBe('executions:write');
     expect(requiredScope('POST', '/v1/deliveries/d/redeliver')).toBe('executions:write');

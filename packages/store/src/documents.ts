@@ -98,6 +98,30 @@ export interface TriggerDoc {
   auth_secrets_revision?: number;
   /** Set while a parameter capture listens on this workflow's webhooks (see ParameterCaptureDoc). */
   capture_until?: Date | null;
+  /**
+   * A receiver's webhook of a shared workflow (ShareDoc `_id`): `workspace_id` is the receiver's,
+   * `workflow_id` the owner's workflow. Absent on a workspace's own triggers.
+   */
+  share_id?: string | null;
+}
+
+/**
+ * A published workflow shared by its owner (`workspace_id`) with one other workspace, which runs it
+ * through its own trigger (`trigger_id`, in the receiver's workspace) under its own quotas (ADR 0017).
+ */
+export interface ShareDoc {
+  /** `shr_…` */
+  _id: string;
+  /** The owner: the workspace of the workflow. */
+  workspace_id: string;
+  workflow_id: string;
+  /** The workspace it is shared with. */
+  receiver_workspace_id: string;
+  /** `_id` of the receiver's trigger (SHA-256 of its webhook token). */
+  trigger_id: string;
+  created_at: Date;
+  /** Set once by the owner's revoke; the receiver's trigger is deleted with it. */
+  revoked_at: Date | null;
 }
 
 /** One secret of a webhook auth method; its value is never returned by the API. */
@@ -147,6 +171,8 @@ export interface ExecutionDoc {
   draft_id?: string | null;
   /** Started by `POST /v1/workflows/{id}/test`. */
   test_run?: boolean;
+  /** Started through a share's webhook (ShareDoc id): `workspace_id` is the receiver's, `workflow_id` the owner's workflow. */
+  share_id?: string | null;
   /** What started it (absent on documents written before sources were recorded: a webhook). */
   source?: 'webhook' | 'schedule';
   /** Queued behind `max_concurrent_executions`, waiting for a slot (started in arrival order). */

@@ -107,3 +107,8 @@ export async function clearCapture(
     { $set: { capture_until: null } },
   );
 }
+
+/** Deletes a receiver's trigger of a share (by `_id`, its own workspace checked). */
+export async function deleteShareTrigger(triggers: Collection<TriggerDoc>, workspaceId: string, id: string): Promise<void> {
+  await triggers.deleteOne({ _id: id, workspace_id: workspaceId });
+}

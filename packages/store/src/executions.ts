@@ -12,7 +12,7 @@ export type NewExecution = Pick<
   ExecutionDoc,
   '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url' | 'replay_of'
 > & { created_at: Date; source?: ExecutionDoc['source']; trigger_input_ref?: string | null } & Partial<
-    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run'>
+    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id'>
   >;
 
 /** The new execution a start command describes: what the ingress, the scheduler and the executor record. */
@@ -31,6 +31,7 @@ export function newExecutionOf(cmd: StartCommand): NewExecution {
     environment: cmd.environment ?? 'production',
     draft_id: cmd.draft_id ?? null,
     test_run: cmd.test_run ?? false,
+    ...(cmd.share_id ? { share_id: cmd.share_id } : {}),
     created_at: new Date(cmd.accepted_at),
   };
 }
@@ -50,6 +51,7 @@ export function startCommandOf(doc: ExecutionDoc): StartCommand {
     environment: doc.environment,
     draft_id: doc.draft_id,
     test_run: doc.test_run,
+    share_id: doc.share_id ?? undefined,
   });
 }
 
@@ -109,8 +111,17 @@ export function findExecution(executions: Collection<ExecutionDoc>, workspaceId:
 
 /** Where a workspace's execution keeps its offloaded trigger input (payloads.ts): its reference, or null (inline, or no such execution). */
 export async function findTriggerInputRef(executions: Collection<ExecutionDoc>, workspaceId: string, id: string): Promise<string | null> {
-  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1 } });
-  return doc?.trigger_input_ref ?? null;
+  return (await findExecutionOrigin(executions, workspaceId, id)).triggerInputRef;
+}
+
+/** Where a workspace's recorded execution came from: its out-of-line trigger input and the share it ran through (ADR 0017), if any. */
+export async function findExecutionOrigin(
+  executions: Collection<ExecutionDoc>,
+  workspaceId: string,
+  id: string,
+): Promise<{ triggerInputRef: string | null; shareId: string | null }> {
+  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1, share_id: 1 } });
+  return { triggerInputRef: doc?.trigger_input_ref ?? null, shareId: doc?.share_id ?? null };
 }
 
 /**
@@ -181,14 +192,18 @@ export function listExecutions(executions: Collection<ExecutionDoc>, q: Executio
   return executions.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
 }
 
-/** How many executions of a workflow have not ended. */
-export function countActiveExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
-  return executions.countDocuments({ workflow_id: workflowId, status: { $in: ACTIVE_STATUSES } });
+/** How many of a workspace's executions of a workflow have not ended (a receiver's runs of a shared workflow are its own, ADR 0017). */
+export function countActiveExecutions(executions: Collection<ExecutionDoc>, workspaceId: string, workflowId: string): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, workspace_id: workspaceId, status: { $in: ACTIVE_STATUSES } });
 }
 
-/** How many cron-started executions of a workflow are still queued. */
-export function countQueuedScheduledExecutions(executions: Collection<ExecutionDoc>, workflowId: string): Promise<number> {
-  return executions.countDocuments({ workflow_id: workflowId, status: 'queued', source: 'schedule' });
+/** How many of a workspace's cron-started executions of a workflow are still queued. */
+export function countQueuedScheduledExecutions(
+  executions: Collection<ExecutionDoc>,
+  workspaceId: string,
+  workflowId: string,
+): Promise<number> {
+  return executions.countDocuments({ workflow_id: workflowId, workspace_id: workspaceId, status: 'queued', source: 'schedule' });
 }
 
 /** How many executions a workspace has started since `since` (the quota windows' usage when no counter runs). */

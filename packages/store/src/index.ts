@@ -22,3 +22,4 @@ export * from './workspaces';
 export * from './sources';
 export * from './parameter-captures';
 export * from './api-keys';
+export * from './shares';

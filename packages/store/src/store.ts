@@ -19,6 +19,7 @@ import type {
   WorkspaceDoc,
   SourceDoc,
   PayloadChunkDoc,
+  ShareDoc,
 } from './documents';
 
 /** Typed collections. Portable to MongoDB ≥ 6 and FerretDB 1.x: no transactions, TTL, partial indexes. */
@@ -42,6 +43,8 @@ export interface Collections {
   callbackSecrets: Collection<CallbackSecretsDoc>;
   sources: Collection<SourceDoc>;
   payloads: Collection<PayloadChunkDoc>;
+  /** Workflows shared with other workspaces (ADR 0017). */
+  shares: Collection<ShareDoc>;
 }
 
 const dbOf = new WeakMap<Collections, Db>();
@@ -66,6 +69,7 @@ export function collections(db: Db): Collections {
     callbackSecrets: db.collection<CallbackSecretsDoc>('callback_secrets'),
     sources: db.collection<SourceDoc>('sources'),
     payloads: db.collection<PayloadChunkDoc>('payloads'),
+    shares: db.collection<ShareDoc>('shares'),
   };
   dbOf.set(c, db);
   return c;
@@ -97,5 +101,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     // Parallel-executions quota: counts a workspace's executions that have not ended.
     c.executions.createIndex({ workspace_id: 1, status: 1 }, { name: 'workspace_status' }),
     c.payloads.createIndex({ payload_id: 1, seq: 1 }, { name: 'payload_seq' }),
+    c.shares.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
+    c.shares.createIndex({ receiver_workspace_id: 1 }, { name: 'receiver' }),
   ]);
 }

@@ -33,3 +33,12 @@ export async function writeContext(
     }),
   );
 }
+
+/**
+ * Whose persisted context a run reads and writes (the `workflow_id` of its context documents): the
+ * workflow's own, or for a run started through a share (ADR 0017) the receiver's own context of that
+ * workflow, `<workflow id>@<receiver workspace>`: a shared run never sees the owner's context.
+ */
+export function contextKeyOf(run: { workflow_id: string; workspace_id: string; share_id?: string | null }): string {
+  return run.share_id ? `${run.workflow_id}@${run.workspace_id}` : run.workflow_id;
+}

@@ -185,8 +185,12 @@ export const OWNED_COLLECTIONS = [
   'workflowVersions',
   'workflows',
   'callbackSecrets',
+  'shares',
 ] as const satisfies readonly Exclude<keyof Collections, 'workspaces'>[];
 export type OwnedCollection = (typeof OWNED_COLLECTIONS)[number];
+/** A collection added to Collections and not to OWNED_COLLECTIONS fails to compile here: a deletion would leave its documents. */
+const EVERY_COLLECTION_OWNED: [Exclude<keyof Collections, 'workspaces' | OwnedCollection>] extends [never] ? true : never = true;
+void EVERY_COLLECTION_OWNED;
 
 /**
  * Deletes up to `batch` documents of the workspace from one collection; how many it deleted. Ids

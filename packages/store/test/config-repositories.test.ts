@@ -1,8 +1,9 @@
 import { anyApiKey, createApiKey, findActiveApiKey, replaceApiKeyIfChanged } from '../src/api-keys';
-import type { ApiKeyDoc, TriggerDoc, WorkflowDoc } from '../src/documents';
+import type { ApiKeyDoc, ShareDoc, TriggerDoc, WorkflowDoc } from '../src/documents';
 import {
   clearCapture,
   createTrigger,
+  deleteShareTrigger,
   disabledProductionWorkflows,
   environmentsWithTriggers,
   findProductionTrigger,
@@ -10,6 +11,8 @@ import {
   triggersOfWorkflow,
 } from '../src/environment-triggers';
 import { claimParameterCapture, openParameterCapture } from '../src/parameter-captures';
+import { createShare, findOwnedShare, findShare, revokeShare, sharesOfWorkflow, sharesReceived } from '../src/shares';
+import { contextKeyOf } from '../src/workflow-context';
 import type { Collections } from '../src/store';
 import { findOwnedWorkflowVersion, saveWorkflowDraft } from '../src/workflows';
 import { testDatabase } from './test-db';
@@ -147,6 +150,50 @@ describe('configuration repositories', () => {
       await saveWorkflowDraft(store.workflowDrafts, { ...draft, definition_json: '{"changed":true}' }); // content-addressed: kept as first stored
       await expect(findOwnedWorkflowVersion(store.workflowDrafts, 'ws1', draft._id)).resolves.toMatchObject({ definition_json: '{}' });
       await expect(findOwnedWorkflowVersion(store.workflowDrafts, 'ws2', draft._id)).resolves.toBeNull();
+    });
+  });
+
+  describe('shares', () => {
+    const share = (id: string, over: Partial<ShareDoc> = {}): ShareDoc => ({
+      _id: id,
+      workspace_id: 'owner',
+      workflow_id: 'wf-s',
+      receiver_workspace_id: 'receiver',
+      trigger_id: `t-${id}`,
+      created_at: new Date(Number(id.slice(-1)) * 1000),
+      revoked_at: null,
+      ...over,
+    });
+
+    it("reads a share by _id, the owner's by _id then owner, and revokes once", async () => {
+      await createShare(store.shares, share('shr_1'));
+      await createShare(store.shares, share('shr_2', { receiver_workspace_id: 'other' }));
+      await createShare(store.shares, share('shr_3', { workflow_id: 'wf-other' }));
+      await expect(findShare(store.shares, 'shr_1')).resolves.toMatchObject({ receiver_workspace_id: 'receiver' });
+      await expect(findOwnedShare(store.shares, 'owner', 'shr_1')).resolves.toMatchObject({ _id: 'shr_1' });
+      await expect(findOwnedShare(store.shares, 'receiver', 'shr_1')).resolves.toBeNull();
+      expect((await sharesOfWorkflow(store.shares, 'owner', 'wf-s')).map((s) => s._id)).toEqual(['shr_2', 'shr_1']);
+      expect((await sharesReceived(store.shares, 'receiver', 10)).map((s) => s._id)).toEqual(['shr_3', 'shr_1']);
+
+      const revoked = await revokeShare(store.shares, share('shr_1'), new Date(5));
+      expect(revoked?.revoked_at).toEqual(new Date(5));
+      await expect(revokeShare(store.shares, share('shr_1'), new Date(6))).resolves.toBeNull();
+      expect((await findShare(store.shares, 'shr_1'))?.revoked_at).toEqual(new Date(5));
+      expect((await sharesReceived(store.shares, 'receiver', 10)).map((s) => s._id)).toEqual(['shr_3']);
+    });
+
+    it("deletes the receiver's trigger of a share in the receiver's workspace only", async () => {
+      await createTrigger(store.triggers, trigger('t-share', 'wf-s', { workspace_id: 'receiver', share_id: 'shr_9' }));
+      await deleteShareTrigger(store.triggers, 'owner', 't-share');
+      await expect(store.triggers.countDocuments({ _id: 't-share' })).resolves.toBe(1);
+      await deleteShareTrigger(store.triggers, 'receiver', 't-share');
+      await expect(store.triggers.countDocuments({ _id: 't-share' })).resolves.toBe(0);
+    });
+
+    it("keys a shared run's persisted context by the receiver", () => {
+      expect(contextKeyOf({ workflow_id: 'wf', workspace_id: 'owner' })).toBe('wf');
+      expect(contextKeyOf({ workflow_id: 'wf', workspace_id: 'receiver', share_id: null })).toBe('wf');
+      expect(contextKeyOf({ workflow_id: 'wf', workspace_id: 'receiver', share_id: 'shr_1' })).toBe('wf@receiver');
     });
   });
 });

@@ -22,6 +22,7 @@ import {
   fromJsonText,
   newExecutionOf,
   queuedExecution,
+  contextKeyOf,
   readContext,
   startCommandOf,
   writeContext,
@@ -258,7 +259,7 @@ export class Runner {
     });
     if (transition.kind === 'retry') throw new Error('a parked step cannot be retried');
     if (transition.persist) {
-      await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc.workflow_id }, transition.persist, now);
+      await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: contextKeyOf(doc) }, transition.persist, now);
     }
     const durationDue = new Date(now.getTime() + (doc.duration_left_ms ?? def.max_workflow_duration_seconds * 1000));
     const changes = {
@@ -322,7 +323,7 @@ export class Runner {
     const now = this.now();
     const doc = x.doc;
     // The persisted context is read only if the run can see it (a scan of workflow_context on FerretDB).
-    const persisted = readsPersistedContext(def) ? await readContext(this.deps.store.workflowContext, doc.workflow_id) : {};
+    const persisted = readsPersistedContext(def) ? await readContext(this.deps.store.workflowContext, contextKeyOf(doc)) : {};
     const state = startRun(def, persisted);
     const begun: LiveExecution = {
       ...x,
@@ -446,7 +447,7 @@ export class Runner {
         maxSteps: this.deps.config.FLOWGATE_MAX_STEPS_PER_EXECUTION,
       });
       if (transition.kind !== 'retry' && transition.persist) {
-        const owner = { workspaceId: doc.workspace_id, workflowId: doc.workflow_id };
+        const owner = { workspaceId: doc.workspace_id, workflowId: contextKeyOf(doc) };
         await writeContext(this.deps.store.workflowContext, owner, transition.persist, finishedAt);
       }
       let next: LiveExecution | null;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CONFIG_SHARE,
   CONFIG_SOURCE,
   CONFIG_WORKFLOW,
   CONFIG_WORKSPACE,
@@ -11,11 +12,13 @@ import type { JetStreamClient, Logger, NatsConnection } from '@flowgate/kit';
 import {
   disabledProductionWorkflows,
   findProductionTrigger,
+  findShare,
   findSourceByToken,
   findTrigger,
   findWorkflow,
   sourceSubscribers,
   type Collections,
+  type ShareDoc,
   type SourceDoc,
   findWorkspace,
   type TriggerDoc,
@@ -99,6 +102,8 @@ export interface ConfigSource {
   subscribers(workspaceId: string, sourceId: string): Promise<Subscribers>;
   /** A workspace by id (its status and webhook settings). */
   workspace(id: string): Promise<WorkspaceDoc | null>;
+  /** A share of a workflow with another workspace (ADR 0017), by its id. */
+  share(id: string): Promise<ShareDoc | null>;
 }
 
 export interface Subscribers {
@@ -131,6 +136,7 @@ export function storeConfigSource(store: Collections): ConfigSource {
       return { workflows, disabled };
     },
     workspace: (id) => findWorkspace(store.workspaces, id),
+    share: (id) => findShare(store.shares, id),
   };
 }
 
@@ -140,6 +146,7 @@ export class ConfigCache {
   private readonly productionTriggers: AgedMap<TriggerDoc | null>;
   private readonly sources: AgedMap<SourceDoc | null>;
   private readonly workspaces: AgedMap<WorkspaceDoc | null>;
+  private readonly shares: AgedMap<ShareDoc | null>;
   /** Keyed `<workspace>:<source>`. */
   private readonly subscriberLists: AgedMap<Subscribers>;
   /** Token hashes cached per workflow, to drop them all when the workflow changes. */
@@ -157,6 +164,7 @@ export class ConfigCache {
     this.productionTriggers = new AgedMap(opts, now);
     this.sources = new AgedMap(opts, now);
     this.workspaces = new AgedMap(opts, now);
+    this.shares = new AgedMap(opts, now);
     this.subscriberLists = new AgedMap(opts, now);
   }
 
@@ -173,6 +181,17 @@ export class ConfigCache {
   /** Drops a workspace's state (suspended, reactivated, deleted, settings changed). */
   dropWorkspace(id: string): void {
     this.workspaces.delete(id);
+  }
+
+  /** A share (the receiver's webhook of a shared workflow names it), or null. */
+  share(id: string): Promise<ShareDoc | null> {
+    return this.shares.get(id, () => this.reads.share(id));
+  }
+
+  /** Drops a share and the receiver's trigger (created: it may be held as "not found"; revoked: its URL answers 404 from now on). */
+  dropShare(id: string, triggerIds: readonly string[] = []): void {
+    this.shares.delete(id);
+    for (const t of triggerIds) this.triggers.delete(t);
   }
 
   /** The fan-out candidates of a source. */
@@ -233,6 +252,7 @@ export class ConfigCache {
     this.productionTriggers.clear();
     this.sources.clear();
     this.workspaces.clear();
+    this.shares.clear();
     this.subscriberLists.clear();
     this.triggersOf.clear();
     this.listsOf.clear();
@@ -245,6 +265,7 @@ export class ConfigCache {
       this.productionTriggers.size +
       this.sources.size +
       this.workspaces.size +
+      this.shares.size +
       this.subscriberLists.size
     );
   }
@@ -315,6 +336,19 @@ export class ConfigChanges {
     });
   }
 
+  /** A share was created or revoked: replicas drop it and the receiver's trigger. */
+  async shareChanged(share: Pick<ShareDoc, '_id' | 'workspace_id' | 'trigger_id'>): Promise<void> {
+    this.deps.cache.dropShare(share._id, [share.trigger_id]);
+    await this.publish(CONFIG_SHARE, {
+      type: 'share_changed',
+      workspace_id: share.workspace_id,
+      share_id: share._id,
+      trigger_ids: [share.trigger_id],
+      origin: this.origin,
+      changed_at: new Date().toISOString(),
+    });
+  }
+
   private async publish(kind: string, event: ConfigChanged): Promise<void> {
     try {
       await this.deps.js.publish(this.deps.subjects.configEvent(kind), JSON.stringify(event), { timeout: this.deps.publishTimeoutMs });
@@ -354,6 +388,7 @@ export function followConfigChanges(nc: NatsConnection, subjects: Subjects, cach
       const event = parsed.data;
       if (event.type === 'workflow_changed') cache.drop(event.workflow_id, event.trigger_ids, event.workspace_id);
       else if (event.type === 'source_changed') cache.dropSource(event.workspace_id, event.source_id, event.token_hash);
+      else if (event.type === 'share_changed') cache.dropShare(event.share_id, event.trigger_ids);
       else cache.dropWorkspace(event.workspace_id);
     },
   });

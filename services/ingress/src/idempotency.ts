@@ -42,12 +42,15 @@ export class IdempotencyKeys {
   ) {}
 
   /** KV key of a webhook key: hex, so any key the API accepts fits KV's key alphabet. */
-  static keyOf(workflow: WorkflowDoc, key: string): string {
-    return sha256Hex(`${workflow._id}:${key}`);
+  /** `runWorkspaceId`: set for a shared workflow's receiver (ADR 0017), whose keys never meet the owner's. */
+  static keyOf(workflow: Pick<WorkflowDoc, '_id' | 'workspace_id'>, key: string, runWorkspaceId = workflow.workspace_id): string {
+    return runWorkspaceId === workflow.workspace_id
+      ? sha256Hex(`${workflow._id}:${key}`)
+      : sha256Hex(`${workflow._id}@${runWorkspaceId}:${key}`);
   }
 
-  async claim(workflow: WorkflowDoc, key: string, now = new Date()): Promise<Claim> {
-    const k = IdempotencyKeys.keyOf(workflow, key);
+  async claim(workflow: WorkflowDoc, key: string, now = new Date(), runWorkspaceId = workflow.workspace_id): Promise<Claim> {
+    const k = IdempotencyKeys.keyOf(workflow, key, runWorkspaceId);
     for (let attempt = 0; attempt < 3; attempt++) {
       const executionId = randomUUID();
       try {

@@ -11,6 +11,7 @@ import { executionRoutes, executionSpecs } from './routes/executions';
 import { parameterRoutes, parameterSpecs } from './routes/parameters';
 import { quotaRoutes, quotaSpecs } from './routes/quotas';
 import { scheduleRoutes, scheduleSpecs } from './routes/schedules';
+import { shareRoutes, shareSpecs } from './routes/shares';
 import { sourceSecretRoutes, sourceSecretSpecs } from './routes/source-secrets';
 import { sourceRoutes, sourceSpecs } from './routes/sources';
 import { testRunRoutes, testRunSpecs } from './routes/test-runs';
@@ -50,6 +51,7 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 const groups: Record<string, AnyRouteSpec>[] = [
   workflowSpecs,
+  shareSpecs,
   scheduleSpecs,
   parameterSpecs,
   captureSpecs,
@@ -84,6 +86,7 @@ export function managementApi(deps: ManagementDeps): RouteTable {
   );
   const table = new RouteTable(router);
   workflowRoutes(table, deps);
+  shareRoutes(table, deps);
   scheduleRoutes(table, deps);
   parameterRoutes(table);
   captureRoutes(table, deps);

@@ -11,6 +11,8 @@ export interface RunTarget {
   /** Draft snapshot id (workflow_drafts) when the draft runs; null for a published version. */
   draftId: string | null;
   testRun?: boolean;
+  /** Started through a share's webhook (ADR 0017): the execution belongs to the receiver's workspace. */
+  share?: { id: string; workspaceId: string };
 }
 
 /**

@@ -68,13 +68,15 @@ export class ExecutionStarter {
     /** The environment's version or draft snapshot (run-targets.ts); default: the latest published version. */
     target?: RunTarget,
   ): Promise<Started> {
-    await this.checkWorkspace(workflow.workspace_id);
+    // A shared workflow runs in the receiver's workspace (ADR 0017): its state, quotas, subjects, executions.
+    const workspaceId = target?.share?.workspaceId ?? workflow.workspace_id;
+    await this.checkWorkspace(workspaceId);
     const { version, definition } = target ?? (await this.published(workflow));
     const acceptedAt = new Date();
-    const offload = await this.offloadLargeInput(workflow.workspace_id, executionId, triggerInput, acceptedAt);
+    const offload = await this.offloadLargeInput(workspaceId, executionId, triggerInput, acceptedAt);
     const command = startCommand({
       execution_id: executionId,
-      workspace_id: workflow.workspace_id,
+      workspace_id: workspaceId,
       workflow_id: workflow._id,
       workflow_version: version,
       trigger_input: offload.inline,
@@ -84,11 +86,12 @@ export class ExecutionStarter {
       environment: target?.environment,
       draft_id: target?.draftId,
       test_run: target?.testRun,
+      share_id: target?.share?.id,
     });
-    const reservation = await this.deps.quotas?.reserve(workflow.workspace_id, acceptedAt);
+    const reservation = await this.deps.quotas?.reserve(workspaceId, acceptedAt);
     let duplicate = false;
     try {
-      const subject = this.deps.subjects.command('start', workflow.workspace_id);
+      const subject = this.deps.subjects.command('start', workspaceId);
       const ack = await publishJson(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
       duplicate = ack.duplicate;
       // A repeat of an idempotent start (same execution id) that JetStream de-duplicated: counted once.
@@ -96,7 +99,7 @@ export class ExecutionStarter {
         await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
     } catch (err) {
       await reservation?.release().catch((e: unknown) => this.deps.logger.warn({ err: e }, 'could not give back a quota reservation'));
-      this.deps.logger.warn({ err, workflow_id: workflow._id, workspace_id: workflow.workspace_id }, 'start command not acknowledged');
+      this.deps.logger.warn({ err, workflow_id: workflow._id, workspace_id: workspaceId }, 'start command not acknowledged');
       throw new ApiError('dependency_unavailable', 'Could not queue the execution; nothing was accepted, retry later');
     }
     const queued = queuedExecution({
@@ -116,7 +119,7 @@ export class ExecutionStarter {
     // (Not for a de-duplicated repeat: its execution has its place already, or has ended.)
     if (definition.max_concurrent_executions > 0 && !duplicate) {
       await this.deps.slots
-        .arrive(workflow.workspace_id, workflow._id, executionId, definition.max_concurrent_executions)
+        .arrive(workspaceId, workflow._id, executionId, definition.max_concurrent_executions)
         .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not queue for a concurrency slot'));
     }
     return { executionId, statusUrl: this.statusUrl(executionId), definition };

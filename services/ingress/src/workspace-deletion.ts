@@ -5,6 +5,7 @@ import {
   finishWorkspaceDeletion,
   OWNED_COLLECTIONS,
   recordDeletionProgress,
+  revokeSharesReceived,
   workspacesBeingDeleted,
   type Collections,
   type LiveExecutions,
@@ -80,6 +81,8 @@ export class WorkspaceDeletions {
   private async deleteOne(workspaceId: string): Promise<void> {
     const { store, logger } = this.deps;
     if (!(await this.cancelLive(workspaceId))) return;
+    // Shares it received end with it (its own shares, and the URLs they gave others, go with its documents).
+    await revokeSharesReceived(store.shares, workspaceId, new Date());
     for (const name of OWNED_COLLECTIONS) {
       for (;;) {
         const removed = await deleteOwnedBatch(store, name, workspaceId, this.deps.batch);

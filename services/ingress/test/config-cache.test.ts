@@ -1,4 +1,4 @@
-import type { TriggerDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
+import type { ShareDoc, TriggerDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
 import { ConfigCache, type ConfigSource } from '../src/config-cache';
 
 /** The in-memory config of one ingress replica, against a fake source and clock. */
@@ -6,7 +6,8 @@ function fakeSource() {
   const triggers = new Map<string, TriggerDoc>();
   const workflows = new Map<string, WorkflowDoc>();
   const workspaces = new Map<string, WorkspaceDoc>();
-  const reads = { trigger: 0, workflow: 0, production: 0, workspace: 0 };
+  const shares = new Map<string, ShareDoc>();
+  const reads = { trigger: 0, workflow: 0, production: 0, workspace: 0, share: 0 };
   const source: ConfigSource = {
     trigger: (id) => {
       reads.trigger++;
@@ -26,8 +27,12 @@ function fakeSource() {
       reads.workspace++;
       return Promise.resolve(workspaces.get(id) ?? null);
     },
+    share: (id) => {
+      reads.share++;
+      return Promise.resolve(shares.get(id) ?? null);
+    },
   };
-  return { triggers, workflows, workspaces, reads, source };
+  return { triggers, workflows, workspaces, shares, reads, source };
 }
 
 const trigger = (id: string, workflowId: string, enabled = true, environment: TriggerDoc['environment'] = 'production'): TriggerDoc => ({
@@ -88,7 +93,7 @@ describe('ConfigCache', () => {
     expect((await cache.trigger('t2'))?.environment).toBe('staging');
     expect((await cache.workflow('wf1'))?.published_version).toBe(2);
     expect((await cache.productionTrigger(workflow('wf1')))?.enabled).toBe(false);
-    expect(f.reads).toEqual({ trigger: 4, workflow: 2, production: 2, workspace: 0 });
+    expect(f.reads).toEqual({ trigger: 4, workflow: 2, production: 2, workspace: 0, share: 0 });
   });
 
   it('serves a workspace from memory until its change is announced', async () => {
@@ -203,5 +208,31 @@ describe('ConfigCache', () => {
     await cache.source('h1');
     await cache.subscribers('ws', 'src_1');
     expect({ sources, lists }).toEqual({ sources: 2, lists: 5 });
+  });
+
+  it("serves a share from memory until its change drops it and the receiver's trigger", async () => {
+    const f = fakeSource();
+    const share: ShareDoc = {
+      _id: 'shr_1',
+      workspace_id: 'ws',
+      workflow_id: 'wf1',
+      receiver_workspace_id: 'ws2',
+      trigger_id: 'tb',
+      created_at: new Date(0),
+      revoked_at: null,
+    };
+    f.shares.set('shr_1', share);
+    f.triggers.set('tb', { ...trigger('tb', 'wf1'), workspace_id: 'ws2', share_id: 'shr_1' });
+    const cache = new ConfigCache(f.source, { maxAgeMs: 60_000, maxEntries: 100 }, now);
+    await cache.share('shr_1');
+    await cache.trigger('tb');
+    f.shares.set('shr_1', { ...share, revoked_at: new Date(1) });
+    f.triggers.delete('tb');
+    expect((await cache.share('shr_1'))?.revoked_at).toBeNull(); // from memory
+    expect(f.reads).toMatchObject({ share: 1, trigger: 1 });
+    cache.dropShare('shr_1', ['tb']);
+    expect((await cache.share('shr_1'))?.revoked_at).toEqual(new Date(1));
+    expect(await cache.trigger('tb')).toBeNull();
+    expect(f.reads).toMatchObject({ share: 2, trigger: 2 });
   });
 });

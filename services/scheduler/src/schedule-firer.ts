@@ -66,8 +66,8 @@ export class ScheduleFirer {
     const status = (await findWorkspace(store.workspaces, schedule.workspace_id))?.status ?? 'active';
     if (isDeletedWorkspace(status)) return;
     const [active, queuedScheduled] = await Promise.all([
-      countActiveExecutions(store.executions, workflow._id),
-      countQueuedScheduledExecutions(store.executions, workflow._id),
+      countActiveExecutions(store.executions, workflow.workspace_id, workflow._id),
+      countQueuedScheduledExecutions(store.executions, workflow.workspace_id, workflow._id),
     ]);
     const spec = { cron: schedule.cron, timezone: schedule.timezone, overlap: schedule.overlap, missed: schedule.missed };
     const decision = decideSchedule(spec, schedule.next_fire_at, now, { active, queuedScheduled, suspended: status === 'suspended' });

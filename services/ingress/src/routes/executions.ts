@@ -1,5 +1,5 @@
 import { ApiError, triggerInputSchema, type Execution__Output } from '@flowgate/contracts';
-import { findOwnedWorkflow, findTriggerInputRef, triggerInputJsonOf, type Collections } from '@flowgate/store';
+import { findExecutionOrigin, findOwnedWorkflow, triggerInputJsonOf, type Collections } from '@flowgate/store';
 import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
@@ -10,6 +10,7 @@ import { execution, executionSummary, replayAccepted } from '../schemas/executio
 import type { ExecutionClient } from '../execution-client';
 import type { ExecutionStarter } from '../starter';
 import { executionView } from '../views';
+import { sharedRun } from './shares';
 
 /** `/v1/executions` (list), `/{id}`, `/{id}/cancel` (ingress → gRPC → execution) and `/{id}/replay`. */
 const read = { apiKey: 'executions:read' } as const;
@@ -166,15 +167,18 @@ export function executionRoutes(
   table.mount(executionSpecs.replay, async (req, res) => {
     const workspaceId = workspaceOf(req);
     const original = await deps.executions.get(workspaceId, executionId(req));
-    const workflow = await findOwnedWorkflow(deps.store.workflows, workspaceId, original.workflowId);
+    const origin = await findExecutionOrigin(deps.store.executions, workspaceId, original.id);
+    // A run of a shared workflow replays through its share, while it is active (ADR 0017).
+    const shared = origin.shareId ? await sharedRun(deps, workspaceId, origin.shareId) : null;
+    const workflow = shared?.workflow ?? (await findOwnedWorkflow(deps.store.workflows, workspaceId, original.workflowId));
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
     // A large input is stored out of line; the execution's view holds only its stub.
     const inputJson = await triggerInputJsonOf(deps.store.payloads, {
       trigger_input_json: original.triggerInputJson,
-      trigger_input_ref: await findTriggerInputRef(deps.store.executions, workspaceId, original.id),
+      trigger_input_ref: origin.triggerInputRef,
     });
     const triggerInput = triggerInputSchema.parse(JSON.parse(inputJson));
-    const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id);
+    const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id, undefined, shared?.target);
     res.status(202).json({ execution_id: id, status: 'queued', status_url: url, replay_of: original.id });
   });
 

@@ -16,7 +16,7 @@ import { idempotencyKeyFor } from '../webhook/claim';
 import { corsAnswer } from '../webhook/cors';
 import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook/input';
 import { countRejection, isMaskable, rejection, type WebhookStage } from '../webhook/rejections';
-import { masksRefusals, resolveHook, resolveTarget, resolveToken } from '../webhook/resolve';
+import { masksRefusals, resolveHook, resolveTarget, resolveToken, runWorkspaceOf } from '../webhook/resolve';
 import { startExecution } from '../webhook/start';
 import { hookSpecs } from './hook-specs';
 
@@ -66,7 +66,9 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       res.locals.workspace_id = workspaceId;
       masked = masksRefusals(token.workspace, deps.antiEnumeration ?? false);
       const hook = await resolveHook(deps.configCache, token);
-      if (mayCaptureUnpublished(hook) && (await captureUnpublished(deps, req, hook))) return res.status(200).json({ captured: true });
+      // A shared workflow is published (its receiver's trigger is never in a capture window).
+      if (!hook.share && mayCaptureUnpublished(hook) && (await captureUnpublished(deps, req, hook)))
+        return res.status(200).json({ captured: true });
       const target = await resolveTarget(deps.runTargets, hook);
       const webhook = target.definition.trigger.webhook;
 
@@ -97,7 +99,7 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
 
       stage = 'claim';
       const key = idempotencyKeyFor(webhook, hook.environment, input);
-      const claim = key === null ? null : await deps.idempotency.claim(hook.workflow, key);
+      const claim = key === null ? null : await deps.idempotency.claim(hook.workflow, key, new Date(), runWorkspaceOf(hook));
       if (claim?.replayed) res.set('Idempotent-Replayed', 'true');
 
       stage = 'start';
@@ -117,7 +119,7 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       );
 
       stage = 'answer';
-      await answer(deps, res, hook.workflow.workspace_id, started, sync);
+      await answer(deps, res, runWorkspaceOf(hook), started, sync);
     } catch (err) {
       const reason = countRejection(deps.metrics.rejected, deps.metrics.workspaces, stage, err, workspaceId);
       const unknown = reason === 'unknown_token' || (masked && reason !== null && isMaskable(reason));

@@ -30,7 +30,7 @@ import { workflowPath } from '../http/resource-params';
 import { route, RouteTable } from '../http/route';
 import { environment, failure } from '../http/schemas';
 import { summaryOf } from '../http/validation-issues';
-import { context, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
+import { context, contextPatch, contextPatchHint, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
 import { webhookUrls, workflowView, type EnvironmentTriggerView } from '../views';
 import type { SchedulerClient } from '../scheduler-client';
@@ -119,11 +119,9 @@ export const workflowSpecs = {
     summary: 'Set keys (string) or delete them (null); other keys are kept',
     security: write,
     ...workflowPath,
-    body: z
-      .record(z.string().min(1).max(256), z.string().max(65_536).nullable())
-      .refine((v) => Object.keys(v).length <= 100, 'at most 100 keys per request'),
+    body: contextPatch,
     bodyRequired: true,
-    hint: 'Body must be an object of string keys to string or null (max 100 keys)',
+    hint: contextPatchHint,
     responses: { '200': { description: 'The whole context after the change', schema: context }, '404': failure('workflow_not_found') },
   }),
   pinStaging: route({

@@ -47,6 +47,11 @@ export const triggerLookup = z.object({
 });
 
 export const context = z.record(z.string(), z.string()).describe('string → string');
+/** A context change: keys set to strings, deleted with null (at most 100 per request). */
+export const contextPatch = z
+  .record(z.string().min(1).max(256), z.string().max(65_536).nullable())
+  .refine((v) => Object.keys(v).length <= 100, 'at most 100 keys per request');
+export const contextPatchHint = 'Body must be an object of string keys to string or null (max 100 keys)';
 
 export const schedule = z
   .object({

@@ -1,6 +1,6 @@
 import type { Environment } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import { isDeletedWorkspace, type TriggerDoc, type WorkflowDoc, type WorkspaceDoc } from '@flowgate/store';
+import { isDeletedWorkspace, type ShareDoc, type TriggerDoc, type WorkflowDoc, type WorkspaceDoc } from '@flowgate/store';
 import { environmentOf } from '../environment-triggers';
 import type { RunTarget } from '../run-targets';
 import { rejection } from './rejections';
@@ -11,6 +11,7 @@ export interface HookConfig {
   workflow(id: string): Promise<WorkflowDoc | null>;
   productionTrigger(workflow: WorkflowDoc): Promise<TriggerDoc | null>;
   workspace(id: string): Promise<WorkspaceDoc | null>;
+  share(id: string): Promise<ShareDoc | null>;
 }
 
 /** A token's trigger and the workspace it belongs to (null: a workspace with no document, made before workspaces had one: active). */
@@ -23,6 +24,16 @@ export interface ResolvedToken {
 export interface ResolvedHook extends ResolvedToken {
   workflow: WorkflowDoc;
   environment: Environment;
+  /**
+   * Set for a receiver's webhook of a shared workflow (ADR 0017): `workflow` is the owner's, the
+   * run belongs to the trigger's workspace (the receiver's).
+   */
+  share?: ShareDoc;
+}
+
+/** The workspace a webhook's execution belongs to: the trigger's (for a shared workflow the receiver's, not the owner's). */
+export function runWorkspaceOf(hook: ResolvedHook): string {
+  return hook.trigger.workspace_id;
 }
 
 const TOKEN = /^wh_[A-Za-z0-9_-]{16,128}$/;
@@ -50,11 +61,36 @@ export async function resolveHook(config: HookConfig, token: ResolvedToken): Pro
   const { trigger, workspace } = token;
   if (workspace?.status === 'suspended') throw rejection('suspended', { workspaceId: trigger.workspace_id });
   if (!trigger.enabled) throw rejection('disabled', { workspaceId: trigger.workspace_id });
+  if (trigger.share_id) return resolveShared(config, token, trigger.share_id);
   // Read by _id alone (on a miss), then the workspace checked here.
   const found = await config.workflow(trigger.workflow_id);
   const workflow = found?.workspace_id === trigger.workspace_id ? found : null;
   if (!workflow) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
   return { trigger, workspace, workflow, environment: environmentOf(trigger) };
+}
+
+/**
+ * A receiver's webhook of a shared workflow: its share (by `_id`, from memory) still active and
+ * naming this very trigger, the owner's workspace not being deleted, and the owner's workflow. A
+ * revoked share answers like an unknown webhook (404 webhook_not_found). It runs the latest
+ * published version (production), whatever the owner pins elsewhere.
+ */
+async function resolveShared(config: HookConfig, token: ResolvedToken, shareId: string): Promise<ResolvedHook> {
+  const { trigger, workspace } = token;
+  const share = await config.share(shareId);
+  const current =
+    share &&
+    share.revoked_at === null &&
+    share.receiver_workspace_id === trigger.workspace_id &&
+    share.trigger_id === trigger._id &&
+    share.workflow_id === trigger.workflow_id;
+  if (!share || !current) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
+  if (isDeletedWorkspace(await config.workspace(share.workspace_id)))
+    throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
+  const found = await config.workflow(share.workflow_id);
+  const workflow = found?.workspace_id === share.workspace_id ? found : null;
+  if (!workflow) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });
+  return { trigger, workspace, workflow, environment: 'production', share };
 }
 
 /** Resolves what an environment runs (production: the latest published version; staging: the pinned one; development: the draft). */
@@ -63,6 +99,7 @@ export interface RunTargetResolver {
 }
 
 /** Stage "resolve", second half: the definition the webhook runs; 404 workflow_not_published if there is none. */
-export function resolveTarget(runTargets: RunTargetResolver, hook: ResolvedHook): Promise<RunTarget> {
-  return runTargets.resolve(hook.workflow, hook.environment);
+export async function resolveTarget(runTargets: RunTargetResolver, hook: ResolvedHook): Promise<RunTarget> {
+  const target = await runTargets.resolve(hook.workflow, hook.environment);
+  return hook.share ? { ...target, share: { id: hook.share._id, workspaceId: hook.trigger.workspace_id } } : target;
 }

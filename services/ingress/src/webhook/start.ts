@@ -33,12 +33,14 @@ export async function knownStart(
   workflow: WorkflowDoc,
   claim: Claim | null,
   definition: WorkflowDefinition,
+  /** The workspace the execution belongs to (a shared workflow's: the receiver's). */
+  workspaceId: string = workflow.workspace_id,
 ): Promise<Started | null> {
   if (!claim?.replayed) return null;
   const known = (): Started => ({ executionId: claim.executionId, statusUrl: deps.starter.statusUrl(claim.executionId), definition });
   if (claim.accepted) return known();
   if (Date.now() - claim.claimedAt.getTime() < DEDUP_SAFE_MS) return null;
-  const recorded = await deps.live.get(workflow.workspace_id, claim.executionId);
+  const recorded = await deps.live.get(workspaceId, claim.executionId);
   return recorded ? known() : null;
 }
 
@@ -55,7 +57,7 @@ export async function startExecution(
   target: RunTarget,
 ): Promise<Started> {
   const started =
-    (await knownStart(deps, workflow, claim, target.definition)) ??
+    (await knownStart(deps, workflow, claim, target.definition, target.share?.workspaceId)) ??
     (await deps.starter.start(workflow, input, null, claim?.executionId, target));
   if (claim) await deps.idempotency.accepted(claim);
   return started;

@@ -1,11 +1,16 @@
-import type { TriggerDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
+import type { ShareDoc, TriggerDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
 import { sha256Hex } from '@flowgate/kit';
-import { masksRefusals, resolveHook, resolveToken, type HookConfig } from '../../src/webhook/resolve';
-import { trigger, workflow } from './fixtures';
+import { masksRefusals, resolveHook, resolveTarget, resolveToken, runWorkspaceOf, type HookConfig } from '../../src/webhook/resolve';
+import { definitionWith, trigger, workflow } from './fixtures';
 
 const TOKEN = 'wh_abcdefghijklmnopqrstuvwx';
 
-function config(triggers: TriggerDoc[], workflows: WorkflowDoc[], workspaces: WorkspaceDoc[] = []): HookConfig & { reads: string[] } {
+function config(
+  triggers: TriggerDoc[],
+  workflows: WorkflowDoc[],
+  workspaces: WorkspaceDoc[] = [],
+  shares: ShareDoc[] = [],
+): HookConfig & { reads: string[] } {
   const reads: string[] = [];
   return {
     reads,
@@ -21,6 +26,10 @@ function config(triggers: TriggerDoc[], workflows: WorkflowDoc[], workspaces: Wo
     workspace: (id) => {
       reads.push(`workspace:${id}`);
       return Promise.resolve(workspaces.find((w) => w._id === id) ?? null);
+    },
+    share: (id) => {
+      reads.push(`share:${id}`);
+      return Promise.resolve(shares.find((s) => s._id === id) ?? null);
     },
   };
 }
@@ -88,5 +97,68 @@ describe('stage "resolve"', () => {
     expect(masksRefusals(space({ anti_enumeration: true }), false)).toBe(true);
     expect(masksRefusals(space({ anti_enumeration: false }), true)).toBe(false);
     expect(masksRefusals(space({ anti_enumeration: null }), true)).toBe(true);
+  });
+
+  describe('a shared workflow (ADR 0017)', () => {
+    // The owner ws1 shares wf1 with ws2: ws2's own trigger names the share.
+    const shared = trigger({ _id: sha256Hex(TOKEN), workspace_id: 'ws2', share_id: 'shr_1' });
+    const share = (over: Partial<ShareDoc> = {}): ShareDoc => ({
+      _id: 'shr_1',
+      workspace_id: 'ws1',
+      workflow_id: 'wf1',
+      receiver_workspace_id: 'ws2',
+      trigger_id: shared._id,
+      created_at: new Date(0),
+      revoked_at: null,
+      ...over,
+    });
+
+    it("resolves the receiver's trigger to the owner's workflow through its share, all by _id", async () => {
+      const c = config([shared], [workflow()], [], [share()]);
+      const hook = await resolve(c, TOKEN);
+      expect(hook).toEqual({ trigger: shared, workspace: null, workflow: workflow(), environment: 'production', share: share() });
+      expect(runWorkspaceOf(hook)).toBe('ws2');
+      expect(c.reads).toEqual([`trigger:${shared._id}`, 'workspace:ws2', 'share:shr_1', 'workspace:ws1', 'workflow:wf1']);
+    });
+
+    it('answers a revoked, missing or mismatched share like an unknown webhook', async () => {
+      const refused = [
+        config([shared], [workflow()], [], []),
+        config([shared], [workflow()], [], [share({ revoked_at: new Date(1) })]),
+        config([shared], [workflow()], [], [share({ receiver_workspace_id: 'ws3' })]),
+        config([shared], [workflow()], [], [share({ trigger_id: 'another' })]),
+        config([shared], [workflow()], [], [share({ workflow_id: 'wf2' })]),
+        config([shared], [workflow({ workspace_id: 'ws3' })], [], [share()]),
+        config([shared], [], [], [share()]),
+        config([shared], [workflow()], [space({ _id: 'ws1', status: 'deleting' })], [share()]),
+      ];
+      for (const c of refused)
+        await expect(resolve(c, TOKEN)).rejects.toMatchObject({ reason: 'unknown_workflow', code: 'webhook_not_found', status: 404 });
+    });
+
+    it("is refused by the receiver's own state (suspended, disabled), not the owner's suspension", async () => {
+      await expect(
+        resolve(config([shared], [workflow()], [space({ _id: 'ws2', status: 'suspended' })], [share()]), TOKEN),
+      ).rejects.toMatchObject({ reason: 'suspended' });
+      await expect(resolve(config([{ ...shared, enabled: false }], [workflow()], [], [share()]), TOKEN)).rejects.toMatchObject({
+        reason: 'disabled',
+      });
+      await expect(
+        resolve(config([shared], [workflow()], [space({ _id: 'ws1', status: 'suspended' })], [share()]), TOKEN),
+      ).resolves.toMatchObject({ share: { _id: 'shr_1' } });
+    });
+
+    it('runs the latest published version in production, as an execution of the receiver', async () => {
+      const hook = await resolve(config([shared], [workflow({ staging_version: 1 })], [], [share()]), TOKEN);
+      const runTargets = {
+        resolve: jest.fn(() =>
+          Promise.resolve({ environment: 'production' as const, version: 3, definition: definitionWith({}), draftId: null }),
+        ),
+      };
+      await expect(resolveTarget(runTargets, hook)).resolves.toMatchObject({ version: 3, share: { id: 'shr_1', workspaceId: 'ws2' } });
+      expect(runTargets.resolve).toHaveBeenCalledWith(hook.workflow, 'production');
+      const own = await resolve(config([trigger({ _id: sha256Hex(TOKEN) })], [workflow()]), TOKEN);
+      expect(await resolveTarget(runTargets, own)).not.toHaveProperty('share');
+    });
   });
 });
