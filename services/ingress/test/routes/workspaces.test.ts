@@ -150,10 +150,11 @@ describe('workspaces API', () => {
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push((await routes.call('POST', hook, { key: null, body: {} })).status);
     expect(answers).toEqual([202, 202, 429]);
-    // Back to the deployment default (no workspace bucket in the route tests).
+    // Back to the deployment's bucket (25/s here): the same bucket, refilled at the deployment's rate.
     const reset = await routes.call('PATCH', `/v1/workspaces/${ws.id}`, { ...operator(), body: { rate_limit: null } });
     expect(reset.body.rate_limit).toBeNull();
-    expect((await routes.call('POST', hook, { key: null, body: {} })).status).toBe(202);
+    const after = await routes.call('POST', hook, { key: null, body: {} });
+    expect(after.headers['ratelimit-policy']).toContain('"workspace";q=25;w=1');
     const bad = await routes.call('PATCH', `/v1/workspaces/${ws.id}`, { ...operator(), body: { rate_limit: { per_second: -1 } } });
     expect(bad.body.error.details.issues[0]).toMatchObject({ path: 'rate_limit.per_second', code: 'too_small' });
   });
