@@ -69,6 +69,8 @@ interface World {
   /** The workflow with a trigger secret (B's stands in where a probe mixes B's workflow with A's secret id). */
   guardedWorkflow: string;
   source: { id: string; url: string; secret: string; subscribers: string[] };
+  /** The async webhook URL of the workflow whose runs finish at once. */
+  doneHook: string;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -287,6 +289,7 @@ describe('workspace isolation', () => {
       approvalExecution,
       guardedWorkflow: guarded.id,
       source: { id: String(source.id), url: String(source.url), secret: String(sourceSecret.secret), subscribers },
+      doneHook: done.async,
     };
   }
 
@@ -335,6 +338,9 @@ describe('workspace isolation', () => {
   it("B's admin key reaches nothing of A through any operation of the OpenAPI document", async () => {
     const before = await snapshot(a);
     const secretsOfA = secretsOf(a, before);
+    // What the leak check looks for: every id, token and secret of A (a short list would check little).
+    expect(secretsOfA.length).toBeGreaterThanOrEqual(40);
+    expect(secretsOfA).toEqual(expect.arrayContaining([a.marker, ...a.secrets, ...a.ids.token, ...a.ids.execution]));
     const forged = new Map<string, string>();
     /** A made-up value of the same shape as `value` (an id that does not exist). */
     const forge = (value: string): string => {
@@ -694,6 +700,24 @@ describe('workspace isolation', () => {
     }
     await sleep(1_000);
     expect((await send(b.key, 'GET', `/v1/executions?workflow_id=${intruder}`)).body.data).toEqual([]);
+  });
+
+  it("an Idempotency-Key A used answers B's webhook with a run of B's own, never A's execution", async () => {
+    const post = (url: string) =>
+      request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `shared-${a.marker}` },
+        body: JSON.stringify({ n: 1 }),
+      });
+    const first = await post(a.doneHook);
+    expect(first.status).toBe(202);
+    const again = await post(a.doneHook);
+    expect(again.body.execution_id).toBe(first.body.execution_id);
+    const other = await post(b.doneHook);
+    expect(other.status).toBe(202);
+    expect(other.body.execution_id).not.toBe(first.body.execution_id);
+    expect((await send(b.key, 'GET', `/v1/executions/${String(other.body.execution_id)}`)).status).toBe(200);
+    expect((await send(b.key, 'GET', `/v1/executions/${String(first.body.execution_id)}`)).status).toBe(404);
   });
 });
 
