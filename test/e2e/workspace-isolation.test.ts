@@ -7,7 +7,9 @@ import { request, sleep, Stack, type ApiResponse } from '../support/stack';
  * Workspace isolation, black-box over HTTP. Two workspaces, A and B, each hold workflows,
  * executions (finished, waiting for a webhook or an approval, queued behind a concurrency cap),
  * deliveries, trigger and source secrets, context, a schedule, a source, a parameter capture, a
- * staging environment, a rotated callback secret and extra API keys. With B's admin key every
+ * staging environment, a rotated callback secret, extra API keys and shares (one of its workflows
+ * shared with a partner workspace, one of the partner's shared with it, with context of its own on
+ * it). With B's admin key every
  * management operation of the served OpenAPI document is called with every id of A that fits its
  * parameters (path, query, JSON body, `Last-Event-ID`, cursors made from A's list pages, the
  * `/v1/triggers?token=` lookup with A's tokens). The suite walks the document, so an operation added
@@ -34,6 +36,7 @@ type Kind =
   | 'sourceSecret'
   | 'triggerSecret'
   | 'workspace'
+  | 'share'
   | 'token'
   | 'cursor'
   | 'eventId';
@@ -249,6 +252,24 @@ describe('workspace isolation', () => {
     for (const n of [1, 2])
       subscribers.push((await deploy(`subscriber-${n}`, { trigger: { source: { source_id: source.id } }, steps: [transform(marker)] })).id);
 
+    // Shares with a partner workspace of its own (never B): out (its done workflow) and in (with its own context on it).
+    const partnerWs = ok(await stack.api('POST', '/v1/workspaces', { name: `${marker}-partner` }), 201, 'partner').body;
+    const partnerKey = String(
+      ok(await stack.api('POST', `/v1/workspaces/${partnerWs.id}/api-keys`, { name: 'partner', scopes: ['admin'] }), 201, 'partner key')
+        .body.key,
+    );
+    const asPartner = (method: string, path: string, body?: unknown) => send(partnerKey, method, path, { body });
+    const shareOut = ok(await call('POST', `/v1/workflows/${done.id}/shares`, { workspace_id: partnerWs.id }), 201, 'share out').body;
+    const partnerFlow = ok(
+      await asPartner('POST', '/v1/workflows?publish=true', { name: `${marker}-partner-flow`, steps: [transform(marker)] }),
+      201,
+      'partner workflow',
+    ).body;
+    const shareIn = ok(await asPartner('POST', `/v1/workflows/${partnerFlow.id}/shares`, { workspace_id: ws.id }), 201, 'share in').body;
+    ok(await call('PATCH', `/v1/shared-workflows/${shareIn.id}/context`, { region: `${marker}-shared-context` }), 200, 'shared context');
+    const received = ok(await call('GET', '/v1/shared-workflows'), 200, 'shared workflows').body.data as { webhook: { async: string } }[];
+    for (const r of received) tokens.push(tokenOf(r.webhook.async));
+
     // Keys and the callback signing secret.
     const extra = ok(await call('POST', '/v1/api-keys', { name: `${marker}-reader`, scopes: ['executions:read'] }), 201, 'key').body;
     const rotated = ok(await call('POST', '/v1/callback-secret/rotate', {}), 201, 'rotate').body;
@@ -278,6 +299,7 @@ describe('workspace isolation', () => {
         sourceSecret: [String(sourceSecret.id)],
         triggerSecret: [String(triggerSecret.id)],
         workspace: [String(ws.id)],
+        share: [String(shareOut.id), String(shareIn.id)],
         token: [...tokens, resumeToken, approvalToken],
       },
       cursors,
@@ -305,9 +327,11 @@ describe('workspace isolation', () => {
       '/v1/workspace/egress',
       '/v1/workspace/quotas',
       '/v1/callback-secret',
+      '/v1/shared-workflows',
       ...w.ids.workflow.flatMap((id) =>
-        ['', '/context', '/schedule', '/trigger/secrets', '/parameters/capture'].map((s) => `/v1/workflows/${id}${s}`),
+        ['', '/context', '/schedule', '/trigger/secrets', '/parameters/capture', '/shares'].map((s) => `/v1/workflows/${id}${s}`),
       ),
+      ...w.ids.share.map((id) => `/v1/shared-workflows/${id}/context`),
       ...w.ids.execution.map((id) => `/v1/executions/${id}`),
       ...w.ids.delivery.map((id) => `/v1/deliveries/${id}`),
       ...w.ids.apiKey.map((id) => `/v1/api-keys/${id}`),
@@ -372,6 +396,7 @@ describe('workspace isolation', () => {
       if (p.name === 'cursor') return 'cursor';
       if (p.name === 'token') return 'token';
       if (p.name === 'secret_id') return path.startsWith('/v1/sources/') ? 'sourceSecret' : 'triggerSecret';
+      if (p.name === 'share_id') return 'share';
       const byName: Record<string, Kind> = {
         workflow_id: 'workflow',
         execution_id: 'execution',
@@ -422,6 +447,9 @@ describe('workspace isolation', () => {
       'POST /v1/sources': { make: () => ({ name: `${b.marker}-probe` }) },
       'PATCH /v1/sources/{id}': { make: () => ({ name: `${b.marker}-probe` }) },
       'POST /v1/sources/{id}/secrets': { make: () => ({}) },
+      // Sharing names another workspace on purpose (not a probe of A's): a workspace that does not exist.
+      'POST /v1/workflows/{id}/shares': { make: () => ({ workspace_id: 'ws_000000000000000000000000' }) },
+      'PATCH /v1/shared-workflows/{share_id}/context': { make: () => ({ region: `${b.marker}-probe` }) },
     };
 
     interface Slot {
