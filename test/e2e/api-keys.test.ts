@@ -40,7 +40,10 @@ describe('API keys', () => {
     expect(listed.text).not.toContain(String(stored?.key_hash));
     const entry = listed.body.data.find((k: { id: string }) => k.id === created.body.id);
     expect(Object.keys(entry).sort()).toEqual(['created_at', 'id', 'last_used_at', 'name', 'prefix', 'revoked_at', 'scopes']);
-    expect(listed.body.data.find((k: { id: string }) => k.id === 'key_bootstrap')).toMatchObject({ scopes: ['admin', 'operator'], revoked_at: null });
+    expect(listed.body.data.find((k: { id: string }) => k.id === 'key_bootstrap')).toMatchObject({
+      scopes: ['admin', 'operator'],
+      revoked_at: null,
+    });
     // Its first use is recorded.
     expect((await as(key, 'GET', '/v1/workflows')).status).toBe(200);
     let used = await stack.api('GET', `/v1/api-keys/${created.body.id}`);

@@ -64,7 +64,7 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       const token = await resolveToken(deps.configCache, String(req.params.token));
       workspaceId = token.trigger.workspace_id;
       res.locals.workspace_id = workspaceId;
-      masked = masksRefusals(token.workspace, deps.antiEnumeration ?? false);
+      masked = masksRefusals(token.workspace);
       const hook = await resolveHook(deps.configCache, token);
       // A shared workflow is published (its receiver's trigger is never in a capture window).
       if (!hook.share && mayCaptureUnpublished(hook) && (await captureUnpublished(deps, req, hook)))

@@ -20,7 +20,7 @@ export const antiEnumeration = z
   .nullable()
   .describe(
     "true: every refusal of this workspace's webhooks (disabled, suspended, not published, bad signature) answers exactly like an " +
-      'unknown token; false: they answer with their own error; null: FLOWGATE_WEBHOOK_ANTI_ENUMERATION decides',
+      'unknown token (a 404, or 200 {"received": true} under FLOWGATE_WEBHOOK_ANTI_ENUMERATION=on); false or null: they answer with their own error',
   );
 
 const overrideValue = z.number().int().min(0).nullable();

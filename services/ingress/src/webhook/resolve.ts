@@ -49,11 +49,11 @@ export async function resolveToken(config: HookConfig, token: string): Promise<R
 }
 
 /**
- * Whether the refusals of this workspace's webhooks answer like an unknown token (its
- * `anti_enumeration`, else the deployment's FLOWGATE_WEBHOOK_ANTI_ENUMERATION).
+ * Whether the refusals of this workspace's webhooks answer like an unknown token: its own
+ * `anti_enumeration` (FLOWGATE_WEBHOOK_ANTI_ENUMERATION decides only what unknown tokens answer).
  */
-export function masksRefusals(workspace: WorkspaceDoc | null, deploymentDefault: boolean): boolean {
-  return workspace?.anti_enumeration ?? deploymentDefault;
+export function masksRefusals(workspace: WorkspaceDoc | null): boolean {
+  return workspace?.anti_enumeration === true;
 }
 
 /** Stage "resolve", second half: the workspace not suspended, the trigger enabled, its workflow, from memory. */

@@ -163,12 +163,15 @@ describe('workspaces API', () => {
     const ws = await guarded.call('POST', '/v1/workspaces', { key: guarded.operatorKey, body: { name: 'Masked' } });
     const key = await mintAdmin(guarded, String(ws.body.id));
     const hook = await deploy(guarded, key, 'masked', { auth: { type: 'bearer' } });
-    // The deployment switch is on: an unknown token answers 200 {"received": true}; so does a bad credential now.
+    // The deployment switch is on: an unknown token answers 200 {"received": true}; a bad credential still its 401.
     expect((await guarded.call('POST', `/hooks/wh_${'u'.repeat(24)}`, { key: null, body: {} })).body).toEqual({ received: true });
+    expect((await guarded.call('POST', hook, { key: null, body: {} })).status).toBe(401);
+    // The workspace's own switch makes its refusals answer like the unknown token.
+    expect((await guarded.call('PATCH', '/v1/workspace', { key, body: { anti_enumeration: true } })).body.anti_enumeration).toBe(true);
     expect((await guarded.call('POST', hook, { key: null, body: {} })).body).toEqual({ received: true });
     await guarded.call('POST', `/v1/workspaces/${String(ws.body.id)}/suspend`, { key: guarded.operatorKey });
     expect((await guarded.call('POST', hook, { key: null, body: {} })).body).toEqual({ received: true });
-    // The workspace's own switch, false, shows its refusals as they are.
+    // Switched off again, its refusals answer as they are.
     expect((await guarded.call('PATCH', '/v1/workspace', { key, body: { anti_enumeration: false } })).body.anti_enumeration).toBe(false);
     expect((await guarded.call('POST', hook, { key: null, body: {} })).body.error.code).toBe('workspace_suspended');
 

@@ -91,12 +91,11 @@ describe('stage "resolve"', () => {
     });
   });
 
-  it("masks refusals by the workspace's own anti-enumeration, else the deployment's", () => {
-    expect(masksRefusals(null, true)).toBe(true);
-    expect(masksRefusals(null, false)).toBe(false);
-    expect(masksRefusals(space({ anti_enumeration: true }), false)).toBe(true);
-    expect(masksRefusals(space({ anti_enumeration: false }), true)).toBe(false);
-    expect(masksRefusals(space({ anti_enumeration: null }), true)).toBe(true);
+  it("masks refusals by the workspace's own anti-enumeration only (the deployment switch is for unknown tokens)", () => {
+    expect(masksRefusals(null)).toBe(false);
+    expect(masksRefusals(space({ anti_enumeration: true }))).toBe(true);
+    expect(masksRefusals(space({ anti_enumeration: false }))).toBe(false);
+    expect(masksRefusals(space({ anti_enumeration: null }))).toBe(false);
   });
 
   describe('a shared workflow (ADR 0017)', () => {
