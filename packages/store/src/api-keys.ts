@@ -10,9 +10,12 @@ export function findActiveApiKey(apiKeys: Collection<ApiKeyDoc>, keyHash: string
   return apiKeys.findOne({ key_hash: keyHash, revoked_at: null });
 }
 
-/** Records when a key was last used. */
+/**
+ * Records when a key was last used, only on a key not revoked (FerretDB applies an update as
+ * read, change, replace: callers must not run it alongside another write to the same key).
+ */
 export async function touchApiKey(apiKeys: Collection<ApiKeyDoc>, id: string, now: Date): Promise<void> {
-  await apiKeys.updateOne({ _id: id }, { $set: { last_used_at: now } });
+  await apiKeys.updateOne({ _id: id, revoked_at: null }, { $set: { last_used_at: now } });
 }
 
 /** Inserts a key unless one with its `_id` exists; true if it inserted. */

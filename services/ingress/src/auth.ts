@@ -47,8 +47,10 @@ export function requireApiKey(store: Collections, workspaceState: (id: string) =
     // The error handler's log lines name the workspace (errors.ts).
     res.locals.workspace_id = key.workspace_id;
     const now = new Date();
+    // Awaited, not fired alongside: the request's own write to the key (a self-revocation) must not
+    // race it (FerretDB applies an update as read, change, replace: the later write would win).
     if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() >= LAST_USED_GRANULARITY_MS)
-      void touchApiKey(store.apiKeys, key._id, now).catch(() => undefined);
+      await touchApiKey(store.apiKeys, key._id, now).catch(() => undefined);
     next();
   };
 }
