@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
 import type { ParameterCaptureDoc } from './documents';
+import { insertIfAbsent } from './insert-if-absent';
 import { findOwned } from './owned';
 
 /** Parameter capture windows (`_id` = the workflow id), shared by every ingress replica. */
@@ -10,20 +11,29 @@ export async function openParameterCapture(captures: Collection<ParameterCapture
 }
 
 /**
- * Claims a workflow's open window for one request: atomic on `captured_at: null`, so exactly one
- * request is captured across replicas. The claimed window, or null (closed, expired or taken).
+ * Claims a workflow's open window for one request, so exactly one request is captured across
+ * replicas. The claim is an insert of the captured request under `<workflow>@<window start>`: an
+ * `_id` is unique on every server, whereas a conditional update (`captured_at: null`) is not
+ * atomic on FerretDB, which applies it as read, change, replace (two concurrent claims both won).
+ * The winner then marks the window captured. The claimed window, or null (closed, expired, taken).
  */
-export function claimParameterCapture(
+export async function claimParameterCapture(
   captures: Collection<ParameterCaptureDoc>,
   of: { workflow_id: string; workspace_id: string },
   requestJson: string,
   now: Date,
 ): Promise<ParameterCaptureDoc | null> {
-  return captures.findOneAndUpdate(
-    { _id: of.workflow_id, workspace_id: of.workspace_id, captured_at: null, expires_at: { $gt: now } },
-    { $set: { captured_at: now, request_json: requestJson } },
-    { returnDocument: 'after' },
-  );
+  const window = await findOwned(captures, of.workspace_id, of.workflow_id);
+  if (!window || window.captured_at !== null || window.expires_at.getTime() <= now.getTime()) return null;
+  const claim: ParameterCaptureDoc = {
+    ...window,
+    _id: `${window._id}@${window.started_at.getTime()}`,
+    captured_at: now,
+    request_json: requestJson,
+  };
+  if (!(await insertIfAbsent(captures, claim))) return null;
+  await captures.updateOne({ _id: window._id, started_at: window.started_at }, { $set: { captured_at: now, request_json: requestJson } });
+  return { ...window, captured_at: now, request_json: requestJson };
 }
 
 /** A workspace's capture window of a workflow (read by `_id`, the owner checked in code). */

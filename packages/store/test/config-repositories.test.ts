@@ -97,11 +97,26 @@ describe('configuration repositories', () => {
       });
       await markCapture(store.triggers, wf, expires);
       const of = { workflow_id: wf._id, workspace_id: wf.workspace_id };
-      const [first, second] = await Promise.all([
-        claimParameterCapture(store.parameterCaptures, of, '{"a":1}', now),
-        claimParameterCapture(store.parameterCaptures, of, '{"a":2}', now),
-      ]);
-      expect([first, second].filter((c) => c !== null)).toHaveLength(1);
+      // Concurrent claims of one window, three windows in a row (each reopened): one winner each time.
+      for (let round = 0; round < 3; round++) {
+        const startedAt = new Date(now.getTime() + round);
+        if (round > 0)
+          await openParameterCapture(store.parameterCaptures, {
+            _id: wf._id,
+            workspace_id: wf.workspace_id,
+            started_at: startedAt,
+            expires_at: expires,
+            captured_at: null,
+            request_json: null,
+          });
+        const claims = await Promise.all(
+          [1, 2, 3, 4].map((n) => claimParameterCapture(store.parameterCaptures, of, `{"a":${n}}`, startedAt)),
+        );
+        const won = claims.filter((c) => c !== null);
+        expect(won).toHaveLength(1);
+        await expect(store.parameterCaptures.findOne({ _id: wf._id })).resolves.toMatchObject({ request_json: won[0]?.request_json });
+        await expect(claimParameterCapture(store.parameterCaptures, of, '{"late":1}', startedAt)).resolves.toBeNull();
+      }
       await expect(claimParameterCapture(store.parameterCaptures, { ...of, workspace_id: 'ws2' }, '{}', now)).resolves.toBeNull();
       await clearCapture(store.triggers, of, new Date(0)); // another window: leaves the mark
       await expect(store.triggers.findOne({ _id: 't-cap' })).resolves.toMatchObject({ capture_until: expires });
