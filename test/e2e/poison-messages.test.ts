@@ -46,6 +46,14 @@ describe('poison messages', () => {
     const records = await deadLetters();
     expect(records.map((r) => r.reason).sort()).toEqual(['invalid_message', 'malformed_json', 'unknown_workflow']);
     expect(records.every((r) => r.delivery_count === 1)).toBe(true);
+    // Each is the subject's workspace's (the body names none it could read, or the same one), listed to its key.
+    expect(records.map((r) => r.workspace_id)).toEqual(['default', 'default', 'default']);
+    const listed = await stack.api('GET', '/v1/dead-letters');
+    expect(listed.body.data.map((d: { reason: string }) => d.reason).sort()).toEqual([
+      'invalid_message',
+      'malformed_json',
+      'unknown_workflow',
+    ]);
 
     const ghostExecution = await stack.api('GET', `/v1/executions/${ghost}`);
     expect(ghostExecution.body).toMatchObject({ status: 'failed', error: { code: 'workflow_not_found' } });

@@ -1,3 +1,4 @@
+import { collections, recordDeadLetter } from '@flowgate/store';
 import { request, sleep, Stack } from '../support/stack';
 
 /**
@@ -61,6 +62,24 @@ describe('workspace deletion', () => {
     const keptWaiting = await fire(keptFlow.url);
     await until('the other workspace waits', async () => (await statusOf(kept.key, keptWaiting)) === 'waiting');
 
+    // A dead letter of each (recorded as a consumer records one).
+    const deadLetters = collections(await stack.db()).deadLetters;
+    for (const [seq, ws] of [
+      [900_001, doomed.id],
+      [900_002, kept.id],
+    ] as const) {
+      const subject = stack.subjects.command('timer', ws);
+      await recordDeadLetter(deadLetters, {
+        consumer: 'execution',
+        streamSequence: seq,
+        subject,
+        data: '{',
+        reason: 'malformed_json',
+        deliveryCount: 1,
+      });
+    }
+    expect((await stack.api('GET', '/v1/dead-letters', undefined, as(doomed.key))).body.data).toHaveLength(1);
+
     const marked = await stack.api('DELETE', `/v1/workspaces/${doomed.id}`);
     expect(marked.status).toBe(202);
     // At once: the key is refused, the webhook is unknown.
@@ -75,16 +94,28 @@ describe('workspace deletion', () => {
     });
     expect(shown.deletion).toMatchObject({ finished_at: expect.any(String), cancelled: expect.any(Number) });
     expect(shown.deletion.cancelled).toBeGreaterThanOrEqual(2);
-    expect(shown.deletion.removed).toMatchObject({ workflows: 2, apiKeys: 1, executions: 3 });
+    expect(shown.deletion.removed).toMatchObject({ workflows: 2, apiKeys: 1, executions: 3, deadLetters: 1 });
 
     const db = await stack.settledDb();
-    for (const collection of ['workflows', 'workflow_versions', 'triggers', 'executions', 'step_executions', 'api_keys', 'wait_tokens'])
+    for (const collection of [
+      'workflows',
+      'workflow_versions',
+      'triggers',
+      'executions',
+      'step_executions',
+      'api_keys',
+      'wait_tokens',
+      'dead_letters',
+    ])
       expect([collection, await db.collection(collection).countDocuments({ workspace_id: doomed.id })]).toEqual([collection, 0]);
     // The wait token went with the rest.
     expect((await request(approveUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
 
     // The other workspace is untouched: its wait still resumes.
     expect(await statusOf(kept.key, keptWaiting)).toBe('waiting');
+    expect((await stack.api('GET', '/v1/dead-letters', undefined, as(kept.key))).body.data).toEqual([
+      expect.objectContaining({ id: 'dl_execution_900002', workspace_id: kept.id }),
+    ]);
     const keptParked = (await stack.api('GET', `/v1/executions/${keptWaiting}`, undefined, as(kept.key))).body;
     const approved = await request(String(keptParked.waiting_payload.approve_url), {
       method: 'POST',

@@ -1,4 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { deliveryOf } from '../support/callbacks';
 import { Receiver } from '../support/receiver';
 import { request, sleep, Stack, type ApiResponse } from '../support/stack';
@@ -9,7 +11,8 @@ import { request, sleep, Stack, type ApiResponse } from '../support/stack';
  * deliveries, trigger and source secrets, context, a schedule, a source, a parameter capture, a
  * staging environment, a rotated callback secret, extra API keys and shares (one of its workflows
  * shared with a partner workspace, one of the partner's shared with it, with context of its own on
- * it). With B's admin key every
+ * it) and dead letters (timer commands for executions it does not have, published straight to
+ * JetStream: the one thing not made over HTTP). With B's admin key every
  * management operation of the served OpenAPI document is called with every id of A that fits its
  * parameters (path, query, JSON body, `Last-Event-ID`, cursors made from A's list pages, the
  * `/v1/triggers?token=` lookup with A's tokens). The suite walks the document, so an operation added
@@ -37,6 +40,7 @@ type Kind =
   | 'triggerSecret'
   | 'workspace'
   | 'share'
+  | 'deadLetter'
   | 'token'
   | 'cursor'
   | 'eventId';
@@ -88,6 +92,7 @@ describe('workspace isolation', () => {
   let doc: { paths: Record<string, Partial<Record<(typeof METHODS)[number], OperationDoc>>> };
   let a: World;
   let b: World;
+  let nc: NatsConnection;
 
   beforeAll(async () => {
     receiver = await new Receiver(() => ({ status: 204 })).start();
@@ -95,12 +100,14 @@ describe('workspace isolation', () => {
     const served = await request(`${stack.ingressUrl}/openapi.json`);
     expect(served.status).toBe(200);
     doc = served.body;
+    nc = await connect({ servers: stack.natsUrl });
     // A first, then B: every item of B is newer than anything a cursor of A points at.
     a = await populate('a');
     b = await populate('b');
   }, 180_000);
 
   afterAll(async () => {
+    await nc?.close();
     await stack?.stop();
     await receiver?.stop();
   });
@@ -274,9 +281,33 @@ describe('workspace isolation', () => {
     const extra = ok(await call('POST', '/v1/api-keys', { name: `${marker}-reader`, scopes: ['executions:read'] }), 201, 'key').body;
     const rotated = ok(await call('POST', '/v1/callback-secret/rotate', {}), 201, 'rotate').body;
 
+    // Two dead letters: timer commands for executions the workspace does not have (so its page has a cursor).
+    for (let n = 0; n < 2; n++) {
+      const timer = { type: 'timer', timer_id: `${randomUUID()}:delay`, kind: 'delay', workspace_id: ws.id, execution_id: randomUUID() };
+      await jetstream(nc).publish(
+        stack.subjects.command('timer', String(ws.id)),
+        JSON.stringify({ ...timer, due_at: new Date().toISOString() }),
+        {
+          msgID: randomUUID(),
+        },
+      );
+    }
+    const deadline = Date.now() + 30_000;
+    let deadLetters: string[] = [];
+    while (deadLetters.length < 2) {
+      if (Date.now() > deadline) throw new Error(`${tag}: the dead letters were not recorded`);
+      await sleep(100);
+      deadLetters = (ok(await call('GET', '/v1/dead-letters'), 200, 'dead letters').body.data as { id: string }[]).map((d) => d.id);
+    }
+
     // Cursors from A's list pages, event ids from A's stream.
     const cursors: string[] = [];
-    for (const path of ['/v1/executions?limit=1', '/v1/deliveries?limit=1', `/v1/sources/${source.id}/subscriptions?limit=1`]) {
+    for (const path of [
+      '/v1/executions?limit=1',
+      '/v1/deliveries?limit=1',
+      `/v1/sources/${source.id}/subscriptions?limit=1`,
+      '/v1/dead-letters?limit=1',
+    ]) {
       const cursor = ok(await call('GET', path), 200, path).body.next_cursor;
       if (typeof cursor !== 'string') throw new Error(`${path} has no next_cursor`);
       cursors.push(cursor);
@@ -300,6 +331,7 @@ describe('workspace isolation', () => {
         triggerSecret: [String(triggerSecret.id)],
         workspace: [String(ws.id)],
         share: [String(shareOut.id), String(shareIn.id)],
+        deadLetter: deadLetters,
         token: [...tokens, resumeToken, approvalToken],
       },
       cursors,
@@ -321,6 +353,7 @@ describe('workspace isolation', () => {
       '/v1/workflows',
       '/v1/executions?limit=100',
       '/v1/deliveries?limit=100',
+      '/v1/dead-letters?limit=100',
       '/v1/api-keys',
       '/v1/sources',
       '/v1/workspace',
@@ -334,6 +367,7 @@ describe('workspace isolation', () => {
       ...w.ids.share.map((id) => `/v1/shared-workflows/${id}/context`),
       ...w.ids.execution.map((id) => `/v1/executions/${id}`),
       ...w.ids.delivery.map((id) => `/v1/deliveries/${id}`),
+      ...w.ids.deadLetter.map((id) => `/v1/dead-letters/${id}`),
       ...w.ids.apiKey.map((id) => `/v1/api-keys/${id}`),
       ...w.ids.source.flatMap((id) => ['', '/secrets', '/subscriptions'].map((s) => `/v1/sources/${id}${s}`)),
       ...w.ids.token.map((t) => `/v1/triggers?token=${encodeURIComponent(t)}`),
@@ -412,6 +446,7 @@ describe('workspace isolation', () => {
           workflows: 'workflow',
           executions: 'execution',
           deliveries: 'delivery',
+          'dead-letters': 'deadLetter',
           'api-keys': 'apiKey',
           sources: 'source',
           workspaces: 'workspace',

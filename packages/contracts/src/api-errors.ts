@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   source_not_found: 404,
   workspace_not_found: 404,
   share_not_found: 404,
+  dead_letter_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   conflict: 409,

@@ -96,3 +96,29 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
     deliveryRequestsFilter: `${prefix}.evt.delivery.*.*`,
   };
 }
+
+/**
+ * The workspace a command, event or delivery-request subject names (`<prefix>.cmd.<kind>.<workspace>`,
+ * `<prefix>.evt.execution.<workspace>.<status>`, `<prefix>.evt.delivery.<workspace>.<kind>`: the
+ * fourth token, whatever the prefix); null for any other subject or a token that is no workspace id.
+ */
+export function workspaceOfSubject(subject: string): string | null {
+  const parts = subject.split('.');
+  const [, space, kind, workspace] = parts;
+  if (workspace === undefined || !TOKEN.test(workspace)) return null;
+  if (space === 'cmd' && parts.length === 4) return workspace;
+  if (space === 'evt' && (kind === 'execution' || kind === 'delivery') && parts.length === 5) return workspace;
+  return null;
+}
+
+/**
+ * What kind of message a subject carries: a command's kind (`start`, `resume`, `timer`, …), a
+ * delivery request's (`redeliver`), `execution_event`; null for any other subject.
+ */
+export function messageKindOfSubject(subject: string): string | null {
+  const [, space, kind, , last] = subject.split('.');
+  if (space === 'cmd' && kind) return kind;
+  if (space === 'evt' && kind === 'execution') return 'execution_event';
+  if (space === 'evt' && kind === 'delivery' && last) return last;
+  return null;
+}

@@ -1,5 +1,5 @@
 import { commandSchema, executionEventSchema, messageIds } from '../src/messages';
-import { createSubjects } from '../src/subjects';
+import { createSubjects, messageKindOfSubject, workspaceOfSubject } from '../src/subjects';
 
 describe('subjects', () => {
   it('derives subjects and stream names from the prefix', () => {
@@ -85,5 +85,21 @@ describe('message schemas', () => {
     expect(messageIds.start('e1')).toBe('e1');
     expect(messageIds.timer('t1', '2026-01-01T00:00:00.000Z')).toBe('t1:2026-01-01T00:00:00.000Z');
     expect(messageIds.executionEvent('e1', 'failed')).toBe('e1:failed');
+  });
+
+  it('reads the workspace and the kind of message from command, event and delivery-request subjects', () => {
+    const s = createSubjects('fg-1');
+    const cases: [string, string | null, string | null][] = [
+      [s.command('start', 'ws_a'), 'ws_a', 'start'],
+      [s.command('resume', 'default'), 'default', 'resume'],
+      [s.executionEvent('ws_b', 'succeeded'), 'ws_b', 'execution_event'],
+      [s.deliveryRequest('ws_c', 'redeliver'), 'ws_c', 'redeliver'],
+      ['fg-1.cmd.start', null, 'start'],
+      ['fg-1.cmd.start.ws.extra', null, 'start'],
+      [s.configEvent('workflow'), null, null],
+      ['elsewhere', null, null],
+    ];
+    for (const [subject, workspace, kind] of cases)
+      expect([subject, workspaceOfSubject(subject), messageKindOfSubject(subject)]).toEqual([subject, workspace, kind]);
   });
 });

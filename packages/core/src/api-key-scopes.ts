@@ -27,6 +27,7 @@ const RESOURCES: readonly { prefix: string; resource: 'workflows' | 'executions'
   { prefix: '/v1/parameters', resource: 'workflows' },
   { prefix: '/v1/executions', resource: 'executions' },
   { prefix: '/v1/deliveries', resource: 'executions' },
+  { prefix: '/v1/dead-letters', resource: 'executions' },
 ];
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -40,3 +40,16 @@ export function captureStatusOf(capture: { captured_at: Date | null; expires_at:
   if (capture.captured_at) return 'captured';
   return capture.expires_at.getTime() > now.getTime() ? 'listening' : 'expired';
 }
+
+/** What a redacted value reads as (the loggers' censor too). */
+export const REDACTED = '[redacted]';
+
+/**
+ * A copy of a JSON value with the value of every credential-like key (isSensitiveName: the names a
+ * capture drops) replaced by REDACTED, at any depth: headers, query parameters, body fields.
+ */
+export function redactSensitive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSensitive);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSensitiveName(k) ? REDACTED : redactSensitive(v)]));
+}

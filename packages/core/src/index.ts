@@ -1,4 +1,5 @@
 export * from './capture';
+export * from './dead-letters';
 export * from './content-type';
 export * from './cursor';
 export * from './event-stream';

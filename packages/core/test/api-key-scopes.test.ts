@@ -12,6 +12,8 @@ describe('API key scopes', () => {
     expect(requiredScope('GET', '/v1/executions/abc/events')).toBe('executions:read');
     expect(requiredScope('POST', '/v1/executions/abc/cancel')).toBe('executions:write');
     expect(requiredScope('POST', '/v1/deliveries/d/redeliver')).toBe('executions:write');
+    expect(requiredScope('GET', '/v1/dead-letters')).toBe('executions:read');
+    expect(requiredScope('POST', '/v1/dead-letters/dl_execution_1/retry')).toBe('executions:write');
   });
 
   it('needs admin for keys, workspace settings and anything not listed', () => {

@@ -330,14 +330,23 @@ export interface WorkflowContextDoc {
   updated_at: Date;
 }
 
+/**
+ * A message a consumer gave up on (`_id`: `<consumer>:<stream sequence>`). `workspace_id` is the
+ * message's (its body's `workspace_id`, else its subject's workspace token), or `_none`
+ * (NO_WORKSPACE) when neither names one; absent on documents recorded before the field (read as `_none`).
+ */
 export interface DeadLetterDoc {
   _id: string;
+  workspace_id?: string;
   consumer: string;
   subject: string;
   data: string;
   reason: string;
   delivery_count: number;
   created_at: Date;
+  /** Set once `POST /v1/dead-letters/{id}/retry` re-published the message (by the API key `retried_by`). */
+  retried_at?: Date | null;
+  retried_by?: string | null;
 }
 
 /** A fan-out event source: `ANY /sources/{token}` starts every workflow subscribed to it. */

@@ -94,6 +94,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.timers.createIndex({ execution_id: 1 }, { name: 'execution' }),
     c.deliveries.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.deliveries.createIndex({ execution_id: 1 }, { name: 'execution' }),
+    c.deadLetters.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.apiKeys.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),
     c.sources.createIndex({ token_hash: 1 }, { unique: true, name: 'token_hash_unique' }),
     c.sources.createIndex({ workspace_id: 1, created_at: -1 }, { name: 'workspace_created' }),

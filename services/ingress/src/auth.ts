@@ -85,6 +85,11 @@ export function workspaceOf(req: object): string {
   return callerOf(req).workspaceId;
 }
 
+/** Whether the request's key holds `scope` itself (e.g. `operator`, which only the bootstrap key has). */
+export function callerHolds(req: object, scope: ApiKeyScope): boolean {
+  return scopeAllows(callerOf(req).scopes, scope);
+}
+
 /** The id of the API key that made the request. */
 export function apiKeyIdOf(req: object): string {
   return callerOf(req).keyId;

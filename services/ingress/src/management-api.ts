@@ -6,6 +6,7 @@ import { verifyJsonBody } from './request-limits';
 import { apiKeyRoutes, apiKeySpecs } from './routes/api-keys';
 import { callbackSecretRoutes, callbackSecretSpecs } from './routes/callback-secret';
 import { captureRoutes, captureSpecs } from './routes/capture';
+import { deadLetterRoutes, deadLetterSpecs } from './routes/dead-letters';
 import { deliveryRoutes, deliverySpecs, type DeliveryDeps } from './routes/deliveries';
 import { executionRoutes, executionSpecs } from './routes/executions';
 import { parameterRoutes, parameterSpecs } from './routes/parameters';
@@ -58,6 +59,7 @@ const groups: Record<string, AnyRouteSpec>[] = [
   executionSpecs,
   testRunSpecs,
   deliverySpecs,
+  deadLetterSpecs,
   callbackSecretSpecs,
   triggerSecretSpecs,
   workspaceSpecs,
@@ -93,6 +95,7 @@ export function managementApi(deps: ManagementDeps): RouteTable {
   executionRoutes(table, deps);
   testRunRoutes(table, deps);
   deliveryRoutes(table, deps);
+  deadLetterRoutes(table, deps);
   callbackSecretRoutes(table, deps);
   triggerSecretRoutes(table, deps);
   workspaceRoutes(table, deps);

@@ -1,6 +1,6 @@
 import { ApiError } from '@flowgate/contracts';
 import { z } from 'zod';
-import { apiKeyId, deliveryId, executionId, sourceId, waitToken, workflowId } from './schemas';
+import { apiKeyId, deadLetterId, deliveryId, executionId, sourceId, waitToken, workflowId } from './schemas';
 
 /**
  * Path parameters naming one resource. A value that cannot be an id names nothing: 404 with the
@@ -17,6 +17,10 @@ export const executionPath = {
 export const deliveryPath = {
   params: z.object({ id: deliveryId }),
   notFound: { id: (id: string) => new ApiError('delivery_not_found', `Delivery ${id} not found`) },
+};
+export const deadLetterPath = {
+  params: z.object({ id: deadLetterId }),
+  notFound: { id: (id: string) => new ApiError('dead_letter_not_found', `Dead letter ${id} not found`) },
 };
 export const apiKeyPath = {
   params: z.object({ id: apiKeyId }),

@@ -16,6 +16,9 @@ export const deliveryId = z
   .describe('the delivery id, also its webhook-id');
 export const apiKeyId = z.string().regex(/^key_[A-Za-z0-9_-]{1,128}$/, 'must be an API key id (key_…)');
 export const sourceId = z.string().regex(/^src_[A-Za-z0-9]{8,64}$/, 'must be a source id (src_…)');
+export const deadLetterId = z
+  .string()
+  .regex(/^dl_[A-Za-z0-9_-]{1,128}_\d{1,20}$/, 'must be a dead letter id (dl_<consumer>_<stream sequence>)');
 export const waitToken = z.string().regex(/^wt_[A-Za-z0-9_-]{32,64}$/, 'must be a wait token (wt_…)');
 
 export const httpMethod = httpMethodSchema;

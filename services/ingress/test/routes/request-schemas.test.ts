@@ -68,6 +68,7 @@ describe('request schemas: the route and its document agree', () => {
   it('covers the strict bodies and declared queries', () => {
     expect(strictBodies.length).toBeGreaterThanOrEqual(12);
     expect(queries.map((s) => s.path).sort()).toEqual([
+      '/v1/dead-letters',
       '/v1/deliveries',
       '/v1/executions',
       '/v1/sources/{id}/subscriptions',

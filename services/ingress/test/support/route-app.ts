@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createSubjects } from '@flowgate/contracts';
+import { createSubjects, type Subjects } from '@flowgate/contracts';
 import type { ApiKeyScope } from '@flowgate/core';
 import {
   connectNats,
@@ -10,6 +10,7 @@ import {
   randomToken,
   SecretBox,
   sha256Hex,
+  type JetStreamManager,
   type NatsConnection,
 } from '@flowgate/kit';
 import { collections, ensureIndexes, type Collections } from '@flowgate/store';
@@ -58,6 +59,9 @@ export class RouteApp {
     readonly scheduler: FakeSchedulerClient,
     readonly adminKey: string,
     readonly workspaceId: string,
+    /** The run's subjects (its own prefix) and a JetStream manager, to look at what the routes published. */
+    readonly subjects: Subjects,
+    readonly jsm: JetStreamManager,
     private readonly cleanup: () => Promise<void>,
   ) {}
 
@@ -104,7 +108,7 @@ export class RouteApp {
       await mongo.close();
     };
     if (!edge || !management) throw new Error('both sub-apps are mounted');
-    const routeApp = new RouteApp(app, edge, management, store, wiring, executions, scheduler, '', workspaceId, cleanup);
+    const routeApp = new RouteApp(app, edge, management, store, wiring, executions, scheduler, '', workspaceId, subjects, jsm, cleanup);
     const adminKey = await routeApp.apiKey(['admin']);
     // An installation's operator key is the bootstrap key alone; the route tests make one of their own workspace.
     const operatorKey = await routeApp.apiKey(['operator']);
