@@ -102,7 +102,7 @@ describe('startRun', () => {
 describe('readsPersistedContext', () => {
   const reads = (steps: unknown[]) => readsPersistedContext(define({ steps }));
   it('is false when no step can see the context', () => {
-    expect(reads([{ id: 't', type: 'transform', expression: '{"n": $string(trigger.body.n), "sum": $sum(steps.a.output.x)}' }])).toBe(
+    expect(reads([{ id: 't', type: 'transform', expression: '{"n": $string(trigger.body.n), "sum": $sum(steps.t.output.x)}' }])).toBe(
       false,
     );
     expect(reads([{ id: 'h', type: 'http', request: { method: 'POST', url: 'https://x.example/{{trigger.body.id}}' } }])).toBe(false);
@@ -160,7 +160,7 @@ describe('planStep', () => {
       { id: 'reject_obj', type: 'fail', message: '{{trigger.body.items}}' },
       { id: 'bad_url', type: 'http', request: { url: 'https://x.test/{{trigger.body.customer.id}}' } },
       { id: 'bad_body', type: 'http', request: { url: 'https://x.test/', body: { a: ['{{context.ghost}}'] } } },
-      { id: 'bad_headers', type: 'http', request: { url: 'https://x.test/', headers: { X: '{{steps.none.output}}' } } },
+      { id: 'bad_headers', type: 'http', request: { url: 'https://x.test/', headers: { X: '{{steps.reject.output}}' } } },
       { id: 'whole_url', type: 'http', request: { url: '{{trigger.body.amount}}' } },
     ],
   });
@@ -233,7 +233,7 @@ describe('planStep', () => {
   it.each([
     ['bad_url', 'trigger.body.customer.id'],
     ['bad_body', 'context.ghost'],
-    ['bad_headers', 'steps.none.output'],
+    ['bad_headers', 'steps.reject.output'],
   ])('a missing template path in step %s throws a TemplateError naming the step and path %s', (stepId, path) => {
     let caught: unknown;
     try {
@@ -815,7 +815,7 @@ describe('parking steps: delay, wait_for_webhook, approval', () => {
       expect.arrayContaining([
         { path: 'steps[0]', message: 'set exactly one of duration_s and until', code: 'custom' },
         { path: 'steps[1]', message: 'set exactly one of duration_s and until', code: 'custom' },
-        { path: 'steps[2].on_timeout', message: 'unknown step id "ghost"', code: 'custom' },
+        { path: 'steps[2].on_timeout', message: 'unknown step id "ghost"', code: 'unknown_step' },
         expect.objectContaining({ path: 'steps[3].expires_in_s' }),
       ]),
     );
