@@ -58,10 +58,10 @@ function localPlan(plan: StepPlan): LocalPlan {
 }
 
 /** Drives a workflow of local steps to the end, like the execution service does. */
-async function drive(def: WorkflowDefinition, opts: Partial<CompleteOptions> = {}): Promise<RunState> {
+async function drive(def: WorkflowDefinition, opts: Partial<CompleteOptions> = {}, input: TriggerInput = trigger): Promise<RunState> {
   let state = startRun(def);
   for (let i = 0; i < 10_000; i++) {
-    const outcome = await runLocalStep(localPlan(planStep(def, state, trigger, NOW)), limits);
+    const outcome = await runLocalStep(localPlan(planStep(def, state, input, NOW)), limits);
     const t = completeStep(def, state, outcome, { ...first, ...opts });
     if (t.kind === 'finished') return t.state;
     state = expectContinue(t);
@@ -398,10 +398,23 @@ describe('completeStep: success', () => {
     expect(expectContinue(completeStep(def, start, outcome, first)).cursor).toBe('middle');
   });
 
-  it('a respond step sets the sync response and the run goes on', () => {
+  it('a respond step without next sets the sync response and ends the run: the steps after it in the list do not run', () => {
     const def = define({
       steps: [
         { id: 'r', type: 'respond', status: 201 },
+        { id: 'after', type: 'transform', expression: '1' },
+      ],
+    });
+    const response = { status: 201, headers: { 'x-a': 'b' }, body: { ok: true } };
+    const done = expectFinished(completeStep(def, startRun(def), ok(response), first));
+    expect(done).toMatchObject({ status: 'succeeded', cursor: null, order: ['r'], response, finalOutput: response });
+  });
+
+  it('a respond step with next sets the sync response and the run goes on at next', () => {
+    const def = define({
+      steps: [
+        { id: 'r', type: 'respond', status: 201, next: 'after' },
+        { id: 'skipped', type: 'fail', message: 'not on the path' },
         { id: 'after', type: 'transform', expression: '1' },
       ],
     });
@@ -412,6 +425,19 @@ describe('completeStep: success', () => {
     const done = expectFinished(completeStep(def, state, ok(7), first));
     expect(done.response).toEqual(response);
     expect(done.finalOutput).toBe(7);
+  });
+
+  it('the first respond fixes the sync answer: a later respond (after a next) does not replace it', async () => {
+    const def = define({
+      steps: [
+        { id: 'early', type: 'respond', status: 202, body: { accepted: true }, next: 'late' },
+        { id: 'late', type: 'respond', status: 200, body: { accepted: false } },
+      ],
+    });
+    const done = await drive(def);
+    expect(done.order).toEqual(['early', 'late']);
+    expect(done.response).toEqual({ status: 202, headers: {}, body: { accepted: true } });
+    expect(done.outputs.late).toEqual({ status: 200, headers: {}, body: { accepted: false } });
   });
 
   it('non-respond steps do not set the response', () => {
@@ -612,6 +638,48 @@ describe('a whole workflow', () => {
     expect(done.order).toEqual(['shape', 'check', 'done']);
     expect(done.response).toEqual({ status: 201, headers: {}, body: { total: 60, order: 'ord-7' } });
     expect(done.finalOutput).toEqual(done.response);
+  });
+});
+
+describe('branches land where they point', () => {
+  // The README's shape: a branch whose targets are respond steps listed one after the other.
+  const def = define({
+    steps: [
+      { id: 'check', type: 'branch', when: 'trigger.body.amount > 100', then: 'big', else: 'small' },
+      { id: 'big', type: 'respond', status: 200, body: { size: 'big', amount: '{{trigger.body.amount}}' } },
+      { id: 'small', type: 'respond', status: 200, body: { size: 'small', amount: '{{trigger.body.amount}}' } },
+    ],
+  });
+  const withAmount = (amount: number): TriggerInput => ({ ...trigger, body: { ...(trigger.body as object), amount } });
+
+  it('then: the then target answers, and the run ends there (it does not fall into the else target listed after it)', async () => {
+    const done = await drive(def, {}, withAmount(500));
+    expect(done.status).toBe('succeeded');
+    expect(done.order).toEqual(['check', 'big']);
+    expect(done.response).toEqual({ status: 200, headers: {}, body: { size: 'big', amount: 500 } });
+  });
+
+  it('else: the else target answers', async () => {
+    const done = await drive(def, {}, withAmount(5));
+    expect(done.order).toEqual(['check', 'small']);
+    expect(done.response).toEqual({ status: 200, headers: {}, body: { size: 'small', amount: 5 } });
+  });
+
+  it('a branch target that is not a respond goes on in list order, or at its next (to join the paths again)', async () => {
+    const joined = define({
+      steps: [
+        { id: 'check', type: 'branch', when: 'trigger.body.amount > 100', then: 'big', else: 'small' },
+        { id: 'big', type: 'transform', expression: '"big"', next: 'answer' },
+        { id: 'small', type: 'transform', expression: '"small"' },
+        { id: 'answer', type: 'respond', body: { big: '{{steps.check.output.condition}}' } },
+      ],
+    });
+    const big = await drive(joined, {}, withAmount(500));
+    expect(big.order).toEqual(['check', 'big', 'answer']);
+    expect(big.response?.body).toEqual({ big: true });
+    const small = await drive(joined, {}, withAmount(5));
+    expect(small.order).toEqual(['check', 'small', 'answer']);
+    expect(small.response?.body).toEqual({ big: false });
   });
 });
 
