@@ -17,8 +17,8 @@ describe('respond ends the sync answer; branches land where they point', () => {
     await stack?.stop();
   });
 
-  /** The steps each of the workflow's `count` runs ran, once all are listed and ended (listings follow the group commit). */
-  const stepsRun = async (workflowId: string, count: number): Promise<string[][]> => {
+  /** The ids of the workflow's `count` runs, once all are listed (listings follow the group commit). */
+  const runsOf = async (workflowId: string, count: number): Promise<string[]> => {
     const deadline = Date.now() + 30_000;
     let ids: string[] = [];
     while (ids.length < count && Date.now() < deadline) {
@@ -27,10 +27,14 @@ describe('respond ends the sync answer; branches land where they point', () => {
       if (ids.length < count) await new Promise((r) => setTimeout(r, 100));
     }
     expect(ids).toHaveLength(count);
-    const runs = await Promise.all(
-      ids.map((id) => stack.waitForExecution(id) as Promise<{ step_executions: { step_id: string; status: string }[] }>),
-    );
-    return runs.map((run) => run.step_executions.map((s) => s.step_id)).sort();
+    return ids;
+  };
+  const stepIds = (run: { step_executions: { step_id: string }[] }) => run.step_executions.map((s) => s.step_id);
+
+  /** The steps each of the workflow's `count` runs ran, once they ended. */
+  const stepsRun = async (workflowId: string, count: number): Promise<string[][]> => {
+    const runs = await Promise.all((await runsOf(workflowId, count)).map((id) => stack.waitForExecution(id)));
+    return runs.map(stepIds).sort();
   };
 
   it('then and else each answer with their own body, and the run ends at the respond it reached', async () => {
@@ -68,5 +72,29 @@ describe('respond ends the sync answer; branches land where they point', () => {
     const res = await request(wf.sync, { method: 'POST' });
     expect([res.status, res.body]).toEqual([202, { accepted: true }]);
     expect(await stepsRun(wf.id, 1)).toEqual([['ack', 'work', 'late']]);
+  });
+
+  it('the sync answer comes at the respond: the caller does not wait for the steps after its next', async () => {
+    const wf = await stack.deploy({
+      name: 'answer-early',
+      trigger: { webhook: { sync_timeout_s: 20 } },
+      steps: [
+        { id: 'ack', type: 'respond', status: 202, body: { queued: '{{trigger.body.id}}' }, next: 'later' },
+        { id: 'later', type: 'delay', duration_s: 600 },
+        { id: 'done', type: 'transform', expression: '"done"' },
+      ],
+    });
+    const started = Date.now();
+    const res = await request(wf.sync, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'o-1' }),
+    });
+    expect([res.status, res.body]).toEqual([202, { queued: 'o-1' }]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const [id] = await runsOf(wf.id, 1);
+    const parked = await stack.waitForExecution(String(id), (e: { status: string }) => e.status === 'waiting');
+    expect(stepIds(parked)).toContain('ack');
+    expect(stepIds(parked)).not.toContain('done');
   });
 });
