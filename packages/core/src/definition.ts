@@ -165,7 +165,7 @@ const webhookTriggerSchema = z
         step: stepId.optional(),
         status: z.number().int().min(100).max(599).optional(),
         headers: headerMap.optional(),
-        /** Status of the sync answer when the execution failed (body `{execution_id, status, message}`); default 200. */
+        /** Status of the sync answer when the execution failed before any `respond` answered (body `{execution_id, status, message}`); default 200. */
         failure_status: z.union([z.literal(200), z.number().int().min(500).max(599)]).optional(),
       })
       .strict()

@@ -1,4 +1,6 @@
-import { validateDefinition, type WorkflowDefinition } from '../src/definition';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDefinitionText, validateDefinition, type WorkflowDefinition } from '../src/definition';
 import { DomainError, TemplateError } from '../src/errors';
 import type { TriggerInput } from '../src/execution';
 import type { ExpressionLimits } from '../src/expression';
@@ -680,6 +682,50 @@ describe('branches land where they point', () => {
     const small = await drive(joined, {}, withAmount(5));
     expect(small.order).toEqual(['check', 'small', 'answer']);
     expect(small.response?.body).toEqual({ big: false });
+  });
+});
+
+describe("the README's workflow example", () => {
+  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Workflow definitions'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  const parsed = parseDefinitionText(yaml, 'yaml');
+  if (!parsed.ok) throw new Error(`README example invalid: ${JSON.stringify(parsed.issues)}`);
+  const def = parsed.definition;
+
+  /** Runs the example up to its first parking step or its end, the http step answering with `customer`. */
+  async function runExample(customer: string | undefined): Promise<{ state: RunState; parkedAt: string | null }> {
+    let state = startRun(def);
+    for (;;) {
+      const plan = planStep(def, state, trigger, NOW);
+      if (isParking(plan)) return { state, parkedAt: plan.stepId };
+      const outcome =
+        plan.type === 'http'
+          ? ok({ status: 200, headers: {}, body: { customer_id: customer, id: 'o1' } })
+          : await runLocalStep(plan, limits);
+      const t = completeStep(def, state, outcome, first);
+      if (t.kind === 'finished') return { state: t.state, parkedAt: null };
+      state = expectContinue(t);
+    }
+  }
+
+  it('is a valid definition', () => {
+    expect(def.steps.map((s) => s.id)).toEqual(['shape', 'notify', 'check', 'reject', 'done', 'cool_off', 'paid', 'review']);
+  });
+
+  it('with a customer: done answers 201, and the run goes on at its next (cool_off), not into reject', async () => {
+    const { state, parkedAt } = await runExample('c-9');
+    expect(parkedAt).toBe('cool_off');
+    expect(state.order).toEqual(['shape', 'notify', 'check', 'done']);
+    expect(state.response).toEqual({ status: 201, headers: {}, body: { customer: 'c-9' } });
+  });
+
+  it('without one: the branch lands on reject, which fails the run', async () => {
+    const { state, parkedAt } = await runExample(undefined);
+    expect(parkedAt).toBeNull();
+    expect(state.status).toBe('failed');
+    expect(state.order).toEqual(['shape', 'notify', 'check']);
+    expect(state.error).toMatchObject({ code: 'workflow_failed', step_id: 'reject' });
   });
 });
 
