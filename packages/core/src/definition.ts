@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { corsSchema } from './cors';
+import { definitionIssues, STEP_ID } from './definition-checks';
 import { httpMethodSchema } from './http-methods';
 import { parametersSchema } from './parameters';
 import { scheduleSchema } from './schedule';
@@ -14,7 +15,6 @@ import { webhookAuthSchema } from './webhook-auth';
  * URL resumes the execution.
  */
 
-const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const stepId = z.string().regex(STEP_ID, 'must start with a letter and use only letters, digits, _ and - (max 64)');
 const headerMap = z.record(z.string().min(1), z.string());
 const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
@@ -73,6 +73,10 @@ export const branchStepSchema = z
   })
   .strict();
 
+/**
+ * Sets the synchronous answer (the first `respond` a run reaches sets it; later ones do not change
+ * it). Without `next` it ends the run, succeeded; with `next` the run goes on there.
+ */
 export const respondStepSchema = z
   .object({
     ...stepBase,
@@ -161,7 +165,7 @@ const webhookTriggerSchema = z
         step: stepId.optional(),
         status: z.number().int().min(100).max(599).optional(),
         headers: headerMap.optional(),
-        /** Status of the sync answer when the execution failed (body `{execution_id, status, message}`); default 200. */
+        /** Status of the sync answer when the execution failed before any `respond` answered (body `{execution_id, status, message}`); default 200. */
         failure_status: z.union([z.literal(200), z.number().int().min(500).max(599)]).optional(),
       })
       .strict()
@@ -201,32 +205,7 @@ export const definitionSchema = z
     on_approval_required_url: absoluteUrl.optional(),
     steps: z.array(stepSchema).min(1).max(100),
   })
-  .strict()
-  .superRefine((def, ctx) => {
-    const ids = new Set<string>();
-    def.steps.forEach((step, i) => {
-      if (ids.has(step.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
-      ids.add(step.id);
-    });
-    const mustExist = (target: string | undefined, path: (string | number)[]) => {
-      if (target !== undefined && !ids.has(target)) ctx.addIssue({ code: 'custom', path, message: `unknown step id "${target}"` });
-    };
-    def.steps.forEach((step, i) => {
-      mustExist(step.next, ['steps', i, 'next']);
-      if (step.type === 'branch') {
-        mustExist(step.then, ['steps', i, 'then']);
-        mustExist(step.else, ['steps', i, 'else']);
-      }
-      if (step.type === 'wait_for_webhook' || step.type === 'approval') mustExist(step.on_timeout, ['steps', i, 'on_timeout']);
-      if (step.type === 'approval') mustExist(step.on_reject, ['steps', i, 'on_reject']);
-    });
-    const response = def.trigger.webhook.response;
-    if (response.mode === 'step') {
-      if (response.step === undefined)
-        ctx.addIssue({ code: 'custom', path: ['trigger', 'webhook', 'response', 'step'], message: 'required when mode is "step"' });
-      else mustExist(response.step, ['trigger', 'webhook', 'response', 'step']);
-    }
-  });
+  .strict();
 
 export type WorkflowDefinition = z.infer<typeof definitionSchema>;
 export type Step = z.infer<typeof stepSchema>;
@@ -235,19 +214,38 @@ export type HttpStep = z.infer<typeof httpStepSchema>;
 export type ParkingStepType = 'delay' | 'wait_for_webhook' | 'approval';
 export type ResponseMode = z.infer<typeof responseModeSchema>;
 
-/** A definition's issue: field path such as `steps[1].request.url` (empty for the document itself), message, zod's code; `invalid_syntax` for text that is not JSON / YAML. */
+/**
+ * A definition's issue: field path such as `steps[1].request.url` (empty for the document itself),
+ * message, and code: zod's for the schema, `invalid_expression` / `invalid_url` / `invalid_template`
+ * / `unknown_step` / `duplicate_step_id` for the checks of definition-checks.ts, `invalid_syntax`
+ * for text that is not JSON / YAML.
+ */
 export type DefinitionIssue = ValidationIssue;
 
 export type DefinitionResult = { ok: true; definition: WorkflowDefinition } | { ok: false; issues: DefinitionIssue[] };
 
-/** Validates an already-parsed definition object. */
+/**
+ * Validates an already-parsed definition object, all in one pass: the schema's issues and the
+ * checks it cannot make (definition-checks.ts: JSONata compiles, URL templates, template paths,
+ * step references), each with its path. For definitions being created or changed; compiles every
+ * expression, so not for the hot path (see `parseStoredDefinition`).
+ */
 export function validateDefinition(input: unknown): DefinitionResult {
   const result = definitionSchema.safeParse(input);
-  if (result.success) return { ok: true, definition: result.data };
-  return {
-    ok: false,
-    issues: issuesOf(result.error),
-  };
+  const issues = [...(result.success ? [] : issuesOf(result.error)), ...definitionIssues(input)];
+  if (result.success && issues.length === 0) return { ok: true, definition: result.data };
+  return { ok: false, issues };
+}
+
+/**
+ * Reads a definition that passed `validateDefinition` when it was stored (a published version, a
+ * draft): the schema only (defaults applied), no expression compiled — loading a version must stay
+ * cheap and must not reject what was once accepted. Its expressions compile once, on first use
+ * (expression.ts's cache).
+ */
+export function parseStoredDefinition(input: unknown): DefinitionResult {
+  const result = definitionSchema.safeParse(input);
+  return result.success ? { ok: true, definition: result.data } : { ok: false, issues: issuesOf(result.error) };
 }
 
 /** Parses a definition from JSON or YAML text, then validates it. */

@@ -56,6 +56,32 @@ function compile(source: string, limits: ExpressionLimits): jsonata.Expression {
   return expression;
 }
 
+/**
+ * Why `source` does not compile, or null when it does: for definition validation (create, update),
+ * not the hot path. It compiles outside the cache (a definition being checked must not evict the
+ * expressions of running workflows); `condition` checks the form branch conditions and filters run
+ * as (`$boolean(source)`), so what passes here compiles at run time too.
+ */
+export function expressionProblem(source: string, opts: { condition?: boolean } = {}): string | null {
+  for (const text of opts.condition ? [source, `$boolean(${source})`] : [source]) {
+    try {
+      jsonata(text);
+    } catch (err) {
+      return messageOf(err);
+    }
+  }
+  return null;
+}
+
+/** The parsed form of an expression that compiles (its syntax tree), for reference checks; null otherwise. */
+export function expressionAst(source: string): unknown {
+  try {
+    return jsonata(source).ast();
+  } catch {
+    return null;
+  }
+}
+
 export async function evaluateExpression(
   source: string,
   input: unknown,

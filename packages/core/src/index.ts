@@ -4,6 +4,7 @@ export * from './content-type';
 export * from './cursor';
 export * from './event-stream';
 export * from './definition';
+export * from './definition-checks';
 export * from './http-methods';
 export * from './validation-issues';
 export * from './errors';

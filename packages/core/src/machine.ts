@@ -24,7 +24,7 @@ export interface RunState {
   order: string[];
   /** Values written by `extract`, visible as `context.*`. */
   context: Record<string, unknown>;
-  /** Set by a `respond` step: the synchronous answer. */
+  /** Set by the first `respond` step the run reaches: the synchronous answer. */
   response: SyncResponse | null;
   finalOutput: unknown;
   error: ExecutionErrorInfo | null;
@@ -304,9 +304,15 @@ function contextText(values: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
+/**
+ * The step after `step`: the outcome's jump (a branch's target, `on_reject`, `on_timeout`), else the
+ * step's `next`, else the following step in the list. A `respond` without `next` ends the run: the
+ * steps after it in the list are other paths (a branch's other target), not its continuation.
+ */
 function nextStepId(def: WorkflowDefinition, step: Step, outcomeNext: string | null | undefined): string | null {
   if (outcomeNext !== undefined) return outcomeNext;
   if (step.next !== undefined) return step.next;
+  if (step.type === 'respond') return null;
   const index = def.steps.findIndex((s) => s.id === step.id);
   return def.steps[index + 1]?.id ?? null;
 }
@@ -339,7 +345,8 @@ export function completeStep(def: WorkflowDefinition, state: RunState, outcome: 
     return { kind: 'finished', state: { ...state, status: 'failed', cursor: null, error } };
   }
   const context = { ...state.context, ...extracted, ...persist };
-  const response = step.type === 'respond' ? (outcome.output as SyncResponse) : state.response;
+  // The first `respond` fixes the synchronous answer; a later one (after a `next`) does not replace it.
+  const response = step.type === 'respond' && state.response === null ? (outcome.output as SyncResponse) : state.response;
   const next = nextStepId(def, step, outcome.next);
   const advanced: RunState = { ...state, outputs, order, context, response };
   const withPersist = <T extends Transition>(t: T): T => (persist ? { ...t, persist } : t);

@@ -21,7 +21,13 @@ export function acceptedResponse(executionId: string, statusUrl: string, status:
   return { status: 202, headers: JSON_HEADERS, body: { execution_id: executionId, status, status_url: statusUrl } };
 }
 
+/**
+ * The sync answer: the first `respond` step's once it ran — whether the run has ended, goes on (a
+ * `respond` with `next`) or failed after it —, else 202 while the run has not ended, else the
+ * failure or the result the trigger's response config shapes.
+ */
 export function shapeSyncResponse(def: WorkflowDefinition, view: ExecutionOutcomeView): SyncResponse {
+  if (view.response) return { ...view.response, headers: lowerCaseHeaders(view.response.headers) };
   if (!isTerminal(view.status)) return acceptedResponse(view.executionId, view.statusUrl, view.status);
   if (view.status !== 'succeeded') {
     return {
@@ -30,7 +36,6 @@ export function shapeSyncResponse(def: WorkflowDefinition, view: ExecutionOutcom
       body: { execution_id: view.executionId, status: view.status, message: view.error?.message ?? `execution ${view.status}` },
     };
   }
-  if (view.response) return { ...view.response, headers: lowerCaseHeaders(view.response.headers) };
   const config = def.trigger.webhook.response;
   const headers = { ...JSON_HEADERS, ...lowerCaseHeaders(config.headers ?? {}) };
   const status = config.status ?? 200;

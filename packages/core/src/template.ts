@@ -63,6 +63,33 @@ export function renderTemplate(value: unknown, scope: TemplateScope): unknown {
   return value;
 }
 
+/** The paths of the `{{…}}` templates in a string, in order. */
+export function templatePaths(template: string): string[] {
+  return [...template.matchAll(TEMPLATE)].map((m) => m[1] ?? '');
+}
+
+/** The roots a template path can read: the scope of `templateScope` (machine.ts). */
+export const TEMPLATE_ROOTS: readonly string[] = ['trigger', 'context', 'steps'];
+
+/**
+ * Why a URL template cannot give an absolute http(s) URL once rendered, or null when it can. A
+ * template that starts with `{{…}}` takes its scheme and host from data (`{{trigger.body.url}}`,
+ * `{{context.base}}/orders`) and is not judged here; any other is rendered with a stand-in value
+ * (`0`, valid in a host, port and path alike) and must parse as an http or https URL.
+ */
+export function urlTemplateProblem(template: string): string | null {
+  const trimmed = template.trimStart();
+  if (trimmed.startsWith('{{') && trimmed.indexOf('}}') > 0) return null;
+  let url: URL;
+  try {
+    url = new URL(template.replace(TEMPLATE, '0'));
+  } catch {
+    return 'must be an absolute http(s) URL once rendered (or start with a template that gives one)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must be an http(s) URL, not ${url.protocol.slice(0, -1)}`;
+  return null;
+}
+
 /** Adds the failing step's id to a template error. */
 export function renderForStep<T>(stepId: string, fn: () => T): T {
   try {

@@ -3,7 +3,8 @@ import type { z } from 'zod';
 /**
  * The one layout of a validation failure, for workflow definitions and every API input alike:
  * `{path, message, code}`. `path` names the field (`steps[1].request.url`, `""` for the whole
- * input), `code` is zod's issue code (`invalid_type`, `too_big`, `unrecognized_keys`, `custom`, …).
+ * input), `code` is zod's issue code (`invalid_type`, `too_big`, `unrecognized_keys`, `custom`, …)
+ * or, for a workflow definition, one of its own checks (definition-checks.ts: `invalid_expression`, …).
  * An unknown field is one issue of its own, its path the field's.
  */
 export interface ValidationIssue {

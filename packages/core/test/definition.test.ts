@@ -227,7 +227,7 @@ describe('validateDefinition: cross-step references', () => {
         }),
       ),
     );
-    expect(found).toEqual([{ path: 'steps[2].id', message: 'duplicate step id "a"', code: 'custom' }]);
+    expect(found).toEqual([{ path: 'steps[2].id', message: 'duplicate step id "a"', code: 'duplicate_step_id' }]);
   });
 
   it('reports a duplicate id together with unrelated field errors', () => {
@@ -244,7 +244,7 @@ describe('validateDefinition: cross-step references', () => {
 
   it('reports an unknown next target', () => {
     const found = issues(validateDefinition(base({ steps: [{ id: 'a', type: 'transform', expression: '1', next: 'nowhere' }] })));
-    expect(found).toEqual([{ path: 'steps[0].next', message: 'unknown step id "nowhere"', code: 'custom' }]);
+    expect(found).toEqual([{ path: 'steps[0].next', message: 'unknown step id "nowhere"', code: 'unknown_step' }]);
   });
 
   it('reports unknown then and else targets of a branch', () => {
@@ -259,8 +259,8 @@ describe('validateDefinition: cross-step references', () => {
       ),
     );
     expect(found).toEqual([
-      { path: 'steps[1].then', message: 'unknown step id "yes"', code: 'custom' },
-      { path: 'steps[1].else', message: 'unknown step id "no"', code: 'custom' },
+      { path: 'steps[1].then', message: 'unknown step id "yes"', code: 'unknown_step' },
+      { path: 'steps[1].else', message: 'unknown step id "no"', code: 'unknown_step' },
     ]);
   });
 
@@ -285,7 +285,7 @@ describe('validateDefinition: cross-step references', () => {
 
   it('reports an unknown response step', () => {
     const found = issues(validateDefinition(base({ trigger: { webhook: { response: { mode: 'step', step: 'ghost' } } } })));
-    expect(found).toEqual([{ path: 'trigger.webhook.response.step', message: 'unknown step id "ghost"', code: 'custom' }]);
+    expect(found).toEqual([{ path: 'trigger.webhook.response.step', message: 'unknown step id "ghost"', code: 'unknown_step' }]);
   });
 });
 

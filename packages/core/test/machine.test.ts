@@ -1,4 +1,6 @@
-import { validateDefinition, type WorkflowDefinition } from '../src/definition';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDefinitionText, validateDefinition, type WorkflowDefinition } from '../src/definition';
 import { DomainError, TemplateError } from '../src/errors';
 import type { TriggerInput } from '../src/execution';
 import type { ExpressionLimits } from '../src/expression';
@@ -58,10 +60,10 @@ function localPlan(plan: StepPlan): LocalPlan {
 }
 
 /** Drives a workflow of local steps to the end, like the execution service does. */
-async function drive(def: WorkflowDefinition, opts: Partial<CompleteOptions> = {}): Promise<RunState> {
+async function drive(def: WorkflowDefinition, opts: Partial<CompleteOptions> = {}, input: TriggerInput = trigger): Promise<RunState> {
   let state = startRun(def);
   for (let i = 0; i < 10_000; i++) {
-    const outcome = await runLocalStep(localPlan(planStep(def, state, trigger, NOW)), limits);
+    const outcome = await runLocalStep(localPlan(planStep(def, state, input, NOW)), limits);
     const t = completeStep(def, state, outcome, { ...first, ...opts });
     if (t.kind === 'finished') return t.state;
     state = expectContinue(t);
@@ -102,7 +104,7 @@ describe('startRun', () => {
 describe('readsPersistedContext', () => {
   const reads = (steps: unknown[]) => readsPersistedContext(define({ steps }));
   it('is false when no step can see the context', () => {
-    expect(reads([{ id: 't', type: 'transform', expression: '{"n": $string(trigger.body.n), "sum": $sum(steps.a.output.x)}' }])).toBe(
+    expect(reads([{ id: 't', type: 'transform', expression: '{"n": $string(trigger.body.n), "sum": $sum(steps.t.output.x)}' }])).toBe(
       false,
     );
     expect(reads([{ id: 'h', type: 'http', request: { method: 'POST', url: 'https://x.example/{{trigger.body.id}}' } }])).toBe(false);
@@ -160,7 +162,7 @@ describe('planStep', () => {
       { id: 'reject_obj', type: 'fail', message: '{{trigger.body.items}}' },
       { id: 'bad_url', type: 'http', request: { url: 'https://x.test/{{trigger.body.customer.id}}' } },
       { id: 'bad_body', type: 'http', request: { url: 'https://x.test/', body: { a: ['{{context.ghost}}'] } } },
-      { id: 'bad_headers', type: 'http', request: { url: 'https://x.test/', headers: { X: '{{steps.none.output}}' } } },
+      { id: 'bad_headers', type: 'http', request: { url: 'https://x.test/', headers: { X: '{{steps.reject.output}}' } } },
       { id: 'whole_url', type: 'http', request: { url: '{{trigger.body.amount}}' } },
     ],
   });
@@ -233,7 +235,7 @@ describe('planStep', () => {
   it.each([
     ['bad_url', 'trigger.body.customer.id'],
     ['bad_body', 'context.ghost'],
-    ['bad_headers', 'steps.none.output'],
+    ['bad_headers', 'steps.reject.output'],
   ])('a missing template path in step %s throws a TemplateError naming the step and path %s', (stepId, path) => {
     let caught: unknown;
     try {
@@ -398,10 +400,23 @@ describe('completeStep: success', () => {
     expect(expectContinue(completeStep(def, start, outcome, first)).cursor).toBe('middle');
   });
 
-  it('a respond step sets the sync response and the run goes on', () => {
+  it('a respond step without next sets the sync response and ends the run: the steps after it in the list do not run', () => {
     const def = define({
       steps: [
         { id: 'r', type: 'respond', status: 201 },
+        { id: 'after', type: 'transform', expression: '1' },
+      ],
+    });
+    const response = { status: 201, headers: { 'x-a': 'b' }, body: { ok: true } };
+    const done = expectFinished(completeStep(def, startRun(def), ok(response), first));
+    expect(done).toMatchObject({ status: 'succeeded', cursor: null, order: ['r'], response, finalOutput: response });
+  });
+
+  it('a respond step with next sets the sync response and the run goes on at next', () => {
+    const def = define({
+      steps: [
+        { id: 'r', type: 'respond', status: 201, next: 'after' },
+        { id: 'skipped', type: 'fail', message: 'not on the path' },
         { id: 'after', type: 'transform', expression: '1' },
       ],
     });
@@ -412,6 +427,19 @@ describe('completeStep: success', () => {
     const done = expectFinished(completeStep(def, state, ok(7), first));
     expect(done.response).toEqual(response);
     expect(done.finalOutput).toBe(7);
+  });
+
+  it('the first respond fixes the sync answer: a later respond (after a next) does not replace it', async () => {
+    const def = define({
+      steps: [
+        { id: 'early', type: 'respond', status: 202, body: { accepted: true }, next: 'late' },
+        { id: 'late', type: 'respond', status: 200, body: { accepted: false } },
+      ],
+    });
+    const done = await drive(def);
+    expect(done.order).toEqual(['early', 'late']);
+    expect(done.response).toEqual({ status: 202, headers: {}, body: { accepted: true } });
+    expect(done.outputs.late).toEqual({ status: 200, headers: {}, body: { accepted: false } });
   });
 
   it('non-respond steps do not set the response', () => {
@@ -615,6 +643,92 @@ describe('a whole workflow', () => {
   });
 });
 
+describe('branches land where they point', () => {
+  // The README's shape: a branch whose targets are respond steps listed one after the other.
+  const def = define({
+    steps: [
+      { id: 'check', type: 'branch', when: 'trigger.body.amount > 100', then: 'big', else: 'small' },
+      { id: 'big', type: 'respond', status: 200, body: { size: 'big', amount: '{{trigger.body.amount}}' } },
+      { id: 'small', type: 'respond', status: 200, body: { size: 'small', amount: '{{trigger.body.amount}}' } },
+    ],
+  });
+  const withAmount = (amount: number): TriggerInput => ({ ...trigger, body: { ...(trigger.body as object), amount } });
+
+  it('then: the then target answers, and the run ends there (it does not fall into the else target listed after it)', async () => {
+    const done = await drive(def, {}, withAmount(500));
+    expect(done.status).toBe('succeeded');
+    expect(done.order).toEqual(['check', 'big']);
+    expect(done.response).toEqual({ status: 200, headers: {}, body: { size: 'big', amount: 500 } });
+  });
+
+  it('else: the else target answers', async () => {
+    const done = await drive(def, {}, withAmount(5));
+    expect(done.order).toEqual(['check', 'small']);
+    expect(done.response).toEqual({ status: 200, headers: {}, body: { size: 'small', amount: 5 } });
+  });
+
+  it('a branch target that is not a respond goes on in list order, or at its next (to join the paths again)', async () => {
+    const joined = define({
+      steps: [
+        { id: 'check', type: 'branch', when: 'trigger.body.amount > 100', then: 'big', else: 'small' },
+        { id: 'big', type: 'transform', expression: '"big"', next: 'answer' },
+        { id: 'small', type: 'transform', expression: '"small"' },
+        { id: 'answer', type: 'respond', body: { big: '{{steps.check.output.condition}}' } },
+      ],
+    });
+    const big = await drive(joined, {}, withAmount(500));
+    expect(big.order).toEqual(['check', 'big', 'answer']);
+    expect(big.response?.body).toEqual({ big: true });
+    const small = await drive(joined, {}, withAmount(5));
+    expect(small.order).toEqual(['check', 'small', 'answer']);
+    expect(small.response?.body).toEqual({ big: false });
+  });
+});
+
+describe("the README's workflow example", () => {
+  const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Workflow definitions'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  const parsed = parseDefinitionText(yaml, 'yaml');
+  if (!parsed.ok) throw new Error(`README example invalid: ${JSON.stringify(parsed.issues)}`);
+  const def = parsed.definition;
+
+  /** Runs the example up to its first parking step or its end, the http step answering with `customer`. */
+  async function runExample(customer: string | undefined): Promise<{ state: RunState; parkedAt: string | null }> {
+    let state = startRun(def);
+    for (;;) {
+      const plan = planStep(def, state, trigger, NOW);
+      if (isParking(plan)) return { state, parkedAt: plan.stepId };
+      const outcome =
+        plan.type === 'http'
+          ? ok({ status: 200, headers: {}, body: { customer_id: customer, id: 'o1' } })
+          : await runLocalStep(plan, limits);
+      const t = completeStep(def, state, outcome, first);
+      if (t.kind === 'finished') return { state: t.state, parkedAt: null };
+      state = expectContinue(t);
+    }
+  }
+
+  it('is a valid definition', () => {
+    expect(def.steps.map((s) => s.id)).toEqual(['shape', 'notify', 'check', 'reject', 'done', 'cool_off', 'paid', 'review']);
+  });
+
+  it('with a customer: done answers 201, and the run goes on at its next (cool_off), not into reject', async () => {
+    const { state, parkedAt } = await runExample('c-9');
+    expect(parkedAt).toBe('cool_off');
+    expect(state.order).toEqual(['shape', 'notify', 'check', 'done']);
+    expect(state.response).toEqual({ status: 201, headers: {}, body: { customer: 'c-9' } });
+  });
+
+  it('without one: the branch lands on reject, which fails the run', async () => {
+    const { state, parkedAt } = await runExample(undefined);
+    expect(parkedAt).toBeNull();
+    expect(state.status).toBe('failed');
+    expect(state.order).toEqual(['shape', 'notify', 'check']);
+    expect(state.error).toMatchObject({ code: 'workflow_failed', step_id: 'reject' });
+  });
+});
+
 describe('retryDelayMs', () => {
   it('doubles the base per attempt and jitters within [base/2, base]', () => {
     expect(retryDelayMs(1, 1, 0)).toBe(500);
@@ -815,7 +929,7 @@ describe('parking steps: delay, wait_for_webhook, approval', () => {
       expect.arrayContaining([
         { path: 'steps[0]', message: 'set exactly one of duration_s and until', code: 'custom' },
         { path: 'steps[1]', message: 'set exactly one of duration_s and until', code: 'custom' },
-        { path: 'steps[2].on_timeout', message: 'unknown step id "ghost"', code: 'custom' },
+        { path: 'steps[2].on_timeout', message: 'unknown step id "ghost"', code: 'unknown_step' },
         expect.objectContaining({ path: 'steps[3].expires_in_s' }),
       ]),
     );

@@ -120,21 +120,28 @@ describe('shapeSyncResponse: failures and unfinished executions', () => {
     });
   });
 
-  it('a failure wins over a response set earlier by a respond step', () => {
+  it('the first respond fixes the answer: a failure after it does not replace it', () => {
     const res = shapeSyncResponse(
-      define(undefined),
+      define({ mode: 'last_step', failure_status: 502 }),
       view({
         status: 'failed',
-        response: { status: 201, headers: {}, body: 'early' },
+        response: { status: 201, headers: { 'X-Done': 'yes' }, body: 'early' },
         error: { code: 'workflow_failed', message: 'stop' },
       }),
     );
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ execution_id: 'exe_1', status: 'failed', message: 'stop' });
+    expect(res).toEqual({ status: 201, headers: { 'x-done': 'yes' }, body: 'early' });
   });
 
-  it.each<ExecutionStatus>(['queued', 'running', 'waiting'])('%s → 202 with status URL', (status) => {
+  it.each<ExecutionStatus>(['running', 'waiting'])('%s after a respond (it had a next) → the respond answers', (status) => {
     expect(shapeSyncResponse(define({ mode: 'last_step' }), view({ status, response: { status: 201, headers: {}, body: 1 } }))).toEqual({
+      status: 201,
+      headers: {},
+      body: 1,
+    });
+  });
+
+  it.each<ExecutionStatus>(['queued', 'running', 'waiting'])('%s, no respond yet → 202 with status URL', (status) => {
+    expect(shapeSyncResponse(define({ mode: 'last_step' }), view({ status }))).toEqual({
       status: 202,
       headers: JSON_HEADERS,
       body: { execution_id: 'exe_1', status, status_url: 'https://fg.test/v1/executions/exe_1' },

@@ -1,4 +1,4 @@
-import { validateDefinition, type WorkflowDefinition } from '@flowgate/core';
+import { parseStoredDefinition, type WorkflowDefinition } from '@flowgate/core';
 import { findWorkflowVersion, type Collections } from '@flowgate/store';
 
 /**
@@ -20,7 +20,7 @@ export class DefinitionCache {
       ? await findWorkflowVersion(this.store.workflowDrafts, draftId)
       : await findWorkflowVersion(this.store.workflowVersions, key);
     if (!doc || doc.workflow_id !== workflowId) return null;
-    const result = validateDefinition(JSON.parse(doc.definition_json));
+    const result = parseStoredDefinition(JSON.parse(doc.definition_json));
     if (!result.ok) return null;
     this.cache.set(key, result.definition);
     return result.definition;

@@ -1,4 +1,4 @@
-import { authMethodsOf, capturedRequestOf, validateDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
+import { authMethodsOf, capturedRequestOf, parseStoredDefinition, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
 import {
   claimParameterCapture,
   clearCapture,
@@ -49,7 +49,7 @@ function credentialHeaders(definition: WorkflowDefinition | null): string[] {
 /** The draft's definition, for a workflow without a published version (null if it does not validate). */
 export function draftDefinitionOf(workflow: WorkflowDoc): WorkflowDefinition | null {
   try {
-    const parsed = validateDefinition(JSON.parse(workflow.draft_json));
+    const parsed = parseStoredDefinition(JSON.parse(workflow.draft_json));
     return parsed.ok ? parsed.definition : null;
   } catch {
     return null;

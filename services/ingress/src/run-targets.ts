@@ -1,5 +1,5 @@
 import { ApiError } from '@flowgate/contracts';
-import { DRAFT_VERSION, runTargetFor, validateDefinition, type Environment, type WorkflowDefinition } from '@flowgate/core';
+import { DRAFT_VERSION, parseStoredDefinition, runTargetFor, type Environment, type WorkflowDefinition } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
 import { findOwnedWorkflowVersion, saveWorkflowDraft, type Collections, type WorkflowDoc } from '@flowgate/store';
 
@@ -43,7 +43,7 @@ export class RunTargets {
     const cached = this.definitions.get(key);
     if (cached) return cached;
     const doc = await findOwnedWorkflowVersion(this.store.workflowVersions, workflow.workspace_id, key);
-    const parsed = doc ? validateDefinition(JSON.parse(doc.definition_json)) : null;
+    const parsed = doc ? parseStoredDefinition(JSON.parse(doc.definition_json)) : null;
     if (!parsed?.ok) throw new ApiError('internal', 'Workflow version unreadable');
     if (this.definitions.size >= MAX_CACHED) this.definitions.clear();
     this.definitions.set(key, parsed.definition);
@@ -54,7 +54,7 @@ export class RunTargets {
     const draftId = `${workflow._id}:draft:${sha256Hex(workflow.draft_json).slice(0, 32)}`;
     let definition = this.definitions.get(draftId);
     if (!definition) {
-      const parsed = validateDefinition(JSON.parse(workflow.draft_json));
+      const parsed = parseStoredDefinition(JSON.parse(workflow.draft_json));
       if (!parsed.ok) {
         const summary = parsed.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
         throw new ApiError('invalid_workflow_definition', `The draft is not a valid workflow: ${summary}`, { issues: parsed.issues });

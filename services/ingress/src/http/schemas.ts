@@ -58,4 +58,7 @@ export const errorBody = z
   .meta({ id: 'Error' });
 
 /** A documented error response of a route. */
+/** The body of a route that takes no input: nothing, or an empty JSON object; any field is refused (400 naming it). */
+export const noBody = z.object({}).strict();
+
 export const failure = (description: string) => ({ description, schema: errorBody });

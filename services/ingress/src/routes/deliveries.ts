@@ -7,7 +7,7 @@ import { workspaceOf } from '../auth';
 import { invalidRequest } from '../http/validation-issues';
 import { deliveryPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
-import { commaList, failure, page, pagination } from '../http/schemas';
+import { commaList, failure, noBody, page, pagination } from '../http/schemas';
 import { delivery, DELIVERY_EVENTS, DELIVERY_STATUSES, deliveryWithAttempts, redeliveryQueued } from '../schemas/deliveries';
 import type { PublishDeps } from '../publish-deps';
 
@@ -49,6 +49,7 @@ export const deliverySpecs = {
   redeliver: route({
     method: 'post',
     path: '/v1/deliveries/{id}/redeliver',
+    body: noBody,
     summary: 'Start a fresh attempt cycle (full retry schedule) for a succeeded or failed delivery, with the same webhook-id and payload',
     security: { apiKey: 'executions:write' },
     ...deliveryPath,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { executionPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
-import { commaList, dateTime, failure, page as pageOf, pagination, workflowId } from '../http/schemas';
+import { commaList, dateTime, failure, noBody, page as pageOf, pagination, workflowId } from '../http/schemas';
 import { execution, executionSummary, replayAccepted } from '../schemas/executions';
 import type { ExecutionClient } from '../execution-client';
 import type { ExecutionStarter } from '../starter';
@@ -61,6 +61,7 @@ export const executionSpecs = {
   replay: route({
     method: 'post',
     path: '/v1/executions/{id}/replay',
+    body: noBody,
     summary: 'Start a new execution with the same trigger input on the latest published version',
     security: write,
     ...executionPath,
@@ -73,6 +74,7 @@ export const executionSpecs = {
   cancel: route({
     method: 'post',
     path: '/v1/executions/{id}/cancel',
+    body: noBody,
     summary: 'Cancel a queued, running or waiting execution',
     security: write,
     ...executionPath,

@@ -80,7 +80,8 @@ export const hookSpecs = {
     method: 'all',
     documented: ['post'],
     path: '/hooks/{token}/sync',
-    summary: 'Start an execution and wait for its result (up to the trigger sync timeout)',
+    summary:
+      "Start an execution and wait for its answer: the first respond step's, as soon as it ran, else its result (up to the trigger sync timeout)",
     description: AUTH,
     security: 'trigger',
     params,
@@ -89,7 +90,8 @@ export const hookSpecs = {
     responses: {
       '200': {
         description:
-          'Shaped workflow result (JSON, or text/plain, text/csv, text/html, text/xml as set by a respond step or trigger.webhook.response.headers); a failed execution: `{"execution_id", "status": "failed", "message"}`; or `{"received": true}` for an unknown token under anti-enumeration',
+          "The first respond step's answer as soon as it ran (its status, headers and body; the run may go on at its next), else the " +
+          'shaped workflow result once the run ended (JSON, or text/plain, text/csv, text/html, text/xml as set by a respond step or trigger.webhook.response.headers); a failed execution: `{"execution_id", "status": "failed", "message"}`; or `{"received": true}` for an unknown token under anti-enumeration',
       },
       '5XX': {
         description:

@@ -4,7 +4,7 @@ import { findOwnedSchedule, type Collections, type ScheduleDoc } from '@flowgate
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { route, type RouteTable } from '../http/route';
-import { failure, workflowId } from '../http/schemas';
+import { failure, noBody, workflowId } from '../http/schemas';
 import { schedule } from '../schemas/workflows';
 import type { SchedulerClient } from '../scheduler-client';
 
@@ -63,6 +63,7 @@ export const scheduleSpecs = {
   pauseOrResume: route({
     method: 'post',
     path: '/v1/workflows/{id}/schedule/{action}',
+    body: noBody,
     summary: 'Pause or resume the schedule (resuming counts from now: fires during the pause are not run)',
     security: { apiKey: 'workflows:write' },
     params: z.object({ action: z.enum(['pause', 'resume']), id: workflowId }),

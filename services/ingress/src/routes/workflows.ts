@@ -28,7 +28,7 @@ import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
 import { route, RouteTable } from '../http/route';
-import { environment, failure } from '../http/schemas';
+import { environment, failure, noBody } from '../http/schemas';
 import { summaryOf } from '../http/validation-issues';
 import { context, contextPatch, contextPatchHint, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
@@ -138,6 +138,7 @@ export const workflowSpecs = {
   publish: route({
     method: 'post',
     path: '/v1/workflows/{id}/publish',
+    body: noBody,
     summary: 'Publish the draft as a new immutable version',
     security: write,
     ...workflowPath,

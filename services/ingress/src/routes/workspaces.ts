@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import type { ConfigChanges } from '../config-cache';
 import { route, type RouteTable } from '../http/route';
-import { commaList, failure, page, pagination } from '../http/schemas';
+import { commaList, failure, noBody, page, pagination } from '../http/schemas';
 import type { QuotaGate } from '../quotas';
 import { apiKeyCreated } from '../schemas/access';
 import { egressAllowList } from '../schemas/secrets';
@@ -109,6 +109,7 @@ export const workspacesSpecs = {
   suspend: route({
     method: 'post',
     path: '/v1/workspaces/{id}/suspend',
+    body: noBody,
     summary:
       'Suspend: its webhooks answer 403 workspace_suspended and nothing starts (test runs, replays, schedules); ' +
       'running executions finish; its keys keep working; operator scope',
@@ -119,6 +120,7 @@ export const workspacesSpecs = {
   activate: route({
     method: 'post',
     path: '/v1/workspaces/{id}/activate',
+    body: noBody,
     summary: 'Reactivate a suspended workspace; operator scope',
     security: operator,
     ...workspacePath,

@@ -47,14 +47,21 @@ const keyFor = (spec: AnyRouteSpec) =>
   typeof spec.security === 'object' && spec.security.apiKey === 'operator' ? { key: routes.operatorKey } : {};
 
 const methodOf = (spec: AnyRouteSpec) => (spec.method === 'all' ? (spec.documented?.[0] ?? 'post') : spec.method);
+const bodySchemaOf = (spec: AnyRouteSpec) =>
+  ajv.getSchema(pointer('paths', spec.path, methodOf(spec), 'requestBody', 'content', 'application/json', 'schema'))?.schema;
 const all = [...webhookEdgeSpecs, ...managementSpecs];
 const strictBodies = all.filter((spec) => {
-  const schema = ajv.getSchema(pointer('paths', spec.path, methodOf(spec), 'requestBody', 'content', 'application/json', 'schema'))?.schema;
+  const schema = bodySchemaOf(spec);
   return (
     spec.body !== undefined && typeof schema === 'object' && (schema as { additionalProperties?: unknown }).additionalProperties === false
   );
 });
 const queries = all.filter((spec) => spec.query !== undefined);
+/** Routes that take a JSON body (all but the raw ones: definitions, webhook and resume bodies). */
+const jsonWrites = all.filter((spec) => ['post', 'put', 'patch'].includes(methodOf(spec)) && spec.rawBody === undefined);
+const named = (spec: AnyRouteSpec) => `${methodOf(spec).toUpperCase()} ${spec.path}`;
+/** Bodies that are maps by design: any key is data (context keys, a sample object), none is a field. */
+const OPEN_MAPS = ['PATCH /v1/workflows/{id}/context', 'PATCH /v1/shared-workflows/{share_id}/context', 'POST /v1/parameters/infer'];
 let routes: RouteApp;
 
 describe('request schemas: the route and its document agree', () => {
@@ -78,7 +85,26 @@ describe('request schemas: the route and its document agree', () => {
     ]);
   });
 
-  it.each(strictBodies.map((spec) => [`${methodOf(spec).toUpperCase()} ${spec.path}`, spec] as const))(
+  it('every POST, PUT and PATCH route with a JSON body has a strict one (no body: an empty strict one), so none ignores a field', () => {
+    const loose = jsonWrites.filter((spec) => !strictBodies.includes(spec));
+    expect(loose.map(named).sort()).toEqual([...OPEN_MAPS].sort());
+    // The maps declare what a value is: `additionalProperties` is a schema, not `true`.
+    for (const spec of loose) expect(bodySchemaOf(spec)).toMatchObject({ type: 'object', additionalProperties: expect.any(Object) });
+    expect(strictBodies.map(named)).toEqual(
+      expect.arrayContaining([
+        'POST /v1/executions/{id}/replay',
+        'POST /v1/executions/{id}/cancel',
+        'POST /v1/workflows/{id}/publish',
+        ...all
+          .filter((spec) => spec.method === 'patch')
+          .map(named)
+          .filter((name) => !OPEN_MAPS.includes(name)),
+      ]),
+    );
+    expect(all.filter((spec) => spec.method === 'patch').length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(strictBodies.map((spec) => [named(spec), spec] as const))(
     '%s refuses an unknown body field, in the document and at the route',
     async (_name, spec) => {
       const method = methodOf(spec);

@@ -52,6 +52,46 @@ describe('workflow routes', () => {
     expect((await app().call('GET', '/v1/workflows')).body.data).toHaveLength(before);
   });
 
+  it('answers a definition with five different errors one 422 listing all five, schema and semantic alike; nothing is stored', async () => {
+    const steps = [
+      { id: 'shape', type: 'transform', expression: '{"total": trigger.body.amount *}' },
+      { id: 'call', type: 'http', request: { url: 'not a url' }, timeout_s: 'soon' },
+      { id: 'check', type: 'branch', when: 'steps.shape.output.total > 10', then: 'nowhere' },
+      { id: 'done', type: 'respond', body: { id: '{{steps.vanished.output.id}}' } },
+    ];
+    const expected = [
+      { path: 'steps[1].timeout_s', code: 'invalid_type' },
+      { path: 'steps[0].expression', code: 'invalid_expression' },
+      { path: 'steps[1].request.url', code: 'invalid_url' },
+      { path: 'steps[2].then', code: 'unknown_step' },
+      { path: 'steps[3].body.id', code: 'unknown_step' },
+    ];
+    const before = (await app().call('GET', '/v1/workflows')).body.data.length as number;
+    const bad = await app().call('POST', '/v1/workflows?publish=true', { body: { name: 'strict', steps } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe('invalid_workflow_definition');
+    const issues = bad.body.error.details.issues as { path: string; message: string; code: string }[];
+    expect(issues.map(({ path, code }) => ({ path, code }))).toEqual(expected);
+    expect(issues.every((i) => i.message.length > 0)).toBe(true);
+    for (const { path } of expected) expect(bad.body.error.message).toContain(path);
+    expect((await app().call('GET', '/v1/workflows')).body.data).toHaveLength(before);
+
+    // A draft cannot be replaced by one either, nor can YAML carry one in.
+    const id = String((await app().call('POST', '/v1/workflows', { body: definition('strict-ok') })).body.id);
+    const put = await app().call('PUT', `/v1/workflows/${id}`, { body: { name: 'strict-ok', steps } });
+    expect([put.status, put.body.error.details.issues.length]).toEqual([422, 5]);
+    expect((await app().call('GET', `/v1/workflows/${id}`)).body.definition.steps).toEqual(definition('strict-ok').steps);
+    const yaml = await app().call('POST', '/v1/workflows', {
+      body: 'name: y\nsteps:\n  - { id: a, type: http, request: { url: "not a url" }, next: b }\n',
+      headers: { 'content-type': 'application/yaml' },
+    });
+    expect(yaml.status).toBe(422);
+    expect(yaml.body.error.details.issues).toEqual([
+      { path: 'steps[0].next', message: 'unknown step id "b"', code: 'unknown_step' },
+      { path: 'steps[0].request.url', message: expect.stringMatching(/http\(s\) URL/), code: 'invalid_url' },
+    ]);
+  });
+
   it('answers ids that cannot be workflows 404 workflow_not_found, like unknown ones', async () => {
     for (const id of ['nope', 'wf_short', 'wf_aaaaaaaaaaaaaaaa']) {
       const res = await app().call('GET', `/v1/workflows/${id}`);
