@@ -28,7 +28,8 @@ import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
 import { route, RouteTable } from '../http/route';
-import { environment, failure } from '../http/schemas';
+import { environment, failure, page, pagination } from '../http/schemas';
+import { pageOf, pageStart } from '../http/paging';
 import { summaryOf } from '../http/validation-issues';
 import { context, contextPatch, contextPatchHint, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
@@ -64,9 +65,19 @@ export const workflowSpecs = {
   list: route({
     method: 'get',
     path: '/v1/workflows',
-    summary: 'List workflows, newest first (at most 100)',
+    summary: 'List workflows, newest first, with cursor pagination (archived ones only with ?archived=true, then only those)',
     security: read,
-    responses: { '200': { description: 'Workflows', schema: z.object({ data: z.array(workflow) }) } },
+    query: z
+      .object({
+        ...pagination,
+        archived: z
+          .enum(['true', 'false'])
+          .optional()
+          .describe('true: the archived workflows (DELETE /v1/workflows/{id}) instead of the others'),
+      })
+      .strict(),
+    hint: 'Query: limit (1–100), cursor (a next_cursor), archived (true | false)',
+    responses: { '200': { description: 'A page of workflows', schema: page(workflow) } },
   }),
   get: route({
     method: 'get',
@@ -267,8 +278,13 @@ export function workflowRoutes(
   });
 
   table.mount(workflowSpecs.list, async (req, res) => {
-    const docs = await listWorkflows(store.workflows, workspaceOf(req), 100);
-    res.json({ data: await Promise.all(docs.map(view)) });
+    const q = req.query;
+    const docs = await listWorkflows(store.workflows, workspaceOf(req), q.limit + 1, {
+      archived: q.archived === 'true',
+      before: pageStart(q.cursor),
+    });
+    const { items, nextCursor } = pageOf(docs, q.limit);
+    res.json({ data: await Promise.all(items.map(view)), next_cursor: nextCursor });
   });
 
   table.mount(workflowSpecs.get, async (req, res) => {
