@@ -53,6 +53,7 @@ export function workflowView(doc: WorkflowDoc, triggers: Partial<Record<Environm
     definition,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
+    archived_at: doc.archived_at ? doc.archived_at.toISOString() : null,
     triggers: views,
   };
 }

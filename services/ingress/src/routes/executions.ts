@@ -3,6 +3,7 @@ import { findExecutionOrigin, findOwnedWorkflow, triggerInputJsonOf, type Collec
 import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { writable } from '../workflow-archive';
 import { executionPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { commaList, dateTime, failure, page as pageOf, pagination, workflowId } from '../http/schemas';
@@ -67,6 +68,7 @@ export const executionSpecs = {
     responses: {
       '202': { description: 'Accepted (with replay_of)', schema: replayAccepted },
       '404': failure('execution_not_found, workflow_not_found or workflow_not_published'),
+      '409': failure('conflict: the workflow is archived (details.reason = workflow_archived)'),
       '429': failure('A workspace quota is used up (quota_exceeded); Retry-After'),
     },
   }),
@@ -172,6 +174,7 @@ export function executionRoutes(
     const shared = origin.shareId ? await sharedRun(deps, workspaceId, origin.shareId) : null;
     const workflow = shared?.workflow ?? (await findOwnedWorkflow(deps.store.workflows, workspaceId, original.workflowId));
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
+    writable(workflow); // an archived workflow starts nothing (its history stays readable)
     // A large input is stored out of line; the execution's view holds only its stub.
     const inputJson = await triggerInputJsonOf(deps.store.payloads, {
       trigger_input_json: original.triggerInputJson,

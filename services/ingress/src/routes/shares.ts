@@ -28,6 +28,7 @@ import { workflowPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { failure, page, pagination, workflowId } from '../http/schemas';
 import { pageOf, pageStart } from '../http/paging';
+import { writable } from '../workflow-archive';
 import { share, shareId, sharedWorkflow } from '../schemas/shares';
 import { context, contextPatch, contextPatchHint } from '../schemas/workflows';
 import { workspaceId } from '../schemas/workspaces';
@@ -68,7 +69,7 @@ export const shareSpecs = {
       '201': { description: 'The share', schema: share },
       '400': failure('invalid_request (also: sharing with the own workspace)'),
       '404': failure('workflow_not_found; workflow_not_published (share a published workflow); workspace_not_found'),
-      '409': failure('conflict: already shared with that workspace (details.share_id), or too many shares'),
+      '409': failure('conflict: already shared with that workspace (details.share_id), too many shares, or the workflow is archived'),
     },
   }),
   list: route({
@@ -169,7 +170,7 @@ export function shareRoutes(
   };
 
   table.mount(shareSpecs.create, async (req, res) => {
-    const workflow = await findWorkflowOf(req);
+    const workflow = writable(await findWorkflowOf(req));
     const receiverId = req.body.workspace_id;
     if (receiverId === workflow.workspace_id) throw new ApiError('invalid_request', 'A workflow cannot be shared with its own workspace');
     if (workflow.published_version === null)
