@@ -11,6 +11,7 @@ import { execution, executionSummary, replayAccepted } from '../schemas/executio
 import type { ExecutionClient } from '../execution-client';
 import type { ExecutionStarter } from '../starter';
 import { executionView } from '../views';
+import { receivedBodyOf } from '../trigger-body';
 import { sharedRun } from './shares';
 
 /** `/v1/executions` (list), `/{id}`, `/{id}/cancel` (ingress → gRPC → execution) and `/{id}/replay`. */
@@ -40,6 +41,20 @@ export const executionSpecs = {
     security: read,
     ...executionPath,
     responses: { '200': { description: 'Execution', schema: execution }, '404': failure('execution_not_found') },
+  }),
+  input: route({
+    method: 'get',
+    path: '/v1/executions/{id}/input',
+    summary:
+      "The execution's trigger body exactly as received, with its content type (also one stored out of line: trigger_input_ref); " +
+      'served as an attachment',
+    security: read,
+    ...executionPath,
+    responses: {
+      '200': { description: 'The body, with the Content-Type it was sent with', content: { '*/*': null } },
+      '204': { description: 'The request had no body' },
+      '404': failure('execution_not_found'),
+    },
   }),
   events: route({
     method: 'get',
@@ -121,6 +136,28 @@ export function executionRoutes(
   table.mount(executionSpecs.get, async (req, res) => {
     const id = executionId(req);
     res.json(executionView(await deps.executions.get(workspaceOf(req), id), statusUrl(id)));
+  });
+
+  /**
+   * The trigger body as received: from `payloads` when it was stored out of line (the execution's
+   * `trigger_input_ref`, read by the execution service from the execution itself), else from the
+   * inline input. User content on the API's origin: an attachment, never sniffed, sandboxed.
+   */
+  table.mount(executionSpecs.input, async (req, res) => {
+    const e = await deps.executions.get(workspaceOf(req), executionId(req));
+    const json = await triggerInputJsonOf(deps.store.payloads, {
+      trigger_input_json: e.triggerInputJson,
+      trigger_input_ref: e.triggerInputRef || null,
+    });
+    const body = receivedBodyOf(triggerInputSchema.parse(JSON.parse(json)));
+    if (!body) return res.status(204).end();
+    // setHeader, not express's set: the type goes out exactly as it was sent (no charset added).
+    res.status(200);
+    res.setHeader('content-type', body.contentType);
+    res.setHeader('content-disposition', `attachment; filename="${e.id}-input"`);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('content-security-policy', "default-src 'none'; sandbox");
+    res.end(body.bytes);
   });
 
   /**
