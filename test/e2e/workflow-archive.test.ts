@@ -92,4 +92,18 @@ describe('archived workflows', () => {
     await sleep(3_000);
     expect(await runs()).toBe(atArchive);
   });
+
+  it('the scheduler itself drops the schedule of an archived workflow at its next fire (the archive reached it some other way)', async () => {
+    const wf = await stack.deploy({
+      name: 'archived-behind-the-scheduler',
+      max_concurrent_executions: 0,
+      trigger: { schedule: { cron: '* * * * * *', overlap: 'allow' } },
+      steps: [{ id: 'a', type: 'transform', expression: '1' }],
+    });
+    const db = await stack.db();
+    expect(await waitUntil(async () => (await db.collection('executions').countDocuments({ workflow_id: wf.id })) >= 1, 15_000)).toBe(true);
+    // As if the ingress had archived it while the scheduler was unreachable: the schedule is still there.
+    await db.collection('workflows').updateOne({ _id: wf.id as never }, { $set: { archived_at: new Date() } });
+    expect(await waitUntil(async () => (await db.collection('schedules').countDocuments({ _id: wf.id as never })) === 0, 5_000)).toBe(true);
+  });
 });

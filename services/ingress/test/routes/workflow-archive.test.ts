@@ -89,6 +89,30 @@ describe('archiving a workflow', () => {
     expect(after.body.data).toHaveLength(before.body.data.length);
   });
 
+  it("leaves an archived subscriber out of its source's fan-out, subscriptions and view", async () => {
+    const ws = await workspace('archive fan-out');
+    const source = await app().call('POST', '/v1/sources', { key: ws.key, body: { name: 'events' } });
+    expect(source.status).toBe(201);
+    const subscriber = (name: string) => ({
+      name,
+      trigger: { source: { source_id: source.body.id } },
+      steps: [{ id: 'echo', type: 'transform', expression: '1' }],
+    });
+    const kept = await app().call('POST', '/v1/workflows?publish=true', { key: ws.key, body: subscriber('kept') });
+    const gone = await app().call('POST', '/v1/workflows?publish=true', { key: ws.key, body: subscriber('gone') });
+    const fanOut = () =>
+      app().call('POST', path(source.body.url), { key: null, body: '{}', headers: { 'content-type': 'application/json' } });
+    const startedBy = async () => ((await fanOut()).body.executions as { workflow_id: string }[]).map((e) => e.workflow_id).sort();
+    expect(await startedBy()).toEqual([kept.body.id, gone.body.id].sort());
+
+    expect((await app().call('DELETE', `/v1/workflows/${gone.body.id}`, { key: ws.key })).status).toBe(200);
+    expect(await startedBy()).toEqual([kept.body.id]);
+    const subscriptions = await app().call('GET', `/v1/sources/${source.body.id}/subscriptions`, { key: ws.key });
+    expect((subscriptions.body.data as { id: string }[]).map((w) => w.id)).toEqual([kept.body.id]);
+    const shown = await app().call('GET', `/v1/sources/${source.body.id}`, { key: ws.key });
+    expect(shown.body.subscribed_workflow_ids).toEqual([kept.body.id]);
+  });
+
   it('refuses every write and start through the API 409 conflict (details.reason = workflow_archived); reads still work', async () => {
     const owner = await workspace('archive writes');
     const receiver = await workspace('archive writes receiver');
