@@ -243,7 +243,7 @@ describe('webhook authentication', () => {
     expect(Number(refused?.[1])).toBeGreaterThanOrEqual(20);
 
     expect(secretsSeen.length).toBeGreaterThanOrEqual(10);
-    const workflows = await stack.api('GET', '/v1/workflows');
+    const workflows = await stack.api('GET', '/v1/workflows?limit=100');
     const listings = await Promise.all(
       (workflows.body.data as { id: string }[]).map((w) => stack.api('GET', `/v1/workflows/${w.id}/trigger/secrets`)),
     );

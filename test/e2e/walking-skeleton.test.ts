@@ -69,7 +69,7 @@ describe('walking skeleton', () => {
   });
 
   it('rejects an invalid definition with 422 listing every bad field, and creates nothing', async () => {
-    const before = await stack.api('GET', '/v1/workflows');
+    const before = await stack.api('GET', '/v1/workflows?limit=100');
     const res = await stack.api('POST', '/v1/workflows', {
       name: '',
       max_workflow_duration_seconds: 99999,
@@ -83,7 +83,7 @@ describe('walking skeleton', () => {
     expect(res.body.error.code).toBe('invalid_workflow_definition');
     const paths = res.body.error.details.issues.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['name', 'max_workflow_duration_seconds', 'steps[0].request.method', 'steps[2].type']));
-    const after = await stack.api('GET', '/v1/workflows');
+    const after = await stack.api('GET', '/v1/workflows?limit=100');
     expect(after.body.data.length).toBe(before.body.data.length);
   });
 

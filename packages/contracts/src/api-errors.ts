@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   dead_letter_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
+  workflow_archived: 410,
   conflict: 409,
   wait_already_resumed: 409,
   delivery_pending: 409,

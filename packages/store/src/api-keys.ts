@@ -2,6 +2,7 @@ import type { Collection } from 'mongodb';
 import type { ApiKeyDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
 import { findOwned } from './owned';
+import { olderThan, type PageBefore } from './page';
 
 /** API keys (only the SHA-256 of a key is stored). */
 
@@ -42,11 +43,16 @@ export function findOwnedApiKey(apiKeys: Collection<ApiKeyDoc>, workspaceId: str
   return findOwned(apiKeys, workspaceId, id);
 }
 
-/** A workspace's keys, newest first, without their hashes. */
-export function listApiKeys(apiKeys: Collection<ApiKeyDoc>, workspaceId: string, limit: number): Promise<Omit<ApiKeyDoc, 'key_hash'>[]> {
+/** A workspace's keys, newest first (from `before` on), without their hashes. */
+export function listApiKeys(
+  apiKeys: Collection<ApiKeyDoc>,
+  workspaceId: string,
+  limit: number,
+  before?: PageBefore,
+): Promise<Omit<ApiKeyDoc, 'key_hash'>[]> {
   return apiKeys
-    .find({ workspace_id: workspaceId }, { projection: { key_hash: 0 } })
-    .sort({ created_at: -1 })
+    .find({ $and: [{ workspace_id: workspaceId }, ...olderThan<ApiKeyDoc>(before)] }, { projection: { key_hash: 0 } })
+    .sort({ created_at: -1, _id: -1 })
     .limit(limit)
     .toArray();
 }

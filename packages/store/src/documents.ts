@@ -65,6 +65,8 @@ export interface WorkflowDoc {
   source_id?: string | null;
   /** `_id` of the production trigger (it holds every environment's secrets), read by `_id` on the hot path; absent on workflows made before ADR 0012. */
   production_trigger_id?: string;
+  /** When DELETE /v1/workflows/{id} archived it (its webhooks answer 410, its schedule stops); absent / null = not archived. */
+  archived_at?: Date | null;
   created_at: Date;
   updated_at: Date;
 }

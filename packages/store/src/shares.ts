@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { ShareDoc } from './documents';
 import { findOwned } from './owned';
+import { olderThan, type PageBefore } from './page';
 
 /**
  * Shares of published workflows with other workspaces (ADR 0017). A share belongs to the owner
@@ -22,15 +23,30 @@ export function findOwnedShare(shares: Collection<ShareDoc>, ownerWorkspaceId: s
   return findOwned(shares, ownerWorkspaceId, id);
 }
 
-/** Every share of one of the owner's workflows (active and revoked), newest first. */
-export function sharesOfWorkflow(shares: Collection<ShareDoc>, ownerWorkspaceId: string, workflowId: string): Promise<ShareDoc[]> {
-  return shares.find({ workflow_id: workflowId, workspace_id: ownerWorkspaceId }).sort({ created_at: -1, _id: -1 }).limit(1_000).toArray();
+/** The shares of one of the owner's workflows (active and revoked), newest first (at most `limit`, from `before` on). */
+export function sharesOfWorkflow(
+  shares: Collection<ShareDoc>,
+  ownerWorkspaceId: string,
+  workflowId: string,
+  limit = 1_000,
+  before?: PageBefore,
+): Promise<ShareDoc[]> {
+  return shares
+    .find({ $and: [{ workflow_id: workflowId, workspace_id: ownerWorkspaceId }, ...olderThan<ShareDoc>(before)] })
+    .sort({ created_at: -1, _id: -1 })
+    .limit(limit)
+    .toArray();
 }
 
-/** The active shares a workspace received, newest first (at most `limit`). */
-export function sharesReceived(shares: Collection<ShareDoc>, receiverWorkspaceId: string, limit: number): Promise<ShareDoc[]> {
+/** The active shares a workspace received, newest first (at most `limit`, from `before` on). */
+export function sharesReceived(
+  shares: Collection<ShareDoc>,
+  receiverWorkspaceId: string,
+  limit: number,
+  before?: PageBefore,
+): Promise<ShareDoc[]> {
   return shares
-    .find({ receiver_workspace_id: receiverWorkspaceId, revoked_at: null })
+    .find({ $and: [{ receiver_workspace_id: receiverWorkspaceId, revoked_at: null }, ...olderThan<ShareDoc>(before)] })
     .sort({ created_at: -1, _id: -1 })
     .limit(limit)
     .toArray();

@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import type { SourceDoc } from './documents';
 import { findOwned } from './owned';
+import { olderThan, type PageBefore } from './page';
 
 /** Fan-out event sources (`_id` = `src_…`); the public URL finds its source by the hash of its token. */
 
@@ -19,9 +20,13 @@ export function findOwnedSource(sources: Collection<SourceDoc>, workspaceId: str
   return findOwned(sources, workspaceId, id);
 }
 
-/** A workspace's sources, newest first. */
-export function listSources(sources: Collection<SourceDoc>, workspaceId: string, limit: number): Promise<SourceDoc[]> {
-  return sources.find({ workspace_id: workspaceId }).sort({ created_at: -1 }).limit(limit).toArray();
+/** A workspace's sources, newest first (from `before` on). */
+export function listSources(sources: Collection<SourceDoc>, workspaceId: string, limit: number, before?: PageBefore): Promise<SourceDoc[]> {
+  return sources
+    .find({ $and: [{ workspace_id: workspaceId }, ...olderThan<SourceDoc>(before)] })
+    .sort({ created_at: -1, _id: -1 })
+    .limit(limit)
+    .toArray();
 }
 
 /** What PATCH /v1/sources/{id} may change: its name, its auth methods (null = none: token only). */

@@ -2,6 +2,7 @@ import type { Collection, Filter } from 'mongodb';
 import type { WorkflowDoc, WorkflowDraftDoc, WorkflowVersionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
 import { findOwned } from './owned';
+import { olderThan, type PageBefore } from './page';
 
 /** Workflows, their immutable published versions (`<workflow id>:<version>`) and draft snapshots (content-addressed). */
 
@@ -41,7 +42,7 @@ export function sourceSubscribers(
   limit: number,
 ): Promise<WorkflowDoc[]> {
   return workflows
-    .find({ workspace_id: workspaceId, source_id: sourceId, published_version: { $ne: null } })
+    .find({ workspace_id: workspaceId, source_id: sourceId, published_version: { $ne: null }, archived_at: null })
     .sort({ created_at: 1 })
     .limit(limit)
     .toArray();
@@ -52,9 +53,39 @@ export async function createWorkflow(workflows: Collection<WorkflowDoc>, doc: Wo
   await workflows.insertOne(doc);
 }
 
-/** A workspace's workflows, newest first. */
-export function listWorkflows(workflows: Collection<WorkflowDoc>, workspaceId: string, limit: number): Promise<WorkflowDoc[]> {
-  return workflows.find({ workspace_id: workspaceId }).sort({ created_at: -1 }).limit(limit).toArray();
+/** What a listing of workflows shows: the archived ones or the others (the default), from `before` on. */
+export interface WorkflowListQuery {
+  archived?: boolean;
+  before?: PageBefore;
+}
+
+/** A workspace's workflows, newest first: those not archived, or (`archived`) the archived ones. */
+export function listWorkflows(
+  workflows: Collection<WorkflowDoc>,
+  workspaceId: string,
+  limit: number,
+  q: WorkflowListQuery = {},
+): Promise<WorkflowDoc[]> {
+  const and: Filter<WorkflowDoc>[] = [{ workspace_id: workspaceId }, q.archived ? { archived_at: { $ne: null } } : { archived_at: null }];
+  and.push(...olderThan<WorkflowDoc>(q.before));
+  return workflows.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
+}
+
+/**
+ * Archives a workflow at `at` unless it is archived already; the archived workflow (the one stored
+ * first when it was archived before: an archive is never moved).
+ */
+export async function archiveWorkflow(
+  workflows: Collection<WorkflowDoc>,
+  workflow: Pick<WorkflowDoc, '_id' | 'workspace_id'>,
+  at: Date,
+): Promise<WorkflowDoc | null> {
+  const archived = await workflows.findOneAndUpdate(
+    { _id: workflow._id, workspace_id: workflow.workspace_id, archived_at: null },
+    { $set: { archived_at: at, updated_at: at } },
+    { returnDocument: 'after' },
+  );
+  return archived ?? findOwned(workflows, workflow.workspace_id, workflow._id);
 }
 
 /** What a draft change or a staging pin sets on a workflow. */
@@ -104,8 +135,8 @@ export function listSourceSubscriptions(
   q: { workspaceId: string; sourceId: string; before?: { at: Date; id: string } },
   limit: number,
 ): Promise<WorkflowDoc[]> {
-  const and: Filter<WorkflowDoc>[] = [{ workspace_id: q.workspaceId }, { source_id: q.sourceId }];
-  if (q.before) and.push({ $or: [{ created_at: { $lt: q.before.at } }, { created_at: q.before.at, _id: { $lt: q.before.id } }] });
+  const and: Filter<WorkflowDoc>[] = [{ workspace_id: q.workspaceId }, { source_id: q.sourceId }, { archived_at: null }];
+  and.push(...olderThan<WorkflowDoc>(q.before));
   return workflows.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
 }
 
@@ -117,7 +148,7 @@ export async function subscribedWorkflowIds(
   limit: number,
 ): Promise<string[]> {
   const docs = await workflows
-    .find({ workspace_id: workspaceId, source_id: sourceId }, { projection: { _id: 1 } })
+    .find({ workspace_id: workspaceId, source_id: sourceId, archived_at: null }, { projection: { _id: 1 } })
     .limit(limit)
     .toArray();
   return docs.map((w) => w._id);

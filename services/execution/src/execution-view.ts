@@ -36,5 +36,6 @@ export function toExecutionMessage(doc: ExecutionDoc, steps: StepExecutionDoc[])
     environment: doc.environment ?? 'production',
     testRun: doc.test_run ?? false,
     revision: doc.revision,
+    triggerInputRef: doc.trigger_input_ref ?? '',
   };
 }

@@ -53,6 +53,7 @@ export function workflowView(doc: WorkflowDoc, triggers: Partial<Record<Environm
     definition,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
+    archived_at: doc.archived_at ? doc.archived_at.toISOString() : null,
     triggers: views,
   };
 }
@@ -71,6 +72,10 @@ export function executionView(e: Execution__Output, statusUrl: string) {
     status: e.status,
     status_url: statusUrl,
     trigger_input: parseOr(e.triggerInputJson),
+    // An input too large to travel inline is stored out of line: trigger_input is then its stub
+    // (body null); the ref says so and the URL serves the body as received.
+    trigger_input_ref: e.triggerInputRef || null,
+    trigger_input_url: `${statusUrl}/input`,
     step_executions: e.stepExecutions.map((s) => ({
       step_id: s.stepId,
       type: s.type,

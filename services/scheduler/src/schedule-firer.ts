@@ -58,7 +58,8 @@ export class ScheduleFirer {
     const { store } = this.deps;
     if (!schedule.next_fire_at) return;
     const workflow = await findOwnedWorkflow(store.workflows, schedule.workspace_id, schedule._id);
-    if (!workflow || workflow.published_version === null) {
+    // Gone, never published or archived (DELETE /v1/workflows/{id}): the schedule goes, nothing fires.
+    if (!workflow || workflow.published_version === null || workflow.archived_at) {
       await deleteSchedule(store.schedules, schedule._id);
       return;
     }

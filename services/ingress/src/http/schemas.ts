@@ -26,13 +26,12 @@ export const environment = z.enum(ENVIRONMENTS);
 export const dateTime = z.iso.datetime({ offset: true });
 export const nullableDateTime = dateTime.nullable();
 
-/** Cursor pagination of list routes: `limit` (1–100, default 20) and the `next_cursor` of the previous page. */
+/** Cursor pagination of every list route: `limit` (1–100, default 20) and the `next_cursor` of the previous page (http/paging.ts). */
 export const pagination = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(512).optional(),
 };
 export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
-export const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
 
 /** A comma-separated query filter: `?status=failed,cancelled`. */
 export const commaList = <T extends string>(values: readonly [T, ...T[]]) =>

@@ -16,7 +16,8 @@ import { z } from 'zod';
 import { apiKeyIdOf, scopesOf, workspaceOf } from '../auth';
 import { apiKeyPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
-import { failure, list } from '../http/schemas';
+import { failure, page, pagination } from '../http/schemas';
+import { pageOf, pageStart } from '../http/paging';
 import { apiKey, apiKeyCreated } from '../schemas/access';
 
 /**
@@ -24,7 +25,6 @@ import { apiKey, apiKeyCreated } from '../schemas/access';
  * is stored), list, revoke. Revoking the workspace's last active admin key is refused (409), so a
  * workspace cannot lock itself out.
  */
-const MAX_LISTED = 1_000;
 const admin = { apiKey: 'admin' } as const;
 
 /** What a key made through the API may carry: never `operator` (the bootstrap key's alone). */
@@ -64,9 +64,11 @@ export const apiKeySpecs = {
   list: route({
     method: 'get',
     path: '/v1/api-keys',
-    summary: "The workspace's API keys, newest first (never the key or its hash); admin scope",
+    summary: "The workspace's API keys, newest first, with cursor pagination (never the key or its hash); admin scope",
     security: admin,
-    responses: { '200': { description: 'Keys', schema: list(apiKey) } },
+    query: z.object({ ...pagination }).strict(),
+    hint: 'Query: limit (1–100), cursor (a next_cursor)',
+    responses: { '200': { description: 'A page of keys', schema: page(apiKey) } },
   }),
   get: route({
     method: 'get',
@@ -116,8 +118,9 @@ export function apiKeyRoutes(table: RouteTable, deps: { store: Collections }): v
   });
 
   table.mount(apiKeySpecs.list, async (req, res) => {
-    const docs = await listApiKeys(store.apiKeys, workspaceOf(req), MAX_LISTED);
-    res.json({ data: docs.map(apiKeyView) });
+    const { limit, cursor } = req.query;
+    const { items, nextCursor } = pageOf(await listApiKeys(store.apiKeys, workspaceOf(req), limit + 1, pageStart(cursor)), limit);
+    res.json({ data: items.map(apiKeyView), next_cursor: nextCursor });
   });
 
   table.mount(apiKeySpecs.get, async (req, res) => {

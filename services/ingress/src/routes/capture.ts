@@ -10,6 +10,7 @@ import {
 } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { writable } from '../workflow-archive';
 import { workflowPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { failure } from '../http/schemas';
@@ -34,7 +35,11 @@ export const captureSpecs = {
     ...workflowPath,
     body: z.object({ window_s: z.number().int().min(1).max(CAPTURE_MAX_WINDOW_S).default(CAPTURE_DEFAULT_WINDOW_S) }).strict(),
     hint: 'Invalid capture request',
-    responses: { '201': { description: 'Listening', schema: parameterCapture }, '404': failure('workflow_not_found') },
+    responses: {
+      '201': { description: 'Listening', schema: parameterCapture },
+      '404': failure('workflow_not_found'),
+      '409': failure('conflict: the workflow is archived (details.reason = workflow_archived)'),
+    },
   }),
   get: route({
     method: 'get',
@@ -71,7 +76,7 @@ export function captureRoutes(table: RouteTable, deps: { store: Collections; con
   };
 
   table.mount(captureSpecs.start, async (req, res) => {
-    const workflow = await workflowOf(req);
+    const workflow = writable(await workflowOf(req));
     const now = new Date();
     res.status(201).json(viewOf(await startCapture(deps.store, deps.configChanges, workflow, req.body.window_s, now), now));
   });

@@ -3,6 +3,7 @@ import { findExecutionOrigin, findOwnedWorkflow, triggerInputJsonOf, type Collec
 import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { writable } from '../workflow-archive';
 import { executionPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { commaList, dateTime, failure, noBody, page as pageOf, pagination, workflowId } from '../http/schemas';
@@ -10,6 +11,7 @@ import { execution, executionSummary, replayAccepted } from '../schemas/executio
 import type { ExecutionClient } from '../execution-client';
 import type { ExecutionStarter } from '../starter';
 import { executionView } from '../views';
+import { receivedBodyOf } from '../trigger-body';
 import { sharedRun } from './shares';
 
 /** `/v1/executions` (list), `/{id}`, `/{id}/cancel` (ingress → gRPC → execution) and `/{id}/replay`. */
@@ -40,6 +42,20 @@ export const executionSpecs = {
     ...executionPath,
     responses: { '200': { description: 'Execution', schema: execution }, '404': failure('execution_not_found') },
   }),
+  input: route({
+    method: 'get',
+    path: '/v1/executions/{id}/input',
+    summary:
+      "The execution's trigger body exactly as received, with its content type (also one stored out of line: trigger_input_ref); " +
+      'served as an attachment',
+    security: read,
+    ...executionPath,
+    responses: {
+      '200': { description: 'The body, with the Content-Type it was sent with', content: { '*/*': null } },
+      '204': { description: 'The request had no body' },
+      '404': failure('execution_not_found'),
+    },
+  }),
   events: route({
     method: 'get',
     path: '/v1/executions/{id}/events',
@@ -68,6 +84,7 @@ export const executionSpecs = {
     responses: {
       '202': { description: 'Accepted (with replay_of)', schema: replayAccepted },
       '404': failure('execution_not_found, workflow_not_found or workflow_not_published'),
+      '409': failure('conflict: the workflow is archived (details.reason = workflow_archived)'),
       '429': failure('A workspace quota is used up (quota_exceeded); Retry-After'),
     },
   }),
@@ -124,6 +141,28 @@ export function executionRoutes(
   });
 
   /**
+   * The trigger body as received: from `payloads` when it was stored out of line (the execution's
+   * `trigger_input_ref`, read by the execution service from the execution itself), else from the
+   * inline input. User content on the API's origin: an attachment, never sniffed, sandboxed.
+   */
+  table.mount(executionSpecs.input, async (req, res) => {
+    const e = await deps.executions.get(workspaceOf(req), executionId(req));
+    const json = await triggerInputJsonOf(deps.store.payloads, {
+      trigger_input_json: e.triggerInputJson,
+      trigger_input_ref: e.triggerInputRef || null,
+    });
+    const body = receivedBodyOf(triggerInputSchema.parse(JSON.parse(json)));
+    if (!body) return res.status(204).end();
+    // setHeader, not express's set: the type goes out exactly as it was sent (no charset added).
+    res.status(200);
+    res.setHeader('content-type', body.contentType);
+    res.setHeader('content-disposition', `attachment; filename="${e.id}-input"`);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('content-security-policy', "default-src 'none'; sandbox");
+    res.end(body.bytes);
+  });
+
+  /**
    * Server-sent events: each finished step attempt (`event: step`), the execution's state now and
    * every change (`event: execution`) until it ends (`event: end`), with a comment line every 15 s to
    * keep proxies from closing an idle stream. Event ids are cursors (core's event-stream.ts): a client
@@ -174,6 +213,7 @@ export function executionRoutes(
     const shared = origin.shareId ? await sharedRun(deps, workspaceId, origin.shareId) : null;
     const workflow = shared?.workflow ?? (await findOwnedWorkflow(deps.store.workflows, workspaceId, original.workflowId));
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
+    writable(workflow); // an archived workflow starts nothing (its history stays readable)
     // A large input is stored out of line; the execution's view holds only its stub.
     const inputJson = await triggerInputJsonOf(deps.store.payloads, {
       trigger_input_json: original.triggerInputJson,

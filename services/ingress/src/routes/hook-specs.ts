@@ -46,6 +46,7 @@ const preflight = (path: string) =>
       '401': failure('unauthorized / invalid_signature'),
       '403': failure('trigger_disabled'),
       '404': failure('webhook_not_found / workflow_not_published'),
+      '410': failure('workflow_archived: the workflow was archived (DELETE /v1/workflows/{id}); nothing queued'),
       '405': failure('method_not_allowed'),
       '429': failure('rate_limited / quota_exceeded'),
     },
@@ -69,6 +70,7 @@ export const hookSpecs = {
       '401': authRefused,
       '403': failure('trigger_disabled'),
       '404': failure('webhook_not_found / workflow_not_published'),
+      '410': failure('workflow_archived: the workflow was archived (DELETE /v1/workflows/{id}); nothing queued'),
       '405': failure('method_not_allowed'),
       '429': failure(
         'Rate limited (Retry-After, RateLimit-Policy, RateLimit headers), or a workspace quota used up (quota_exceeded, Retry-After)',
@@ -101,6 +103,7 @@ export const hookSpecs = {
       '401': authRefused,
       '403': failure('trigger_disabled'),
       '404': failure('webhook_not_found / workflow_not_published'),
+      '410': failure('workflow_archived: the workflow was archived (DELETE /v1/workflows/{id}); nothing queued'),
       '405': failure('method_not_allowed'),
       '429': failure('Rate limited or a workspace quota used up (quota_exceeded); Retry-After; nothing queued'),
     },

@@ -27,7 +27,11 @@ export async function syncSchedule(
     await scheduler.upsert({ workspaceId, workflowId, ...spec, pause: 'PAUSE_CHANGE_KEEP' });
     return;
   }
-  // Only a workflow that had a schedule needs the scheduler (no call, no dependency otherwise).
+  await stopSchedule(store, scheduler, workspaceId, workflowId);
+}
+
+/** Removes a workflow's schedule (a publish without one, an archive); only a workflow that had one needs the scheduler. */
+export async function stopSchedule(store: Collections, scheduler: SchedulerClient, workspaceId: string, workflowId: string) {
   if (await findOwnedSchedule(store.schedules, workspaceId, workflowId)) await scheduler.delete(workspaceId, workflowId);
 }
 

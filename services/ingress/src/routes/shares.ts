@@ -26,7 +26,9 @@ import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
-import { failure, list, workflowId } from '../http/schemas';
+import { failure, page, pagination, workflowId } from '../http/schemas';
+import { pageOf, pageStart } from '../http/paging';
+import { writable } from '../workflow-archive';
 import { share, shareId, sharedWorkflow } from '../schemas/shares';
 import { context, contextPatch, contextPatchHint } from '../schemas/workflows';
 import { workspaceId } from '../schemas/workspaces';
@@ -67,16 +69,18 @@ export const shareSpecs = {
       '201': { description: 'The share', schema: share },
       '400': failure('invalid_request (also: sharing with the own workspace)'),
       '404': failure('workflow_not_found; workflow_not_published (share a published workflow); workspace_not_found'),
-      '409': failure('conflict: already shared with that workspace (details.share_id), or too many shares'),
+      '409': failure('conflict: already shared with that workspace (details.share_id), too many shares, or the workflow is archived'),
     },
   }),
   list: route({
     method: 'get',
     path: '/v1/workflows/{id}/shares',
-    summary: "The workflow's shares, active and revoked, newest first",
+    summary: "The workflow's shares, active and revoked, newest first, with cursor pagination",
     security: { apiKey: 'workflows:read' },
     ...workflowPath,
-    responses: { '200': { description: 'Shares', schema: list(share) }, '404': failure('workflow_not_found') },
+    query: z.object({ ...pagination }).strict(),
+    hint: 'Query: limit (1–100), cursor (a next_cursor)',
+    responses: { '200': { description: 'A page of shares', schema: page(share) }, '404': failure('workflow_not_found') },
   }),
   revoke: route({
     method: 'delete',
@@ -89,9 +93,12 @@ export const shareSpecs = {
   received: route({
     method: 'get',
     path: '/v1/shared-workflows',
-    summary: 'Workflows other workspaces share with this one (active shares), each with its own webhook URL, newest first',
+    summary:
+      'Workflows other workspaces share with this one (active shares), each with its own webhook URL, newest first, with cursor pagination',
     security: { apiKey: 'workflows:read' },
-    responses: { '200': { description: 'Shared workflows', schema: list(sharedWorkflow) } },
+    query: z.object({ ...pagination }).strict(),
+    hint: 'Query: limit (1–100), cursor (a next_cursor)',
+    responses: { '200': { description: 'A page of shared workflows', schema: page(sharedWorkflow) } },
   }),
   getContext: route({
     method: 'get',
@@ -163,7 +170,7 @@ export function shareRoutes(
   };
 
   table.mount(shareSpecs.create, async (req, res) => {
-    const workflow = await findWorkflowOf(req);
+    const workflow = writable(await findWorkflowOf(req));
     const receiverId = req.body.workspace_id;
     if (receiverId === workflow.workspace_id) throw new ApiError('invalid_request', 'A workflow cannot be shared with its own workspace');
     if (workflow.published_version === null)
@@ -208,7 +215,10 @@ export function shareRoutes(
 
   table.mount(shareSpecs.list, async (req, res) => {
     const workflow = await findWorkflowOf(req);
-    res.json({ data: (await sharesOfWorkflow(store.shares, workflow.workspace_id, workflow._id)).map(shareView) });
+    const { limit, cursor } = req.query;
+    const docs = await sharesOfWorkflow(store.shares, workflow.workspace_id, workflow._id, limit + 1, pageStart(cursor));
+    const { items, nextCursor } = pageOf(docs, limit);
+    res.json({ data: items.map(shareView), next_cursor: nextCursor });
   });
 
   table.mount(shareSpecs.revoke, async (req, res) => {
@@ -245,7 +255,8 @@ export function shareRoutes(
 
   table.mount(shareSpecs.received, async (req, res) => {
     const receiverId = workspaceOf(req);
-    const shares = await sharesReceived(store.shares, receiverId, 100);
+    const { limit, cursor } = req.query;
+    const { items: shares, nextCursor } = pageOf(await sharesReceived(store.shares, receiverId, limit + 1, pageStart(cursor)), limit);
     const views = await Promise.all(
       shares.map(async (s) => {
         const [workflow, trigger, owner] = await Promise.all([
@@ -265,6 +276,7 @@ export function shareRoutes(
         };
       }),
     );
-    res.json({ data: views.filter((v) => v !== null) });
+    // A page may show fewer than it read (a share whose workflow or owner is gone); next_cursor still follows the shares.
+    res.json({ data: views.filter((v) => v !== null), next_cursor: nextCursor });
   });
 }

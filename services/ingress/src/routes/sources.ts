@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
-import { decodeCursor, encodeCursor, webhookAuthSchema } from '@flowgate/core';
+import { webhookAuthSchema } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import {
   createSource,
@@ -21,8 +21,8 @@ import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { sourcePath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
-import { failure, list, page, pagination } from '../http/schemas';
-import { invalidRequest } from '../http/validation-issues';
+import { failure, page, pagination } from '../http/schemas';
+import { pageOf, pageStart } from '../http/paging';
 import { source, sourceSubscription } from '../schemas/access';
 import { fanOutAccepted } from '../schemas/webhooks';
 import { MAX_SUBSCRIBERS, type ConfigChanges } from '../config-cache';
@@ -67,9 +67,11 @@ export const sourceSpecs = {
   list: route({
     method: 'get',
     path: '/v1/sources',
-    summary: 'Event sources of the workspace, newest first',
+    summary: 'Event sources of the workspace, newest first, with cursor pagination',
     security: read,
-    responses: { '200': { description: 'Sources', schema: list(source) } },
+    query: z.object({ ...pagination }).strict(),
+    hint: 'Query: limit (1–100), cursor (a next_cursor)',
+    responses: { '200': { description: 'A page of sources', schema: page(source) } },
   }),
   get: route({
     method: 'get',
@@ -183,8 +185,9 @@ export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
   });
 
   table.mount(sourceSpecs.list, async (req, res) => {
-    const docs = await listSources(store.sources, workspaceOf(req), MAX_SUBSCRIBERS);
-    res.json({ data: await Promise.all(docs.map((d) => view(d, false))) });
+    const { limit, cursor } = req.query;
+    const { items, nextCursor } = pageOf(await listSources(store.sources, workspaceOf(req), limit + 1, pageStart(cursor)), limit);
+    res.json({ data: await Promise.all(items.map((d) => view(d, false))), next_cursor: nextCursor });
   });
 
   table.mount(sourceSpecs.get, async (req, res) => {
@@ -206,22 +209,15 @@ export function sourceRoutes(table: RouteTable, deps: SourceDeps): void {
   table.mount(sourceSpecs.subscriptions, async (req, res) => {
     const doc = await findSource(req);
     const q = req.query;
-    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-    if (cursor === null)
-      throw invalidRequest('Invalid query', [{ path: 'cursor', message: 'not a cursor from next_cursor', code: 'custom' }]);
-    const before = cursor ? { at: new Date(cursor.at), id: cursor.id } : undefined;
+    const before = pageStart(q.cursor);
     const docs = await listSourceSubscriptions(store.workflows, { workspaceId: doc.workspace_id, sourceId: doc._id, before }, q.limit + 1);
-    const workflows = docs.slice(0, q.limit);
+    const { items: workflows, nextCursor } = pageOf(docs, q.limit);
     const disabled = await disabledProductionWorkflows(
       store.triggers,
       doc.workspace_id,
       workflows.map((w) => w._id),
     );
-    const last = workflows[workflows.length - 1];
-    res.json({
-      data: await Promise.all(workflows.map((w) => subscriptionView(store, w, disabled))),
-      next_cursor: docs.length > q.limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last._id }) : null,
-    });
+    res.json({ data: await Promise.all(workflows.map((w) => subscriptionView(store, w, disabled))), next_cursor: nextCursor });
   });
 
   /** Its URL answers 404 from now on; workflows that still name it are simply never started by it. */

@@ -5,6 +5,7 @@ import type { Logger } from '@flowgate/kit';
 import { findOwnedWorkflow, type Collections } from '@flowgate/store';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
+import { writable } from '../workflow-archive';
 import { workflowPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { failure, httpMethod } from '../http/schemas';
@@ -45,6 +46,7 @@ export const testRunSpecs = {
       '200': { description: 'The finished execution', schema: execution },
       '202': { description: 'Still running', schema: accepted },
       '404': failure('workflow_not_found'),
+      '409': failure('conflict: the workflow is archived (details.reason = workflow_archived)'),
       '422': failure('The draft is not a valid definition'),
       '429': failure('A workspace quota is used up (quota_exceeded)'),
     },
@@ -66,6 +68,7 @@ export function testRunRoutes(
     const workspaceId = workspaceOf(req);
     const workflow = await findOwnedWorkflow(deps.store.workflows, workspaceId, id);
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${id} not found`);
+    writable(workflow);
     const target = { ...(await deps.runTargets.resolve(workflow, 'development')), testRun: true };
     const webhook = target.definition.trigger.webhook;
     const body = req.body.body ?? null;

@@ -18,6 +18,7 @@ import { route, type RouteTable } from '../http/route';
 import { failure, workflowId } from '../http/schemas';
 import { triggerSecretAdded, triggerSecretList } from '../schemas/secrets';
 import type { ConfigChanges } from '../config-cache';
+import { writable } from '../workflow-archive';
 
 /**
  * Write-only secrets of a workflow's webhook auth methods. `POST /v1/workflows/{id}/trigger/secrets`
@@ -48,7 +49,7 @@ export const triggerSecretSpecs = {
     responses: {
       '201': { description: 'The new secret (`secret` only when generated) and all secrets of the webhook', schema: triggerSecretAdded },
       '404': failure('workflow_not_found'),
-      '409': failure('The secrets changed at the same time (conflict)'),
+      '409': failure('conflict: the secrets changed at the same time, or (adding) the workflow is archived (details.reason)'),
     },
   }),
   revoke: route({
@@ -101,6 +102,7 @@ export function triggerSecretRoutes(table: RouteTable, deps: { store: Collection
 
   table.mount(triggerSecretSpecs.add, async (req, res) => {
     const { workflow, trigger } = await findTrigger(req);
+    writable(workflow);
     const methods = await methodsOf(store, workflow);
     const noMethods = 'The webhook has no auth method that uses a secret (set trigger.webhook.auth first)';
     const { entry, secret } = newSecretEntry(methods, req.body, box, noMethods);

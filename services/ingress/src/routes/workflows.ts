@@ -10,6 +10,7 @@ import {
 } from '@flowgate/core';
 import { randomToken, sha256Hex, type SecretBox } from '@flowgate/kit';
 import {
+  archiveWorkflow,
   createTrigger,
   createWorkflow,
   createWorkflowVersion,
@@ -28,14 +29,16 @@ import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { workflowPath } from '../http/resource-params';
 import { route, RouteTable } from '../http/route';
-import { environment, failure, noBody } from '../http/schemas';
+import { environment, failure, noBody, page, pagination } from '../http/schemas';
+import { pageOf, pageStart } from '../http/paging';
 import { summaryOf } from '../http/validation-issues';
 import { context, contextPatch, contextPatchHint, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
 import { webhookUrls, workflowView, type EnvironmentTriggerView } from '../views';
 import type { SchedulerClient } from '../scheduler-client';
 import type { ConfigChanges } from '../config-cache';
-import { syncSchedule } from './schedules';
+import { stopSchedule, syncSchedule } from './schedules';
+import { writable } from '../workflow-archive';
 
 /** `/v1/workflows`: create / read / update drafts, publish immutable versions, list trigger URLs. */
 const definitionBody = {
@@ -44,6 +47,7 @@ const definitionBody = {
   description: 'A workflow definition, JSON or YAML; invalid → 422 invalid_workflow_definition with details.issues',
 };
 const invalidDefinition = failure('Invalid workflow definition (invalid_workflow_definition; details.issues names each field)');
+const archivedConflict = failure('conflict: the workflow is archived (details.reason = workflow_archived)');
 const read = { apiKey: 'workflows:read' } as const;
 const write = { apiKey: 'workflows:write' } as const;
 
@@ -64,9 +68,19 @@ export const workflowSpecs = {
   list: route({
     method: 'get',
     path: '/v1/workflows',
-    summary: 'List workflows, newest first (at most 100)',
+    summary: 'List workflows, newest first, with cursor pagination (archived ones only with ?archived=true, then only those)',
     security: read,
-    responses: { '200': { description: 'Workflows', schema: z.object({ data: z.array(workflow) }) } },
+    query: z
+      .object({
+        ...pagination,
+        archived: z
+          .enum(['true', 'false'])
+          .optional()
+          .describe('true: the archived workflows (DELETE /v1/workflows/{id}) instead of the others'),
+      })
+      .strict(),
+    hint: 'Query: limit (1–100), cursor (a next_cursor), archived (true | false)',
+    responses: { '200': { description: 'A page of workflows', schema: page(workflow) } },
   }),
   get: route({
     method: 'get',
@@ -82,7 +96,25 @@ export const workflowSpecs = {
     security: write,
     ...workflowPath,
     rawBody: definitionBody,
-    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found'), '422': invalidDefinition },
+    responses: {
+      '200': { description: 'Workflow', schema: workflow },
+      '404': failure('workflow_not_found'),
+      '409': archivedConflict,
+      '422': invalidDefinition,
+    },
+  }),
+  archive: route({
+    method: 'delete',
+    path: '/v1/workflows/{id}',
+    summary:
+      'Archive a workflow: its webhooks (every environment, shares too) answer 410 workflow_archived, its schedule stops, it is ' +
+      'listed only with ?archived=true, writes answer 409; its executions and deliveries are kept, running ones finish. Idempotent',
+    security: write,
+    ...workflowPath,
+    responses: {
+      '200': { description: 'The archived workflow (archived_at set)', schema: workflow },
+      '404': failure('workflow_not_found'),
+    },
   }),
   trigger: route({
     method: 'patch',
@@ -94,7 +126,7 @@ export const workflowSpecs = {
     body: z.object({ enabled: z.boolean(), environment: environment.optional() }).strict(),
     bodyRequired: true,
     hint: 'Body must be {"enabled": true | false, "environment"?: "development" | "staging" | "production"}',
-    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found') },
+    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found'), '409': archivedConflict },
   }),
   lookup: route({
     method: 'get',
@@ -122,7 +154,11 @@ export const workflowSpecs = {
     body: contextPatch,
     bodyRequired: true,
     hint: contextPatchHint,
-    responses: { '200': { description: 'The whole context after the change', schema: context }, '404': failure('workflow_not_found') },
+    responses: {
+      '200': { description: 'The whole context after the change', schema: context },
+      '404': failure('workflow_not_found'),
+      '409': archivedConflict,
+    },
   }),
   pinStaging: route({
     method: 'put',
@@ -133,7 +169,7 @@ export const workflowSpecs = {
     body: z.object({ version: z.number().int().min(1).nullable() }).strict(),
     bodyRequired: true,
     hint: 'Body must be {"version": <published version number> | null}',
-    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found') },
+    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found'), '409': archivedConflict },
   }),
   publish: route({
     method: 'post',
@@ -145,7 +181,7 @@ export const workflowSpecs = {
     responses: {
       '201': { description: 'Published', schema: published },
       '404': failure('workflow_not_found'),
-      '409': failure('Another publish of this workflow happened at the same time (conflict)'),
+      '409': failure('conflict: another publish of this workflow happened at the same time, or it is archived (details.reason)'),
     },
   }),
 };
@@ -268,8 +304,13 @@ export function workflowRoutes(
   });
 
   table.mount(workflowSpecs.list, async (req, res) => {
-    const docs = await listWorkflows(store.workflows, workspaceOf(req), 100);
-    res.json({ data: await Promise.all(docs.map(view)) });
+    const q = req.query;
+    const docs = await listWorkflows(store.workflows, workspaceOf(req), q.limit + 1, {
+      archived: q.archived === 'true',
+      before: pageStart(q.cursor),
+    });
+    const { items, nextCursor } = pageOf(docs, q.limit);
+    res.json({ data: await Promise.all(items.map(view)), next_cursor: nextCursor });
   });
 
   table.mount(workflowSpecs.get, async (req, res) => {
@@ -277,7 +318,7 @@ export function workflowRoutes(
   });
 
   table.mount(workflowSpecs.replace, async (req, res) => {
-    const doc = await findWorkflow(req);
+    const doc = writable(await findWorkflow(req));
     const definition = validDefinition(req.body);
     const updated = await updateWorkflow(
       store.workflows,
@@ -290,9 +331,26 @@ export function workflowRoutes(
     res.json(await view(updated));
   });
 
+  /**
+   * Archives (idempotent: an archived workflow answers as it is, `archived_at` unchanged). Every
+   * time, also on a repeat (a retry after a crash finishes the job): the replicas drop it (its
+   * webhooks and its shares' answer 410 within the change event) and its schedule goes. Executions
+   * already queued or running finish on the version they started with; nothing new starts.
+   */
+  table.mount(workflowSpecs.archive, async (req, res) => {
+    const doc = await findWorkflow(req);
+    const archived = doc.archived_at ? doc : await archiveWorkflow(store.workflows, doc, new Date());
+    if (!archived) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
+    await configChanges.changed(archived);
+    // The scheduler also deletes the schedule of an archived workflow at its next fire
+    // (schedule-firer.ts): an unavailable scheduler here leaves no run behind.
+    await stopSchedule(store, deps.scheduler, archived.workspace_id, archived._id).catch(() => undefined);
+    res.json(await view(archived));
+  });
+
   /** Enable or disable the workflow's webhook: a disabled one answers 403 trigger_disabled and queues nothing. */
   table.mount(workflowSpecs.trigger, async (req, res) => {
-    const doc = await findWorkflow(req);
+    const doc = writable(await findWorkflow(req));
     // Without an environment: all of the workflow's webhooks.
     const env = req.body.environment;
     await ensureEnvironmentTriggers(store, box, doc);
@@ -326,7 +384,7 @@ export function workflowRoutes(
 
   /** `{"key": "value", "gone": null}`: sets strings, deletes nulls; other keys are left alone. */
   table.mount(workflowSpecs.patchContext, async (req, res) => {
-    const doc = await findWorkflow(req);
+    const doc = writable(await findWorkflow(req));
     await writeContext(store.workflowContext, { workspaceId: doc.workspace_id, workflowId: doc._id }, req.body, new Date());
     res.json(await readContext(store.workflowContext, doc._id));
   });
@@ -336,7 +394,7 @@ export function workflowRoutes(
    * answers 404 workflow_not_published). Production always runs the latest published version.
    */
   table.mount(workflowSpecs.pinStaging, async (req, res) => {
-    const doc = await findWorkflow(req);
+    const doc = writable(await findWorkflow(req));
     const { version } = req.body;
     if (version !== null && (doc.published_version === null || version > doc.published_version))
       throw new ApiError('invalid_request', `Version ${version} is not published (latest: ${doc.published_version ?? 'none'})`, {
@@ -349,7 +407,7 @@ export function workflowRoutes(
   });
 
   table.mount(workflowSpecs.publish, async (req, res) => {
-    const { version, publishedAt, workflow } = await publish(await findWorkflow(req));
+    const { version, publishedAt, workflow } = await publish(writable(await findWorkflow(req)));
     res.status(201).json({ workflow_id: workflow._id, version, published_at: publishedAt.toISOString(), workflow: await view(workflow) });
   });
 }

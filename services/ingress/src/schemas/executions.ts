@@ -23,7 +23,17 @@ const executionFields = {
   workflow_version: z.number().int(),
   status: z.enum(EXECUTION_STATUSES),
   status_url: z.string(),
-  trigger_input: z.record(z.string(), z.unknown()),
+  trigger_input: z
+    .record(z.string(), z.unknown())
+    .describe('method, path, query, headers, body (null, with no raw, when the input is stored out of line: see trigger_input_ref)'),
+  trigger_input_ref: z
+    .string()
+    .nullable()
+    .describe(
+      'Set when the trigger input was too large to travel inline (over 256 KiB) and is stored out of line: trigger_input.body is then ' +
+        'null; trigger_input_url serves it. null: trigger_input is whole',
+    ),
+  trigger_input_url: z.string().describe('GET: the trigger body exactly as received, with its content type (executions:read)'),
   final_output: z.unknown(),
   error: errorView,
   replay_of: z.string().nullable(),

@@ -33,6 +33,9 @@ export const workflow = z
       .describe('One webhook per environment: production runs the latest published version, staging the pinned one, development the draft'),
     created_at: dateTime,
     updated_at: dateTime,
+    archived_at: nullableDateTime.describe(
+      'When DELETE /v1/workflows/{id} archived it (its webhooks answer 410 workflow_archived, writes 409); null: not archived',
+    ),
   })
   .meta({ id: 'Workflow' });
 

@@ -51,6 +51,15 @@ export const WEBHOOK_REJECTIONS = {
     masked: true,
   },
   not_published: { stage: 'resolve', codes: ['workflow_not_published'], status: 404, metric: 'not_published', masked: true },
+  /** The workflow was archived (DELETE /v1/workflows/{id}): every webhook of it, shares' included, answers 410; nothing queued. */
+  archived: {
+    stage: 'resolve',
+    codes: ['workflow_archived'],
+    status: 410,
+    metric: 'archived',
+    message: "This webhook's workflow is archived",
+    masked: true,
+  },
   /** The fan-out URL (`/sources/{token}`, webhook/fan-out.ts): counted like an unknown webhook token, never answered 200 under anti-enumeration. */
   unknown_source: {
     stage: 'resolve',

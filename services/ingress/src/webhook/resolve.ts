@@ -56,13 +56,23 @@ export function masksRefusals(workspace: WorkspaceDoc | null): boolean {
   return workspace?.anti_enumeration === true;
 }
 
-/** Stage "resolve", second half: the workspace not suspended, the trigger enabled, its workflow, from memory. */
+/**
+ * Stage "resolve", second half: the workspace not suspended, its workflow (from memory) not
+ * archived, the trigger enabled. An archived workflow's webhooks answer 410 whatever their switch
+ * (archiving is final: a disabled webhook of it says so too).
+ */
 export async function resolveHook(config: HookConfig, token: ResolvedToken): Promise<ResolvedHook> {
   const { trigger, workspace } = token;
   if (workspace?.status === 'suspended') throw rejection('suspended', { workspaceId: trigger.workspace_id });
+  const hook = trigger.share_id ? await resolveShared(config, token, trigger.share_id) : await resolveOwn(config, token);
+  if (hook.workflow.archived_at) throw rejection('archived', { workspaceId: trigger.workspace_id });
   if (!trigger.enabled) throw rejection('disabled', { workspaceId: trigger.workspace_id });
-  if (trigger.share_id) return resolveShared(config, token, trigger.share_id);
-  // Read by _id alone (on a miss), then the workspace checked here.
+  return hook;
+}
+
+/** The trigger's own workflow: read by _id alone (on a miss), then the workspace checked here. */
+async function resolveOwn(config: HookConfig, token: ResolvedToken): Promise<ResolvedHook> {
+  const { trigger, workspace } = token;
   const found = await config.workflow(trigger.workflow_id);
   const workflow = found?.workspace_id === trigger.workspace_id ? found : null;
   if (!workflow) throw rejection('unknown_workflow', { workspaceId: trigger.workspace_id });

@@ -1,4 +1,5 @@
 import type { Execution__Output } from '@flowgate/contracts';
+import { savePayload } from '@flowgate/store';
 import { routeAppPerSuite } from '../support/route-app';
 
 /** `/v1/executions…` and `/v1/deliveries…` in-process (the execution service faked behind its client interface). */
@@ -40,6 +41,7 @@ function execution(workspaceId: string): Execution__Output {
     environment: 'production',
     testRun: false,
     revision: 3,
+    triggerInputRef: '',
   };
 }
 
@@ -83,6 +85,47 @@ describe('execution and delivery routes', () => {
         expect([suffix, missing.status, missing.body.error.code]).toEqual([suffix, 404, 'execution_not_found']);
       }
     }
+  });
+
+  it('serves the trigger body as received: inline, or stored out of line (trigger_input_ref); none → 204', async () => {
+    const inline = await app().call('GET', `/v1/executions/${EXECUTION_ID}`);
+    expect(inline.body).toMatchObject({ trigger_input_ref: null, trigger_input_url: `${inline.body.status_url}/input` });
+    const served = await app().call('GET', `/v1/executions/${EXECUTION_ID}/input`);
+    // Sent without a content type: served as bytes of no named type.
+    expect([served.status, served.headers['content-type']]).toEqual([200, 'application/octet-stream']);
+    expect(Buffer.isBuffer(served.body) ? served.body.toString('utf8') : served.text).toBe('{"n":1}');
+    expect(served.headers['x-content-type-options']).toBe('nosniff');
+
+    const OFFLOADED = '22222222-2222-4333-8444-555555555555';
+    const full = {
+      method: 'POST',
+      path: '/hooks/x',
+      query: {},
+      headers: { 'content-type': 'text/csv' },
+      body: 'a,b\n1,2\n',
+      raw: 'a,b\n1,2\n',
+    };
+    await savePayload(app().store.payloads, OFFLOADED, app().workspaceId, JSON.stringify(full), new Date());
+    app().executions.executions.set(OFFLOADED, {
+      ...execution(app().workspaceId),
+      id: OFFLOADED,
+      triggerInputJson: JSON.stringify({ ...full, body: null, raw: undefined }),
+      triggerInputRef: OFFLOADED,
+    });
+    const shown = await app().call('GET', `/v1/executions/${OFFLOADED}`);
+    expect(shown.body).toMatchObject({ trigger_input: { body: null }, trigger_input_ref: OFFLOADED });
+    const csv = await app().call('GET', `/v1/executions/${OFFLOADED}/input`);
+    expect([csv.status, csv.headers['content-type'], csv.text]).toEqual([200, 'text/csv', 'a,b\n1,2\n']);
+
+    const EMPTY = '33333333-2222-4333-8444-555555555555';
+    app().executions.executions.set(EMPTY, {
+      ...execution(app().workspaceId),
+      id: EMPTY,
+      triggerInputJson: JSON.stringify({ method: 'GET', path: '/hooks/x', query: {}, headers: {}, body: null }),
+    });
+    expect((await app().call('GET', `/v1/executions/${EMPTY}/input`)).status).toBe(204);
+    const missing = await app().call('GET', '/v1/executions/00000000-0000-4000-8000-000000000000/input');
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'execution_not_found']);
   });
 
   it('pages the delivery log and refuses a forged cursor in the one layout', async () => {

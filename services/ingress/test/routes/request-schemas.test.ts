@@ -75,12 +75,17 @@ describe('request schemas: the route and its document agree', () => {
   it('covers the strict bodies and declared queries', () => {
     expect(strictBodies.length).toBeGreaterThanOrEqual(12);
     expect(queries.map((s) => s.path).sort()).toEqual([
+      '/v1/api-keys',
       '/v1/dead-letters',
       '/v1/deliveries',
       '/v1/executions',
+      '/v1/shared-workflows',
+      '/v1/sources',
       '/v1/sources/{id}/subscriptions',
       '/v1/triggers',
       '/v1/workflows',
+      '/v1/workflows',
+      '/v1/workflows/{id}/shares',
       '/v1/workspaces',
     ]);
   });

@@ -58,10 +58,23 @@ describe('stage "resolve"', () => {
     await expect(resolve(c, TOKEN)).rejects.toMatchObject({ reason: 'unknown_token', code: 'webhook_not_found' });
   });
 
-  it('refuses a disabled trigger before reading its workflow', async () => {
+  it('refuses a disabled trigger once its workflow (from memory) is known', async () => {
     const c = config([trigger({ _id: sha256Hex(TOKEN), enabled: false })], [workflow()]);
     await expect(resolve(c, TOKEN)).rejects.toMatchObject({ reason: 'disabled', code: 'trigger_disabled', status: 403 });
-    expect(c.reads).toHaveLength(2);
+    expect(c.reads).toHaveLength(3);
+  });
+
+  it("answers an archived workflow's webhooks 410 workflow_archived, enabled or not", async () => {
+    const archived = workflow({ archived_at: new Date(5) });
+    for (const enabled of [true, false])
+      await expect(resolve(config([trigger({ _id: sha256Hex(TOKEN), enabled })], [archived]), TOKEN)).rejects.toMatchObject({
+        reason: 'archived',
+        code: 'workflow_archived',
+        status: 410,
+      });
+    await expect(resolve(config([trigger({ _id: sha256Hex(TOKEN) })], [workflow({ archived_at: null })]), TOKEN)).resolves.toMatchObject({
+      workflow: { _id: 'wf1' },
+    });
   });
 
   it('refuses a trigger whose workflow is gone or belongs to another workspace (read by _id, owner checked here)', async () => {
@@ -145,6 +158,13 @@ describe('stage "resolve"', () => {
       await expect(
         resolve(config([shared], [workflow()], [space({ _id: 'ws1', status: 'suspended' })], [share()]), TOKEN),
       ).resolves.toMatchObject({ share: { _id: 'shr_1' } });
+    });
+
+    it('answers 410 workflow_archived once the owner archived the workflow', async () => {
+      await expect(resolve(config([shared], [workflow({ archived_at: new Date(5) })], [], [share()]), TOKEN)).rejects.toMatchObject({
+        reason: 'archived',
+        status: 410,
+      });
     });
 
     it('runs the latest published version in production, as an execution of the receiver', async () => {
