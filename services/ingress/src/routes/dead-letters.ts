@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { apiKeyIdOf, callerHolds, workspaceOf } from '../auth';
 import { deadLetterPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
-import { failure, page, pagination } from '../http/schemas';
+import { failure, noBody, page, pagination } from '../http/schemas';
 import { invalidRequest } from '../http/validation-issues';
 import type { PublishDeps } from '../publish-deps';
 import { deadLetter, deadLetterRetried, deadLetterWithCommand } from '../schemas/dead-letters';
@@ -70,6 +70,8 @@ export const deadLetterSpecs = {
     summary: 'Re-publish the dead-lettered message to its subject (once)',
     security: { apiKey: 'executions:write' },
     ...deadLetterPath,
+    body: noBody,
+    hint: 'Body must be empty or {}',
     responses: {
       '202': { description: 'Re-published; the consumer receives it as a new message', schema: deadLetterRetried },
       '404': failure('dead_letter_not_found'),

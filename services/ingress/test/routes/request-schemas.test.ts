@@ -28,6 +28,7 @@ const CANDIDATES = [
   'approve',
   'pause',
   'sec_aaaaaaaa',
+  'dl_execution_1',
 ];
 function concretePath(spec: AnyRouteSpec): string {
   const names = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
