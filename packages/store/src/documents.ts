@@ -165,6 +165,8 @@ export interface ExecutionDoc {
   on_approval_required_url?: string | null;
   /** The execution this one replays, if any. */
   replay_of: string | null;
+  /** A replay from a chosen step: the step it began at (the steps before it are `carried_over` from `replay_of`). */
+  replay_from_step?: string | null;
   /** The webhook environment it ran in (absent: production). */
   environment?: Environment;
   /** A run of the draft (environment development, version 0): the draft snapshot it runs (WorkflowDraftDoc id). */
@@ -194,8 +196,11 @@ export interface ExecutionDoc {
   updated_at: Date;
 }
 
-/** `interrupted`: the executor died during this attempt; the step ran again in a later attempt. */
-export type StepRunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'interrupted';
+/**
+ * `interrupted`: the executor died during this attempt; the step ran again in a later attempt.
+ * `carried_over`: not run; a replay from a later step kept this output of the original's attempt.
+ */
+export type StepRunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'interrupted' | 'carried_over';
 
 export interface StepExecutionDoc {
   /** `<execution id>:<seq>`: one document per step attempt. */

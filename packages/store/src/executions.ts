@@ -12,7 +12,7 @@ export type NewExecution = Pick<
   ExecutionDoc,
   '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url' | 'replay_of'
 > & { created_at: Date; source?: ExecutionDoc['source']; trigger_input_ref?: string | null } & Partial<
-    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id'>
+    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id' | 'replay_from_step'>
   >;
 
 /** The new execution a start command describes: what the ingress, the scheduler and the executor record. */
@@ -32,6 +32,7 @@ export function newExecutionOf(cmd: StartCommand): NewExecution {
     draft_id: cmd.draft_id ?? null,
     test_run: cmd.test_run ?? false,
     ...(cmd.share_id ? { share_id: cmd.share_id } : {}),
+    ...(cmd.replay_from_step ? { replay_from_step: cmd.replay_from_step } : {}),
     created_at: new Date(cmd.accepted_at),
   };
 }
@@ -52,6 +53,7 @@ export function startCommandOf(doc: ExecutionDoc): StartCommand {
     draft_id: doc.draft_id,
     test_run: doc.test_run,
     share_id: doc.share_id ?? undefined,
+    replay_from_step: doc.replay_from_step ?? undefined,
   });
 }
 
@@ -119,9 +121,9 @@ export async function findExecutionOrigin(
   executions: Collection<ExecutionDoc>,
   workspaceId: string,
   id: string,
-): Promise<{ triggerInputRef: string | null; shareId: string | null }> {
-  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1, share_id: 1 } });
-  return { triggerInputRef: doc?.trigger_input_ref ?? null, shareId: doc?.share_id ?? null };
+): Promise<{ triggerInputRef: string | null; shareId: string | null; draftId: string | null }> {
+  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1, share_id: 1, draft_id: 1 } });
+  return { triggerInputRef: doc?.trigger_input_ref ?? null, shareId: doc?.share_id ?? null, draftId: doc?.draft_id ?? null };
 }
 
 /**
