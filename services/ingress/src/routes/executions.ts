@@ -1,10 +1,20 @@
 import { ApiError, triggerInputSchema, type Execution__Output } from '@flowgate/contracts';
 import { findExecutionOrigin, findOwnedWorkflow, triggerInputJsonOf, type Collections } from '@flowgate/store';
-import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
+import {
+  carriedSteps,
+  environmentSchema,
+  EXECUTION_STATUSES,
+  findStep,
+  parseEventId,
+  planEvents,
+  TERMINAL_STATUSES,
+  type ExecutionStatus,
+} from '@flowgate/core';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
 import { executionPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
+import { invalidRequest } from '../http/validation-issues';
 import { commaList, dateTime, failure, page as pageOf, pagination, workflowId } from '../http/schemas';
 import { execution, executionSummary, replayAccepted } from '../schemas/executions';
 import type { ExecutionClient } from '../execution-client';
@@ -61,12 +71,29 @@ export const executionSpecs = {
   replay: route({
     method: 'post',
     path: '/v1/executions/{id}/replay',
-    summary: 'Start a new execution with the same trigger input on the latest published version',
+    summary:
+      'Start a new execution with the same trigger input: on the latest published version, or — from_step — on the ' +
+      "original's version, beginning at that step with the outputs of the steps the original completed before it carried over",
     security: write,
     ...executionPath,
+    body: z
+      .object({
+        from_step: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            'Begin at this step of the version the original ran; the steps the original completed before its first attempt of it ' +
+              'are not run again: their outputs are kept (step_executions with status carried_over)',
+          ),
+      })
+      .strict(),
     responses: {
-      '202': { description: 'Accepted (with replay_of)', schema: replayAccepted },
+      '202': { description: 'Accepted (with replay_of, and from_step if given)', schema: replayAccepted },
+      '400': failure('invalid_request: from_step names no step of the version the original ran (details.issues[0].path "from_step")'),
       '404': failure('execution_not_found, workflow_not_found or workflow_not_published'),
+      '409': failure('conflict: the original never reached from_step, so the outputs before it are missing'),
       '429': failure('A workspace quota is used up (quota_exceeded); Retry-After'),
     },
   }),
@@ -163,23 +190,45 @@ export function executionRoutes(
     res.end();
   });
 
-  /** A new execution with the same trigger input, on the latest published version, linked by replay_of. */
+  /**
+   * A new execution with the same trigger input, linked by replay_of: on the latest published
+   * version, or (from_step) on the version the original ran, beginning at that step with the
+   * outputs the original completed before it (the executor copies them from the original).
+   */
   table.mount(executionSpecs.replay, async (req, res) => {
     const workspaceId = workspaceOf(req);
+    const fromStep = req.body.from_step;
     const original = await deps.executions.get(workspaceId, executionId(req));
     const origin = await findExecutionOrigin(deps.store.executions, workspaceId, original.id);
     // A run of a shared workflow replays through its share, while it is active (ADR 0017).
     const shared = origin.shareId ? await sharedRun(deps, workspaceId, origin.shareId) : null;
     const workflow = shared?.workflow ?? (await findOwnedWorkflow(deps.store.workflows, workspaceId, original.workflowId));
     if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
+    let target = shared?.target;
+    if (fromStep !== undefined) {
+      // The original's own version: the outputs kept were made by it (a later version may have other steps).
+      const environment = environmentSchema.catch('production').parse(original.environment);
+      const pinned = await deps.starter.pinned(workflow, environment, original.workflowVersion, origin.draftId);
+      if (!findStep(pinned.definition, fromStep)) {
+        const message = `not a step of version ${original.workflowVersion} of the workflow, which the execution ran`;
+        throw invalidRequest('Invalid body', [{ path: 'from_step', message, code: 'custom' }]);
+      }
+      const attempts = original.stepExecutions.map((s) => ({ stepId: s.stepId, status: s.status }));
+      if (!carriedSteps(attempts, fromStep).ok) {
+        throw new ApiError('conflict', `Execution ${original.id} never reached step "${fromStep}": the outputs before it are missing`, {
+          from_step: fromStep,
+        });
+      }
+      target = { ...pinned, ...(shared ? { share: shared.target.share } : {}), fromStep };
+    }
     // A large input is stored out of line; the execution's view holds only its stub.
     const inputJson = await triggerInputJsonOf(deps.store.payloads, {
       trigger_input_json: original.triggerInputJson,
       trigger_input_ref: origin.triggerInputRef,
     });
     const triggerInput = triggerInputSchema.parse(JSON.parse(inputJson));
-    const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id, undefined, shared?.target);
-    res.status(202).json({ execution_id: id, status: 'queued', status_url: url, replay_of: original.id });
+    const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id, undefined, target);
+    res.status(202).json({ execution_id: id, status: 'queued', status_url: url, replay_of: original.id, from_step: fromStep ?? null });
   });
 
   table.mount(executionSpecs.cancel, async (req, res) => {

@@ -46,4 +46,5 @@ export const replayAccepted = z.object({
   status: z.literal('queued'),
   status_url: z.string(),
   replay_of: executionId,
+  from_step: z.string().nullable().describe('The step the replay begins at (null: from the first step)'),
 });
