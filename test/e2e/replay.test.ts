@@ -88,6 +88,7 @@ describe('replay from a chosen step', () => {
     expect(done.status).toBe('succeeded');
     expect(done.workflow_version).toBe(1);
     expect(done.replay_of).toBe(originalId);
+    expect(done.replay_from_step).toBe('b');
     expect(done.final_output).toEqual({ version: 1, a: 'tok-1', b: { token: 'tok-1', n: 7 }, context_token: 'tok-1' });
     expect(done.step_executions.map((s: { step_id: string; status: string }) => [s.step_id, s.status])).toEqual([
       ['a', 'carried_over'],
@@ -110,6 +111,7 @@ describe('replay from a chosen step', () => {
     const done = await stack.waitForExecution(String(replay.body.execution_id));
     expect(done.status).toBe('succeeded');
     expect(done.workflow_version).toBe(2);
+    expect(done.replay_from_step).toBeNull();
     expect(done.final_output).toMatchObject({ version: 2, a: 'tok-2' });
     expect(done.step_executions.map((s: { status: string }) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   });

@@ -27,6 +27,10 @@ const executionFields = {
   final_output: z.unknown(),
   error: errorView,
   replay_of: z.string().nullable(),
+  replay_from_step: z
+    .string()
+    .nullable()
+    .describe('A replay from a chosen step: the step it began at (the steps before it are carried_over)'),
   environment: environment,
   test_run: z.boolean().describe('Started by POST /v1/workflows/{id}/test'),
   waiting_reason: z.enum(['delay', 'webhook', 'approval']).nullable(),

@@ -26,6 +26,7 @@ export interface Execution {
   'environment'?: (string);
   'testRun'?: (boolean);
   'revision'?: (number);
+  'replayFromStep'?: (string);
 }
 
 export interface Execution__Output {
@@ -51,4 +52,5 @@ export interface Execution__Output {
   'environment': (string);
   'testRun': (boolean);
   'revision': (number);
+  'replayFromStep': (string);
 }
