@@ -37,6 +37,7 @@ type Kind =
   | 'triggerSecret'
   | 'workspace'
   | 'share'
+  | 'bulkJob'
   | 'token'
   | 'cursor'
   | 'eventId';
@@ -273,6 +274,12 @@ describe('workspace isolation', () => {
     // Keys and the callback signing secret.
     const extra = ok(await call('POST', '/v1/api-keys', { name: `${marker}-reader`, scopes: ['executions:read'] }), 201, 'key').body;
     const rotated = ok(await call('POST', '/v1/callback-secret/rotate', {}), 201, 'rotate').body;
+    // A bulk job (a cancel whose filter matches nothing: it ends at once).
+    const bulk = ok(
+      await call('POST', '/v1/executions/bulk', { action: 'cancel', filter: { created_before: '2000-01-01T00:00:00Z' } }),
+      202,
+      'bulk job',
+    ).body;
 
     // Cursors from A's list pages, event ids from A's stream.
     const cursors: string[] = [];
@@ -300,6 +307,7 @@ describe('workspace isolation', () => {
         triggerSecret: [String(triggerSecret.id)],
         workspace: [String(ws.id)],
         share: [String(shareOut.id), String(shareIn.id)],
+        bulkJob: [String(bulk.id)],
         token: [...tokens, resumeToken, approvalToken],
       },
       cursors,
@@ -404,6 +412,7 @@ describe('workspace isolation', () => {
         source_id: 'source',
         api_key_id: 'apiKey',
         workspace_id: 'workspace',
+        job_id: 'bulkJob',
       };
       if (byName[p.name]) return byName[p.name];
       if (p.in === 'path' && p.name === 'id') {
@@ -450,6 +459,11 @@ describe('workspace isolation', () => {
       // Sharing names another workspace on purpose (not a probe of A's): a workspace that does not exist.
       'POST /v1/workflows/{id}/shares': { make: () => ({ workspace_id: 'ws_000000000000000000000000' }) },
       'PATCH /v1/shared-workflows/{share_id}/context': { make: () => ({ region: `${b.marker}-probe` }) },
+      // A dry run: B's filter naming A's workflow counts nothing, as an unknown id does (and B's executions stay as they are).
+      'POST /v1/executions/bulk': {
+        slots: { workflow_id: 'workflow' },
+        make: (v) => ({ action: 'cancel', filter: { workflow_id: v.workflow_id }, dry_run: true }),
+      },
     };
 
     interface Slot {

@@ -219,6 +219,40 @@ export interface StepExecutionDoc {
   finished_at: Date | null;
 }
 
+/** What a bulk job did with one execution: `skipped` — nothing to do (already ended, already replayed by this job). */
+export type BulkJobOutcome = 'succeeded' | 'skipped' | 'failed';
+
+/** A bulk replay / cancel of the executions a filter matches (`POST /v1/executions/bulk`). */
+export interface BulkJobDoc {
+  /** `bulk_<32 hex>` */
+  _id: string;
+  workspace_id: string;
+  action: 'replay' | 'cancel';
+  filter: {
+    workflow_id: string | null;
+    /** Empty: any status. */
+    statuses: ExecutionStatus[];
+    created_after: Date | null;
+    /** The request's `created_before`, at the latest the job's creation: executions the job starts are never in it. */
+    created_before: Date;
+  };
+  /** `running` until every matching execution was acted on. */
+  status: 'running' | 'succeeded';
+  /** How many executions matched when the job was created. */
+  total: number;
+  processed: number;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  /** The last execution acted on (the walk is newest first): the job goes on after it. */
+  cursor: { at: Date; id: string } | null;
+  /** The first failures. */
+  errors: { execution_id: string; code: string; message: string }[];
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
 /** Only pending timers are stored: a fired or cancelled timer is deleted. */
 export type TimerStatus = 'pending';
 

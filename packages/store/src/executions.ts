@@ -185,13 +185,22 @@ export interface ExecutionListQuery {
 }
 
 export function listExecutions(executions: Collection<ExecutionDoc>, q: ExecutionListQuery, limit: number): Promise<ExecutionDoc[]> {
+  return executions.find(executionFilter(q)).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
+}
+
+/** How many executions a query matches (a bulk job's dry run and total). */
+export function countExecutions(executions: Collection<ExecutionDoc>, q: ExecutionListQuery): Promise<number> {
+  return executions.countDocuments(executionFilter(q));
+}
+
+function executionFilter(q: ExecutionListQuery): Filter<ExecutionDoc> {
   const and: Filter<ExecutionDoc>[] = [{ workspace_id: q.workspaceId }];
   if (q.workflowId) and.push({ workflow_id: q.workflowId });
   if (q.statuses && q.statuses.length > 0) and.push({ status: { $in: q.statuses } });
   if (q.createdAfter) and.push({ created_at: { $gt: q.createdAfter } });
   if (q.createdBefore) and.push({ created_at: { $lt: q.createdBefore } });
   if (q.before) and.push({ $or: [{ created_at: { $lt: q.before.at } }, { created_at: q.before.at, _id: { $lt: q.before.id } }] });
-  return executions.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
+  return { $and: and };
 }
 
 /** How many of a workspace's executions of a workflow have not ended (a receiver's runs of a shared workflow are its own, ADR 0017). */

@@ -23,3 +23,4 @@ export * from './sources';
 export * from './parameter-captures';
 export * from './api-keys';
 export * from './shares';
+export * from './bulk-jobs';
