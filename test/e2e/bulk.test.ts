@@ -91,6 +91,18 @@ describe('bulk replay and cancel', () => {
       .toArray();
     expect(replays.map((r) => r.replay_of).sort()).toEqual([...targets].sort());
 
+    // A replica that took the job over from scratch (its progress lost in a crash) replays nothing twice.
+    await db
+      .collection<{ _id: string }>('bulk_jobs')
+      .updateOne(
+        { _id: String(replay.body.id) },
+        { $set: { status: 'running', cursor: null, processed: 0, succeeded: 0, skipped: 0, failed: 0, finished_at: null } },
+      );
+    const retaken = await jobDone(String(replay.body.status_url));
+    expect(retaken).toMatchObject({ status: 'succeeded', processed: 3, succeeded: 0, skipped: 3, failed: 0 });
+    const settled = await stack.settledDb();
+    expect(await settled.collection('executions').countDocuments({ replay_of: { $in: targets } })).toBe(3);
+
     // A filter taken now holds the originals and their replays.
     const again = await stack.api('POST', '/v1/executions/bulk', { action: 'cancel', filter: { workflow_id: target.id }, dry_run: true });
     expect(again.body.matched).toBe(6);
