@@ -41,6 +41,7 @@ type Kind =
   | 'workspace'
   | 'share'
   | 'deadLetter'
+  | 'bulkJob'
   | 'token'
   | 'cursor'
   | 'eventId';
@@ -280,6 +281,12 @@ describe('workspace isolation', () => {
     // Keys and the callback signing secret.
     const extra = ok(await call('POST', '/v1/api-keys', { name: `${marker}-reader`, scopes: ['executions:read'] }), 201, 'key').body;
     const rotated = ok(await call('POST', '/v1/callback-secret/rotate', {}), 201, 'rotate').body;
+    // A bulk job (a cancel whose filter matches nothing: it ends at once).
+    const bulk = ok(
+      await call('POST', '/v1/executions/bulk', { action: 'cancel', filter: { created_before: '2000-01-01T00:00:00Z' } }),
+      202,
+      'bulk job',
+    ).body;
 
     // Two dead letters: timer commands for executions the workspace does not have (so its page has a cursor).
     for (let n = 0; n < 2; n++) {
@@ -332,6 +339,7 @@ describe('workspace isolation', () => {
         workspace: [String(ws.id)],
         share: [String(shareOut.id), String(shareIn.id)],
         deadLetter: deadLetters,
+        bulkJob: [String(bulk.id)],
         token: [...tokens, resumeToken, approvalToken],
       },
       cursors,
@@ -438,6 +446,7 @@ describe('workspace isolation', () => {
         source_id: 'source',
         api_key_id: 'apiKey',
         workspace_id: 'workspace',
+        job_id: 'bulkJob',
       };
       if (byName[p.name]) return byName[p.name];
       if (p.in === 'path' && p.name === 'id') {
@@ -485,6 +494,11 @@ describe('workspace isolation', () => {
       // Sharing names another workspace on purpose (not a probe of A's): a workspace that does not exist.
       'POST /v1/workflows/{id}/shares': { make: () => ({ workspace_id: 'ws_000000000000000000000000' }) },
       'PATCH /v1/shared-workflows/{share_id}/context': { make: () => ({ region: `${b.marker}-probe` }) },
+      // A dry run: B's filter naming A's workflow counts nothing, as an unknown id does (and B's executions stay as they are).
+      'POST /v1/executions/bulk': {
+        slots: { workflow_id: 'workflow' },
+        make: (v) => ({ action: 'cancel', filter: { workflow_id: v.workflow_id }, dry_run: true }),
+      },
     };
 
     interface Slot {

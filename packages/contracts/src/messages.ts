@@ -42,6 +42,12 @@ export const startCommandSchema = z.object({
   accepted_at: iso,
   /** Set when the execution replays an earlier one. */
   replay_of: z.string().nullable().default(null),
+  /**
+   * A replay from a chosen step (with `replay_of`): the run begins at this step, on the original's
+   * workflow version; the executor reads the original's step attempts once, when it begins the run,
+   * and carries the outputs of those that succeeded before it (they are not copied into the command).
+   */
+  replay_from_step: z.string().min(1).nullish(),
   /** What started it: a webhook (or replay) or the workflow's cron schedule. */
   source: z.enum(['webhook', 'schedule']).default('webhook'),
   /** The webhook environment (absent: production); development runs the draft snapshot `draft_id` (workflow_version 0). */
@@ -80,6 +86,7 @@ export function startCommand(fields: StartCommandFields): StartCommand {
     draft_id: fields.draft_id ?? null,
     test_run: fields.test_run ?? false,
     ...(fields.share_id ? { share_id: fields.share_id } : {}),
+    ...(fields.replay_from_step ? { replay_from_step: fields.replay_from_step } : {}),
   };
 }
 

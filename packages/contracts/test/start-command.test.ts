@@ -32,6 +32,14 @@ describe('startCommand', () => {
     expect(startCommandSchema.parse(shared)).toEqual(shared);
   });
 
+  it('carries a resume point only for a replay from a chosen step (the outputs it keeps are not in the command)', () => {
+    expect(startCommand({ ...base, replay_of: 'ex-0' })).not.toHaveProperty('replay_from_step');
+    const resumed = startCommand({ ...base, replay_of: 'ex-0', replay_from_step: 'b' });
+    expect(resumed).toMatchObject({ replay_of: 'ex-0', replay_from_step: 'b' });
+    expect(startCommandSchema.parse(resumed)).toEqual(resumed);
+    expect(startCommandSchema.safeParse({ ...resumed, replay_from_step: '' }).success).toBe(false);
+  });
+
   it('keeps what it is given', () => {
     const given = {
       trigger_input_ref: 'ex-1',

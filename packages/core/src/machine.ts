@@ -48,6 +48,64 @@ export function startRun(def: WorkflowDefinition, persisted: Readonly<Record<str
   };
 }
 
+/** A step the original execution completed before a replay's resume point, with its output. */
+export interface CarriedStep {
+  stepId: string;
+  output: unknown;
+}
+
+/** A step attempt of an earlier execution as a replay reads it (in sequence order). */
+export interface EarlierAttempt {
+  stepId: string;
+  status: string;
+}
+
+/**
+ * What a replay from `fromStep` keeps of the original: the steps that succeeded before the
+ * original's first attempt of `fromStep`, in the order they ran. `not_reached` when the original
+ * never attempted `fromStep` (the outputs it would read are missing).
+ */
+export function carriedSteps<A extends EarlierAttempt>(
+  attempts: readonly A[],
+  fromStep: string,
+): { ok: true; carried: A[] } | { ok: false; reason: 'not_reached' } {
+  const first = attempts.findIndex((a) => a.stepId === fromStep);
+  if (first === -1) return { ok: false, reason: 'not_reached' };
+  return { ok: true, carried: attempts.slice(0, first).filter((a) => a.status === 'succeeded') };
+}
+
+/**
+ * A run that begins at `fromStep` (a replay from a chosen step) with the outputs of `carried` in
+ * place, as if those steps had just run: `steps.<id>.output` resolves, and their `extract` /
+ * `extract_to_context` values are in `context` again (not persisted again). Throws `unknown_step`
+ * for a step (resume point or carried) that is not in the workflow.
+ */
+export function startRunAt(
+  def: WorkflowDefinition,
+  fromStep: string,
+  carried: readonly CarriedStep[],
+  persisted: Readonly<Record<string, string>> = {},
+): RunState {
+  const state = startRun(def, persisted);
+  if (!findStep(def, fromStep)) throw new DomainError('unknown_step', `step "${fromStep}" is not in the workflow`);
+  const outputs: Record<string, unknown> = {};
+  const order: string[] = [];
+  let context = state.context;
+  let response = state.response;
+  for (const { stepId, output } of carried) {
+    const step = findStep(def, stepId);
+    if (!step) throw new DomainError('unknown_step', `step "${stepId}" is not in the workflow`);
+    outputs[stepId] = output;
+    order.push(stepId);
+    if (step.type === 'http') {
+      const persist = step.extract_to_context ? contextText(extractValues(step.extract_to_context, output)) : {};
+      context = { ...context, ...extractValues(step.extract, output), ...persist };
+    }
+    if (step.type === 'respond') response = output as SyncResponse;
+  }
+  return { ...state, cursor: fromStep, outputs, order, context, response };
+}
+
 /**
  * Whether a run of `def` can read the persisted context, so the executor may skip loading it.
  * Conservative: any step text that names `context`, and any JSONata expression that can reach the

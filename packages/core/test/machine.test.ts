@@ -5,6 +5,7 @@ import { DomainError, TemplateError } from '../src/errors';
 import type { TriggerInput } from '../src/execution';
 import type { ExpressionLimits } from '../src/expression';
 import {
+  carriedSteps,
   completeStep,
   DEFAULT_MAX_STEPS_PER_EXECUTION,
   endRun,
@@ -15,6 +16,7 @@ import {
   retryDelayMs,
   runLocalStep,
   startRun,
+  startRunAt,
   templateScope,
   type CompleteOptions,
   type LocalPlan,
@@ -98,6 +100,79 @@ describe('startRun', () => {
     const def: WorkflowDefinition = { ...define({ steps: [{ id: 'x', type: 'fail', message: 'm' }] }), steps: [] };
     expect(() => startRun(def)).toThrow(DomainError);
     expect(() => startRun(def)).toThrow(expect.objectContaining({ code: 'invalid_workflow_definition' }));
+  });
+});
+
+describe('startRunAt (replay from a chosen step)', () => {
+  const def = define({
+    steps: [
+      {
+        id: 'a',
+        type: 'http',
+        request: { url: 'https://crm.example/a' },
+        extract: { customer: '$.customer.id' },
+        extract_to_context: { region: '$.region' },
+      },
+      { id: 'b', type: 'transform', expression: 'steps.a.output.total * 2' },
+      { id: 'c', type: 'transform', expression: '{"b": steps.b.output, "customer": context.customer, "region": context.region}' },
+    ],
+  });
+  const aOutput = { customer: { id: 'cus_1' }, region: 'eu', total: 21 };
+
+  it('begins at the chosen step with the carried outputs, their extracts in context, and runs on from there', async () => {
+    const state = startRunAt(def, 'b', [{ stepId: 'a', output: aOutput }], { kept: 'yes' });
+    expect(state).toEqual({
+      status: 'running',
+      cursor: 'b',
+      outputs: { a: aOutput },
+      order: ['a'],
+      context: { kept: 'yes', customer: 'cus_1', region: 'eu' },
+      response: null,
+      finalOutput: null,
+      error: null,
+    });
+    const b = await runLocalStep(localPlan(planStep(def, state, trigger, NOW)), limits);
+    expect(b).toEqual({ ok: true, output: 42 });
+    const afterB = expectContinue(completeStep(def, state, b, first));
+    expect(afterB.cursor).toBe('c');
+    const c = await runLocalStep(localPlan(planStep(def, afterB, trigger, NOW)), limits);
+    const done = expectFinished(completeStep(def, afterB, c, first));
+    expect(done.status).toBe('succeeded');
+    expect(done.finalOutput).toEqual({ b: 42, customer: 'cus_1', region: 'eu' });
+    expect(done.order).toEqual(['a', 'b', 'c']);
+  });
+
+  it('begins at the first step with nothing carried like startRun, apart from the cursor', () => {
+    expect(startRunAt(def, 'a', [])).toEqual(startRun(def));
+    expect(startRunAt(def, 'c', []).cursor).toBe('c');
+  });
+
+  it('refuses a resume point or a carried step that is not in the workflow', () => {
+    expect(() => startRunAt(def, 'ghost', [])).toThrow(expect.objectContaining({ code: 'unknown_step' }));
+    expect(() => startRunAt(def, 'b', [{ stepId: 'gone', output: 1 }])).toThrow(expect.objectContaining({ code: 'unknown_step' }));
+  });
+});
+
+describe('carriedSteps', () => {
+  const attempt = (stepId: string, status: string, seq: number) => ({ stepId, status, seq });
+
+  it('keeps the attempts that succeeded before the first attempt of the resume point, in the order they ran', () => {
+    const attempts = [
+      attempt('a', 'succeeded', 1),
+      attempt('b', 'failed', 2),
+      attempt('b', 'interrupted', 3),
+      attempt('c', 'succeeded', 4),
+      attempt('d', 'failed', 5),
+      attempt('c', 'succeeded', 6),
+    ];
+    expect(carriedSteps(attempts, 'c')).toEqual({ ok: true, carried: [attempts[0]] });
+    expect(carriedSteps(attempts, 'd')).toEqual({ ok: true, carried: [attempts[0], attempts[3]] });
+    expect(carriedSteps(attempts, 'a')).toEqual({ ok: true, carried: [] });
+  });
+
+  it('is not_reached for a step the original never attempted', () => {
+    expect(carriedSteps([attempt('a', 'failed', 1)], 'b')).toEqual({ ok: false, reason: 'not_reached' });
+    expect(carriedSteps([], 'a')).toEqual({ ok: false, reason: 'not_reached' });
   });
 });
 

@@ -167,6 +167,8 @@ export interface ExecutionDoc {
   on_approval_required_url?: string | null;
   /** The execution this one replays, if any. */
   replay_of: string | null;
+  /** A replay from a chosen step: the step it began at (the steps before it are `carried_over` from `replay_of`). */
+  replay_from_step?: string | null;
   /** The webhook environment it ran in (absent: production). */
   environment?: Environment;
   /** A run of the draft (environment development, version 0): the draft snapshot it runs (WorkflowDraftDoc id). */
@@ -196,8 +198,11 @@ export interface ExecutionDoc {
   updated_at: Date;
 }
 
-/** `interrupted`: the executor died during this attempt; the step ran again in a later attempt. */
-export type StepRunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'interrupted';
+/**
+ * `interrupted`: the executor died during this attempt; the step ran again in a later attempt.
+ * `carried_over`: not run; a replay from a later step kept this output of the original's attempt.
+ */
+export type StepRunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'interrupted' | 'carried_over';
 
 export interface StepExecutionDoc {
   /** `<execution id>:<seq>`: one document per step attempt. */
@@ -213,6 +218,40 @@ export interface StepExecutionDoc {
   output_json: string | null;
   error: ExecutionErrorInfo | null;
   started_at: Date;
+  finished_at: Date | null;
+}
+
+/** What a bulk job did with one execution: `skipped` — nothing to do (already ended, already replayed by this job). */
+export type BulkJobOutcome = 'succeeded' | 'skipped' | 'failed';
+
+/** A bulk replay / cancel of the executions a filter matches (`POST /v1/executions/bulk`). */
+export interface BulkJobDoc {
+  /** `bulk_<32 hex>` */
+  _id: string;
+  workspace_id: string;
+  action: 'replay' | 'cancel';
+  filter: {
+    workflow_id: string | null;
+    /** Empty: any status. */
+    statuses: ExecutionStatus[];
+    created_after: Date | null;
+    /** The request's `created_before`, at the latest the job's creation: executions the job starts are never in it. */
+    created_before: Date;
+  };
+  /** `running` until every matching execution was acted on. */
+  status: 'running' | 'succeeded';
+  /** How many executions matched when the job was created. */
+  total: number;
+  processed: number;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  /** The last execution acted on (the walk is newest first): the job goes on after it. */
+  cursor: { at: Date; id: string } | null;
+  /** The first failures. */
+  errors: { execution_id: string; code: string; message: string }[];
+  created_at: Date;
+  updated_at: Date;
   finished_at: Date | null;
 }
 

@@ -12,7 +12,7 @@ export type NewExecution = Pick<
   ExecutionDoc,
   '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url' | 'replay_of'
 > & { created_at: Date; source?: ExecutionDoc['source']; trigger_input_ref?: string | null } & Partial<
-    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id'>
+    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id' | 'replay_from_step'>
   >;
 
 /** The new execution a start command describes: what the ingress, the scheduler and the executor record. */
@@ -32,6 +32,7 @@ export function newExecutionOf(cmd: StartCommand): NewExecution {
     draft_id: cmd.draft_id ?? null,
     test_run: cmd.test_run ?? false,
     ...(cmd.share_id ? { share_id: cmd.share_id } : {}),
+    ...(cmd.replay_from_step ? { replay_from_step: cmd.replay_from_step } : {}),
     created_at: new Date(cmd.accepted_at),
   };
 }
@@ -52,6 +53,7 @@ export function startCommandOf(doc: ExecutionDoc): StartCommand {
     draft_id: doc.draft_id,
     test_run: doc.test_run,
     share_id: doc.share_id ?? undefined,
+    replay_from_step: doc.replay_from_step ?? undefined,
   });
 }
 
@@ -119,9 +121,9 @@ export async function findExecutionOrigin(
   executions: Collection<ExecutionDoc>,
   workspaceId: string,
   id: string,
-): Promise<{ triggerInputRef: string | null; shareId: string | null }> {
-  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1, share_id: 1 } });
-  return { triggerInputRef: doc?.trigger_input_ref ?? null, shareId: doc?.share_id ?? null };
+): Promise<{ triggerInputRef: string | null; shareId: string | null; draftId: string | null }> {
+  const doc = await findOwned(executions, workspaceId, id, { projection: { trigger_input_ref: 1, share_id: 1, draft_id: 1 } });
+  return { triggerInputRef: doc?.trigger_input_ref ?? null, shareId: doc?.share_id ?? null, draftId: doc?.draft_id ?? null };
 }
 
 /**
@@ -183,13 +185,22 @@ export interface ExecutionListQuery {
 }
 
 export function listExecutions(executions: Collection<ExecutionDoc>, q: ExecutionListQuery, limit: number): Promise<ExecutionDoc[]> {
+  return executions.find(executionFilter(q)).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
+}
+
+/** How many executions a query matches (a bulk job's dry run and total). */
+export function countExecutions(executions: Collection<ExecutionDoc>, q: ExecutionListQuery): Promise<number> {
+  return executions.countDocuments(executionFilter(q));
+}
+
+function executionFilter(q: ExecutionListQuery): Filter<ExecutionDoc> {
   const and: Filter<ExecutionDoc>[] = [{ workspace_id: q.workspaceId }];
   if (q.workflowId) and.push({ workflow_id: q.workflowId });
   if (q.statuses && q.statuses.length > 0) and.push({ status: { $in: q.statuses } });
   if (q.createdAfter) and.push({ created_at: { $gt: q.createdAfter } });
   if (q.createdBefore) and.push({ created_at: { $lt: q.createdBefore } });
   if (q.before) and.push({ $or: [{ created_at: { $lt: q.before.at } }, { created_at: q.before.at, _id: { $lt: q.before.id } }] });
-  return executions.find({ $and: and }).sort({ created_at: -1, _id: -1 }).limit(limit).toArray();
+  return { $and: and };
 }
 
 /** How many of a workspace's executions of a workflow have not ended (a receiver's runs of a shared workflow are its own, ADR 0017). */

@@ -24,3 +24,4 @@ export * from './parameter-captures';
 export * from './api-keys';
 export * from './shares';
 export * from './page';
+export * from './bulk-jobs';

@@ -20,6 +20,7 @@ import type {
   SourceDoc,
   PayloadChunkDoc,
   ShareDoc,
+  BulkJobDoc,
 } from './documents';
 
 /** Typed collections. Portable to MongoDB ≥ 6 and FerretDB 1.x: no transactions, TTL, partial indexes. */
@@ -45,6 +46,8 @@ export interface Collections {
   payloads: Collection<PayloadChunkDoc>;
   /** Workflows shared with other workspaces (ADR 0017). */
   shares: Collection<ShareDoc>;
+  /** Bulk replay / cancel jobs (bulk-jobs.ts). */
+  bulkJobs: Collection<BulkJobDoc>;
 }
 
 const dbOf = new WeakMap<Collections, Db>();
@@ -70,6 +73,7 @@ export function collections(db: Db): Collections {
     sources: db.collection<SourceDoc>('sources'),
     payloads: db.collection<PayloadChunkDoc>('payloads'),
     shares: db.collection<ShareDoc>('shares'),
+    bulkJobs: db.collection<BulkJobDoc>('bulk_jobs'),
   };
   dbOf.set(c, db);
   return c;

@@ -186,6 +186,7 @@ export const OWNED_COLLECTIONS = [
   'workflows',
   'callbackSecrets',
   'shares',
+  'bulkJobs',
 ] as const satisfies readonly Exclude<keyof Collections, 'workspaces'>[];
 export type OwnedCollection = (typeof OWNED_COLLECTIONS)[number];
 /** A collection added to Collections and not to OWNED_COLLECTIONS fails to compile here: a deletion would leave its documents. */

@@ -17,6 +17,7 @@ describe('start command ↔ new execution', () => {
     ['a replay of an offloaded input', { replay_of: 'ex-0', trigger_input_ref: 'ex-1' }],
     ['a cron fire', { source: 'schedule' as const }],
     ['a run through a share', { share_id: 'shr_1' }],
+    ['a replay from a chosen step', { replay_of: 'ex-0', replay_from_step: 'b' }],
   ])('the executor re-sends exactly the command %s was recorded from', (_name, extra) => {
     const cmd = startCommand({ ...fields, ...extra });
     expect(startCommandOf(queuedExecution(newExecutionOf(cmd)))).toEqual(cmd);

@@ -1,4 +1,5 @@
 import {
+  carriedSteps,
   completeStep,
   DomainError,
   endRun,
@@ -9,6 +10,7 @@ import {
   resolveWait,
   runLocalStep,
   startRun,
+  startRunAt,
   type ExecutionErrorInfo,
   type WaitEvent,
   type StepOutcome,
@@ -324,12 +326,22 @@ export class Runner {
     const doc = x.doc;
     // The persisted context is read only if the run can see it (a scan of workflow_context on FerretDB).
     const persisted = readsPersistedContext(def) ? await readContext(this.deps.store.workflowContext, contextKeyOf(doc)) : {};
-    const state = startRun(def, persisted);
+    let state = startRun(def, persisted);
+    let steps = x.steps;
+    if (doc.replay_from_step) {
+      // A replay from a chosen step (only these read the original, once, here).
+      const resumed = await this.resumePoint(doc, doc.replay_from_step, def, persisted);
+      if ('error' in resumed) return (await this.finishWithError(x, resumed.error)) ?? this.reload(doc);
+      state = resumed.state;
+      steps = resumed.steps;
+    }
     const begun: LiveExecution = {
       ...x,
+      steps,
       doc: {
         ...doc,
         ...docChangesOf(state),
+        ...(doc.replay_from_step ? { step_seq: steps.length } : {}),
         slot_wait: false,
         started_at: now,
         duration_due_at: new Date(now.getTime() + def.max_workflow_duration_seconds * 1000),
@@ -341,6 +353,51 @@ export class Runner {
     };
     this.unwritten.add(begun);
     return begun;
+  }
+
+  /**
+   * Where a replay from `fromStep` begins: the run state with the outputs the original (`replay_of`)
+   * completed before its first attempt of `fromStep`, and those attempts as `carried_over` records
+   * (sequence 1…n, the original's input, output and times). An error when the original is gone or
+   * never reached the step (the ingress checked both; this is the executor's own guard).
+   */
+  private async resumePoint(
+    doc: ExecutionDoc,
+    fromStep: string,
+    def: WorkflowDefinition,
+    persisted: Readonly<Record<string, string>>,
+  ): Promise<{ state: ReturnType<typeof startRun>; steps: StepExecutionDoc[] } | { error: ExecutionErrorInfo }> {
+    const original = doc.replay_of ? await this.deps.live.get(doc.workspace_id, doc.replay_of) : null;
+    if (!original) {
+      return { error: { code: 'replay_source_not_found', message: `execution ${doc.replay_of ?? '?'} to replay from was not found` } };
+    }
+    const attempts = [...original.steps].sort((a, b) => a.seq - b.seq).map((s) => ({ ...s, stepId: s.step_id }));
+    const chosen = carriedSteps(attempts, fromStep);
+    if (!chosen.ok) {
+      return { error: { code: 'replay_step_not_reached', message: `execution ${original.doc._id} never reached step "${fromStep}"` } };
+    }
+    const kept = chosen.carried.map(({ stepId: _stepId, ...s }) => s);
+    try {
+      const state = startRunAt(
+        def,
+        fromStep,
+        kept.map((s) => ({ stepId: s.step_id, output: fromJsonText(s.output_json ?? 'null') })),
+        persisted,
+      );
+      const steps = kept.map((s, i): StepExecutionDoc => ({
+        ...s,
+        _id: `${doc._id}:${i + 1}`,
+        workspace_id: doc.workspace_id,
+        execution_id: doc._id,
+        seq: i + 1,
+        status: 'carried_over',
+        error: null,
+      }));
+      return { state, steps };
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return { error: { code: err.code, message: err.message } };
+    }
   }
 
   /**

@@ -218,6 +218,106 @@ describe('execution runner on fakes', () => {
     ]);
   });
 
+  describe('replay from a chosen step', () => {
+    const steps = [
+      { id: 'a', type: 'transform', expression: '{"v": "computed again"}' },
+      { id: 'b', type: 'transform', expression: '{"from_a": steps.a.output.v}' },
+      { id: 'c', type: 'transform', expression: '{"b": steps.b.output.from_a, "a": steps.a.output.v}' },
+    ];
+    /** An ended original in MongoDB (retired): a succeeded with `{"v": "original"}`, b failed. */
+    function original(w: World): string {
+      const id = `ex_orig_${++seq}`;
+      const at = w.clock.now();
+      const doc = {
+        ...queuedExecution({
+          _id: id,
+          workspace_id: WS,
+          workflow_id: WF,
+          workflow_version: 1,
+          trigger_input_json: toJsonText({ method: 'POST', path: '/hooks/wh_unit', query: {}, headers: {}, body: {} }),
+          on_success_url: null,
+          on_failure_url: null,
+          replay_of: null,
+          created_at: at,
+        }),
+        status: 'failed' as const,
+        step_seq: 2,
+      };
+      const record = (n: number, step_id: string, status: StepExecutionDoc['status'], output: unknown): StepExecutionDoc => ({
+        _id: `${id}:${n}`,
+        workspace_id: WS,
+        execution_id: id,
+        seq: n,
+        step_id,
+        type: 'transform',
+        attempt: 1,
+        status,
+        input_json: null,
+        output_json: output === undefined ? null : toJsonText(output),
+        error: status === 'failed' ? { code: 'expression_failed', message: 'boom', step_id } : null,
+        started_at: at,
+        finished_at: at,
+      });
+      const records = [record(1, 'a', 'succeeded', { v: 'original' }), record(2, 'b', 'failed', undefined)];
+      w.live.mongo.set(id, { doc, steps: new Map(records.map((r) => [r._id, r])) });
+      w.live.retired.add(`${WS}.${id}`);
+      return id;
+    }
+
+    it('begins at the step with the earlier outputs carried over (not run again) and shown as carried_over records', async () => {
+      const w = world();
+      w.definitions.add(WF, 1, { name: 'three', steps });
+      const from = original(w);
+      const cmd: StartCommand = { ...accept(w, {}, { live: false }), replay_of: from, replay_from_step: 'b' };
+      const { runner, metrics } = replica(w);
+      await expect(runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
+      await until('the end to reach MongoDB', () => w.live.mongo.get(cmd.execution_id)?.doc.status === 'succeeded');
+      const stored = w.live.mongo.get(cmd.execution_id);
+      expect(JSON.parse(stored?.doc.final_output_json ?? 'null')).toEqual({ b: 'original', a: 'original' });
+      expect(stored?.doc.order).toEqual(['a', 'b', 'c']);
+      expect(stored?.doc.replay_from_step).toBe('b');
+      expect(stepsOf(stored?.steps.values() ?? [])).toEqual([
+        { seq: 1, step_id: 'a', status: 'carried_over' },
+        { seq: 2, step_id: 'b', status: 'succeeded' },
+        { seq: 3, step_id: 'c', status: 'succeeded' },
+      ]);
+      expect(stored?.steps.get(`${cmd.execution_id}:1`)?.output_json).toBe('{"v":"original"}');
+      // The original is untouched; the replay is counted as one start.
+      expect(w.live.mongo.get(from)?.doc.status).toBe('failed');
+      expect(await counterValue(metrics.started)).toBe(1);
+    });
+
+    it('a start without replay_from_step runs from the first step as before', async () => {
+      const w = world();
+      w.definitions.add(WF, 1, { name: 'three', steps });
+      const from = original(w);
+      const cmd: StartCommand = { ...accept(w, {}, { live: false }), replay_of: from };
+      await expect(replica(w).runner.handleStart(cmd, noKeepAlive)).resolves.toBe('ack');
+      await until('the end to reach MongoDB', () => w.live.mongo.get(cmd.execution_id)?.doc.status === 'succeeded');
+      const stored = w.live.mongo.get(cmd.execution_id);
+      expect(JSON.parse(stored?.doc.final_output_json ?? 'null')).toEqual({ b: 'computed again', a: 'computed again' });
+      expect(stepsOf(stored?.steps.values() ?? []).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    });
+
+    it('fails at once, running nothing, when the original never reached the step or is gone', async () => {
+      const w = world();
+      w.definitions.add(WF, 1, { name: 'three', steps });
+      const from = original(w);
+      const { runner } = replica(w);
+      const notReached: StartCommand = { ...accept(w, {}, { live: false }), replay_of: from, replay_from_step: 'c' };
+      const gone: StartCommand = { ...accept(w, {}, { live: false }), replay_of: 'ex_missing', replay_from_step: 'b' };
+      await expect(runner.handleStart(notReached, noKeepAlive)).resolves.toBe('ack');
+      await expect(runner.handleStart(gone, noKeepAlive)).resolves.toBe('ack');
+      await until('both ends to reach MongoDB', () =>
+        [notReached, gone].every((c) => w.live.mongo.get(c.execution_id)?.doc.status === 'failed'),
+      );
+      expect(w.live.mongo.get(notReached.execution_id)?.doc.error?.code).toBe('replay_step_not_reached');
+      expect(w.live.mongo.get(gone.execution_id)?.doc.error?.code).toBe('replay_source_not_found');
+      for (const c of [notReached, gone]) expect(w.live.mongo.get(c.execution_id)?.steps.size).toBe(0);
+      expect(w.messaging.statusesOf(notReached.execution_id)).toEqual(['failed']);
+    });
+  });
+
   it('counts executions past the workspace bound under _other', async () => {
     const w = world();
     w.definitions.add(WF, 1, { name: 'bounded', steps: [{ id: 'one', type: 'transform', expression: '{"n": trigger.body.n}' }] });

@@ -46,6 +46,8 @@ export interface ManagementDeps extends DeliveryDeps {
   workspaceState: (id: string) => Promise<WorkspaceDoc | null>;
   /** Background deletion of workspaces (workspace-deletion.ts). */
   deletions: { kick(): void };
+  /** Background bulk replay / cancel jobs (bulk-jobs.ts). */
+  bulkJobs: { kick(): void };
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];

@@ -13,6 +13,8 @@ export interface RunTarget {
   testRun?: boolean;
   /** Started through a share's webhook (ADR 0017): the execution belongs to the receiver's workspace. */
   share?: { id: string; workspaceId: string };
+  /** A replay from a chosen step: the run begins at this step (the command's `replay_from_step`). */
+  fromStep?: string;
 }
 
 /**
@@ -36,6 +38,24 @@ export class RunTargets {
     if (!target.ok) throw new ApiError('workflow_not_published', target.message);
     if (target.kind === 'draft') return { environment, ...(await this.draft(workflow)) };
     return { environment, version: target.version, definition: await this.version(workflow, target.version), draftId: null };
+  }
+
+  /**
+   * Exactly the version (or draft snapshot) an earlier execution ran, still in its environment: what
+   * a replay from a chosen step runs, so the outputs it keeps come from the same definition.
+   */
+  async pinned(workflow: WorkflowDoc, environment: Environment, version: number, draftId: string | null): Promise<RunTarget> {
+    if (draftId) {
+      let definition = this.definitions.get(draftId);
+      if (!definition) {
+        const doc = await findOwnedWorkflowVersion(this.store.workflowDrafts, workflow.workspace_id, draftId);
+        const parsed = doc ? parseStoredDefinition(JSON.parse(doc.definition_json)) : null;
+        if (!parsed?.ok) throw new ApiError('workflow_not_found', `The draft snapshot ${draftId} the execution ran is gone`);
+        definition = parsed.definition;
+      }
+      return { environment, version: DRAFT_VERSION, definition, draftId };
+    }
+    return { environment, version, definition: await this.version(workflow, version), draftId: null };
   }
 
   private async version(workflow: WorkflowDoc, version: number): Promise<WorkflowDefinition> {

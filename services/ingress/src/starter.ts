@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, startCommand, triggerInputStub } from '@flowgate/contracts';
-import type { TriggerInput, WorkflowDefinition } from '@flowgate/core';
+import type { Environment, TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
 import {
   newExecutionOf,
@@ -55,6 +55,11 @@ export class ExecutionStarter {
     return { version, definition };
   }
 
+  /** Exactly the version (or draft snapshot) an earlier execution ran (run-targets.ts `pinned`). */
+  pinned(workflow: WorkflowDoc, environment: Environment, version: number, draftId: string | null): Promise<RunTarget> {
+    return this.deps.runTargets.pinned(workflow, environment, version, draftId);
+  }
+
   /**
    * Throws ApiError dependency_unavailable (nothing accepted) if JetStream does not acknowledge.
    * `executionId` is given for an idempotent webhook: publishing it again (a retry whose first
@@ -87,6 +92,7 @@ export class ExecutionStarter {
       draft_id: target?.draftId,
       test_run: target?.testRun,
       share_id: target?.share?.id,
+      replay_from_step: target?.fromStep,
     });
     const reservation = await this.deps.quotas?.reserve(workspaceId, acceptedAt);
     let duplicate = false;

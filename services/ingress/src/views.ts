@@ -90,6 +90,7 @@ export function executionView(e: Execution__Output, statusUrl: string) {
     final_output: parseOr(e.finalOutputJson),
     error: errorView(e.error),
     replay_of: orNull(e.replayOf),
+    replay_from_step: orNull(e.replayFromStep),
     environment: e.environment || 'production',
     test_run: e.testRun,
     waiting_reason: orNull(e.waitingReason),

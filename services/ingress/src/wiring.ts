@@ -19,6 +19,7 @@ import type { SchedulerClient } from './scheduler-client';
 import { ExecutionStarter } from './starter';
 import type { WebhookEdgeDeps } from './webhook-edge';
 import { WorkspaceDeletions } from './workspace-deletion';
+import { BulkJobs } from './bulk-jobs';
 
 /**
  * Builds the dependencies of the two sub-apps from one runtime (MongoDB, NATS) and the gRPC
@@ -48,6 +49,10 @@ export interface IngressWiring {
 const DELETION_LEASE_MS = 15_000;
 const DELETION_BATCH = 500;
 const DELETION_INTERVAL_MS = 2_000;
+/** Bulk jobs (bulk-jobs.ts): lease TTL, executions listed per batch, pause between passes. */
+const BULK_LEASE_MS = 15_000;
+const BULK_BATCH = 50;
+const BULK_INTERVAL_MS = 2_000;
 
 export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Promise<IngressWiring> {
   const { store, box, executions, scheduler } = rt;
@@ -137,6 +142,24 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     intervalMs: DELETION_INTERVAL_MS,
   });
   deletions.start();
+  // One replica at a time runs bulk jobs, under its own lease (a take-over goes on from the job's cursor).
+  const bulkLease = await Lease.open(rt.nc, {
+    bucket: rt.subjects.leasesBucket,
+    key: 'bulk-jobs',
+    holder: `${hostname()}:${process.pid}:${randomUUID()}`,
+    ttlMs: BULK_LEASE_MS,
+  });
+  bulkLease.start();
+  const bulkJobs = new BulkJobs({
+    store,
+    executions,
+    starter,
+    logger: rt.logger,
+    leading: () => bulkLease.isHeld(),
+    batch: BULK_BATCH,
+    intervalMs: BULK_INTERVAL_MS,
+  });
+  bulkJobs.start();
   const management: ManagementDeps = {
     ...publishDeps,
     box,
@@ -150,6 +173,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     workspaceState: (id) => configCache.workspace(id),
     // A pass now if this replica holds the lease, else the holder's next pass (within DELETION_INTERVAL_MS).
     deletions,
+    bulkJobs,
   };
   return {
     edge,
@@ -158,6 +182,8 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     stops: [
       { name: 'stop deleting workspaces', run: () => deletions.stop() },
       { name: 'give up the workspace deletion lease', run: () => deletionLease.stop() },
+      { name: 'stop running bulk jobs', run: () => bulkJobs.stop() },
+      { name: 'give up the bulk jobs lease', run: () => bulkLease.stop() },
       { name: 'stop following config changes', run: () => configFollower.stop() },
       { name: 'give back reserved quota units', run: () => quotaPools.stop() },
       { name: 'leave the replica count', run: () => replicas.stop() },

@@ -1,24 +1,65 @@
+import { randomBytes } from 'node:crypto';
 import { ApiError, triggerInputSchema, type Execution__Output } from '@flowgate/contracts';
-import { findExecutionOrigin, findOwnedWorkflow, triggerInputJsonOf, type Collections } from '@flowgate/store';
+import {
+  bulkJobQuery,
+  countExecutions,
+  createBulkJob,
+  findOwnedBulkJob,
+  triggerInputJsonOf,
+  type BulkJobDoc,
+  type Collections,
+} from '@flowgate/store';
 import { EXECUTION_STATUSES, parseEventId, planEvents, TERMINAL_STATUSES, type ExecutionStatus } from '@flowgate/core';
 import { z } from 'zod';
 import { workspaceOf } from '../auth';
-import { writable } from '../workflow-archive';
 import { executionPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { commaList, dateTime, failure, noBody, page as pageOf, pagination, workflowId } from '../http/schemas';
-import { execution, executionSummary, replayAccepted } from '../schemas/executions';
+import { bulkDryRun, bulkJob, bulkJobId, execution, executionSummary, replayAccepted } from '../schemas/executions';
 import type { ExecutionClient } from '../execution-client';
 import type { ExecutionStarter } from '../starter';
 import { executionView } from '../views';
 import { receivedBodyOf } from '../trigger-body';
-import { sharedRun } from './shares';
+import { replayExecution } from '../replay';
 
 /** `/v1/executions` (list), `/{id}`, `/{id}/cancel` (ingress → gRPC → execution) and `/{id}/replay`. */
 const read = { apiKey: 'executions:read' } as const;
 const write = { apiKey: 'executions:write' } as const;
 
 export const executionSpecs = {
+  bulk: route({
+    method: 'post',
+    path: '/v1/executions/bulk',
+    summary: 'Replay or cancel the executions a filter matches, as a background job (dry_run: only count them)',
+    security: write,
+    body: z
+      .object({
+        action: z.enum(['replay', 'cancel']).describe('replay: as POST /v1/executions/{id}/replay (no from_step); cancel: as …/cancel'),
+        filter: z
+          .object({
+            workflow_id: workflowId.optional(),
+            status: z.array(z.enum(EXECUTION_STATUSES)).min(1).optional().describe('any of these statuses (absent: any)'),
+            created_after: dateTime.optional(),
+            created_before: dateTime.optional().describe('at the latest the request time: executions started later are never in it'),
+          })
+          .strict(),
+        dry_run: z.boolean().default(false).describe('only count the executions the filter matches; starts nothing'),
+      })
+      .strict(),
+    responses: {
+      '200': { description: 'dry_run: how many executions the filter matches', schema: bulkDryRun },
+      '202': { description: 'The job, running (follow it at status_url)', schema: bulkJob },
+    },
+  }),
+  bulkJob: route({
+    method: 'get',
+    path: '/v1/executions/bulk/{job_id}',
+    summary: "A bulk job's progress",
+    security: read,
+    params: z.object({ job_id: bulkJobId }),
+    notFound: { job_id: (id: string) => new ApiError('not_found', `Bulk job ${id} not found`) },
+    responses: { '200': { description: 'The job', schema: bulkJob }, '404': failure('not_found') },
+  }),
   list: route({
     method: 'get',
     path: '/v1/executions',
@@ -77,14 +118,32 @@ export const executionSpecs = {
   replay: route({
     method: 'post',
     path: '/v1/executions/{id}/replay',
-    body: noBody,
-    summary: 'Start a new execution with the same trigger input on the latest published version',
+    summary:
+      'Start a new execution with the same trigger input: on the latest published version, or — from_step — on the ' +
+      "original's version, beginning at that step with the outputs of the steps the original completed before it carried over",
     security: write,
     ...executionPath,
+    body: z
+      .object({
+        from_step: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            'Begin at this step of the version the original ran; the steps the original completed before its first attempt of it ' +
+              'are not run again: their outputs are kept (step_executions with status carried_over)',
+          ),
+      })
+      .strict(),
     responses: {
-      '202': { description: 'Accepted (with replay_of)', schema: replayAccepted },
+      '202': { description: 'Accepted (with replay_of, and from_step if given)', schema: replayAccepted },
+      '400': failure('invalid_request: from_step names no step of the version the original ran (details.issues[0].path "from_step")'),
       '404': failure('execution_not_found, workflow_not_found or workflow_not_published'),
-      '409': failure('conflict: the workflow is archived (details.reason = workflow_archived)'),
+      '409': failure(
+        'conflict: the original never reached from_step (the outputs before it are missing), or the workflow is archived ' +
+          '(details.reason = workflow_archived)',
+      ),
       '429': failure('A workspace quota is used up (quota_exceeded); Retry-After'),
     },
   }),
@@ -108,12 +167,81 @@ const SSE_MAX_MS = 3_600_000;
 /** The reconnection delay suggested to SSE clients (`retry:`). */
 const SSE_RETRY_MS = 2_000;
 
+/** The API view of a bulk job. */
+function bulkJobView(job: BulkJobDoc, statusUrl: string) {
+  return {
+    id: job._id,
+    action: job.action,
+    filter: {
+      workflow_id: job.filter.workflow_id,
+      status: job.filter.statuses,
+      created_after: job.filter.created_after?.toISOString() ?? null,
+      created_before: job.filter.created_before.toISOString(),
+    },
+    status: job.status,
+    status_url: statusUrl,
+    total: job.total,
+    processed: job.processed,
+    succeeded: job.succeeded,
+    skipped: job.skipped,
+    failed: job.failed,
+    errors: job.errors,
+    created_at: job.created_at.toISOString(),
+    updated_at: job.updated_at.toISOString(),
+    finished_at: job.finished_at?.toISOString() ?? null,
+  };
+}
+
 export function executionRoutes(
   table: RouteTable,
-  deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections },
+  deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections; bulkJobs: { kick(): void } },
 ): void {
   const executionId = (req: { params: { id: string } }): string => req.params.id;
   const statusUrl = (id: string) => deps.starter.statusUrl(id);
+  const jobUrl = (id: string) => statusUrl(`bulk/${id}`);
+
+  /** A job document in MongoDB, run in the background (bulk-jobs.ts); a dry run only counts. */
+  table.mount(executionSpecs.bulk, async (req, res) => {
+    const { action, filter, dry_run: dryRun } = req.body;
+    const now = new Date();
+    const requestedBefore = filter.created_before ? new Date(filter.created_before) : now;
+    const job: BulkJobDoc = {
+      _id: `bulk_${randomBytes(16).toString('hex')}`,
+      workspace_id: workspaceOf(req),
+      action,
+      filter: {
+        workflow_id: filter.workflow_id ?? null,
+        statuses: filter.status ?? [],
+        created_after: filter.created_after ? new Date(filter.created_after) : null,
+        created_before: requestedBefore < now ? requestedBefore : now,
+      },
+      status: 'running',
+      total: 0,
+      processed: 0,
+      succeeded: 0,
+      skipped: 0,
+      failed: 0,
+      cursor: null,
+      errors: [],
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
+    const total = await countExecutions(deps.store.executions, bulkJobQuery(job));
+    if (dryRun) {
+      res.json({ dry_run: true, action, matched: total });
+      return;
+    }
+    await createBulkJob(deps.store.bulkJobs, { ...job, total });
+    deps.bulkJobs.kick();
+    res.status(202).json(bulkJobView({ ...job, total }, jobUrl(job._id)));
+  });
+
+  table.mount(executionSpecs.bulkJob, async (req, res) => {
+    const job = await findOwnedBulkJob(deps.store.bulkJobs, workspaceOf(req), req.params.job_id);
+    if (!job) throw new ApiError('not_found', `Bulk job ${req.params.job_id} not found`);
+    res.json(bulkJobView(job, jobUrl(job._id)));
+  });
 
   table.mount(executionSpecs.list, async (req, res) => {
     const q = req.query;
@@ -204,24 +332,21 @@ export function executionRoutes(
     res.end();
   });
 
-  /** A new execution with the same trigger input, on the latest published version, linked by replay_of. */
+  /**
+   * A new execution with the same trigger input, linked by replay_of: on the latest published
+   * version, or (from_step) on the version the original ran, beginning at that step with the
+   * outputs the original completed before it (the executor copies them from the original).
+   */
   table.mount(executionSpecs.replay, async (req, res) => {
-    const workspaceId = workspaceOf(req);
-    const original = await deps.executions.get(workspaceId, executionId(req));
-    const origin = await findExecutionOrigin(deps.store.executions, workspaceId, original.id);
-    // A run of a shared workflow replays through its share, while it is active (ADR 0017).
-    const shared = origin.shareId ? await sharedRun(deps, workspaceId, origin.shareId) : null;
-    const workflow = shared?.workflow ?? (await findOwnedWorkflow(deps.store.workflows, workspaceId, original.workflowId));
-    if (!workflow) throw new ApiError('workflow_not_found', `Workflow ${original.workflowId} not found`);
-    writable(workflow); // an archived workflow starts nothing (its history stays readable)
-    // A large input is stored out of line; the execution's view holds only its stub.
-    const inputJson = await triggerInputJsonOf(deps.store.payloads, {
-      trigger_input_json: original.triggerInputJson,
-      trigger_input_ref: origin.triggerInputRef,
+    const fromStep = req.body.from_step;
+    const started = await replayExecution(deps, workspaceOf(req), executionId(req), { fromStep });
+    res.status(202).json({
+      execution_id: started.executionId,
+      status: 'queued',
+      status_url: started.statusUrl,
+      replay_of: started.replayOf,
+      from_step: fromStep ?? null,
     });
-    const triggerInput = triggerInputSchema.parse(JSON.parse(inputJson));
-    const { executionId: id, statusUrl: url } = await deps.starter.start(workflow, triggerInput, original.id, undefined, shared?.target);
-    res.status(202).json({ execution_id: id, status: 'queued', status_url: url, replay_of: original.id });
   });
 
   table.mount(executionSpecs.cancel, async (req, res) => {

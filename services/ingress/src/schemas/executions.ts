@@ -1,6 +1,6 @@
 import { EXECUTION_STATUSES } from '@flowgate/core';
 import { z } from 'zod';
-import { environment, executionId, nullableDateTime } from '../http/schemas';
+import { dateTime as dateTimeString, environment, executionId, nullableDateTime } from '../http/schemas';
 
 /** Response bodies of `/v1/executions…` and of webhook starts. */
 const errorView = z.object({ code: z.string(), message: z.string(), step_id: z.string().optional() }).nullable();
@@ -37,6 +37,10 @@ const executionFields = {
   final_output: z.unknown(),
   error: errorView,
   replay_of: z.string().nullable(),
+  replay_from_step: z
+    .string()
+    .nullable()
+    .describe('A replay from a chosen step: the step it began at (the steps before it are carried_over)'),
   environment: environment,
   test_run: z.boolean().describe('Started by POST /v1/workflows/{id}/test'),
   waiting_reason: z.enum(['delay', 'webhook', 'approval']).nullable(),
@@ -56,4 +60,33 @@ export const replayAccepted = z.object({
   status: z.literal('queued'),
   status_url: z.string(),
   replay_of: executionId,
+  from_step: z.string().nullable().describe('The step the replay begins at (null: from the first step)'),
 });
+
+export const bulkJobId = z.string().regex(/^bulk_[0-9a-f]{32}$/, 'must be a bulk job id (bulk_…)');
+
+export const bulkDryRun = z.object({ dry_run: z.literal(true), action: z.enum(['replay', 'cancel']), matched: z.number().int() });
+
+export const bulkJob = z
+  .object({
+    id: bulkJobId,
+    action: z.enum(['replay', 'cancel']),
+    filter: z.object({
+      workflow_id: z.string().nullable(),
+      status: z.array(z.enum(EXECUTION_STATUSES)).describe('empty: any status'),
+      created_after: nullableDateTime,
+      created_before: dateTimeString.describe("the request's created_before, at the latest the job's creation"),
+    }),
+    status: z.enum(['running', 'succeeded']),
+    status_url: z.string(),
+    total: z.number().int().describe('executions the filter matched when the job was created'),
+    processed: z.number().int(),
+    succeeded: z.number().int(),
+    skipped: z.number().int().describe('nothing to do: a cancel of an execution that had ended, a replay this job had started already'),
+    failed: z.number().int(),
+    errors: z.array(z.object({ execution_id: z.string(), code: z.string(), message: z.string() })).describe('the first 20 failures'),
+    created_at: dateTimeString,
+    updated_at: dateTimeString,
+    finished_at: nullableDateTime,
+  })
+  .meta({ id: 'BulkJob' });

@@ -35,6 +35,7 @@ function execution(workspaceId: string): Execution__Output {
     startedAt: '2026-01-01T00:00:00.000Z',
     finishedAt: '2026-01-01T00:00:01.000Z',
     replayOf: '',
+    replayFromStep: '',
     waitingReason: '',
     waitingPayloadJson: '',
     waitingExpiresAt: '',

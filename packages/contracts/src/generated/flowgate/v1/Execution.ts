@@ -27,6 +27,7 @@ export interface Execution {
   'testRun'?: (boolean);
   'revision'?: (number);
   'triggerInputRef'?: (string);
+  'replayFromStep'?: (string);
 }
 
 export interface Execution__Output {
@@ -53,4 +54,5 @@ export interface Execution__Output {
   'testRun': (boolean);
   'revision': (number);
   'triggerInputRef': (string);
+  'replayFromStep': (string);
 }
