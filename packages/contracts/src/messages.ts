@@ -174,11 +174,14 @@ export type RedeliverRequest = z.infer<typeof redeliverRequestSchema>;
  *   had its settings changed; the replica drops what it holds of the workspace's state.
  * - `share_changed`: a shared workflow's share was created or revoked (ADR 0017); the replica drops
  *   the share and `trigger_ids` (the receiver's webhook).
+ * - `jobs_changed`: background work was requested (a bulk job); the replica holding that work's
+ *   lease starts a pass (nothing is cached).
  */
 export const CONFIG_WORKFLOW = 'workflow';
 export const CONFIG_SOURCE = 'source';
 export const CONFIG_WORKSPACE = 'workspace';
 export const CONFIG_SHARE = 'share';
+export const CONFIG_JOBS = 'jobs';
 const configChangeBase = {
   workspace_id: z.string().min(1),
   /** The replica that made the change (it dropped its own cache already). */
@@ -206,6 +209,7 @@ export const configChangedSchema = z.discriminatedUnion('type', [
     share_id: z.string().min(1),
     trigger_ids: z.array(z.string().min(1)).default([]),
   }),
+  z.object({ type: z.literal('jobs_changed'), ...configChangeBase }),
 ]);
 export type ConfigChanged = z.infer<typeof configChangedSchema>;
 

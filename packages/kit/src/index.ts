@@ -13,5 +13,6 @@ export * from './trace-context';
 export * from './service-runtime';
 export * from './lease';
 export * from './poll-loop';
+export * from './background-passes';
 export * from './kv';
 export * from './message-schedules';

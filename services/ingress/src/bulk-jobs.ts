@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
-import { startPollLoop, type Logger, type PollLoop } from '@flowgate/kit';
+import { BackgroundPasses, type Logger } from '@flowgate/kit';
 import {
   bulkJobQuery,
   findExecution,
@@ -30,8 +30,13 @@ export interface BulkJobDeps extends ReplayDeps {
   leading?: () => boolean;
   batch: number;
   intervalMs: number;
+  /** How often an idle replica looks for jobs it was not told of (kicks come from config events). */
+  idleMs?: number;
   now?: () => Date;
 }
+
+/** How often an idle replica looks for a job it was not told of. */
+const IDLE_MS = 60_000;
 
 /** The replay a job starts for an original: a UUID derived from both (the same after a take-over). */
 export function bulkReplayId(jobId: string, originalId: string): string {
@@ -40,42 +45,42 @@ export function bulkReplayId(jobId: string, originalId: string): string {
 }
 
 export class BulkJobs {
-  private loop: PollLoop | undefined;
-  private running: Promise<void> | null = null;
+  private readonly passes: BackgroundPasses;
   private readonly now: () => Date;
 
   constructor(private readonly deps: BulkJobDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.passes = new BackgroundPasses({
+      run: () => this.runPass(),
+      leading: deps.leading,
+      intervalMs: deps.intervalMs,
+      idleMs: deps.idleMs ?? IDLE_MS,
+      onError: (err) => deps.logger.warn({ err }, 'bulk job pass failed; retried on the next one'),
+    });
   }
 
   start(): void {
-    this.loop = startPollLoop(
-      () => this.pass(),
-      this.deps.intervalMs,
-      (err) => this.deps.logger.warn({ err }, 'bulk job pass failed; retried on the next one'),
-    );
+    this.passes.start();
   }
 
-  /** A pass now (a job was just created); a pass under way is joined, not doubled. */
+  /** A job was created (here, or on another replica: its config event): a pass now if this replica holds the lease. */
   kick(): void {
-    void this.pass().catch((err: unknown) => this.deps.logger.warn({ err }, 'bulk job pass failed'));
+    this.passes.kick();
   }
 
-  async stop(): Promise<void> {
-    await this.loop?.stop();
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   pass(): Promise<void> {
-    this.running ??= this.runPass().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.passes.pass();
   }
 
-  private async runPass(): Promise<void> {
-    if (this.deps.leading && !this.deps.leading()) return;
-    for (const job of await runningBulkJobs(this.deps.store.bulkJobs)) await this.runJob(job);
+  /** Whether there was a running job. */
+  private async runPass(): Promise<boolean> {
+    const jobs = await runningBulkJobs(this.deps.store.bulkJobs);
+    for (const job of jobs) await this.runJob(job);
+    return jobs.length > 0;
   }
 
   /** Runs a job to its end (or until the lease is lost: the next holder goes on from the cursor). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CONFIG_JOBS,
   CONFIG_SHARE,
   CONFIG_SOURCE,
   CONFIG_WORKFLOW,
@@ -349,6 +350,16 @@ export class ConfigChanges {
     });
   }
 
+  /** Background work was requested (a bulk job): the replica holding its lease starts a pass. */
+  async jobsChanged(workspaceId: string): Promise<void> {
+    await this.publish(CONFIG_JOBS, {
+      type: 'jobs_changed',
+      workspace_id: workspaceId,
+      origin: this.origin,
+      changed_at: new Date().toISOString(),
+    });
+  }
+
   private async publish(kind: string, event: ConfigChanged): Promise<void> {
     try {
       await this.deps.js.publish(this.deps.subjects.configEvent(kind), JSON.stringify(event), { timeout: this.deps.publishTimeoutMs });
@@ -366,7 +377,21 @@ export class ConfigChanges {
  * gets every event; the events stream keeps them too), and a full drop whenever the connection was
  * interrupted, since events published meanwhile never arrive.
  */
-export function followConfigChanges(nc: NatsConnection, subjects: Subjects, cache: ConfigCache, logger: Logger): { stop(): void } {
+/** What a replica does beside dropping cache entries when another replica announces work (filled in once the workers exist). */
+export interface ConfigHooks {
+  /** A workspace changed (a deletion may have been requested). */
+  workspaceChanged?: (workspaceId: string) => void;
+  /** Background work (a bulk job) was requested. */
+  jobsChanged?: () => void;
+}
+
+export function followConfigChanges(
+  nc: NatsConnection,
+  subjects: Subjects,
+  cache: ConfigCache,
+  logger: Logger,
+  hooks: ConfigHooks = {},
+): { stop(): void } {
   const sub = nc.subscribe(subjects.configEventsFilter, {
     callback: (err, msg) => {
       if (err) {
@@ -389,7 +414,11 @@ export function followConfigChanges(nc: NatsConnection, subjects: Subjects, cach
       if (event.type === 'workflow_changed') cache.drop(event.workflow_id, event.trigger_ids, event.workspace_id);
       else if (event.type === 'source_changed') cache.dropSource(event.workspace_id, event.source_id, event.token_hash);
       else if (event.type === 'share_changed') cache.dropShare(event.share_id, event.trigger_ids);
-      else cache.dropWorkspace(event.workspace_id);
+      else if (event.type === 'jobs_changed') hooks.jobsChanged?.();
+      else {
+        cache.dropWorkspace(event.workspace_id);
+        hooks.workspaceChanged?.(event.workspace_id);
+      }
     },
   });
   void (async () => {

@@ -5,7 +5,7 @@ import { Lease, openKv, WorkspaceLabels, type JetStreamClient, type Logger, type
 import { LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
 import type { Registry } from 'prom-client';
 import type { IngressConfig } from './config';
-import { ConfigCache, ConfigChanges, followConfigChanges, storeConfigSource } from './config-cache';
+import { ConfigCache, ConfigChanges, followConfigChanges, storeConfigSource, type ConfigHooks } from './config-cache';
 import type { ExecutionClient } from './execution-client';
 import { IDEMPOTENCY_TTL_MS, IdempotencyKeys } from './idempotency';
 import { KvCounter } from './kv-counter';
@@ -60,7 +60,9 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     maxAgeMs: config.FLOWGATE_CONFIG_CACHE_MAX_AGE_MS,
     maxEntries: config.FLOWGATE_CONFIG_CACHE_MAX_ENTRIES,
   });
-  const configFollower = followConfigChanges(rt.nc, rt.subjects, configCache, rt.logger);
+  // Filled in below, once the background workers exist.
+  const configHooks: ConfigHooks = {};
+  const configFollower = followConfigChanges(rt.nc, rt.subjects, configCache, rt.logger, configHooks);
   const configChanges = new ConfigChanges({
     js: rt.js,
     subjects: rt.subjects,
@@ -160,6 +162,9 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     intervalMs: BULK_INTERVAL_MS,
   });
   bulkJobs.start();
+  // Another replica's request reaches the lease holder through the config events.
+  configHooks.workspaceChanged = () => deletions.kick();
+  configHooks.jobsChanged = () => bulkJobs.kick();
   const management: ManagementDeps = {
     ...publishDeps,
     box,
@@ -171,7 +176,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     quotas,
     maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,
     workspaceState: (id) => configCache.workspace(id),
-    // A pass now if this replica holds the lease, else the holder's next pass (within DELETION_INTERVAL_MS).
+    // A pass now if this replica holds the lease; the holder, if another, hears of it through the config event.
     deletions,
     bulkJobs,
   };

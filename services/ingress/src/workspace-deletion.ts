@@ -1,5 +1,5 @@
 import { ApiError } from '@flowgate/contracts';
-import { startPollLoop, type Logger, type PollLoop } from '@flowgate/kit';
+import { BackgroundPasses, type Logger } from '@flowgate/kit';
 import {
   deleteOwnedBatch,
   finishWorkspaceDeletion,
@@ -34,47 +34,52 @@ export interface DeletionDeps {
   leading?: () => boolean;
   batch: number;
   intervalMs: number;
+  /** How often an idle replica looks for deletions it was not told of (kicks come from config events). */
+  idleMs?: number;
 }
 
+/** How often an idle replica looks for a deletion it was not told of. */
+const IDLE_MS = 60_000;
 /** Executions cancelled per pass before documents are deleted. */
 const CANCEL_BATCH = 200;
 
 export class WorkspaceDeletions {
-  private loop: PollLoop | undefined;
-  private running: Promise<void> | null = null;
+  private readonly passes: BackgroundPasses;
 
-  constructor(private readonly deps: DeletionDeps) {}
-
-  /** Runs passes every `intervalMs` until stopped. */
-  start(): void {
-    this.loop = startPollLoop(
-      () => this.pass(),
-      this.deps.intervalMs,
-      (err) => this.deps.logger.warn({ err }, 'workspace deletion pass failed; retried on the next one'),
-    );
-  }
-
-  /** Starts a pass now (a deletion was just requested); a pass under way is joined, not doubled. */
-  kick(): void {
-    void this.pass().catch((err: unknown) => this.deps.logger.warn({ err }, 'workspace deletion pass failed'));
-  }
-
-  async stop(): Promise<void> {
-    await this.loop?.stop();
-    await this.running?.catch(() => undefined);
-  }
-
-  /** One pass over every workspace being deleted; resolves when it ended. */
-  pass(): Promise<void> {
-    this.running ??= this.runPass().finally(() => {
-      this.running = null;
+  constructor(private readonly deps: DeletionDeps) {
+    this.passes = new BackgroundPasses({
+      run: () => this.runPass(),
+      leading: deps.leading,
+      intervalMs: deps.intervalMs,
+      idleMs: deps.idleMs ?? IDLE_MS,
+      onError: (err) => deps.logger.warn({ err }, 'workspace deletion pass failed; retried on the next one'),
     });
-    return this.running;
   }
 
-  private async runPass(): Promise<void> {
-    if (this.deps.leading && !this.deps.leading()) return;
-    for (const workspace of await workspacesBeingDeleted(this.deps.store.workspaces)) await this.deleteOne(workspace._id);
+  /** Runs passes every `intervalMs` (looking for work only when told of some, or once per idle period) until stopped. */
+  start(): void {
+    this.passes.start();
+  }
+
+  /** A deletion was requested (here, or on another replica: its config event): a pass now if this replica holds the lease. */
+  kick(): void {
+    this.passes.kick();
+  }
+
+  stop(): Promise<void> {
+    return this.passes.stop();
+  }
+
+  /** One pass over every workspace being deleted (if due); resolves when it ended. */
+  pass(): Promise<void> {
+    return this.passes.pass();
+  }
+
+  /** Whether there was a workspace to delete. */
+  private async runPass(): Promise<boolean> {
+    const doomed = await workspacesBeingDeleted(this.deps.store.workspaces);
+    for (const workspace of doomed) await this.deleteOne(workspace._id);
+    return doomed.length > 0;
   }
 
   /** Runs one workspace's deletion to its end, or until a step must wait for the next pass. */

@@ -16,6 +16,7 @@ import { executionPath } from '../http/resource-params';
 import { route, type RouteTable } from '../http/route';
 import { commaList, dateTime, failure, noBody, page as pageOf, pagination, workflowId } from '../http/schemas';
 import { bulkDryRun, bulkJob, bulkJobId, execution, executionSummary, replayAccepted } from '../schemas/executions';
+import type { ConfigChanges } from '../config-cache';
 import type { ExecutionClient } from '../execution-client';
 import type { ExecutionStarter } from '../starter';
 import { executionView } from '../views';
@@ -194,7 +195,13 @@ function bulkJobView(job: BulkJobDoc, statusUrl: string) {
 
 export function executionRoutes(
   table: RouteTable,
-  deps: { executions: ExecutionClient; starter: ExecutionStarter; store: Collections; bulkJobs: { kick(): void } },
+  deps: {
+    executions: ExecutionClient;
+    starter: ExecutionStarter;
+    store: Collections;
+    bulkJobs: { kick(): void };
+    configChanges: Pick<ConfigChanges, 'jobsChanged'>;
+  },
 ): void {
   const executionId = (req: { params: { id: string } }): string => req.params.id;
   const statusUrl = (id: string) => deps.starter.statusUrl(id);
@@ -234,6 +241,7 @@ export function executionRoutes(
     }
     await createBulkJob(deps.store.bulkJobs, { ...job, total });
     deps.bulkJobs.kick();
+    await deps.configChanges.jobsChanged(job.workspace_id);
     res.status(202).json(bulkJobView({ ...job, total }, jobUrl(job._id)));
   });
 
