@@ -5,10 +5,9 @@ import { startPollLoop, type PollLoop } from './poll-loop';
  * pass runs only while this replica holds the lease, and looks for work (a query) only when told
  * there may be some — `kick()`, after a pass that found work, or once per `idleMs` as a safety net
  * (a kick missed, a replica that died mid-way) — so an idle installation does not query its
- * database every `intervalMs`. `run` does one pass and says whether it found work.
+ * database every `intervalMs`. A subclass's `look` does one pass and says whether it found work.
  */
 export interface BackgroundPassesOptions {
-  run: () => Promise<boolean>;
   /** Whether this replica may run passes now (its lease); absent: always. */
   leading?: () => boolean;
   /** How often a pass may run. */
@@ -19,7 +18,7 @@ export interface BackgroundPassesOptions {
   now?: () => number;
 }
 
-export class BackgroundPasses {
+export abstract class BackgroundPasses {
   private loop: PollLoop | undefined;
   private running: Promise<void> | null = null;
   /** Work may be waiting: look at the next pass. */
@@ -27,6 +26,9 @@ export class BackgroundPasses {
   private lastLook = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: BackgroundPassesOptions) {}
+
+  /** One pass over the work there is; whether there was any. */
+  protected abstract look(): Promise<boolean>;
 
   start(): void {
     this.loop = startPollLoop(() => this.pass(), this.opts.intervalMs, this.opts.onError);
@@ -58,7 +60,7 @@ export class BackgroundPasses {
     this.wanted = false;
     this.lastLook = now;
     try {
-      if (await this.opts.run()) this.wanted = true;
+      if (await this.look()) this.wanted = true;
     } catch (err) {
       this.wanted = true; // retried on the next pass
       throw err;

@@ -1,4 +1,18 @@
-import { BackgroundPasses } from '../src/background-passes';
+import { BackgroundPasses, type BackgroundPassesOptions } from '../src/background-passes';
+
+/** A worker whose pass is `run`. */
+class Worker extends BackgroundPasses {
+  constructor(
+    opts: BackgroundPassesOptions,
+    private readonly run: () => Promise<boolean>,
+  ) {
+    super(opts);
+  }
+
+  protected look(): Promise<boolean> {
+    return this.run();
+  }
+}
 
 /** Leased background passes: they look for work only when told of some, after finding some, or once per idle period. */
 describe('background passes', () => {
@@ -6,17 +20,13 @@ describe('background passes', () => {
     let clock = 0;
     let leading = true;
     const runs: number[] = [];
-    const passes = new BackgroundPasses({
-      run: () => {
+    const passes = new Worker(
+      { leading: () => leading, intervalMs: 1_000, idleMs: 60_000, onError: () => undefined, now: () => clock },
+      () => {
         runs.push(clock);
         return Promise.resolve(found.shift() ?? false);
       },
-      leading: () => leading,
-      intervalMs: 1_000,
-      idleMs: 60_000,
-      onError: () => undefined,
-      now: () => clock,
-    });
+    );
     return {
       passes,
       runs,
@@ -55,13 +65,9 @@ describe('background passes', () => {
     expect(w.runs).toEqual([0]);
 
     let fail = true;
-    const failing = new BackgroundPasses({
-      run: () => (fail ? Promise.reject(new Error('db away')) : Promise.resolve(false)),
-      intervalMs: 1_000,
-      idleMs: 60_000,
-      onError: () => undefined,
-      now: () => 0,
-    });
+    const failing = new Worker({ intervalMs: 1_000, idleMs: 60_000, onError: () => undefined, now: () => 0 }, () =>
+      fail ? Promise.reject(new Error('db away')) : Promise.resolve(false),
+    );
     await expect(failing.pass()).rejects.toThrow('db away');
     fail = false;
     await expect(failing.pass()).resolves.toBeUndefined(); // looked again at once

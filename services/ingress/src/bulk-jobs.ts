@@ -44,40 +44,20 @@ export function bulkReplayId(jobId: string, originalId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
-export class BulkJobs {
-  private readonly passes: BackgroundPasses;
+export class BulkJobs extends BackgroundPasses {
   private readonly now: () => Date;
 
   constructor(private readonly deps: BulkJobDeps) {
-    this.now = deps.now ?? (() => new Date());
-    this.passes = new BackgroundPasses({
-      run: () => this.runPass(),
+    super({
       leading: deps.leading,
       intervalMs: deps.intervalMs,
       idleMs: deps.idleMs ?? IDLE_MS,
       onError: (err) => deps.logger.warn({ err }, 'bulk job pass failed; retried on the next one'),
     });
+    this.now = deps.now ?? (() => new Date());
   }
 
-  start(): void {
-    this.passes.start();
-  }
-
-  /** A job was created (here, or on another replica: its config event): a pass now if this replica holds the lease. */
-  kick(): void {
-    this.passes.kick();
-  }
-
-  stop(): Promise<void> {
-    return this.passes.stop();
-  }
-
-  pass(): Promise<void> {
-    return this.passes.pass();
-  }
-
-  /** Whether there was a running job. */
-  private async runPass(): Promise<boolean> {
+  protected async look(): Promise<boolean> {
     const jobs = await runningBulkJobs(this.deps.store.bulkJobs);
     for (const job of jobs) await this.runJob(job);
     return jobs.length > 0;

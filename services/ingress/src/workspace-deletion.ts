@@ -43,12 +43,9 @@ const IDLE_MS = 60_000;
 /** Executions cancelled per pass before documents are deleted. */
 const CANCEL_BATCH = 200;
 
-export class WorkspaceDeletions {
-  private readonly passes: BackgroundPasses;
-
+export class WorkspaceDeletions extends BackgroundPasses {
   constructor(private readonly deps: DeletionDeps) {
-    this.passes = new BackgroundPasses({
-      run: () => this.runPass(),
+    super({
       leading: deps.leading,
       intervalMs: deps.intervalMs,
       idleMs: deps.idleMs ?? IDLE_MS,
@@ -56,27 +53,7 @@ export class WorkspaceDeletions {
     });
   }
 
-  /** Runs passes every `intervalMs` (looking for work only when told of some, or once per idle period) until stopped. */
-  start(): void {
-    this.passes.start();
-  }
-
-  /** A deletion was requested (here, or on another replica: its config event): a pass now if this replica holds the lease. */
-  kick(): void {
-    this.passes.kick();
-  }
-
-  stop(): Promise<void> {
-    return this.passes.stop();
-  }
-
-  /** One pass over every workspace being deleted (if due); resolves when it ended. */
-  pass(): Promise<void> {
-    return this.passes.pass();
-  }
-
-  /** Whether there was a workspace to delete. */
-  private async runPass(): Promise<boolean> {
+  protected async look(): Promise<boolean> {
     const doomed = await workspacesBeingDeleted(this.deps.store.workspaces);
     for (const workspace of doomed) await this.deleteOne(workspace._id);
     return doomed.length > 0;
