@@ -22,11 +22,8 @@ export interface TenantFigures {
 const B_QUOTA = 5;
 
 async function tenant(stack: Stack, name: string, quotas?: Record<string, number>): Promise<{ url: string; warm: string }> {
-  const created = await stack.api('POST', '/v1/workspaces', { name, ...(quotas ? { quotas } : {}) });
-  if (created.status !== 201) throw new Error(`workspace ${name}: ${created.status} ${created.text}`);
-  const minted = await stack.api('POST', `/v1/workspaces/${created.body.id}/api-keys`, { name: `${name} admin`, scopes: ['admin'] });
-  if (minted.status !== 201) throw new Error(`key of ${name}: ${minted.status} ${minted.text}`);
-  const as = { authorization: `Bearer ${String(minted.body.key)}` };
+  const { key } = await stack.newWorkspace(name, quotas ? { quotas } : {});
+  const as = { authorization: `Bearer ${key}` };
   const deploy = async (workflow: string) => {
     const res = await stack.api(
       'POST',

@@ -26,13 +26,6 @@ describe('dead letters', () => {
   });
 
   const as = (key: string) => ({ authorization: `Bearer ${key}` });
-  const newWorkspace = async (name: string) => {
-    const created = await stack.api('POST', '/v1/workspaces', { name });
-    expect(created.status).toBe(201);
-    const minted = await stack.api('POST', `/v1/workspaces/${created.body.id}/api-keys`, { name: 'admin', scopes: ['admin'] });
-    expect(minted.status).toBe(201);
-    return { id: String(created.body.id), key: String(minted.body.key) };
-  };
   const until = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> => {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -44,8 +37,8 @@ describe('dead letters', () => {
   };
 
   it('lists a dead-lettered start to its workspace only, redacted, and a retry runs the execution', async () => {
-    const owner = await newWorkspace('dl-owner');
-    const other = await newWorkspace('dl-other');
+    const owner = await stack.newWorkspace('dl-owner');
+    const other = await stack.newWorkspace('dl-other');
     const created = await stack.api(
       'POST',
       '/v1/workflows?publish=true',
@@ -147,7 +140,7 @@ describe('dead letters', () => {
   });
 
   it('keeps a command of no workspace for the operator, and does not retry what is not JSON', async () => {
-    const tenant = await newWorkspace('dl-tenant');
+    const tenant = await stack.newWorkspace('dl-tenant');
     const unreadable = '{"authorization": "Bearer s3cr3t';
     await jetstream(nc).publish(`${stack.prefix}.cmd.start`, unreadable, { msgID: randomUUID() });
     const listed = await until(

@@ -26,12 +26,7 @@ describe('shared workflows', () => {
       [a, 'owner'],
       [b, 'receiver'],
     ] as const) {
-      const created = await stack.api('POST', '/v1/workspaces', { name });
-      expect(created.status).toBe(201);
-      ws.id = String(created.body.id);
-      const minted = await stack.api('POST', `/v1/workspaces/${ws.id}/api-keys`, { name: 'admin', scopes: ['admin'] });
-      expect(minted.status).toBe(201);
-      ws.key = String(minted.body.key);
+      Object.assign(ws, await stack.newWorkspace(name));
     }
   });
 

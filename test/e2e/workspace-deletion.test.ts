@@ -17,13 +17,6 @@ describe('workspace deletion', () => {
   });
 
   const as = (key: string) => ({ authorization: `Bearer ${key}` });
-  const newWorkspace = async (name: string) => {
-    const created = await stack.api('POST', '/v1/workspaces', { name });
-    expect(created.status).toBe(201);
-    const minted = await stack.api('POST', `/v1/workspaces/${created.body.id}/api-keys`, { name: 'admin', scopes: ['admin'] });
-    expect(minted.status).toBe(201);
-    return { id: String(created.body.id), key: String(minted.body.key) };
-  };
   const deployIn = async (key: string, definition: unknown) => {
     const created = await stack.api('POST', '/v1/workflows?publish=true', definition, as(key));
     expect(created.status).toBe(201);
@@ -44,8 +37,8 @@ describe('workspace deletion', () => {
   };
 
   it('cancels what is live, removes every document, leaves a tombstone; the other workspace keeps all', async () => {
-    const doomed = await newWorkspace('doomed');
-    const kept = await newWorkspace('kept');
+    const doomed = await stack.newWorkspace('doomed');
+    const kept = await stack.newWorkspace('kept');
     const approval = { name: 'approve', max_concurrent_executions: 1, steps: [{ id: 'review', type: 'approval' }] };
     const finished = { name: 'quick', max_concurrent_executions: 0, steps: [{ id: 't', type: 'transform', expression: '1' }] };
     const a = await deployIn(doomed.key, approval);
@@ -132,7 +125,7 @@ describe('workspace deletion', () => {
   });
 
   it('an ingress SIGKILLed mid-deletion leaves the rest to the next one: every document goes, the tombstone comes', async () => {
-    const big = await newWorkspace('big');
+    const big = await stack.newWorkspace('big');
     const flow = await deployIn(big.key, { name: 'noop', steps: [{ id: 't', type: 'transform', expression: '1' }] });
     // Many finished executions, written as the group commit writes them (batched inserts).
     const db = await stack.db();
