@@ -188,7 +188,6 @@ export function workspaceView(doc: WorkspaceDoc): z.infer<typeof workspace> {
   };
 }
 
-const gone = (doc: WorkspaceDoc) => isDeletedWorkspace(doc);
 const deletedConflict = (doc: WorkspaceDoc) =>
   new ApiError('conflict', `Workspace ${doc._id} is ${doc.status === 'deleted' ? 'deleted' : 'being deleted'}`, { status: doc.status });
 
@@ -257,7 +256,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
 
   table.mount(workspacesSpecs.change, async (req, res) => {
     const before = await find(req.params.id);
-    if (gone(before)) throw deletedConflict(before);
+    if (isDeletedWorkspace(before)) throw deletedConflict(before);
     const { name, anti_enumeration, quotas, egress_allow_cidrs, rate_limit } = req.body;
     const after = await updateWorkspace(
       store.workspaces,
@@ -279,7 +278,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
 
   const suspension = (suspended: boolean) => async (req: { params: { id: string } }, res: { json(body: unknown): void }) => {
     const before = await find(req.params.id);
-    if (gone(before)) throw deletedConflict(before);
+    if (isDeletedWorkspace(before)) throw deletedConflict(before);
     const after = await setWorkspaceSuspended(store.workspaces, before._id, suspended, new Date());
     if (!after) throw deletedConflict(await find(before._id));
     await changed(after._id);
@@ -292,15 +291,15 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
     const before = await find(req.params.id);
     if (before._id === workspaceOf(req))
       throw new ApiError('conflict', "The operator's own workspace cannot be deleted", { reason: 'operator_workspace' });
-    const after = gone(before) ? before : await markWorkspaceDeleting(store.workspaces, before._id, new Date());
-    if (!gone(before)) await changed(before._id);
+    const after = isDeletedWorkspace(before) ? before : await markWorkspaceDeleting(store.workspaces, before._id, new Date());
+    if (!isDeletedWorkspace(before)) await changed(before._id);
     deps.deletions.kick();
     res.status(202).json(workspaceView(after ?? before));
   });
 
   table.mount(workspacesSpecs.mintKey, async (req, res) => {
     const doc = await find(req.params.id);
-    if (gone(doc)) throw deletedConflict(doc);
+    if (isDeletedWorkspace(doc)) throw deletedConflict(doc);
     res.status(201).json(await mintApiKey(store, doc._id, req.body.name, req.body.scopes));
   });
 }

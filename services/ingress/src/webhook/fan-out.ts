@@ -34,9 +34,8 @@ export async function resolveSource(config: Pick<SourceConfig, 'source'>, token:
  */
 export async function sourceWorkspace(config: Pick<SourceConfig, 'workspace'>, source: SourceDoc): Promise<WorkspaceDoc | null> {
   const workspace = await config.workspace(source.workspace_id);
-  const status = workspace?.status ?? 'active';
-  if (isDeletedWorkspace(status)) throw rejection('unknown_source', { workspaceId: source.workspace_id });
-  if (status === 'suspended') throw rejection('suspended', { workspaceId: source.workspace_id });
+  if (isDeletedWorkspace(workspace)) throw rejection('unknown_source', { workspaceId: source.workspace_id });
+  if (workspace?.status === 'suspended') throw rejection('suspended', { workspaceId: source.workspace_id });
   return workspace;
 }
 

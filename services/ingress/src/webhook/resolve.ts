@@ -43,8 +43,7 @@ export async function resolveToken(config: HookConfig, token: string): Promise<R
   const trigger = TOKEN.test(token) ? await config.trigger(sha256Hex(token)) : null;
   if (!trigger) throw rejection('unknown_token');
   const workspace = await config.workspace(trigger.workspace_id);
-  const status = workspace?.status ?? 'active';
-  if (isDeletedWorkspace(status)) throw rejection('unknown_token', { workspaceId: trigger.workspace_id });
+  if (isDeletedWorkspace(workspace)) throw rejection('unknown_token', { workspaceId: trigger.workspace_id });
   return { trigger, workspace };
 }
 
