@@ -10,6 +10,7 @@ export * from './validation-issues';
 export * from './errors';
 export * from './execution';
 export * from './expression';
+export * from './flow-keys';
 export * from './json';
 export * from './machine';
 export * from './response';
