@@ -60,6 +60,8 @@ export const startCommandSchema = z.object({
    * egress, callbacks, executions), `workflow_id` the owner's workflow; absent on every other start.
    */
   share_id: z.string().min(1).optional(),
+  /** The key values of the workflow's keyed `concurrency` limits (core `concurrencyKeysOf`), when it has any. */
+  concurrency_keys: z.array(z.string()).max(8).optional(),
 });
 export type StartCommand = z.infer<typeof startCommandSchema>;
 
@@ -87,6 +89,7 @@ export function startCommand(fields: StartCommandFields): StartCommand {
     test_run: fields.test_run ?? false,
     ...(fields.share_id ? { share_id: fields.share_id } : {}),
     ...(fields.replay_from_step ? { replay_from_step: fields.replay_from_step } : {}),
+    ...(fields.concurrency_keys?.length ? { concurrency_keys: fields.concurrency_keys } : {}),
   };
 }
 

@@ -146,8 +146,13 @@ export function definitionIssues(input: unknown): ValidationIssue[] {
     }
   });
 
-  // The fan-out filter sees only `trigger`.
+  // The fan-out filter and the flow-control keys see only `trigger`.
   expression(at(input, ['trigger', 'source', 'filter']), ['trigger', 'source', 'filter'], { condition: true });
+  for (const path of [['concurrency'], ['trigger', 'webhook', 'rate_limit']]) {
+    const limits = at(input, path);
+    if (Array.isArray(limits)) limits.forEach((limit, i) => expression(at(limit, ['key']), [...path, i, 'key']));
+    else expression(at(limits, ['key']), [...path, 'key']);
+  }
   const response = at(input, ['trigger', 'webhook', 'response']);
   if (isPlainObject(response) && response.mode === 'step') {
     const responsePath = ['trigger', 'webhook', 'response', 'step'];

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { corsSchema } from './cors';
 import { definitionIssues, STEP_ID } from './definition-checks';
+import { concurrencySchema, webhookRateLimitsSchema } from './flow-control';
 import { httpMethodSchema } from './http-methods';
 import { parametersSchema } from './parameters';
 import { scheduleSchema } from './schedule';
@@ -150,11 +151,11 @@ const webhookTriggerSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
       .optional(),
-    /** This webhook's own token bucket (the workspace's applies as well). */
-    rate_limit: z
-      .object({ per_second: z.number().positive().max(100_000), burst: z.number().int().min(1).max(1_000_000).optional() })
-      .strict()
-      .optional(),
+    /**
+     * This webhook's own token bucket (the workspace's applies as well); with a `key`, one bucket per
+     * key value; a list stacks up to four (flow-control.ts).
+     */
+    rate_limit: webhookRateLimitsSchema.optional(),
     /** HTTP methods the webhook accepts (others: 405); default POST. */
     methods: z.array(httpMethodSchema).min(1).default(['POST']),
     /** JSONPath into the body whose value de-duplicates webhooks when no Idempotency-Key header is sent. */
@@ -198,6 +199,8 @@ export const definitionSchema = z
       .strict()
       .default({ webhook: { sync_timeout_s: 50, methods: ['POST'], response: { mode: 'last_step' } } }),
     max_concurrent_executions: z.number().int().min(0).default(1),
+    /** Concurrency per key (JSONata over `{trigger}`), within max_concurrent_executions; a list stacks up to four (flow-control.ts). */
+    concurrency: concurrencySchema.optional(),
     max_workflow_duration_seconds: z.number().int().min(1).max(7200).default(1800),
     on_success_url: absoluteUrl.optional(),
     on_failure_url: absoluteUrl.optional(),

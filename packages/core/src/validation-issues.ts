@@ -19,7 +19,20 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function issuesOf(error: z.ZodError): ValidationIssue[] {
-  return error.issues.flatMap((issue): ValidationIssue[] => {
+  return issueList(error.issues, []);
+}
+
+/** A root type mismatch: the option of a union that the input's type did not choose. */
+const wrongType = (issues: readonly z.core.$ZodIssue[]) => issues.some((issue) => issue.code === 'invalid_type' && issue.path.length === 0);
+
+function issueList(list: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): ValidationIssue[] {
+  return list.flatMap((raw): ValidationIssue[] => {
+    const issue = { ...raw, path: [...prefix, ...raw.path] };
+    // A union (e.g. "one object or a list of them"): the issues of the one option of the input's type.
+    if (issue.code === 'invalid_union') {
+      const chosen = issue.errors.filter((option) => !wrongType(option));
+      if (chosen.length === 1 && chosen[0]) return issueList(chosen[0], issue.path);
+    }
     if (issue.code === 'unrecognized_keys')
       return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field', code: issue.code }));
     return [{ path: formatPath(issue.path), message: issue.message, code: issue.code }];

@@ -179,8 +179,10 @@ export interface ExecutionDoc {
   share_id?: string | null;
   /** What started it (absent on documents written before sources were recorded: a webhook). */
   source?: 'webhook' | 'schedule';
-  /** Queued behind `max_concurrent_executions`, waiting for a slot (started in arrival order). */
+  /** Queued behind `max_concurrent_executions` or a keyed `concurrency` limit, waiting for a slot (started in arrival order). */
   slot_wait: boolean;
+  /** The key values of its keyed `concurrency` limits, in the definition's order (core `concurrencyKeysOf`). */
+  concurrency_keys?: string[];
   /** Parked by a delay / wait_for_webhook / approval step (status `waiting`). */
   waiting_reason?: 'delay' | 'webhook' | 'approval' | null;
   /** Public URLs of the wait (resume_url, or review / approve / reject URLs) and the approval message. */

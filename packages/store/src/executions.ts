@@ -12,7 +12,7 @@ export type NewExecution = Pick<
   ExecutionDoc,
   '_id' | 'workspace_id' | 'workflow_id' | 'workflow_version' | 'trigger_input_json' | 'on_success_url' | 'on_failure_url' | 'replay_of'
 > & { created_at: Date; source?: ExecutionDoc['source']; trigger_input_ref?: string | null } & Partial<
-    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id' | 'replay_from_step'>
+    Pick<ExecutionDoc, 'environment' | 'draft_id' | 'test_run' | 'share_id' | 'replay_from_step' | 'concurrency_keys'>
   >;
 
 /** The new execution a start command describes: what the ingress, the scheduler and the executor record. */
@@ -33,6 +33,7 @@ export function newExecutionOf(cmd: StartCommand): NewExecution {
     test_run: cmd.test_run ?? false,
     ...(cmd.share_id ? { share_id: cmd.share_id } : {}),
     ...(cmd.replay_from_step ? { replay_from_step: cmd.replay_from_step } : {}),
+    ...(cmd.concurrency_keys?.length ? { concurrency_keys: cmd.concurrency_keys } : {}),
     created_at: new Date(cmd.accepted_at),
   };
 }
@@ -54,6 +55,7 @@ export function startCommandOf(doc: ExecutionDoc): StartCommand {
     test_run: doc.test_run,
     share_id: doc.share_id ?? undefined,
     replay_from_step: doc.replay_from_step ?? undefined,
+    concurrency_keys: doc.concurrency_keys ?? undefined,
   });
 }
 

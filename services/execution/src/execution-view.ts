@@ -31,6 +31,7 @@ export function toExecutionMessage(doc: ExecutionDoc, steps: StepExecutionDoc[])
     finishedAt: doc.finished_at?.toISOString() ?? '',
     replayOf: doc.replay_of ?? '',
     replayFromStep: doc.replay_from_step ?? '',
+    concurrencyKeys: doc.concurrency_keys ?? [],
     waitingReason: doc.waiting_reason ?? '',
     waitingPayloadJson: doc.waiting_payload ? JSON.stringify(doc.waiting_payload) : '',
     waitingExpiresAt: doc.waiting_expires_at?.toISOString() ?? '',

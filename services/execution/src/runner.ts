@@ -16,6 +16,10 @@ import {
   type StepOutcome,
   type TriggerInput,
   type WorkflowDefinition,
+  type SlotGate,
+  concurrencyKeysOf,
+  gateOfQueue,
+  slotGatesOf,
 } from '@flowgate/core';
 import type { ResumeCommand, StartCommand, TimerCommand } from '@flowgate/contracts';
 import { inSpan, type Logger, type MessageDisposition } from '@flowgate/kit';
@@ -133,19 +137,22 @@ export class Runner {
       if (ended) await this.announceTerminal(ended);
       return { term: 'unknown_workflow' };
     }
-    if (doc.status === 'queued' && def.max_concurrent_executions > 0) {
-      // The workflow's slot queue decides: run now, or wait in arrival order for a slot.
-      const { runs, promoted } = await this.deps.slots.arrive(doc.workspace_id, doc.workflow_id, doc._id, def.max_concurrent_executions);
-      await this.startPromoted(doc, promoted, def.max_concurrent_executions);
-      if (!runs) {
-        if (!doc.slot_wait) {
-          const waiting = await this.live.write(x, { ...doc, slot_wait: true, updated_at: this.now() }, x.steps);
+    if (doc.status === 'queued') {
+      // Its slot queues decide, in order (core slotGatesOf): run now, or wait in arrival order for a place.
+      const keys = await this.concurrencyKeysOf(doc, def);
+      for (const gate of slotGatesOf(def, keys)) {
+        const { runs, promoted } = await this.deps.slots.arrive(doc.workspace_id, doc.workflow_id, gate, doc._id);
+        await this.startPromoted(doc, promoted, gate);
+        if (runs) continue;
+        if (!doc.slot_wait || (keys.length > 0 && !doc.concurrency_keys)) {
+          const waiting = await this.live.write(x, { ...doc, slot_wait: true, concurrency_keys: keys, updated_at: this.now() }, x.steps);
           if (!waiting) return this.handleStart(cmd, keepAlive); // changed meanwhile (a cancel): decide again
           x = waiting;
           this.deps.metrics.slotWaits.inc({ workspace_id: this.deps.metrics.workspaces.of(doc.workspace_id) });
         }
         return 'ack';
       }
+      if (keys.length > 0 && !doc.concurrency_keys) x = { ...x, doc: { ...x.doc, concurrency_keys: keys } };
     }
     if (x.doc.status === 'running' && x.doc.started_at && x.doc.duration_left_ms == null) {
       // A redelivery after a crash (the first write started it): the duration timer may not be set.
@@ -655,22 +662,32 @@ export class Runner {
     }
     await this.deps.messaging.publishEvent(doc);
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
-    if (def && def.max_concurrent_executions > 0) {
-      const max = def.max_concurrent_executions;
-      await this.startPromoted(doc, await this.deps.slots.leave(doc.workspace_id, doc.workflow_id, doc._id, max), max);
+    if (def) {
+      // Every place it held or waited for is given on (the last first: the reverse of taking them).
+      const gates = slotGatesOf(def, doc.concurrency_keys ?? (await this.concurrencyKeysOf(doc, def)));
+      for (const gate of gates.reverse())
+        await this.startPromoted(doc, await this.deps.slots.leave(doc.workspace_id, doc.workflow_id, gate, doc._id), gate);
     }
+  }
+
+  /** The key values of its keyed concurrency limits: as recorded at accept, else taken from its trigger input. */
+  private async concurrencyKeysOf(doc: ExecutionDoc, def: WorkflowDefinition): Promise<string[]> {
+    if (!def.concurrency) return [];
+    if (doc.concurrency_keys) return doc.concurrency_keys;
+    const trigger = JSON.parse(await triggerInputJsonOf(this.deps.store.payloads, doc)) as TriggerInput;
+    return concurrencyKeysOf(def.concurrency, trigger);
   }
 
   /**
    * Sends the start command again (message id `<id>:promoted`) to executions that just got a slot.
    * One that ended while it waited (a cancel) gives its slot on at once.
    */
-  private async startPromoted(of: Pick<ExecutionDoc, 'workspace_id' | 'workflow_id'>, ids: string[], max: number): Promise<void> {
+  private async startPromoted(of: Pick<ExecutionDoc, 'workspace_id' | 'workflow_id'>, ids: string[], gate: SlotGate): Promise<void> {
     const todo = [...ids];
     for (let id = todo.shift(); id !== undefined; id = todo.shift()) {
       const x = await this.live.get(of.workspace_id, id);
       if (!x || x.doc.status !== 'queued') {
-        todo.push(...(await this.deps.slots.leave(of.workspace_id, of.workflow_id, id, max)));
+        todo.push(...(await this.deps.slots.leave(of.workspace_id, of.workflow_id, gate, id)));
         continue;
       }
       await this.sendStart(x.doc, `${id}:promoted`);
@@ -687,17 +704,29 @@ export class Runner {
    * (still queued long after) is sent its start again.
    */
   async promoteAll(staleMs = 30_000): Promise<void> {
-    for (const { workspaceId, workflowId, queue } of await this.deps.slots.all()) {
-      for (const id of [...queue.running, ...queue.waiting]) {
-        const x = await this.live.get(workspaceId, id);
-        const def = x ? await this.deps.definitions.get(x.doc.workflow_id, x.doc.workflow_version, x.doc.draft_id) : null;
-        const max = def?.max_concurrent_executions || 1;
+    const queues = await this.deps.slots.all();
+    const waitingIn = new Map(queues.map((q) => [`${q.workspaceId}.${q.workflowId}.${q.gate}`, q.queue.waiting]));
+    for (const { workspaceId, workflowId, gate: name, queue } of queues) {
+      const members = await Promise.all(
+        [...queue.running, ...queue.waiting].map(async (id) => {
+          const x = await this.live.get(workspaceId, id);
+          return { id, x, def: x ? await this.deps.definitions.get(x.doc.workflow_id, x.doc.workflow_version, x.doc.draft_id) : null };
+        }),
+      );
+      // The queue's places, from the definition of an execution still in it (1 when none is left to say).
+      const gate = members.map((m) => (m.def ? gateOfQueue(m.def, name) : null)).find((g) => g !== null) ?? { queue: name, max: 1 };
+      for (const { id, x, def } of members) {
         if (!x || isTerminal(x.doc.status)) {
           const of = { workspace_id: workspaceId, workflow_id: workflowId };
-          await this.startPromoted(of, await this.deps.slots.leave(workspaceId, workflowId, id, max), max);
-        } else if (queue.running.includes(id) && x.doc.status === 'queued' && this.now().getTime() - x.doc.updated_at.getTime() > staleMs) {
-          await this.sendStart(x.doc, `${id}:promoted:${x.doc.updated_at.getTime()}`);
+          await this.startPromoted(of, await this.deps.slots.leave(workspaceId, workflowId, gate, id), gate);
+          continue;
         }
+        const stale = x.doc.status === 'queued' && this.now().getTime() - x.doc.updated_at.getTime() > staleMs;
+        if (!stale || !queue.running.includes(id)) continue;
+        // Holding this place while it waits in a later queue of its own is no lost promotion.
+        const later = def ? slotGatesOf(def, x.doc.concurrency_keys ?? []).slice(gatesIndex(def, x.doc, name) + 1) : [];
+        if (later.some((g) => waitingIn.get(`${workspaceId}.${workflowId}.${g.queue}`)?.includes(id))) continue;
+        await this.sendStart(x.doc, `${id}:promoted:${x.doc.updated_at.getTime()}`);
       }
     }
   }
@@ -711,4 +740,9 @@ export class Runner {
     );
     return doc;
   }
+}
+
+/** Where a queue stands among an execution's gates (-1: not one of them). */
+function gatesIndex(def: WorkflowDefinition, doc: ExecutionDoc, queue: string): number {
+  return slotGatesOf(def, doc.concurrency_keys ?? []).findIndex((g) => g.queue === queue);
 }

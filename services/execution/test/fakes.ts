@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { arrive, EMPTY_SLOTS, leave, validateDefinition, type SlotQueue, type WorkflowDefinition } from '@flowgate/core';
+import { arrive, EMPTY_SLOTS, leave, validateDefinition, type SlotGate, type SlotQueue, type WorkflowDefinition } from '@flowgate/core';
 import { messageIds, type StartCommand, type TimerCommand } from '@flowgate/contracts';
 import type { ExecutionDoc, LiveExecution, StepExecutionDoc } from '@flowgate/store';
 import type { LiveState, Messaging, SlotQueues } from '../src/seams';
@@ -192,33 +192,38 @@ export class FakeLive implements LiveState {
   }
 }
 
-/** max_concurrent_executions queues with the real decisions (core slots.ts) over a Map. */
+/** Slot queues with the real decisions (core slots.ts) over a Map, keyed like the store's (`<ws>.<wf>[.<gate>]`). */
 export class FakeSlots implements SlotQueues {
   readonly queues = new Map<string, SlotQueue>();
 
-  private change<T extends { queue: SlotQueue }>(workspaceId: string, workflowId: string, decide: (q: SlotQueue) => T): T {
-    const key = `${workspaceId}.${workflowId}`;
+  private change<T extends { queue: SlotQueue }>(workspaceId: string, workflowId: string, gate: string, decide: (q: SlotQueue) => T): T {
+    const key = gate === '' ? `${workspaceId}.${workflowId}` : `${workspaceId}.${workflowId}.${gate}`;
     const result = decide(this.queues.get(key) ?? EMPTY_SLOTS);
     this.queues.set(key, result.queue);
     return result;
   }
 
-  async arrive(workspaceId: string, workflowId: string, executionId: string, max: number): Promise<{ runs: boolean; promoted: string[] }> {
+  async arrive(
+    workspaceId: string,
+    workflowId: string,
+    gate: SlotGate,
+    executionId: string,
+  ): Promise<{ runs: boolean; promoted: string[] }> {
     await Promise.resolve();
-    const { runs, promoted } = this.change(workspaceId, workflowId, (q) => arrive(q, executionId, max));
+    const { runs, promoted } = this.change(workspaceId, workflowId, gate.queue, (q) => arrive(q, executionId, gate.max));
     return { runs, promoted };
   }
 
-  async leave(workspaceId: string, workflowId: string, executionId: string, max: number): Promise<string[]> {
+  async leave(workspaceId: string, workflowId: string, gate: SlotGate, executionId: string): Promise<string[]> {
     await Promise.resolve();
-    return this.change(workspaceId, workflowId, (q) => leave(q, executionId, max)).promoted;
+    return this.change(workspaceId, workflowId, gate.queue, (q) => leave(q, executionId, gate.max)).promoted;
   }
 
-  async all(): Promise<{ workspaceId: string; workflowId: string; queue: SlotQueue }[]> {
+  async all(): Promise<{ workspaceId: string; workflowId: string; gate: string; queue: SlotQueue }[]> {
     await Promise.resolve();
     return [...this.queues].map(([key, queue]) => {
-      const [workspaceId = '', workflowId = ''] = key.split('.');
-      return { workspaceId, workflowId, queue };
+      const [workspaceId = '', workflowId = '', ...rest] = key.split('.');
+      return { workspaceId, workflowId, gate: rest.join('.'), queue };
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { StartCommand, TimerCommand } from '@flowgate/contracts';
+import { flowKeyToken } from '@flowgate/core';
 import { collections, queuedExecution, toJsonText, type Collections, type StepExecutionDoc } from '@flowgate/store';
 import { createLogger, WorkspaceLabels } from '@flowgate/kit';
 import { MongoClient } from 'mongodb';
@@ -679,12 +680,76 @@ describe('execution runner on fakes', () => {
     expect(w.slots.queues.get(`${WS}.${WF}`)).toEqual({ running: [], waiting: [] });
   });
 
+  it('keyed concurrency: a busy key waits without holding a workflow place, other keys run, the end promotes in order', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, {
+      name: 'per-customer',
+      max_concurrent_executions: 2,
+      concurrency: { key: 'trigger.body.customer', limit: 1 },
+      steps: [
+        { id: 'call', type: 'http', request: { url: downstream.url('/keyed/call?c={{trigger.body.customer}}&n={{trigger.body.n}}') } },
+        { id: 'shape', type: 'transform', expression: '{"n": trigger.body.n}' },
+      ],
+    });
+    const a = accept(w, { customer: 'acme', n: 1 });
+    const b = accept(w, { customer: 'acme', n: 2 });
+    const c = accept(w, { customer: 'other', n: 3 });
+    const releaseA = downstream.hold('/keyed/call?c=acme&n=1');
+    const runningA = replica(w).runner.handleStart(a, noKeepAlive);
+    await until('A to call downstream', () => downstream.countOf('/keyed/call?c=acme&n=1') === 1);
+
+    await expect(replica(w).runner.handleStart(b, noKeepAlive)).resolves.toBe('ack');
+    expect(w.live.liveOf(WS, b.execution_id)?.doc).toEqual(
+      expect.objectContaining({ status: 'queued', slot_wait: true, concurrency_keys: ['acme'] }),
+    );
+    const acmeQueue = `${WS}.${WF}.k0.${flowKeyToken('acme')}`;
+    expect(w.slots.queues.get(acmeQueue)).toEqual({ running: [a.execution_id], waiting: [b.execution_id] });
+    // B waits on its key only: the workflow's second place is free, and another customer takes it.
+    expect(w.slots.queues.get(`${WS}.${WF}`)).toEqual({ running: [a.execution_id], waiting: [] });
+    await expect(replica(w).runner.handleStart(c, noKeepAlive)).resolves.toBe('ack');
+    await until('C to end', () => w.live.mongo.get(c.execution_id)?.doc.status === 'succeeded');
+    expect(w.live.mongo.get(c.execution_id)?.doc.concurrency_keys).toEqual(['other']);
+    expect(downstream.countOf('/keyed/call?c=acme&n=2')).toBe(0);
+
+    releaseA();
+    await expect(runningA).resolves.toBe('ack');
+    expect(w.slots.queues.get(acmeQueue)).toEqual({ running: [b.execution_id], waiting: [] });
+    expect(w.messaging.starts.map((s) => s.msgId)).toEqual([`${b.execution_id}:promoted`]);
+    const promoted = w.messaging.starts[0]?.command;
+    if (!promoted) throw new Error('no promoted start');
+    await expect(replica(w).runner.handleStart(promoted, noKeepAlive)).resolves.toBe('ack');
+    await until('B to end in MongoDB', () => w.live.mongo.get(b.execution_id)?.doc.status === 'succeeded');
+    expect(downstream.countOf('/keyed/call?c=acme&n=2')).toBe(1);
+    for (const queue of [acmeQueue, `${WS}.${WF}`, `${WS}.${WF}.k0.${flowKeyToken('other')}`])
+      expect(w.slots.queues.get(queue)).toEqual({ running: [], waiting: [] });
+  });
+
+  it('keyed concurrency: the sweep does not resend a start to one holding a key place while it waits for a workflow place', async () => {
+    const w = world();
+    w.definitions.add(WF, 1, {
+      name: 'stacked',
+      max_concurrent_executions: 1,
+      concurrency: { key: 'trigger.body.customer', limit: 1 },
+      steps: [{ id: 'x', type: 'transform', expression: '1' }],
+    });
+    const a = accept(w, { customer: 'a' });
+    const b = accept(w, { customer: 'b' });
+    await w.slots.arrive(WS, WF, { queue: '', max: 1 }, a.execution_id); // A holds the workflow's one place
+    const { runner } = replica(w);
+    await expect(runner.handleStart(b, noKeepAlive)).resolves.toBe('ack');
+    expect(w.slots.queues.get(`${WS}.${WF}.k0.${flowKeyToken('b')}`)).toEqual({ running: [b.execution_id], waiting: [] });
+    expect(w.slots.queues.get(`${WS}.${WF}`)).toEqual({ running: [a.execution_id], waiting: [b.execution_id] });
+    w.clock.advance(60_000);
+    await runner.promoteAll(30_000);
+    expect(w.messaging.starts.filter((s) => s.command.execution_id === b.execution_id)).toEqual([]);
+  });
+
   it('a redelivered start of a waiting execution stays waiting: no second write, counted once', async () => {
     const w = world();
     w.definitions.add(WF, 1, { name: 'capped', max_concurrent_executions: 1, steps: [{ id: 'x', type: 'transform', expression: '1' }] });
     const a = accept(w, {});
     const b = accept(w, {});
-    await w.slots.arrive(WS, WF, a.execution_id, 1); // A holds the slot
+    await w.slots.arrive(WS, WF, { queue: '', max: 1 }, a.execution_id); // A holds the slot
     const { runner, metrics } = replica(w);
     await expect(runner.handleStart(b, noKeepAlive)).resolves.toBe('ack');
     expect(w.live.liveOf(WS, b.execution_id)?.doc.slot_wait).toBe(true);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, startCommand, triggerInputStub } from '@flowgate/contracts';
-import type { Environment, TriggerInput, WorkflowDefinition } from '@flowgate/core';
+import { concurrencyKeysOf, slotGatesOf, type Environment, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
 import {
   newExecutionOf,
@@ -79,6 +79,8 @@ export class ExecutionStarter {
     const { version, definition } = target ?? (await this.published(workflow));
     const acceptedAt = new Date();
     const offload = await this.offloadLargeInput(workspaceId, executionId, triggerInput, acceptedAt);
+    // Keyed concurrency: the key values are taken once, here, on the whole input (the executor uses them as recorded).
+    const concurrencyKeys = definition.concurrency ? await concurrencyKeysOf(definition.concurrency, triggerInput) : [];
     const command = startCommand({
       execution_id: executionId,
       workspace_id: workspaceId,
@@ -93,6 +95,7 @@ export class ExecutionStarter {
       test_run: target?.testRun,
       share_id: target?.share?.id,
       replay_from_step: target?.fromStep,
+      concurrency_keys: concurrencyKeys,
     });
     const reservation = await this.deps.quotas?.reserve(workspaceId, acceptedAt);
     let duplicate = false;
@@ -120,12 +123,14 @@ export class ExecutionStarter {
         .create(queued)
         .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not record accepted execution'));
     }
-    // A capped workflow's execution takes its place in the slot queue now, so a later webhook never
-    // overtakes it, whichever executor handles which start first (it would queue at the executor otherwise).
+    // A capped workflow's execution takes its place in its first slot queue now, so a later webhook
+    // never overtakes it, whichever executor handles which start first (it would queue at the executor
+    // otherwise); the executor takes the others in order (core slotGatesOf).
     // (Not for a de-duplicated repeat: its execution has its place already, or has ended.)
-    if (definition.max_concurrent_executions > 0 && !duplicate) {
+    const [first] = slotGatesOf(definition, concurrencyKeys);
+    if (first && !duplicate) {
       await this.deps.slots
-        .arrive(workspaceId, workflow._id, executionId, definition.max_concurrent_executions)
+        .arrive(workspaceId, workflow._id, first, executionId)
         .catch((err: unknown) => this.deps.logger.warn({ err, execution_id: executionId }, 'could not queue for a concurrency slot'));
     }
     return { executionId, statusUrl: this.statusUrl(executionId), definition };

@@ -91,6 +91,7 @@ export function executionView(e: Execution__Output, statusUrl: string) {
     error: errorView(e.error),
     replay_of: orNull(e.replayOf),
     replay_from_step: orNull(e.replayFromStep),
+    concurrency_keys: e.concurrencyKeys,
     environment: e.environment || 'production',
     test_run: e.testRun,
     waiting_reason: orNull(e.waitingReason),

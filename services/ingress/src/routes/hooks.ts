@@ -9,7 +9,7 @@ import type { RateLimiter, WorkspaceLimits } from '../rate-limiter';
 import type { RunTargets } from '../run-targets';
 import type { RouteTable } from '../http/route';
 import type { ExecutionStarter } from '../starter';
-import { admit, allowMethod } from '../webhook/admit';
+import { admit, allowMethod, hasKeyedLimits } from '../webhook/admit';
 import { answer } from '../webhook/answer';
 import { authenticate, needsProductionSecrets } from '../webhook/authenticate';
 import { idempotencyKeyFor } from '../webhook/claim';
@@ -92,10 +92,16 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
 
       stage = 'admit';
       allowMethod(webhook, req.method);
-      res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit)).headers);
+      // A keyed bucket needs the input: such a webhook is admitted (every bucket) once it is read.
+      const keyed = hasKeyedLimits(webhook);
+      if (!keyed) res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit)).headers);
 
       stage = 'read_input';
       const input = await readInput(deps, req, hook, target.definition);
+      if (keyed) {
+        stage = 'admit';
+        res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit, input)).headers);
+      }
 
       stage = 'claim';
       const key = idempotencyKeyFor(webhook, hook.environment, input);

@@ -41,6 +41,9 @@ const executionFields = {
     .string()
     .nullable()
     .describe('A replay from a chosen step: the step it began at (the steps before it are carried_over)'),
+  concurrency_keys: z
+    .array(z.string())
+    .describe("The key values of the workflow's keyed concurrency limits for this run, in the definition's order (empty without any)"),
   environment: environment,
   test_run: z.boolean().describe('Started by POST /v1/workflows/{id}/test'),
   waiting_reason: z.enum(['delay', 'webhook', 'approval']).nullable(),

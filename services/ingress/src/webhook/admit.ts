@@ -1,4 +1,4 @@
-import type { WorkflowDefinition } from '@flowgate/core';
+import { flowKeyOf, flowKeyToken, listOf, type TriggerInput, type WebhookRateLimit, type WorkflowDefinition } from '@flowgate/core';
 import type { TriggerDoc } from '@flowgate/store';
 import { workspaceLimit, type Admission, type LimitCheck, type WorkspaceLimits, type WorkspaceRateLimit } from '../rate-limiter';
 import { rejection } from './rejections';
@@ -18,32 +18,63 @@ export function allowMethod(webhook: Webhook, method: string): void {
   }
 }
 
-/** The workspace's bucket (its own, else from config) and the trigger's own (from its definition), if any. */
-export function limitsFor(limits: WorkspaceLimits, trigger: TriggerDoc, webhook: Webhook, own?: WorkspaceRateLimit): LimitCheck[] {
+/** A webhook rate limit as a token-bucket policy (burst: one second's worth unless set). */
+const policyOf = (limit: WebhookRateLimit) => ({
+  perSecond: limit.per_second,
+  burst: limit.burst ?? Math.max(1, Math.ceil(limit.per_second)),
+});
+
+/** Whether a bucket of the webhook depends on the request (a `key`): admission then waits for the input. */
+export function hasKeyedLimits(webhook: Webhook): boolean {
+  return listOf(webhook.rate_limit).some((limit) => limit.key !== undefined);
+}
+
+/**
+ * The workspace's bucket (its own, else from config) and the trigger's own (from its definition),
+ * if any. A keyed bucket is one per key value of `input` (flow-keys.ts): `trigger.<id>.<i>.<token>`;
+ * the first unkeyed one keeps the key `trigger.<id>`. Names (RateLimit-Policy): `trigger`, and
+ * `trigger_key` for a keyed one, with `_<i>` when the webhook stacks several.
+ */
+export async function limitsFor(
+  limits: WorkspaceLimits,
+  trigger: TriggerDoc,
+  webhook: Webhook,
+  own?: WorkspaceRateLimit,
+  input?: TriggerInput,
+): Promise<LimitCheck[]> {
   const workspace = workspaceLimit(limits, trigger.workspace_id, own);
   const checks: LimitCheck[] = workspace ? [workspace] : [];
-  if (webhook.rate_limit) {
-    const policy = {
-      perSecond: webhook.rate_limit.per_second,
-      burst: webhook.rate_limit.burst ?? Math.max(1, Math.ceil(webhook.rate_limit.per_second)),
-    };
-    checks.push({ name: 'trigger', key: `trigger.${trigger._id}`, policy });
+  const list = listOf(webhook.rate_limit);
+  for (const [i, limit] of list.entries()) {
+    const suffix = list.length > 1 ? `_${i}` : '';
+    if (limit.key === undefined) {
+      checks.push({
+        name: `trigger${suffix}`,
+        key: i === 0 ? `trigger.${trigger._id}` : `trigger.${trigger._id}.${i}`,
+        policy: policyOf(limit),
+      });
+    } else {
+      const value = input ? (await flowKeyOf(limit.key, input)).value : '';
+      checks.push({ name: `trigger_key${suffix}`, key: `trigger.${trigger._id}.${i}.${flowKeyToken(value)}`, policy: policyOf(limit) });
+    }
   }
   return checks;
 }
 
 /**
  * Stage "admit", rate limits: its RateLimit headers go on the answer; 429 rate_limited (reason
- * `rate_limited`) otherwise. Workspace quotas are checked (and counted) by the start itself.
+ * `rate_limited`) otherwise. Workspace quotas are checked (and counted) by the start itself. A
+ * webhook with a keyed bucket is admitted once its input is read (`input`), every bucket at once.
  */
-export function admit(
+export async function admit(
   limiter: Admitter,
   limits: WorkspaceLimits,
   trigger: TriggerDoc,
   webhook: Webhook,
   own?: WorkspaceRateLimit,
+  input?: TriggerInput,
 ): Promise<Admission> {
-  return limiter.admit(limitsFor(limits, trigger, webhook, own));
+  return limiter.admit(await limitsFor(limits, trigger, webhook, own, input));
 }
 
 /**

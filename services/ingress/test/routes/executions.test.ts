@@ -36,6 +36,7 @@ function execution(workspaceId: string): Execution__Output {
     finishedAt: '2026-01-01T00:00:01.000Z',
     replayOf: '',
     replayFromStep: '',
+    concurrencyKeys: [],
     waitingReason: '',
     waitingPayloadJson: '',
     waitingExpiresAt: '',

@@ -1,6 +1,6 @@
 import { ApiError } from '@flowgate/contracts';
 import type { LimitCheck } from '../../src/rate-limiter';
-import { admit, admitWorkspace, allowMethod, limitsFor, type Admitter } from '../../src/webhook/admit';
+import { admit, admitWorkspace, allowMethod, hasKeyedLimits, limitsFor, type Admitter } from '../../src/webhook/admit';
 import { trigger, webhookWith } from './fixtures';
 
 const off = { workspacePerSecond: 0, workspaceBurst: 0 };
@@ -19,23 +19,44 @@ describe('stage "admit"', () => {
     );
   });
 
-  it("checks the workspace's bucket and the trigger's own", () => {
+  it("checks the workspace's bucket and the trigger's own", async () => {
     const webhook = webhookWith({ rate_limit: { per_second: 2.5 } });
-    expect(limitsFor({ workspacePerSecond: 10, workspaceBurst: 0 }, trigger(), webhook).map((c) => [c.name, c.key, c.policy])).toEqual([
+    expect(
+      (await limitsFor({ workspacePerSecond: 10, workspaceBurst: 0 }, trigger(), webhook)).map((c) => [c.name, c.key, c.policy]),
+    ).toEqual([
       ['workspace', 'ws.ws1', { perSecond: 10, burst: 10 }],
       ['trigger', 'trigger.th1', { perSecond: 2.5, burst: 3 }],
     ]);
-    expect(limitsFor(off, trigger(), webhookWith({}))).toEqual([]);
+    expect(await limitsFor(off, trigger(), webhookWith({}))).toEqual([]);
   });
 
-  it("takes the workspace's own bucket over the deployment's, and its 0 as none", () => {
-    const policies = (own: Parameters<typeof limitsFor>[3]) =>
-      limitsFor({ workspacePerSecond: 10, workspaceBurst: 20 }, trigger(), webhookWith({}), own).map((c) => c.policy);
-    expect(policies(null)).toEqual([{ perSecond: 10, burst: 20 }]);
-    expect(policies({ per_second: 1.5, burst: null })).toEqual([{ perSecond: 1.5, burst: 2 }]);
-    expect(policies({ per_second: 3, burst: 7 })).toEqual([{ perSecond: 3, burst: 7 }]);
-    expect(policies({ per_second: 0, burst: null })).toEqual([]);
-    expect(limitsFor(off, trigger(), webhookWith({}), { per_second: 5, burst: null }).map((c) => c.policy)).toEqual([
+  it('keys a bucket by the key of the input and stacks a list of buckets', async () => {
+    const webhook = webhookWith({
+      rate_limit: [{ per_second: 100 }, { per_second: 2, burst: 4, key: 'trigger.body.customer' }],
+    });
+    expect(hasKeyedLimits(webhook)).toBe(true);
+    expect(hasKeyedLimits(webhookWith({ rate_limit: { per_second: 1 } }))).toBe(false);
+    const input = (customer: string) => ({ method: 'POST', path: '/', query: {}, headers: {}, body: { customer } });
+    const acme = await limitsFor(off, trigger(), webhook, undefined, input('acme'));
+    const other = await limitsFor(off, trigger(), webhook, undefined, input('other'));
+    expect(acme.map((c) => [c.name, c.policy])).toEqual([
+      ['trigger_0', { perSecond: 100, burst: 100 }],
+      ['trigger_key_1', { perSecond: 2, burst: 4 }],
+    ]);
+    expect(acme[0]?.key).toBe('trigger.th1');
+    expect(acme[1]?.key).toMatch(/^trigger\.th1\.1\.[A-Za-z0-9_-]{22}$/);
+    expect(other[1]?.key).not.toBe(acme[1]?.key);
+    expect((await limitsFor(off, trigger(), webhook, undefined, input('acme')))[1]?.key).toBe(acme[1]?.key);
+  });
+
+  it("takes the workspace's own bucket over the deployment's, and its 0 as none", async () => {
+    const policies = async (own: Parameters<typeof limitsFor>[3]) =>
+      (await limitsFor({ workspacePerSecond: 10, workspaceBurst: 20 }, trigger(), webhookWith({}), own)).map((c) => c.policy);
+    expect(await policies(null)).toEqual([{ perSecond: 10, burst: 20 }]);
+    expect(await policies({ per_second: 1.5, burst: null })).toEqual([{ perSecond: 1.5, burst: 2 }]);
+    expect(await policies({ per_second: 3, burst: 7 })).toEqual([{ perSecond: 3, burst: 7 }]);
+    expect(await policies({ per_second: 0, burst: null })).toEqual([]);
+    expect((await limitsFor(off, trigger(), webhookWith({}), { per_second: 5, burst: null })).map((c) => c.policy)).toEqual([
       { perSecond: 5, burst: 5 },
     ]);
   });

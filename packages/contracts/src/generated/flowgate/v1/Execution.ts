@@ -28,6 +28,7 @@ export interface Execution {
   'revision'?: (number);
   'triggerInputRef'?: (string);
   'replayFromStep'?: (string);
+  'concurrencyKeys'?: (string)[];
 }
 
 export interface Execution__Output {
@@ -55,4 +56,5 @@ export interface Execution__Output {
   'revision': (number);
   'triggerInputRef': (string);
   'replayFromStep': (string);
+  'concurrencyKeys': (string)[];
 }
