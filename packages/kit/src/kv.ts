@@ -33,6 +33,8 @@ export function isKvConflict(err: unknown): boolean {
 /** What a compare-and-set change decides from the key's current entry: a value to write (or none) and its result. */
 export interface KvDecision<T> {
   write?: string;
+  /** Delete the key instead (conditional on the revision read, like a write); ignored when there is no entry. */
+  remove?: boolean;
   result: T;
 }
 
@@ -71,6 +73,15 @@ export class KvCas {
     for (let race = 0; race < this.maxRaces; race++) {
       const entry = await this.kv.get(key);
       const decision = decide(entry);
+      if (decision.remove && entry && entry.operation === 'PUT') {
+        try {
+          await this.kv.delete(key, { previousSeq: entry.revision });
+          return decision.result;
+        } catch {
+          await new Promise((r) => setTimeout(r, Math.random() * 5));
+          continue;
+        }
+      }
       if (decision.write === undefined) return decision.result;
       try {
         if (entry) await this.kv.update(key, decision.write, entry.revision);

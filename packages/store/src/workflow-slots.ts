@@ -31,13 +31,22 @@ export class WorkflowSlots {
     return this.cas.change(WorkflowSlots.key(workspaceId, workflowId, gate), (entry) => {
       const queue = entry && entry.operation === 'PUT' ? entry.json<SlotQueue>() : EMPTY_SLOTS;
       const result = decide(queue);
-      return result.changed ? { write: JSON.stringify(result.queue), result } : { result };
+      if (!result.changed) return { result };
+      // A keyed queue left empty is deleted: keys come and go with the values in use, and the sweep walks them all.
+      const empty = result.queue.running.length === 0 && result.queue.waiting.length === 0;
+      return gate !== '' && empty ? { remove: true, result } : { write: JSON.stringify(result.queue), result };
     });
   }
 
   /** An execution that wants a place in `gate`: `runs` if it holds one; `promoted`: waiting ones whose start must be sent. */
-  arrive(workspaceId: string, workflowId: string, gate: SlotGate, executionId: string): Promise<{ runs: boolean; promoted: string[] }> {
-    return this.change(workspaceId, workflowId, gate.queue, (q) => arrive(q, executionId, gate.max));
+  async arrive(
+    workspaceId: string,
+    workflowId: string,
+    gate: SlotGate,
+    executionId: string,
+  ): Promise<{ runs: boolean; promoted: string[] }> {
+    const { runs, promoted } = await this.change(workspaceId, workflowId, gate.queue, (q) => arrive(q, executionId, gate.max));
+    return { runs, promoted };
   }
 
   /** An execution that ended: its place in `gate` is freed; returns the waiting ones that got a slot. */
