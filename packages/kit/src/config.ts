@@ -53,4 +53,8 @@ export const baseConfigShape = {
     .default('flowgate'),
   LOG_LEVEL: env.logLevel(),
   FLOWGATE_SHUTDOWN_TIMEOUT_MS: env.int(25_000, 1_000, 600_000),
+  /** Replicas of every stream and KV bucket Flowgate creates (consumers inherit their stream's): 1, or 3 / 5 on a NATS cluster. */
+  FLOWGATE_NATS_REPLICAS: env.int(1, 1, 5),
+  /** Storage of every stream and KV bucket: file (durable) or memory. */
+  FLOWGATE_NATS_STORAGE: z.enum(['file', 'memory']).default('file'),
 };

@@ -1,6 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { openKv } from './kv';
+import type { NatsPlacement } from './nats-placement';
 import { startPollLoop, type PollLoop } from './poll-loop';
 
 /**
@@ -15,6 +16,8 @@ export interface LeaseOptions {
   key: string;
   holder: string;
   ttlMs: number;
+  /** Replicas and storage of the lease bucket (the service's FLOWGATE_NATS_REPLICAS / _STORAGE). */
+  placement?: NatsPlacement;
   now?: () => number;
   onChange?: (leader: boolean) => void;
 }
@@ -31,7 +34,7 @@ export class Lease {
   ) {}
 
   static async open(nc: NatsConnection, opts: LeaseOptions): Promise<Lease> {
-    const kv = await openKv(nc, opts.bucket, { ttlMs: opts.ttlMs });
+    const kv = await openKv(nc, opts.bucket, { ttlMs: opts.ttlMs, placement: opts.placement });
     return new Lease(kv, opts);
   }
 

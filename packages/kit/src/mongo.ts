@@ -14,13 +14,15 @@ import { storeCommandMetrics } from './metrics';
 /**
  * Connects to MongoDB (or a MongoDB-wire server such as FerretDB); the database comes from the URL path.
  * With a registry, every command is counted by the driver's command monitoring (storeCommandMetrics).
+ * The connection string's options are honoured (`w=majority`, `readPreference`, `retryWrites`, …);
+ * retryable writes are off only when it does not say (FerretDB 1.x has no retryable writes).
  */
 export async function connectMongo(url: string, appName: string, registry?: Registry): Promise<{ client: MongoClient; db: Db }> {
   const client = new MongoClient(url, {
     appName,
     serverSelectionTimeoutMS: 5_000,
     connectTimeoutMS: 5_000,
-    retryWrites: false,
+    ...(urlSetsOption(url, 'retryWrites') ? {} : { retryWrites: false }),
     monitorCommands: registry !== undefined,
   });
   if (registry) {
@@ -33,6 +35,12 @@ export async function connectMongo(url: string, appName: string, registry?: Regi
   }
   await client.connect();
   return { client, db: client.db() };
+}
+
+/** Whether a connection string sets an option itself (options in code would override it). */
+export function urlSetsOption(url: string, option: string): boolean {
+  const query = url.split('?')[1] ?? '';
+  return query.split('&').some((pair) => pair.split('=')[0]?.toLowerCase() === option.toLowerCase());
 }
 
 /** MongoDB unreachable (server selection, network, closed pool): the dependency is down (a 503), not a bug. */

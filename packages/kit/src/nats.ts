@@ -18,7 +18,9 @@ import type { Logger } from './logger';
 import { extractTraceContext, inSpan, injectTraceHeaders, SpanKind } from './trace-context';
 import type { ConsumerMetrics } from './metrics';
 
+import { DEFAULT_PLACEMENT, placementError, type NatsPlacement } from './nats-placement';
 export type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+export { checkPlacement, DEFAULT_PLACEMENT, type NatsPlacement } from './nats-placement';
 export type { NatsConnection } from '@nats-io/transport-node';
 
 export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
@@ -52,13 +54,19 @@ const DEDUP_WINDOW_MS = 2 * 60_000;
  * place. The server refuses to turn schedules off again, so a version older than this one can no
  * longer update the stream (it fails at start-up rather than dropping pending schedules).
  */
-export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects): Promise<void> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  subjects: Subjects,
+  placement: NatsPlacement = DEFAULT_PLACEMENT,
+): Promise<void> {
+  const storage = placement.storage === 'memory' ? StorageType.Memory : StorageType.File;
   const wanted = [
     {
       name: subjects.commandsStream,
       subjects: [subjects.commandsAll, subjects.schedulesAll],
       retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
+      storage,
+      num_replicas: placement.replicas,
       duplicate_window: nanos(DEDUP_WINDOW_MS),
       allow_msg_schedules: true,
     },
@@ -66,19 +74,30 @@ export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects): 
       name: subjects.eventsStream,
       subjects: [subjects.eventsAll],
       retention: RetentionPolicy.Limits,
-      storage: StorageType.File,
+      storage,
+      num_replicas: placement.replicas,
       duplicate_window: nanos(DEDUP_WINDOW_MS),
       max_age: nanos(7 * 24 * 3600_000),
     },
   ];
   for (const config of wanted) {
     let info: StreamInfo;
+    let existing: StreamInfo | null = null;
     try {
-      await jsm.streams.info(config.name);
-      info = await jsm.streams.update(config.name, config);
+      existing = await jsm.streams.info(config.name);
     } catch (err) {
       if (!String((err as Error).message).includes('not found')) throw err;
-      info = await jsm.streams.add(config);
+    }
+    if (existing && existing.config.storage !== storage)
+      throw new Error(
+        `stream ${config.name} is stored as ${existing.config.storage} but FLOWGATE_NATS_STORAGE=${placement.storage}: ` +
+          'a stream cannot change its storage in place (remove the stream or keep the setting)',
+      );
+    try {
+      // An existing stream is updated in place: its replicas follow the setting (JetStream moves the data).
+      info = existing ? await jsm.streams.update(config.name, config) : await jsm.streams.add(config);
+    } catch (err) {
+      throw placementError(`stream ${config.name}`, placement, err);
     }
     // A server before 2.12 ignores the option and the schedule headers: timers would never fire.
     if (config.allow_msg_schedules && info.config.allow_msg_schedules !== true)

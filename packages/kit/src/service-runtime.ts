@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { createLogger, type Logger } from './logger';
 import { createRegistry } from './metrics';
 import { connectMongo, mongoReady } from './mongo';
-import { connectNats, ensureStreams, jetStreamClients, natsReady } from './nats';
+import { checkPlacement, connectNats, ensureStreams, jetStreamClients, natsReady, type NatsPlacement } from './nats';
 import { startOpsServer, type OpsServer } from './ops-server';
 import { onShutdown, type ShutdownStep } from './shutdown';
 
@@ -22,6 +22,8 @@ export interface RuntimeConfig {
   LOG_LEVEL: string;
   FLOWGATE_SHUTDOWN_TIMEOUT_MS: number;
   FLOWGATE_OPS_PORT: number;
+  FLOWGATE_NATS_REPLICAS: number;
+  FLOWGATE_NATS_STORAGE: 'file' | 'memory';
 }
 
 export interface ServiceRuntime {
@@ -34,6 +36,8 @@ export interface ServiceRuntime {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** Replicas and storage of the streams and KV buckets it creates (FLOWGATE_NATS_REPLICAS / _STORAGE). */
+  placement: NatsPlacement;
   ops: OpsServer;
   /** Marks the service ready (readiness then follows its dependencies). */
   ready(): void;
@@ -51,7 +55,8 @@ export async function startRuntime(service: string, config: RuntimeConfig): Prom
   const { client: mongo, db } = await connectMongo(config.MONGO_URL, `flowgate-${service}`, registry);
   const nc = await connectNats(config.NATS_URL, `flowgate-${service}`, logger);
   const { js, jsm } = await jetStreamClients(nc);
-  await ensureStreams(jsm, subjects);
+  const placement = checkPlacement({ replicas: config.FLOWGATE_NATS_REPLICAS, storage: config.FLOWGATE_NATS_STORAGE }, nc.info);
+  await ensureStreams(jsm, subjects, placement);
   let started = false;
   const ops = await startOpsServer({
     port: config.FLOWGATE_OPS_PORT,
@@ -69,6 +74,7 @@ export async function startRuntime(service: string, config: RuntimeConfig): Prom
     nc,
     js,
     jsm,
+    placement,
     ops,
     ready: () => {
       started = true;

@@ -48,11 +48,11 @@ runMain('execution', async () => {
   logger.info({ egress_allow_cidrs: config.FLOWGATE_EGRESS_ALLOW_CIDRS.entries }, 'egress allow-list');
   // Live state in NATS KV, MongoDB by group commit (packages/store live-executions.ts, ADR 0014).
   const { live, projection } = liveExecutions(
-    await openKv(rt.nc, subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }),
+    await openKv(rt.nc, subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS, placement: rt.placement }),
     store,
     { lazyMs: config.FLOWGATE_PROJECTION_LAZY_MS, onError: (err) => logger.warn({ err }, 'execution projection flush failed') },
   );
-  const slots = new WorkflowSlots(await openKv(rt.nc, subjects.slotsBucket));
+  const slots = new WorkflowSlots(await openKv(rt.nc, subjects.slotsBucket, { placement: rt.placement }));
   const runnerDeps = {
     store,
     live,

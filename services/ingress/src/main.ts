@@ -21,7 +21,18 @@ runMain('ingress', async () => {
   const scheduler = new GrpcSchedulerClient(config.FLOWGATE_SCHEDULER_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
   const { edge, management, metrics, stops } = await wireIngress(
-    { store, nc: rt.nc, js: rt.js, subjects: rt.subjects, logger: rt.logger, registry: rt.registry, box, executions, scheduler },
+    {
+      store,
+      nc: rt.nc,
+      js: rt.js,
+      subjects: rt.subjects,
+      placement: rt.placement,
+      logger: rt.logger,
+      registry: rt.registry,
+      box,
+      executions,
+      scheduler,
+    },
     config,
   );
   const requestLimits: RequestLimits = {

@@ -1,7 +1,16 @@
 import type { Subjects } from '@flowgate/contracts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Lease, openKv, WorkspaceLabels, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
+import {
+  Lease,
+  openKv,
+  WorkspaceLabels,
+  type JetStreamClient,
+  type Logger,
+  type NatsConnection,
+  type NatsPlacement,
+  type SecretBox,
+} from '@flowgate/kit';
 import { LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
 import type { Registry } from 'prom-client';
 import type { IngressConfig } from './config';
@@ -31,6 +40,8 @@ export interface IngressRuntime {
   nc: NatsConnection;
   js: JetStreamClient;
   subjects: Subjects;
+  /** Replicas and storage of the KV buckets it opens (FLOWGATE_NATS_REPLICAS / _STORAGE; default one file replica). */
+  placement?: NatsPlacement;
   logger: Logger;
   registry: Registry;
   box: SecretBox;
@@ -72,20 +83,26 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
   });
   // Claims carry a 24 h per-message TTL; the bucket's max age bounds the "accepted" marks alike.
   const idempotency = new IdempotencyKeys(
-    await openKv(rt.nc, rt.subjects.idempotencyBucket, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000 }),
+    await openKv(rt.nc, rt.subjects.idempotencyBucket, { ttlMs: IDEMPOTENCY_TTL_MS, markerTtlMs: 60_000, placement: rt.placement }),
     rt.logger,
   );
 
-  const { live } = liveExecutions(await openKv(rt.nc, rt.subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS }), store);
+  const { live } = liveExecutions(
+    await openKv(rt.nc, rt.subjects.liveExecutionsBucket, { markerTtlMs: LIVE_MARKER_TTL_MS, placement: rt.placement }),
+    store,
+  );
   // Live ingress replicas: rate-limit and quota reservations are a share of the limit per replica.
-  const replicas = new ReplicaCount(await openKv(rt.nc, rt.subjects.ingressReplicasBucket, { ttlMs: REPLICA_TTL_MS }), rt.logger);
+  const replicas = new ReplicaCount(
+    await openKv(rt.nc, rt.subjects.ingressReplicasBucket, { ttlMs: REPLICA_TTL_MS, placement: rt.placement }),
+    rt.logger,
+  );
   await replicas.start();
   const liveReplicas = () => replicas.live;
   const metrics = ingressMetrics(rt.registry, new WorkspaceLabels(config.FLOWGATE_METRICS_MAX_WORKSPACES));
   const quotas = new QuotaGate(
     store,
     // Day / month counters; a key outlives its window (≤ 31 days) before it expires.
-    new KvCounter(await openKv(rt.nc, rt.subjects.quotasBucket, { ttlMs: 32 * 86_400_000 })),
+    new KvCounter(await openKv(rt.nc, rt.subjects.quotasBucket, { ttlMs: 32 * 86_400_000, placement: rt.placement })),
     {
       executionsPerDay: config.FLOWGATE_QUOTA_EXECUTIONS_PER_DAY,
       executionsPerMonth: config.FLOWGATE_QUOTA_EXECUTIONS_PER_MONTH,
@@ -101,7 +118,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
   const publishDeps = {
     store,
     live,
-    slots: new WorkflowSlots(await openKv(rt.nc, rt.subjects.slotsBucket)),
+    slots: new WorkflowSlots(await openKv(rt.nc, rt.subjects.slotsBucket, { placement: rt.placement })),
     js: rt.js,
     subjects: rt.subjects,
     publicUrl: config.FLOWGATE_PUBLIC_URL,
@@ -121,7 +138,10 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configChanges,
     idempotency,
     antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
-    limiter: new RateLimiter(await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000 }), liveReplicas),
+    limiter: new RateLimiter(
+      await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000, placement: rt.placement }),
+      liveReplicas,
+    ),
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },
     maxBodyBytes: config.FLOWGATE_MAX_BODY_BYTES,
     maxJsonDepth: config.FLOWGATE_MAX_JSON_DEPTH,
@@ -132,6 +152,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     key: 'workspace-deletion',
     holder: `${hostname()}:${process.pid}:${randomUUID()}`,
     ttlMs: DELETION_LEASE_MS,
+    placement: rt.placement,
   });
   deletionLease.start();
   const deletions = new WorkspaceDeletions({
@@ -150,6 +171,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     key: 'bulk-jobs',
     holder: `${hostname()}:${process.pid}:${randomUUID()}`,
     ttlMs: BULK_LEASE_MS,
+    placement: rt.placement,
   });
   bulkLease.start();
   const bulkJobs = new BulkJobs({

@@ -56,6 +56,7 @@ runMain('scheduler', async () => {
     key: 'scheduler',
     holder: `${hostname()}:${process.pid}:${randomUUID()}`,
     ttlMs: config.FLOWGATE_SCHEDULER_LEASE_MS,
+    placement: rt.placement,
     onChange: (leading) => {
       leader.set(leading ? 1 : 0);
       leaderChanges.inc();
