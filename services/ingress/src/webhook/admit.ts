@@ -19,7 +19,14 @@ export function allowMethod(webhook: Webhook, method: string): void {
 }
 
 /** The workspace's bucket (its own, else from config) and the trigger's own (from its definition), if any. */
-export function limitsFor(limits: WorkspaceLimits, trigger: TriggerDoc, webhook: Webhook, own?: WorkspaceRateLimit): LimitCheck[] {
+export function limitsFor(
+  limits: WorkspaceLimits,
+  trigger: TriggerDoc,
+  webhook: Webhook,
+  own?: WorkspaceRateLimit,
+  /** A version URL's (ADR 0021): its own trigger bucket, under its version's `rate_limit`. */
+  version: number | null = null,
+): LimitCheck[] {
   const workspace = workspaceLimit(limits, trigger.workspace_id, own);
   const checks: LimitCheck[] = workspace ? [workspace] : [];
   if (webhook.rate_limit) {
@@ -27,7 +34,7 @@ export function limitsFor(limits: WorkspaceLimits, trigger: TriggerDoc, webhook:
       perSecond: webhook.rate_limit.per_second,
       burst: webhook.rate_limit.burst ?? Math.max(1, Math.ceil(webhook.rate_limit.per_second)),
     };
-    checks.push({ name: 'trigger', key: `trigger.${trigger._id}`, policy });
+    checks.push({ name: 'trigger', key: version === null ? `trigger.${trigger._id}` : `trigger.${trigger._id}.v${version}`, policy });
   }
   return checks;
 }
@@ -42,8 +49,9 @@ export function admit(
   trigger: TriggerDoc,
   webhook: Webhook,
   own?: WorkspaceRateLimit,
+  version: number | null = null,
 ): Promise<Admission> {
-  return limiter.admit(limitsFor(limits, trigger, webhook, own));
+  return limiter.admit(limitsFor(limits, trigger, webhook, own, version));
 }
 
 /**
