@@ -52,12 +52,8 @@ export const versionSpecs = {
     summary: "The workflow's published versions, newest first, each with its own immutable webhook URLs and whether it is retired",
     security: read,
     ...workflowPath,
-    query: z
-      .object({
-        limit: pagination.limit,
-        cursor: z.string().max(16).optional().describe('The next_cursor of the previous page'),
-      })
-      .strict(),
+    // The cursor is read once the workflow is found: a foreign workflow is a 404 whatever the query.
+    query: z.object({ ...pagination }).strict(),
     hint: 'Query: limit (1–100), cursor (a next_cursor)',
     responses: { '200': { description: 'A page of versions', schema: page(workflowVersion) }, '404': failure('workflow_not_found') },
   }),

@@ -28,6 +28,14 @@ describe('stage "admit"', () => {
     expect(limitsFor(off, trigger(), webhookWith({}))).toEqual([]);
   });
 
+  it("gives a version URL its own trigger bucket under its version's rate_limit", () => {
+    const webhook = webhookWith({ rate_limit: { per_second: 1 } });
+    expect(limitsFor(off, trigger(), webhook, undefined, 3).map((c) => [c.name, c.key, c.policy])).toEqual([
+      ['trigger', 'trigger.th1.v3', { perSecond: 1, burst: 1 }],
+    ]);
+    expect(limitsFor(off, trigger(), webhook, undefined, null).map((c) => c.key)).toEqual(['trigger.th1']);
+  });
+
   it("takes the workspace's own bucket over the deployment's, and its 0 as none", () => {
     const policies = (own: Parameters<typeof limitsFor>[3]) =>
       limitsFor({ workspacePerSecond: 10, workspaceBurst: 20 }, trigger(), webhookWith({}), own).map((c) => c.policy);
