@@ -82,6 +82,12 @@ interface World {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+/**
+ * Values of a `{version}` path parameter (/v1/workflows/{id}/versions/{version}/…): a published
+ * version number is no id of a workspace (every published workflow has a v1), so it is not swapped
+ * for a made-up one; it goes beside A's workflow ids, and the answer must be an unknown workflow's.
+ */
+const VERSION_NUMBERS = ['1'];
 const HEX = '0123456789abcdef';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** How long an SSE probe is read before it is cut (the stream of a finished execution ends at once). */
@@ -370,7 +376,9 @@ describe('workspace isolation', () => {
       '/v1/callback-secret',
       '/v1/shared-workflows',
       ...w.ids.workflow.flatMap((id) =>
-        ['', '/context', '/schedule', '/trigger/secrets', '/parameters/capture', '/shares'].map((s) => `/v1/workflows/${id}${s}`),
+        ['', '/context', '/schedule', '/trigger/secrets', '/parameters/capture', '/shares', '/versions'].map(
+          (s) => `/v1/workflows/${id}${s}`,
+        ),
       ),
       ...w.ids.share.map((id) => `/v1/shared-workflows/${id}/context`),
       ...w.ids.execution.map((id) => `/v1/executions/${id}`),
@@ -464,6 +472,7 @@ describe('workspace isolation', () => {
         if (!kind) throw new Error(`${path}: no kind of id known for {id} under /v1/${resource}`);
         return kind;
       }
+      if (p.in === 'path' && p.name === 'version') return undefined; // VERSION_NUMBERS, beside A's workflow id
       if (p.in === 'path' && !Array.isArray(p.schema?.enum)) throw new Error(`${path}: path parameter {${p.name}} of no known kind`);
       if (/(^|_)id$/.test(p.name)) throw new Error(`${path}: query parameter ${p.name} of no known kind`);
       return undefined;
@@ -479,6 +488,8 @@ describe('workspace isolation', () => {
       'POST /v1/workflows/{id}/parameters/capture': { make: () => ({ window_s: 60 }) },
       'POST /v1/workflows/{id}/test': { make: () => ({ body: { n: 1 } }) },
       'POST /v1/workflows/{id}/trigger/secrets': { make: () => ({}) },
+      'POST /v1/workflows/{id}/versions/{version}/retire': { make: () => ({}) },
+      'POST /v1/workflows/{id}/versions/{version}/restore': { make: () => ({}) },
       'POST /v1/parameters/infer': { make: () => ({ order_id: 'A1' }) },
       'POST /v1/callback-secret/rotate': { make: () => ({}) },
       'PATCH /v1/workspace': { make: () => ({ name: `${b.marker}-renamed` }) },
@@ -626,7 +637,13 @@ describe('workspace isolation', () => {
         for (const p of op.parameters ?? []) {
           const kind = kindOf(path, p);
           if (kind) slots.push({ name: p.name, where: p.in, kind, required: p.required === true || p.in === 'path' });
-          else if (p.in === 'path') slots.push({ name: p.name, where: 'path', required: true, values: (p.schema?.enum ?? []) as string[] });
+          else if (p.in === 'path')
+            slots.push({
+              name: p.name,
+              where: 'path',
+              required: true,
+              values: p.name === 'version' ? VERSION_NUMBERS : ((p.schema?.enum ?? []) as string[]),
+            });
           else if (p.required) throw new Error(`${name}: required ${p.in} parameter ${p.name} of no known kind`);
         }
         for (const [slotName, kind] of Object.entries(bodies[name]?.slots ?? {}))

@@ -25,12 +25,18 @@ export const ERROR_STATUS = {
   workspace_not_found: 404,
   share_not_found: 404,
   dead_letter_not_found: 404,
+  /** A version URL (`/hooks/{token}/v{n}`) or version route naming a version that was never published. */
+  version_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   workflow_archived: 410,
+  /** A retired version's URL (POST /v1/workflows/{id}/versions/{version}/retire); nothing queued. */
+  version_retired: 410,
   conflict: 409,
   wait_already_resumed: 409,
   delivery_pending: 409,
+  /** Retiring the version production (the latest published) or staging (its pin) runs. */
+  version_in_use: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,

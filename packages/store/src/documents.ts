@@ -67,6 +67,12 @@ export interface WorkflowDoc {
   production_trigger_id?: string;
   /** When DELETE /v1/workflows/{id} archived it (its webhooks answer 410, its schedule stops); absent / null = not archived. */
   archived_at?: Date | null;
+  /**
+   * Published versions retired from their version URLs (`/hooks/{token}/v{n}` answers 410, ADR
+   * 0021), keyed `v<n>`, with when; absent / empty = none. On the workflow document so every ingress
+   * replica has it with the workflow it already serves from memory.
+   */
+  retired_versions?: Record<string, Date>;
   created_at: Date;
   updated_at: Date;
 }

@@ -1,4 +1,4 @@
-import type { Collection, Filter } from 'mongodb';
+import type { Collection, Filter, UpdateFilter } from 'mongodb';
 import type { WorkflowDoc, WorkflowDraftDoc, WorkflowVersionDoc } from './documents';
 import { insertIfAbsent } from './insert-if-absent';
 import { findOwned } from './owned';
@@ -152,4 +152,35 @@ export async function subscribedWorkflowIds(
     .limit(limit)
     .toArray();
   return docs.map((w) => w._id);
+}
+
+/** The key of a version in `retired_versions`. */
+const retiredKey = (version: number) => `v${version}`;
+
+/** A workflow's retired versions (ADR 0021): version number → when it was retired. */
+export function retiredVersionsOf(workflow: Pick<WorkflowDoc, 'retired_versions'>): Map<number, Date> {
+  const retired = new Map<number, Date>();
+  for (const [key, at] of Object.entries(workflow.retired_versions ?? {})) {
+    const version = Number(key.slice(1));
+    if (key.startsWith('v') && Number.isInteger(version)) retired.set(version, at);
+  }
+  return retired;
+}
+
+/**
+ * Retires (`at`) or restores (null) one published version of a workflow (one found through
+ * findOwnedWorkflow): one field of the workflow, `retired_versions.v<n>`, set or removed by `_id`,
+ * and `updated_at` stamped. The changed workflow, or null if it is gone.
+ */
+export function setWorkflowVersionRetired(
+  workflows: Collection<WorkflowDoc>,
+  workflow: Pick<WorkflowDoc, '_id'>,
+  version: number,
+  at: Date | null,
+  now: Date,
+): Promise<WorkflowDoc | null> {
+  const field = `retired_versions.${retiredKey(version)}`;
+  const update: UpdateFilter<WorkflowDoc> =
+    at === null ? { $unset: { [field]: '' as const }, $set: { updated_at: now } } : { $set: { [field]: at, updated_at: now } };
+  return workflows.findOneAndUpdate({ _id: workflow._id }, update, { returnDocument: 'after' });
 }

@@ -17,6 +17,7 @@ import { sourceSecretRoutes, sourceSecretSpecs } from './routes/source-secrets';
 import { sourceRoutes, sourceSpecs } from './routes/sources';
 import { testRunRoutes, testRunSpecs } from './routes/test-runs';
 import { triggerSecretRoutes, triggerSecretSpecs } from './routes/trigger-secrets';
+import { versionRoutes, versionSpecs } from './routes/workflow-versions';
 import { workflowRoutes, workflowSpecs } from './routes/workflows';
 import { workspaceRoutes, workspaceSpecs } from './routes/workspace';
 import { workspacesRoutes, workspacesSpecs } from './routes/workspaces';
@@ -54,6 +55,7 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 const groups: Record<string, AnyRouteSpec>[] = [
   workflowSpecs,
+  versionSpecs,
   shareSpecs,
   scheduleSpecs,
   parameterSpecs,
@@ -90,6 +92,7 @@ export function managementApi(deps: ManagementDeps): RouteTable {
   );
   const table = new RouteTable(router);
   workflowRoutes(table, deps);
+  versionRoutes(table, deps);
   shareRoutes(table, deps);
   scheduleRoutes(table, deps);
   parameterRoutes(table);

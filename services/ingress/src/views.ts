@@ -5,9 +5,11 @@ import {
   ENVIRONMENTS,
   type Environment,
   type ExecutionOutcomeView,
+  environmentsRunning,
+  publishedVersionsPage,
   type ExecutionStatus,
 } from '@flowgate/core';
-import type { WorkflowDoc } from '@flowgate/store';
+import { retiredVersionsOf, type WorkflowDoc } from '@flowgate/store';
 
 /** JSON views of stored and gRPC data for API responses. */
 
@@ -23,6 +25,31 @@ export function webhookUrls(publicUrl: string, token: string): WebhookUrls {
   return { async: `${publicUrl}/hooks/${token}`, sync: `${publicUrl}/hooks/${token}/sync` };
 }
 
+/** A version URL (ADR 0021): `…/hooks/{production token}/v{n}`, and its sync twin. */
+export function versionUrls(production: WebhookUrls, version: number): WebhookUrls {
+  return { async: `${production.async}/v${version}`, sync: `${production.async}/v${version}/sync` };
+}
+
+/** How many published versions a single-workflow answer lists (newest first); GET /v1/workflows/{id}/versions pages through all. */
+export const VERSIONS_IN_WORKFLOW_VIEW = 10;
+
+/** Published versions of a workflow with their own webhook URLs, whether retired, and the environments running each. */
+export function versionViews(doc: WorkflowDoc, production: WebhookUrls, versions: readonly number[]) {
+  const retired = retiredVersionsOf(doc);
+  const state = { publishedVersion: doc.published_version, stagingVersion: doc.staging_version ?? null };
+  return versions.map((version) => {
+    const urls = versionUrls(production, version);
+    const at = retired.get(version);
+    return {
+      version,
+      url: urls.async,
+      sync_url: urls.sync,
+      retired_at: at ? at.toISOString() : null,
+      environments: environmentsRunning(state, version),
+    };
+  });
+}
+
 /** One environment's webhook in a workflow view. */
 export interface EnvironmentTriggerView {
   urls: WebhookUrls;
@@ -35,7 +62,12 @@ export interface EnvironmentTriggerView {
  * A workflow with its webhook URLs per environment, each with a ready `curl` line: the first allowed
  * method and a placeholder header per auth method of the draft's `trigger.webhook.auth` (never a secret).
  */
-export function workflowView(doc: WorkflowDoc, triggers: Partial<Record<Environment, EnvironmentTriggerView>>) {
+export function workflowView(
+  doc: WorkflowDoc,
+  triggers: Partial<Record<Environment, EnvironmentTriggerView>>,
+  /** A single-workflow answer: with its newest published versions (list pages leave them out, to stay small). */
+  opts: { versions?: boolean } = {},
+) {
   const definition = JSON.parse(doc.draft_json) as unknown;
   const webhook = (definition as { trigger?: { webhook?: { methods?: string[]; auth?: unknown } } }).trigger?.webhook;
   const method = webhook?.methods?.[0] ?? 'POST';
@@ -55,6 +87,15 @@ export function workflowView(doc: WorkflowDoc, triggers: Partial<Record<Environm
     updated_at: doc.updated_at.toISOString(),
     archived_at: doc.archived_at ? doc.archived_at.toISOString() : null,
     triggers: views,
+    ...(opts.versions && triggers.production
+      ? {
+          versions: versionViews(
+            doc,
+            triggers.production.urls,
+            publishedVersionsPage({ publishedVersion: doc.published_version, stagingVersion: null }, VERSIONS_IN_WORKFLOW_VIEW),
+          ),
+        }
+      : {}),
   };
 }
 

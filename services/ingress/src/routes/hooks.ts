@@ -16,14 +16,23 @@ import { idempotencyKeyFor } from '../webhook/claim';
 import { corsAnswer } from '../webhook/cors';
 import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook/input';
 import { countRejection, isMaskable, rejection, type WebhookStage } from '../webhook/rejections';
-import { masksRefusals, resolveHook, resolveTarget, resolveToken, runWorkspaceOf } from '../webhook/resolve';
+import {
+  masksRefusals,
+  resolveHook,
+  resolveTarget,
+  resolveToken,
+  resolveVersionTarget,
+  runWorkspaceOf,
+  versionOf,
+} from '../webhook/resolve';
 import { startExecution } from '../webhook/start';
 import { hookSpecs } from './hook-specs';
 
 /**
  * Webhook URLs. `/hooks/{token}` answers 202 only once JetStream has acknowledged the start command
  * (an accepted webhook is never lost); `/hooks/{token}/sync` then follows the execution for up to
- * the trigger's sync timeout and answers with the shaped result.
+ * the trigger's sync timeout and answers with the shaped result. `/hooks/{token}/v{n}` (and
+ * `…/v{n}/sync`) under the production token run exactly published version n (ADR 0021).
  */
 export interface HookDeps {
   store: Collections;
@@ -55,7 +64,8 @@ export interface HookDeps {
  * throwing; what each refusal answers and counts is the one table of ../webhook/rejections.ts.
  */
 export function hookRoutes(table: RouteTable, deps: HookDeps): void {
-  const accept = (syncUrl: boolean) => async (req: Request, res: Response) => {
+  /** `urls.version`: `/hooks/{token}/v{version}[/sync]`, exactly one published version (the other URLs pay one `false` test). */
+  const accept = (urls: { sync: boolean; version: boolean }) => async (req: Request, res: Response) => {
     let stage: WebhookStage = 'resolve';
     /** The workspace's refusals answer like an unknown token (its anti-enumeration). */
     let masked = false;
@@ -66,10 +76,13 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       res.locals.workspace_id = workspaceId;
       masked = masksRefusals(token.workspace);
       const hook = await resolveHook(deps.configCache, token);
+      // A version URL names a published version (from the workflow in memory): 404 / 410 here.
+      const version = urls.version ? versionOf(hook, String(req.params.version)) : null;
       // A shared workflow is published (its receiver's trigger is never in a capture window).
-      if (!hook.share && mayCaptureUnpublished(hook) && (await captureUnpublished(deps, req, hook)))
+      if (version === null && !hook.share && mayCaptureUnpublished(hook) && (await captureUnpublished(deps, req, hook)))
         return res.status(200).json({ captured: true });
-      const target = await resolveTarget(deps.runTargets, hook);
+      const target =
+        version === null ? await resolveTarget(deps.runTargets, hook) : await resolveVersionTarget(deps.runTargets, hook, version);
       const webhook = target.definition.trigger.webhook;
 
       stage = 'cors';
@@ -94,24 +107,24 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       allowMethod(webhook, req.method);
       // A keyed bucket needs the input: such a webhook is admitted (every bucket) once it is read.
       const keyed = hasKeyedLimits(webhook);
-      if (!keyed) res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit)).headers);
+      if (!keyed) res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit, { version })).headers);
 
       stage = 'read_input';
       const input = await readInput(deps, req, hook, target.definition);
       if (keyed) {
         stage = 'admit';
-        res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit, input)).headers);
+        res.set((await admit(deps.limiter, deps.limits, hook.trigger, webhook, hook.workspace?.rate_limit, { input, version })).headers);
       }
 
       stage = 'claim';
-      const key = idempotencyKeyFor(webhook, hook.environment, input);
+      const key = idempotencyKeyFor(webhook, hook.environment, input, version);
       const claim = key === null ? null : await deps.idempotency.claim(hook.workflow, key, new Date(), runWorkspaceOf(hook));
       if (claim?.replayed) res.set('Idempotent-Replayed', 'true');
 
       stage = 'start';
       const started = await startExecution(deps, hook.workflow, input, claim, target);
       // Without a cors config, an allowed OPTIONS runs the workflow and waits for its answer (its respond step).
-      const sync = syncUrl || req.method === 'OPTIONS';
+      const sync = urls.sync || req.method === 'OPTIONS';
       deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async', workspace_id: deps.metrics.workspaces.of(workspaceId) });
       deps.logger.info(
         {
@@ -119,6 +132,7 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
           workflow_id: hook.workflow._id,
           workspace_id: workspaceId,
           environment: hook.environment,
+          version_url: version ?? undefined, // logged for version URLs only (pino leaves undefined out)
           sync,
         },
         'webhook accepted',
@@ -135,8 +149,14 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
     }
   };
 
-  table.mount(hookSpecs.asyncPreflight, accept(false));
-  table.mount(hookSpecs.async, accept(false));
-  table.mount(hookSpecs.syncPreflight, accept(true));
-  table.mount(hookSpecs.sync, accept(true));
+  const [asyncUrl, syncUrl] = [accept({ sync: false, version: false }), accept({ sync: true, version: false })];
+  table.mount(hookSpecs.asyncPreflight, asyncUrl);
+  table.mount(hookSpecs.async, asyncUrl);
+  table.mount(hookSpecs.syncPreflight, syncUrl);
+  table.mount(hookSpecs.sync, syncUrl);
+  const [versionAsync, versionSync] = [accept({ sync: false, version: true }), accept({ sync: true, version: true })];
+  table.mount(hookSpecs.versionPreflight, versionAsync);
+  table.mount(hookSpecs.version, versionAsync);
+  table.mount(hookSpecs.versionSyncPreflight, versionSync);
+  table.mount(hookSpecs.versionSync, versionSync);
 }

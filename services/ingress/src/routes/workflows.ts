@@ -19,6 +19,7 @@ import {
   listWorkflows,
   markWorkflowPublished,
   readContext,
+  retiredVersionsOf,
   setTriggersEnabled,
   updateWorkflow,
   writeContext,
@@ -163,13 +164,20 @@ export const workflowSpecs = {
   pinStaging: route({
     method: 'put',
     path: '/v1/workflows/{id}/environments/staging',
-    summary: 'Pin a published version to the staging webhook (null unpins: staging then answers 404 workflow_not_published)',
+    summary:
+      'Pin a published version to the staging webhook (null unpins: staging then answers 404 workflow_not_published); a retired version: 409 conflict (details.reason = version_retired)',
     security: write,
     ...workflowPath,
     body: z.object({ version: z.number().int().min(1).nullable() }).strict(),
     bodyRequired: true,
     hint: 'Body must be {"version": <published version number> | null}',
-    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found'), '409': archivedConflict },
+    responses: {
+      '200': { description: 'Workflow', schema: workflow },
+      '404': failure('workflow_not_found'),
+      '409': failure(
+        'conflict: the workflow is archived, or the version is retired (details.reason = workflow_archived / version_retired)',
+      ),
+    },
   }),
   publish: route({
     method: 'post',
@@ -220,8 +228,11 @@ export function workflowRoutes(
     return doc;
   };
 
-  /** The workflow with its webhook per environment (made on first view for workflows older than environments). */
-  const view = async (doc: WorkflowDoc) => {
+  /**
+   * The workflow with its webhook per environment (made on first view for workflows older than
+   * environments); a single-workflow answer (`versions`, the default) also lists its newest versions' URLs.
+   */
+  const view = async (doc: WorkflowDoc, opts: { versions: boolean } = { versions: true }) => {
     const inserted = await ensureEnvironmentTriggers(store, box, doc);
     if (inserted.length > 0) await configChanges.changed(doc, inserted);
     const triggers = await triggersByEnvironment(store, doc);
@@ -231,7 +242,7 @@ export function workflowRoutes(
       const t = triggers[env];
       if (t) views[env] = { urls: webhookUrls(deps.publicUrl, box.decrypt(t.token_sealed)), enabled: t.enabled, version: versions[env] };
     }
-    return workflowView(doc, views);
+    return workflowView(doc, views, opts);
   };
 
   /** Publishes the draft as the next immutable version; concurrent publishes of one workflow → 409. */
@@ -310,7 +321,7 @@ export function workflowRoutes(
       before: pageStart(q.cursor),
     });
     const { items, nextCursor } = pageOf(docs, q.limit);
-    res.json({ data: await Promise.all(items.map(view)), next_cursor: nextCursor });
+    res.json({ data: await Promise.all(items.map((doc) => view(doc, { versions: false }))), next_cursor: nextCursor });
   });
 
   table.mount(workflowSpecs.get, async (req, res) => {
@@ -400,6 +411,15 @@ export function workflowRoutes(
       throw new ApiError('invalid_request', `Version ${version} is not published (latest: ${doc.published_version ?? 'none'})`, {
         published_version: doc.published_version,
       });
+    // A retired version runs nowhere (ADR 0021): restore it first.
+    if (version !== null && retiredVersionsOf(doc).has(version))
+      throw new ApiError(
+        'conflict',
+        `Version ${version} is retired; restore it (POST /v1/workflows/{id}/versions/${version}/restore) first`,
+        {
+          reason: 'version_retired',
+        },
+      );
     const updated = await updateWorkflow(store.workflows, doc, { staging_version: version }, new Date());
     if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
     await configChanges.changed(updated);

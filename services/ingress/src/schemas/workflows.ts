@@ -17,6 +17,22 @@ export const environmentTrigger = z
   })
   .meta({ id: 'EnvironmentTrigger' });
 
+export const workflowVersion = z
+  .object({
+    version: z.number().int().min(1),
+    url: z.string().describe('ANY /hooks/{production token}/v{version}: runs exactly this version, whatever production runs (ADR 0021)'),
+    sync_url: z.string().describe('ANY /hooks/{production token}/v{version}/sync'),
+    retired_at: nullableDateTime.describe(
+      'When it was retired (its URLs answer 410 version_retired, nothing queued; POST …/restore undoes it); null: its URLs run it',
+    ),
+    environments: z
+      .array(z.enum(['production', 'staging']))
+      .describe(
+        'The environments whose webhook runs it now (production: the latest published version; staging: its pin); it cannot be retired while any does',
+      ),
+  })
+  .meta({ id: 'WorkflowVersion' });
+
 export const workflow = z
   .object({
     id: workflowId,
@@ -36,6 +52,13 @@ export const workflow = z
     archived_at: nullableDateTime.describe(
       'When DELETE /v1/workflows/{id} archived it (its webhooks answer 410 workflow_archived, writes 409); null: not archived',
     ),
+    versions: z
+      .array(workflowVersion)
+      .optional()
+      .describe(
+        'Single-workflow answers only (absent from list pages): the newest 10 published versions, newest first, each with its own ' +
+          'immutable webhook URLs; all of them: GET /v1/workflows/{id}/versions',
+      ),
   })
   .meta({ id: 'Workflow' });
 

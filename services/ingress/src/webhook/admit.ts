@@ -29,33 +29,38 @@ export function hasKeyedLimits(webhook: Webhook): boolean {
   return listOf(webhook.rate_limit).some((limit) => limit.key !== undefined);
 }
 
+/** What a trigger bucket depends on besides the trigger: the input (keyed buckets) and a version URL's version. */
+export interface LimitScope {
+  input?: TriggerInput;
+  /** A version URL's (ADR 0021): its own trigger buckets, under its version's `rate_limit`. */
+  version?: number | null;
+}
+
 /**
  * The workspace's bucket (its own, else from config) and the trigger's own (from its definition),
- * if any. A keyed bucket is one per key value of `input` (flow-keys.ts): `trigger.<id>.<i>.<token>`;
- * the first unkeyed one keeps the key `trigger.<id>`. Names (RateLimit-Policy): `trigger`, and
- * `trigger_key` for a keyed one, with `_<i>` when the webhook stacks several.
+ * if any. A keyed bucket is one per key value of `scope.input` (flow-keys.ts):
+ * `<trigger bucket>.<i>.<token>`; the first unkeyed one is the trigger bucket itself
+ * (`trigger.<id>`, or `trigger.<id>.v<n>` for a version URL). Names (RateLimit-Policy): `trigger`,
+ * and `trigger_key` for a keyed one, with `_<i>` when the webhook stacks several.
  */
 export async function limitsFor(
   limits: WorkspaceLimits,
   trigger: TriggerDoc,
   webhook: Webhook,
   own?: WorkspaceRateLimit,
-  input?: TriggerInput,
+  scope: LimitScope = {},
 ): Promise<LimitCheck[]> {
   const workspace = workspaceLimit(limits, trigger.workspace_id, own);
   const checks: LimitCheck[] = workspace ? [workspace] : [];
+  const base = scope.version == null ? `trigger.${trigger._id}` : `trigger.${trigger._id}.v${scope.version}`;
   const list = listOf(webhook.rate_limit);
   for (const [i, limit] of list.entries()) {
     const suffix = list.length > 1 ? `_${i}` : '';
     if (limit.key === undefined) {
-      checks.push({
-        name: `trigger${suffix}`,
-        key: i === 0 ? `trigger.${trigger._id}` : `trigger.${trigger._id}.${i}`,
-        policy: policyOf(limit),
-      });
+      checks.push({ name: `trigger${suffix}`, key: i === 0 ? base : `${base}.${i}`, policy: policyOf(limit) });
     } else {
-      const value = input ? (await flowKeyOf(limit.key, input)).value : '';
-      checks.push({ name: `trigger_key${suffix}`, key: `trigger.${trigger._id}.${i}.${flowKeyToken(value)}`, policy: policyOf(limit) });
+      const value = scope.input ? (await flowKeyOf(limit.key, scope.input)).value : '';
+      checks.push({ name: `trigger_key${suffix}`, key: `${base}.${i}.${flowKeyToken(value)}`, policy: policyOf(limit) });
     }
   }
   return checks;
@@ -72,9 +77,9 @@ export async function admit(
   trigger: TriggerDoc,
   webhook: Webhook,
   own?: WorkspaceRateLimit,
-  input?: TriggerInput,
+  scope: LimitScope = {},
 ): Promise<Admission> {
-  return limiter.admit(await limitsFor(limits, trigger, webhook, own, input));
+  return limiter.admit(await limitsFor(limits, trigger, webhook, own, scope));
 }
 
 /**

@@ -60,6 +60,17 @@ export const WEBHOOK_REJECTIONS = {
     message: "This webhook's workflow is archived",
     masked: true,
   },
+  /** A version URL (`/hooks/{token}/v{n}`, ADR 0021) naming a version never published, or under a token that is not production's own. */
+  unknown_version: {
+    stage: 'resolve',
+    codes: ['version_not_found'],
+    status: 404,
+    metric: 'unknown_version',
+    message: 'Version not found',
+    masked: true,
+  },
+  /** A retired version's URL (POST /v1/workflows/{id}/versions/{version}/retire): 410, nothing queued. */
+  retired: { stage: 'resolve', codes: ['version_retired'], status: 410, metric: 'version_retired', masked: true },
   /** The fan-out URL (`/sources/{token}`, webhook/fan-out.ts): counted like an unknown webhook token, never answered 200 under anti-enumeration. */
   unknown_source: {
     stage: 'resolve',

@@ -1,6 +1,13 @@
-import type { Environment } from '@flowgate/core';
+import { parseVersionSegment, versionTargetFor, type Environment } from '@flowgate/core';
 import { sha256Hex } from '@flowgate/kit';
-import { isDeletedWorkspace, type ShareDoc, type TriggerDoc, type WorkflowDoc, type WorkspaceDoc } from '@flowgate/store';
+import {
+  isDeletedWorkspace,
+  retiredVersionsOf,
+  type ShareDoc,
+  type TriggerDoc,
+  type WorkflowDoc,
+  type WorkspaceDoc,
+} from '@flowgate/store';
 import { environmentOf } from '../environment-triggers';
 import type { RunTarget } from '../run-targets';
 import { rejection } from './rejections';
@@ -111,4 +118,37 @@ export interface RunTargetResolver {
 export async function resolveTarget(runTargets: RunTargetResolver, hook: ResolvedHook): Promise<RunTarget> {
   const target = await runTargets.resolve(hook.workflow, hook.environment);
   return hook.share ? { ...target, share: { id: hook.share._id, workspaceId: hook.trigger.workspace_id } } : target;
+}
+
+/** Resolves exactly one published version: what a version URL runs (run-targets.ts `pinned`, cached for good). */
+export interface VersionTargetResolver {
+  pinned(workflow: WorkflowDoc, environment: Environment, version: number, draftId: string | null): Promise<RunTarget>;
+}
+
+/**
+ * Stage "resolve" of a version URL (`/hooks/{token}/v{n}`, ADR 0021), after resolveHook (so the
+ * workspace, archive and the production webhook's switch decide first): the version it names, from
+ * the workflow in memory (no read). Only the production webhook's own token has version URLs (a
+ * staging, development or share token's `/v{n}` names nothing); 404 version_not_found for a version
+ * never published (or `v0`, the draft), 410 version_retired for a retired one.
+ */
+export function versionOf(hook: ResolvedHook, segment: string): number {
+  const workspaceId = hook.trigger.workspace_id;
+  const version = parseVersionSegment(segment);
+  if (version === null || hook.share || hook.environment !== 'production') throw rejection('unknown_version', { workspaceId });
+  const target = versionTargetFor(
+    {
+      publishedVersion: hook.workflow.published_version,
+      stagingVersion: hook.workflow.staging_version ?? null,
+      retiredVersions: [...retiredVersionsOf(hook.workflow).keys()],
+    },
+    version,
+  );
+  if (!target.ok) throw rejection(target.reason === 'retired' ? 'retired' : 'unknown_version', { message: target.message, workspaceId });
+  return target.version;
+}
+
+/** Stage "resolve" of a version URL, its second half: exactly that version, run as the production webhook (its executions say `production`). */
+export function resolveVersionTarget(runTargets: VersionTargetResolver, hook: ResolvedHook, version: number): Promise<RunTarget> {
+  return runTargets.pinned(hook.workflow, 'production', version, null);
 }

@@ -29,6 +29,8 @@ const CANDIDATES = [
   'pause',
   'sec_aaaaaaaa',
   'dl_execution_1',
+  // A published version number (/v1/workflows/{id}/versions/{version}/…).
+  '1',
 ];
 function concretePath(spec: AnyRouteSpec): string {
   const names = [...spec.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
@@ -87,6 +89,7 @@ describe('request schemas: the route and its document agree', () => {
       '/v1/workflows',
       '/v1/workflows',
       '/v1/workflows/{id}/shares',
+      '/v1/workflows/{id}/versions',
       '/v1/workspaces',
     ]);
   });

@@ -36,7 +36,9 @@ describe('archiving a workflow', () => {
     const listed = await app().call('GET', '/v1/workflows', { key: ws.key });
     expect((listed.body.data as { id: string }[]).map((w) => w.id)).toEqual([kept.body.id]);
     const onlyArchived = await app().call('GET', '/v1/workflows?archived=true', { key: ws.key });
-    expect(onlyArchived.body).toEqual({ data: [archived.body], next_cursor: null });
+    // A list page shows the single answer without its `versions` (ADR 0021).
+    expect(onlyArchived.body.data[0]).not.toHaveProperty('versions');
+    expect(onlyArchived.body).toEqual({ data: [{ ...archived.body, versions: undefined }], next_cursor: null });
     expect((await app().call('GET', '/v1/workflows?archived=false', { key: ws.key })).body.data).toHaveLength(1);
     expect((await app().call('GET', '/v1/workflows?archived=yes', { key: ws.key })).status).toBe(400);
   });

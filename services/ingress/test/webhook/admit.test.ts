@@ -37,8 +37,8 @@ describe('stage "admit"', () => {
     expect(hasKeyedLimits(webhook)).toBe(true);
     expect(hasKeyedLimits(webhookWith({ rate_limit: { per_second: 1 } }))).toBe(false);
     const input = (customer: string) => ({ method: 'POST', path: '/', query: {}, headers: {}, body: { customer } });
-    const acme = await limitsFor(off, trigger(), webhook, undefined, input('acme'));
-    const other = await limitsFor(off, trigger(), webhook, undefined, input('other'));
+    const acme = await limitsFor(off, trigger(), webhook, undefined, { input: input('acme') });
+    const other = await limitsFor(off, trigger(), webhook, undefined, { input: input('other') });
     expect(acme.map((c) => [c.name, c.policy])).toEqual([
       ['trigger_0', { perSecond: 100, burst: 100 }],
       ['trigger_key_1', { perSecond: 2, burst: 4 }],
@@ -46,7 +46,15 @@ describe('stage "admit"', () => {
     expect(acme[0]?.key).toBe('trigger.th1');
     expect(acme[1]?.key).toMatch(/^trigger\.th1\.1\.[A-Za-z0-9_-]{22}$/);
     expect(other[1]?.key).not.toBe(acme[1]?.key);
-    expect((await limitsFor(off, trigger(), webhook, undefined, input('acme')))[1]?.key).toBe(acme[1]?.key);
+    expect((await limitsFor(off, trigger(), webhook, undefined, { input: input('acme') }))[1]?.key).toBe(acme[1]?.key);
+  });
+
+  it("gives a version URL its own trigger bucket under its version's rate_limit", async () => {
+    const webhook = webhookWith({ rate_limit: { per_second: 1 } });
+    expect((await limitsFor(off, trigger(), webhook, undefined, { version: 3 })).map((c) => [c.name, c.key, c.policy])).toEqual([
+      ['trigger', 'trigger.th1.v3', { perSecond: 1, burst: 1 }],
+    ]);
+    expect((await limitsFor(off, trigger(), webhook, undefined, { version: null })).map((c) => c.key)).toEqual(['trigger.th1']);
   });
 
   it("takes the workspace's own bucket over the deployment's, and its 0 as none", async () => {

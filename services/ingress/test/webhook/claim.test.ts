@@ -23,6 +23,18 @@ describe('stage "claim idempotency"', () => {
     expect(idempotencyKeyFor(webhookWith({}), 'staging', input({}))).toBeNull();
   });
 
+  it("keys a version URL's requests apart from production's and other versions' (a key never holds a space)", () => {
+    const key = input({ 'idempotency-key': 'k-1' });
+    expect(idempotencyKeyFor(webhookWith({}), 'production', key, 1)).toBe('v1 k-1');
+    expect(idempotencyKeyFor(webhookWith({}), 'production', key, 2)).toBe('v2 k-1');
+    expect(idempotencyKeyFor(webhookWith({}), 'production', key)).toBe('k-1');
+    expect(idempotencyKeyFor(webhookWith({}), 'production', input({}), 1)).toBeNull();
+    // No production key can equal a version key: a key with a space is refused.
+    expect(() => idempotencyKeyFor(webhookWith({}), 'production', input({ 'idempotency-key': 'v1 k-1' }))).toThrow(
+      expect.objectContaining({ reason: 'idempotency_key' }),
+    );
+  });
+
   it('uses a signed Standard Webhooks webhook-id as the key', () => {
     const webhook = webhookWith({ auth: { type: 'standard_webhooks' } });
     expect(idempotencyKeyFor(webhook, 'production', input({ 'webhook-id': 'msg_1' }))).toBe('webhook-id:msg_1');

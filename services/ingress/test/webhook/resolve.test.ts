@@ -1,7 +1,16 @@
 import type { ShareDoc, TriggerDoc, WorkflowDoc, WorkspaceDoc } from '@flowgate/store';
 import { sha256Hex } from '@flowgate/kit';
-import { masksRefusals, resolveHook, resolveTarget, resolveToken, runWorkspaceOf, type HookConfig } from '../../src/webhook/resolve';
-import { definitionWith, trigger, workflow } from './fixtures';
+import {
+  masksRefusals,
+  resolveHook,
+  resolveTarget,
+  resolveToken,
+  resolveVersionTarget,
+  runWorkspaceOf,
+  versionOf,
+  type HookConfig,
+} from '../../src/webhook/resolve';
+import { definitionWith, hook, trigger, workflow } from './fixtures';
 
 const TOKEN = 'wh_abcdefghijklmnopqrstuvwx';
 
@@ -179,5 +188,56 @@ describe('stage "resolve"', () => {
       const own = await resolve(config([trigger({ _id: sha256Hex(TOKEN) })], [workflow()]), TOKEN);
       expect(await resolveTarget(runTargets, own)).not.toHaveProperty('share');
     });
+  });
+});
+
+describe('stage "resolve" of a version URL', () => {
+  const at = new Date(5);
+  const published = (over: Partial<WorkflowDoc> = {}) =>
+    hook({ workflow: workflow({ published_version: 3, staging_version: 2, ...over }) });
+
+  it('names a published version, from the workflow in memory, whatever production and staging run', () => {
+    expect(versionOf(published(), '1')).toBe(1);
+    expect(versionOf(published(), '2')).toBe(2);
+    expect(versionOf(published(), '3')).toBe(3);
+  });
+
+  it('answers 404 version_not_found for a version never published, v0, or no number', () => {
+    for (const segment of ['4', '0', '01', 'x', '']) {
+      expect(() => versionOf(published(), segment)).toThrow(
+        expect.objectContaining({ reason: 'unknown_version', code: 'version_not_found', status: 404 }),
+      );
+    }
+    expect(() => versionOf(hook({ workflow: workflow({ published_version: null }) }), '1')).toThrow(
+      expect.objectContaining({ code: 'version_not_found' }),
+    );
+  });
+
+  it('answers 410 version_retired for a retired version; another version runs', () => {
+    const retired = published({ retired_versions: { v1: at } });
+    expect(() => versionOf(retired, '1')).toThrow(expect.objectContaining({ reason: 'retired', code: 'version_retired', status: 410 }));
+    expect(versionOf(retired, '2')).toBe(2);
+  });
+
+  it("has no version URLs under another environment's token or a share's", () => {
+    expect(() => versionOf({ ...published(), environment: 'staging' }, '1')).toThrow(
+      expect.objectContaining({ code: 'version_not_found' }),
+    );
+    expect(() => versionOf({ ...published(), environment: 'development' }, '1')).toThrow(
+      expect.objectContaining({ code: 'version_not_found' }),
+    );
+    const shared = { ...published(), share: { _id: 'shr_1' } as ShareDoc };
+    expect(() => versionOf(shared, '1')).toThrow(expect.objectContaining({ code: 'version_not_found' }));
+  });
+
+  it('runs exactly that version as the production webhook', async () => {
+    const runTargets = {
+      pinned: jest.fn(() =>
+        Promise.resolve({ environment: 'production' as const, version: 1, definition: definitionWith({}), draftId: null }),
+      ),
+    };
+    const h = published();
+    await expect(resolveVersionTarget(runTargets, h, 1)).resolves.toMatchObject({ environment: 'production', version: 1 });
+    expect(runTargets.pinned).toHaveBeenCalledWith(h.workflow, 'production', 1, null);
   });
 });
