@@ -148,6 +148,7 @@ export function definitionIssues(input: unknown): ValidationIssue[] {
 
   // The fan-out filter sees only `trigger`.
   expression(at(input, ['trigger', 'source', 'filter']), ['trigger', 'source', 'filter'], { condition: true });
+  expression(at(input, ['trigger', 'webhook', 'debounce', 'key']), ['trigger', 'webhook', 'debounce', 'key']);
   const response = at(input, ['trigger', 'webhook', 'response']);
   if (isPlainObject(response) && response.mode === 'step') {
     const responsePath = ['trigger', 'webhook', 'response', 'step'];

@@ -11,6 +11,7 @@ export * from './errors';
 export * from './execution';
 export * from './expression';
 export * from './flow-keys';
+export * from './debounce';
 export * from './json';
 export * from './machine';
 export * from './response';
