@@ -2,7 +2,7 @@ import type { Subjects } from '@flowgate/contracts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Lease, openKv, WorkspaceLabels, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
-import { LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
+import { DEBOUNCE_WINDOW_TTL_MS, DebounceWindows, LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
 import type { Registry } from 'prom-client';
 import type { IngressConfig } from './config';
 import { ConfigCache, ConfigChanges, followConfigChanges, storeConfigSource, type ConfigHooks } from './config-cache';
@@ -120,6 +120,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configCache,
     configChanges,
     idempotency,
+    debounce: new DebounceWindows(await openKv(rt.nc, rt.subjects.debounceBucket, { ttlMs: DEBOUNCE_WINDOW_TTL_MS })),
     antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
     limiter: new RateLimiter(await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000 }), liveReplicas),
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },

@@ -1,5 +1,6 @@
-import type { Logger, SecretBox } from '@flowgate/kit';
-import type { Collections, LiveExecutions } from '@flowgate/store';
+import type { Subjects } from '@flowgate/contracts';
+import type { JetStreamClient, Logger, SecretBox } from '@flowgate/kit';
+import type { Collections, DebounceWindows, LiveExecutions } from '@flowgate/store';
 import type { Request, Response } from 'express';
 import type { ConfigCache, ConfigChanges } from '../config-cache';
 import type { ExecutionClient } from '../execution-client';
@@ -14,6 +15,7 @@ import { answer } from '../webhook/answer';
 import { authenticate, needsProductionSecrets } from '../webhook/authenticate';
 import { idempotencyKeyFor } from '../webhook/claim';
 import { corsAnswer } from '../webhook/cors';
+import { debounceWebhook } from '../webhook/debounce';
 import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook/input';
 import { countRejection, isMaskable, rejection, type WebhookStage } from '../webhook/rejections';
 import { masksRefusals, resolveHook, resolveTarget, resolveToken, runWorkspaceOf } from '../webhook/resolve';
@@ -42,6 +44,12 @@ export interface HookDeps {
   configChanges: ConfigChanges;
   /** Idempotency keys claimed in NATS KV (idempotency.ts). */
   idempotency: IdempotencyKeys;
+  /** Debounce windows in NATS KV (trigger.webhook.debounce, webhook/debounce.ts); only debounced workflows touch them. */
+  debounce: DebounceWindows;
+  /** Debounce schedules and carried starts are published here. */
+  js: JetStreamClient;
+  subjects: Subjects;
+  publishTimeoutMs: number;
   /**
    * Unknown webhook tokens answer `200 {"received": true}` instead of 404
    * (FLOWGATE_WEBHOOK_ANTI_ENUMERATION); also the default of a workspace's `anti_enumeration`.
@@ -103,7 +111,9 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       if (claim?.replayed) res.set('Idempotent-Replayed', 'true');
 
       stage = 'start';
-      const started = await startExecution(deps, hook.workflow, input, claim, target);
+      const started = webhook.debounce
+        ? await debounceWebhook(deps, webhook.debounce, hook.workflow, input, claim, target)
+        : await startExecution(deps, hook.workflow, input, claim, target);
       // Without a cors config, an allowed OPTIONS runs the workflow and waits for its answer (its respond step).
       const sync = syncUrl || req.method === 'OPTIONS';
       deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async', workspace_id: deps.metrics.workspaces.of(workspaceId) });
