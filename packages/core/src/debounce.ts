@@ -28,7 +28,9 @@ export const debounceSchema = z
       .positive()
       .max(DEBOUNCE_MAX_WAIT_S)
       .optional()
-      .describe('The execution starts at the latest this long after the first event of its window (default: 10 × period_s, at most 7 days)'),
+      .describe(
+        'The execution starts at the latest this long after the first event of its window (default: 10 × period_s, at most 7 days)',
+      ),
   })
   .strict()
   .refine((d) => d.max_wait_s === undefined || d.max_wait_s >= d.period_s, {
@@ -102,7 +104,14 @@ export function debounceEvent<S>(current: DebounceWindow<S> | null, event: Debou
   const now = event.now.getTime();
   if (current === null || current.fired) {
     return {
-      window: { execution_id: event.executionId, first_at: iso(now), due_at: iso(now + policy.periodMs), events: 1, fired: false, start: event.start(event.executionId) },
+      window: {
+        execution_id: event.executionId,
+        first_at: iso(now),
+        due_at: iso(now + policy.periodMs),
+        events: 1,
+        fired: false,
+        start: event.start(event.executionId),
+      },
       opened: true,
       carried: current?.start ?? null,
       superseded: null,

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, startCommand, triggerInputStub, type StartCommand } from '@flowgate/contracts';
+import {
+  ApiError,
+  INLINE_TRIGGER_INPUT_MAX_BYTES,
+  messageIds,
+  startCommand,
+  triggerInputStub,
+  type StartCommand,
+} from '@flowgate/contracts';
 import type { Environment, TriggerInput, WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
 import {

@@ -2,7 +2,14 @@ import type { Subjects } from '@flowgate/contracts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Lease, openKv, WorkspaceLabels, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
-import { DEBOUNCE_WINDOW_TTL_MS, DebounceWindows, LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
+import {
+  DEBOUNCE_WINDOW_TTL_MS,
+  DebounceWindows,
+  LIVE_MARKER_TTL_MS,
+  liveExecutions,
+  WorkflowSlots,
+  type Collections,
+} from '@flowgate/store';
 import type { Registry } from 'prom-client';
 import type { IngressConfig } from './config';
 import { ConfigCache, ConfigChanges, followConfigChanges, storeConfigSource, type ConfigHooks } from './config-cache';

@@ -67,7 +67,8 @@ export const hookSpecs = {
     responses: {
       '200': { description: RECEIVED, schema: received },
       '202': {
-        description: 'Accepted (`queued`), or `debounced` when the workflow sets trigger.webhook.debounce: the id of the execution its window will start',
+        description:
+          'Accepted (`queued`), or `debounced` when the workflow sets trigger.webhook.debounce: the id of the execution its window will start',
         schema: accepted,
       },
       '401': authRefused,

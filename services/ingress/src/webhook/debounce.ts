@@ -78,7 +78,8 @@ export async function debounceWebhook(
   };
   const beforeWrite = async (d: DebounceDecision<StartCommand>) => {
     // A fired window still there: its start may not be published yet (the fire in progress or crashed). Publish it first (de-duplicated).
-    if (d.carried) await publishJson(deps.js, deps.subjects.command('start', workspaceId), d.carried, messageIds.start(d.carried.execution_id));
+    if (d.carried)
+      await publishJson(deps.js, deps.subjects.command('start', workspaceId), d.carried, messageIds.start(d.carried.execution_id));
     // A new window is one execution: one quota unit, reserved once (429 quota_exceeded opens nothing).
     if (d.opened && !reservation) reservation = await deps.starter.reserveQuota(workspaceId, prepared.acceptedAt);
   };
