@@ -1,3 +1,4 @@
+import { INLINE_TRIGGER_INPUT_MAX_BYTES } from '@flowgate/contracts';
 import { request, sleep, Stack } from '../support/stack';
 
 /**
@@ -19,8 +20,8 @@ describe('debounce', () => {
     await stack?.stop();
   });
 
-  const post = (url: string, body: unknown) =>
-    request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+    request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const onReplica2 = (url: string) => url.replace(stack.ingressUrl, stack.ingressReplicaUrl(2));
 
   const deploy = (name: string, debounce: Record<string, unknown>) =>
@@ -116,18 +117,89 @@ describe('debounce', () => {
     expect(await executionsOf(wf.id)).toHaveLength(1);
   });
 
-  it('an executor killed around the fire: the window still starts exactly one execution', async () => {
+  it('an executor killed before the window is due, or just as it fires: exactly one execution, with the last body', async () => {
     const wf = await deploy('debounce-crash', { period_s: 1 });
-    let id = '';
-    for (let n = 1; n <= 3; n++) id = (await post(wf.async, { customer: 'crash', n })).body.execution_id;
-    await sleep(800);
-    await stack.stopService('execution', 'SIGKILL');
-    await sleep(1_500); // due while no executor runs: the schedule fires into the commands stream
-    await stack.startService('execution');
-    const done = await stack.waitForExecution(id);
-    expect(done.status).toBe('succeeded');
-    expect(done.trigger_input.body.n).toBe(3);
+    // Killed 0.8 s after the last event (before due: the schedule fires into the stream while none runs),
+    // then at the due time (the kill lands somewhere around the fire: before, during or after it).
+    for (const [customer, killAfterMs] of [
+      ['before', 800],
+      ['at-due', 1_050],
+    ] as const) {
+      let id = '';
+      for (let n = 1; n <= 3; n++) id = (await post(wf.async, { customer, n })).body.execution_id;
+      await sleep(killAfterMs);
+      await stack.stopService('execution', 'SIGKILL');
+      await sleep(1_500);
+      await stack.startService('execution');
+      const done = await stack.waitForExecution(id);
+      expect(done.status).toBe('succeeded');
+      expect(done.trigger_input.body).toEqual({ customer, n: 3 });
+    }
+    expect(await executionsOf(wf.id)).toHaveLength(2);
+  });
+
+  it('an idempotent repeat answers its first delivery’s window and does not become its last event', async () => {
+    const wf = await deploy('debounce-idem', { period_s: 1.5 });
+    const first = await post(wf.async, { customer: 'i', n: 1 }, { 'idempotency-key': 'evt-1' });
+    const other = await post(wf.async, { customer: 'i', n: 2 }, { 'idempotency-key': 'evt-2' });
+    const repeat = await post(onReplica2(wf.async), { customer: 'i', n: 1 }, { 'idempotency-key': 'evt-1' });
+    expect([first.body.status, other.body.status, repeat.body.status]).toEqual(['debounced', 'debounced', 'debounced']);
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+    expect(new Set([first.body.execution_id, other.body.execution_id, repeat.body.execution_id]).size).toBe(1);
+    const done = await stack.waitForExecution(first.body.execution_id);
+    expect(done.trigger_input.body.n).toBe(2);
     expect(await executionsOf(wf.id)).toHaveLength(1);
+  });
+
+  it('a window counts one execution of the workspace’s quota; events joining it cost nothing', async () => {
+    const tenant = await stack.newWorkspace('debounce-quota');
+    expect((await stack.api('PATCH', `/v1/workspaces/${tenant.id}`, { quotas: { executions_per_day: 2 } })).status).toBe(200);
+    const created = await request(`${stack.ingressUrl}/v1/workflows?publish=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'debounce-quota',
+        max_concurrent_executions: 0,
+        trigger: { webhook: { debounce: { key: 'trigger.body.customer', period_s: 3 } } },
+        steps: [{ id: 'last', type: 'transform', expression: 'trigger.body.n' }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const url = String(created.body.triggers.production.async);
+    const statuses: number[] = [];
+    for (const [customer, n] of [
+      ['a', 1],
+      ['a', 2],
+      ['b', 1],
+      ['a', 3],
+      ['c', 1],
+      ['b', 2],
+    ] as const)
+      statuses.push((await post(url, { customer, n })).status);
+    // a and b open the two windows the quota allows; c would be a third execution.
+    expect(statuses).toEqual([202, 202, 202, 202, 429, 202]);
+  });
+
+  it('large inputs: the window runs with the last event’s body, and the superseded one is removed', async () => {
+    const wf = await deploy('debounce-large', { period_s: 1.5 });
+    const big = (n: number) => ({ customer: 'big', n, blob: 'x'.repeat(INLINE_TRIGGER_INPUT_MAX_BYTES + 1_000) });
+    const first = await post(wf.async, big(1));
+    const second = await post(wf.async, big(2));
+    expect(second.body.execution_id).toBe(first.body.execution_id);
+    const done = await stack.waitForExecution(first.body.execution_id);
+    expect(done.status).toBe('succeeded');
+    expect(done.final_output).toBe(2);
+    expect(done.trigger_input_ref).toMatch(/^dbn_/);
+    const served = await fetch(done.trigger_input_url, { headers: { authorization: `Bearer ${stack.apiKey}` } });
+    expect(JSON.parse(await served.text())).toEqual(big(2));
+    // This stack's database holds no other debounced payloads.
+    const chunks = await (
+      await stack.settledDb()
+    )
+      .collection('payloads')
+      .find({}, { projection: { payload_id: 1 } })
+      .toArray();
+    expect([...new Set(chunks.map((c) => String(c.payload_id)).filter((id) => id.startsWith('dbn_')))]).toEqual([done.trigger_input_ref]);
   });
 
   it('an invalid key expression and an unknown field in debounce are 422 at their paths', async () => {

@@ -11,13 +11,15 @@ import {
   type TriggerInput,
 } from '@flowgate/core';
 import { publishJson, scheduleDebounce, type JetStreamClient, type Logger } from '@flowgate/kit';
-import type { DebounceWindows, WorkflowDoc } from '@flowgate/store';
+import { deletePayload, type Collections, type DebounceWindows, type WorkflowDoc } from '@flowgate/store';
 import type { Claim } from '../idempotency';
 import type { RunTarget } from '../run-targets';
 import type { ExecutionStarter, Started } from '../starter';
 import type { ClaimMarks } from './start';
 
 export interface DebounceDeps {
+  /** Large inputs of events superseded in their window are removed from `payloads`. */
+  store: Pick<Collections, 'payloads'>;
   starter: Pick<ExecutionStarter, 'prepare' | 'reserveQuota' | 'statusUrl'>;
   debounce: Pick<DebounceWindows, 'event'>;
   idempotency: ClaimMarks;
@@ -30,6 +32,9 @@ export interface DebounceDeps {
 export type Debounced = Started & { debounced: true };
 
 const unavailable = () => new ApiError('dependency_unavailable', 'Could not queue the event; nothing was accepted, retry later');
+
+/** Payload ids of debounced events' large inputs (each event its own, see below). */
+const PAYLOAD_PREFIX = 'dbn_';
 
 /**
  * The window token of an event: its key (flow-keys.ts) per environment, so a development webhook
@@ -67,7 +72,7 @@ export async function debounceWebhook(
 
   const token = await debounceTokenOf(config, target.environment, input);
   // A large input is stored under the event's own id: each event of a window has its own payload.
-  const prepared = await deps.starter.prepare(workflow, input, `dbn_${randomUUID()}`, target);
+  const prepared = await deps.starter.prepare(workflow, input, `${PAYLOAD_PREFIX}${randomUUID()}`, target);
   const { workspaceId } = prepared;
   const policy = debouncePolicyOf(config);
   const executionId = claim?.executionId ?? randomUUID();
@@ -102,6 +107,13 @@ export async function debounceWebhook(
   // Lost the race to open the window: joined the one another request opened.
   if (!decision.opened) await giveBack();
   const window = decision.window;
+  // The event this one replaced never starts now (a fire that read it cannot mark it fired any more).
+  const supersededRef = decision.superseded?.trigger_input_ref;
+  if (supersededRef?.startsWith(PAYLOAD_PREFIX) && supersededRef !== window.start.trigger_input_ref) {
+    deletePayload(deps.store.payloads, supersededRef).catch((err: unknown) =>
+      deps.logger.warn({ err, payload_id: supersededRef }, 'could not remove a superseded debounced input'),
+    );
+  }
   try {
     await scheduleDebounce(
       deps.js,
