@@ -5,6 +5,7 @@ import { Lease, openKv, WorkspaceLabels, type JetStreamClient, type Logger, type
 import {
   DEBOUNCE_WINDOW_TTL_MS,
   DebounceWindows,
+  deletePayload,
   LIVE_MARKER_TTL_MS,
   liveExecutions,
   WorkflowSlots,
@@ -25,6 +26,7 @@ import { RunTargets } from './run-targets';
 import type { SchedulerClient } from './scheduler-client';
 import { ExecutionStarter } from './starter';
 import type { WebhookEdgeDeps } from './webhook-edge';
+import { jetStreamDebounceMessages } from './webhook/debounce';
 import { WorkspaceDeletions } from './workspace-deletion';
 import { BulkJobs } from './bulk-jobs';
 
@@ -127,7 +129,11 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configCache,
     configChanges,
     idempotency,
-    debounce: new DebounceWindows(await openKv(rt.nc, rt.subjects.debounceBucket, { ttlMs: DEBOUNCE_WINDOW_TTL_MS })),
+    debounce: {
+      windows: new DebounceWindows(await openKv(rt.nc, rt.subjects.debounceBucket, { ttlMs: DEBOUNCE_WINDOW_TTL_MS })),
+      messages: jetStreamDebounceMessages(rt.js, rt.subjects, config.FLOWGATE_PUBLISH_TIMEOUT_MS),
+      removePayload: (id) => deletePayload(store.payloads, id),
+    },
     antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
     limiter: new RateLimiter(await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000 }), liveReplicas),
     limits: { workspacePerSecond: config.FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S, workspaceBurst: config.FLOWGATE_RATE_LIMIT_WORKSPACE_BURST },

@@ -1,6 +1,5 @@
-import type { Subjects } from '@flowgate/contracts';
-import type { JetStreamClient, Logger, SecretBox } from '@flowgate/kit';
-import type { Collections, DebounceWindows, LiveExecutions } from '@flowgate/store';
+import type { Logger, SecretBox } from '@flowgate/kit';
+import type { Collections, LiveExecutions } from '@flowgate/store';
 import type { Request, Response } from 'express';
 import type { ConfigCache, ConfigChanges } from '../config-cache';
 import type { ExecutionClient } from '../execution-client';
@@ -15,7 +14,7 @@ import { answer } from '../webhook/answer';
 import { authenticate, needsProductionSecrets } from '../webhook/authenticate';
 import { idempotencyKeyFor } from '../webhook/claim';
 import { corsAnswer } from '../webhook/cors';
-import { debounceWebhook } from '../webhook/debounce';
+import { debounceWebhook, type DebounceStage } from '../webhook/debounce';
 import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook/input';
 import { countRejection, isMaskable, rejection, type WebhookStage } from '../webhook/rejections';
 import { masksRefusals, resolveHook, resolveTarget, resolveToken, runWorkspaceOf } from '../webhook/resolve';
@@ -44,12 +43,8 @@ export interface HookDeps {
   configChanges: ConfigChanges;
   /** Idempotency keys claimed in NATS KV (idempotency.ts). */
   idempotency: IdempotencyKeys;
-  /** Debounce windows in NATS KV (trigger.webhook.debounce, webhook/debounce.ts); only debounced workflows touch them. */
-  debounce: DebounceWindows;
-  /** Debounce schedules and carried starts are published here. */
-  js: JetStreamClient;
-  subjects: Subjects;
-  publishTimeoutMs: number;
+  /** Debounce windows in NATS KV and their schedules (trigger.webhook.debounce, webhook/debounce.ts). */
+  debounce: DebounceStage;
   /**
    * Unknown webhook tokens answer `200 {"received": true}` instead of 404
    * (FLOWGATE_WEBHOOK_ANTI_ENUMERATION); also the default of a workspace's `anti_enumeration`.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, messageIds, type StartCommand, type Subjects } from '@flowgate/contracts';
+import { ApiError, messageIds, type DebounceCommand, type StartCommand, type Subjects } from '@flowgate/contracts';
 import {
   debounceEvent,
   debouncePolicyOf,
@@ -11,21 +11,43 @@ import {
   type TriggerInput,
 } from '@flowgate/core';
 import { publishJson, scheduleDebounce, type JetStreamClient, type Logger } from '@flowgate/kit';
-import { deletePayload, type Collections, type DebounceWindows, type WorkflowDoc } from '@flowgate/store';
+import type { DebounceWindows, WorkflowDoc } from '@flowgate/store';
 import type { Claim } from '../idempotency';
 import type { RunTarget } from '../run-targets';
 import type { ExecutionStarter, Started } from '../starter';
 import type { ClaimMarks } from './start';
 
+/** What the stage publishes to JetStream (acknowledged; a failure throws). */
+export interface DebounceMessages {
+  /** A fired window's start found still in place (its message id: the execution id, de-duplicated). */
+  publishStart(command: StartCommand): Promise<void>;
+  /** Sets the window's message schedule (replacing the one it had). */
+  schedule(command: DebounceCommand): Promise<void>;
+}
+
+export function jetStreamDebounceMessages(js: JetStreamClient, subjects: Subjects, timeoutMs: number): DebounceMessages {
+  return {
+    publishStart: async (command) => {
+      await publishJson(js, subjects.command('start', command.workspace_id), command, messageIds.start(command.execution_id), timeoutMs);
+    },
+    schedule: async (command) => {
+      await scheduleDebounce(js, subjects, command, timeoutMs);
+    },
+  };
+}
+
+/** Debounce windows (NATS KV), the stage's messages and payload clean-up: only debounced workflows touch them. */
+export interface DebounceStage {
+  windows: Pick<DebounceWindows, 'event'>;
+  messages: DebounceMessages;
+  /** Removes the large input of an event superseded in its window (store payloads.ts `deletePayload`). */
+  removePayload(payloadId: string): Promise<void>;
+}
+
 export interface DebounceDeps {
-  /** Large inputs of events superseded in their window are removed from `payloads`. */
-  store: Pick<Collections, 'payloads'>;
   starter: Pick<ExecutionStarter, 'prepare' | 'reserveQuota' | 'statusUrl'>;
-  debounce: Pick<DebounceWindows, 'event'>;
+  debounce: DebounceStage;
   idempotency: ClaimMarks;
-  js: JetStreamClient;
-  subjects: Subjects;
-  publishTimeoutMs: number;
   logger: Logger;
 }
 
@@ -83,15 +105,14 @@ export async function debounceWebhook(
   };
   const beforeWrite = async (d: DebounceDecision<StartCommand>) => {
     // A fired window still there: its start may not be published yet (the fire in progress or crashed). Publish it first (de-duplicated).
-    if (d.carried)
-      await publishJson(deps.js, deps.subjects.command('start', workspaceId), d.carried, messageIds.start(d.carried.execution_id));
+    if (d.carried) await deps.debounce.messages.publishStart(d.carried);
     // A new window is one execution: one quota unit, reserved once (429 quota_exceeded opens nothing).
     if (d.opened && !reservation) reservation = await deps.starter.reserveQuota(workspaceId, prepared.acceptedAt);
   };
 
   let decision: DebounceDecision<StartCommand>;
   try {
-    decision = await deps.debounce.event(
+    decision = await deps.debounce.windows.event(
       workspaceId,
       workflow._id,
       token,
@@ -110,17 +131,18 @@ export async function debounceWebhook(
   // The event this one replaced never starts now (a fire that read it cannot mark it fired any more).
   const supersededRef = decision.superseded?.trigger_input_ref;
   if (supersededRef?.startsWith(PAYLOAD_PREFIX) && supersededRef !== window.start.trigger_input_ref) {
-    deletePayload(deps.store.payloads, supersededRef).catch((err: unknown) =>
-      deps.logger.warn({ err, payload_id: supersededRef }, 'could not remove a superseded debounced input'),
-    );
+    deps.debounce
+      .removePayload(supersededRef)
+      .catch((err: unknown) => deps.logger.warn({ err, payload_id: supersededRef }, 'could not remove a superseded debounced input'));
   }
   try {
-    await scheduleDebounce(
-      deps.js,
-      deps.subjects,
-      { type: 'debounce', workspace_id: workspaceId, workflow_id: workflow._id, key_token: token, due_at: window.due_at },
-      deps.publishTimeoutMs,
-    );
+    await deps.debounce.messages.schedule({
+      type: 'debounce',
+      workspace_id: workspaceId,
+      workflow_id: workflow._id,
+      key_token: token,
+      due_at: window.due_at,
+    });
   } catch (err) {
     // The event is in the window; a window that another event scheduled fires anyway. The caller
     // retries on 503: its retry joins the window and sets the schedule.
