@@ -76,6 +76,28 @@ describe('debounce', () => {
     expect(await executionsOf(wf.id)).toHaveLength(3);
   });
 
+  it('a capped workflow (max_concurrent_executions 1): windows that fire together run one after the other', async () => {
+    const wf = await stack.deploy({
+      name: 'debounce-capped',
+      trigger: { webhook: { debounce: { key: 'trigger.body.customer', period_s: 1 } } },
+      steps: [
+        { id: 'pause', type: 'delay', duration_s: 1 },
+        { id: 'last', type: 'transform', expression: 'trigger.body.n' },
+      ],
+    });
+    const ids = [];
+    for (const customer of ['x', 'y', 'z']) ids.push((await post(wf.async, { customer, n: customer })).body.execution_id);
+    const done = await Promise.all(ids.map((id) => stack.waitForExecution(id, undefined, 30_000)));
+    expect(done.map((e) => [e.status, e.final_output])).toEqual([
+      ['succeeded', 'x'],
+      ['succeeded', 'y'],
+      ['succeeded', 'z'],
+    ]);
+    // One at a time: each started after the one before it finished.
+    const spans = done.map((e) => [Date.parse(e.started_at), Date.parse(e.finished_at)]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+    for (let i = 1; i < spans.length; i++) expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] ?? Infinity);
+  });
+
   it('max_wait_s bounds a steady stream of events: the window fires max_wait_s after its first event', async () => {
     const wf = await deploy('debounce-max-wait', { period_s: 1, max_wait_s: 2 });
     const first = Date.now();
