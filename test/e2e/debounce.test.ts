@@ -56,6 +56,8 @@ describe('debounce', () => {
     expect(done.final_output).toBe(5);
     const all = await executionsOf(wf.id);
     expect(all.map((e) => e._id)).toEqual([id]);
+    const metrics = await (await fetch(`${stack.opsUrl('execution')}/metrics`)).text();
+    expect(metrics).toMatch(/^flowgate_debounce_fires_total\{[^}]*outcome="started"[^}]*\} [1-9]/m);
   });
 
   it('different keys are separate windows; an event after the fire opens a new window with a new id', async () => {

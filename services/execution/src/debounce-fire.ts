@@ -2,6 +2,7 @@ import { messageIds, type DebounceCommand, type StartCommand } from '@flowgate/c
 import { debounceFire } from '@flowgate/core';
 import type { Logger, MessageDisposition } from '@flowgate/kit';
 import type { DebounceWindows, StoredDebounceWindow } from '@flowgate/store';
+import type { DebounceFireOutcome } from './metrics';
 
 /**
  * A debounce window's schedule, due (ADR 0022). The window in NATS KV is the truth, the schedule
@@ -17,6 +18,8 @@ export interface DebounceFireDeps {
   sendStart(command: StartCommand, msgId: string): Promise<void>;
   schedule(command: DebounceCommand): Promise<void>;
   logger: Logger;
+  /** Counts each handled schedule (flowgate_debounce_fires_total). */
+  counted?: (outcome: DebounceFireOutcome) => void;
   now?: () => Date;
 }
 
@@ -34,15 +37,20 @@ export class DebounceFirer {
     for (let race = 0; race < MAX_RACES; race++) {
       const at = await this.deps.windows.get(ws, wf, token);
       const decision = debounceFire(at?.window ?? null, this.now());
-      if (decision.kind === 'none' || !at) return 'ack';
+      if (decision.kind === 'none' || !at) {
+        this.deps.counted?.('stale');
+        return 'ack';
+      }
       if (decision.kind === 'later') {
         await this.deps.schedule({ ...cmd, due_at: decision.at.toISOString() });
+        this.deps.counted?.('moved');
         return 'ack';
       }
       const revision = decision.kind === 'fire' ? await this.deps.windows.markFired(ws, wf, token, at) : at.revision;
       if (revision === null) continue; // an event joined meanwhile: decide again
       await this.publish(at.window);
       await this.deps.windows.remove(ws, wf, token, revision);
+      this.deps.counted?.('started');
       return 'ack';
     }
     throw new Error(`debounce window ${ws}.${wf}.${token}: too many concurrent changes`);

@@ -85,6 +85,7 @@ runMain('execution', async () => {
       await scheduleDebounce(js, subjects, command);
     },
     logger,
+    counted: (outcome) => metrics.debounceFires.inc({ outcome }),
   });
   const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();

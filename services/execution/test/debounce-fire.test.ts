@@ -69,6 +69,7 @@ function setUp() {
   /** Message ids JetStream stored (a repeat within the window is de-duplicated). */
   const published = new Map<string, StartCommand>();
   const schedules: string[] = [];
+  const outcomes: string[] = [];
   const deps: DebounceFireDeps = {
     windows,
     sendStart: (cmd, msgId) => {
@@ -80,16 +81,18 @@ function setUp() {
       return Promise.resolve();
     },
     logger,
+    counted: (outcome) => outcomes.push(outcome),
     now: clock.now,
   };
-  return { windows, published, schedules, firer: new DebounceFirer(deps) };
+  return { windows, published, schedules, outcomes, firer: new DebounceFirer(deps) };
 }
 
 describe('DebounceFirer', () => {
   it('publishes a due window’s latest start under its execution id and removes the window', async () => {
-    const { windows, published, schedules, firer } = setUp();
+    const { windows, published, schedules, outcomes, firer } = setUp();
     windows.put(window(0, 3));
     await expect(firer.handle(command)).resolves.toBe('ack');
+    expect(outcomes).toEqual(['started']);
     expect([...published.keys()]).toEqual(['ex1']);
     expect(published.get('ex1')?.trigger_input.body).toEqual({ n: 3 });
     expect(windows.entry).toBeNull();
@@ -97,17 +100,19 @@ describe('DebounceFirer', () => {
   });
 
   it('a schedule that arrives before the window’s due time (moved by a later event) is set again, nothing starts', async () => {
-    const { windows, published, schedules, firer } = setUp();
+    const { windows, published, schedules, outcomes, firer } = setUp();
     windows.put(window(1_500, 2));
     await firer.handle(command);
+    expect(outcomes).toEqual(['moved']);
     expect(published.size).toBe(0);
     expect(schedules).toEqual([new Date(clock.now().getTime() + 1_500).toISOString()]);
     expect(windows.entry?.window.fired).toBe(false);
   });
 
   it('no window (fired and removed already): nothing', async () => {
-    const { published, schedules, firer } = setUp();
+    const { published, schedules, outcomes, firer } = setUp();
     await expect(firer.handle(command)).resolves.toBe('ack');
+    expect(outcomes).toEqual(['stale']);
     expect(published.size + schedules.length).toBe(0);
   });
 
