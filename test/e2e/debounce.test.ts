@@ -36,7 +36,7 @@ describe('debounce', () => {
     (await stack.settledDb()).collection('executions').find({ workflow_id: workflowId }).toArray();
 
   it('five events with one key within the period: all 202 debounced with one id; one execution runs, with the last body', async () => {
-    const wf = await deploy('debounce-five', { period_s: 1.5 });
+    const wf = await deploy('debounce-five', { period_s: 3 });
     const answers = [];
     for (let n = 1; n <= 5; n++) {
       // The sync URL answers the same: debounced events never wait for their execution.
@@ -48,7 +48,7 @@ describe('debounce', () => {
     expect(ids.size).toBe(1);
     const [id] = [...ids];
     expect(answers[0]?.body.status_url).toBe(`${stack.ingressUrl}/v1/executions/${id}`);
-    // Not started before the window fires (1.5 s after the last event).
+    // Not started before the window fires (3 s after the last event).
     expect((await stack.api('GET', `/v1/executions/${id}`)).status).toBe(404);
     const done = await stack.waitForExecution(id);
     expect(done.status).toBe('succeeded');
@@ -61,7 +61,7 @@ describe('debounce', () => {
   });
 
   it('different keys are separate windows; an event after the fire opens a new window with a new id', async () => {
-    const wf = await deploy('debounce-keys', { period_s: 1 });
+    const wf = await deploy('debounce-keys', { period_s: 2.5 });
     const a1 = await post(wf.async, { customer: 'a', n: 1 });
     const b1 = await post(wf.async, { customer: 'b', n: 10 });
     const a2 = await post(wf.async, { customer: 'a', n: 2 });
@@ -101,23 +101,23 @@ describe('debounce', () => {
   });
 
   it('max_wait_s bounds a steady stream of events: the window fires max_wait_s after its first event', async () => {
-    const wf = await deploy('debounce-max-wait', { period_s: 1, max_wait_s: 2 });
+    const wf = await deploy('debounce-max-wait', { period_s: 2, max_wait_s: 3 });
     const first = Date.now();
     const answers: { id: string; n: number; at: number }[] = [];
-    for (let n = 1; Date.now() - first < 4_500; n++) {
+    for (let n = 1; Date.now() - first < 6_000; n++) {
       const res = await post(wf.async, { customer: 'stream', n });
       expect(res.body.status).toBe('debounced');
       answers.push({ id: res.body.execution_id, n, at: Date.now() });
       await sleep(250);
     }
-    // Without max_wait nothing would have started while events kept coming every 250 ms.
+    // Without max_wait nothing would have started while events kept coming (every 250 ms, under period_s).
     const firstId = answers[0]?.id;
     const firstWindow = answers.filter((a) => a.id === firstId);
     const started = await stack.waitForExecution(String(firstId));
     expect(started.status).toBe('succeeded');
     expect(started.trigger_input.body.n).toBe(firstWindow.at(-1)?.n);
-    // The first window closed at ~2 s (+ the schedule's lag), while the stream went on.
-    expect((firstWindow.at(-1)?.at ?? 0) - first).toBeLessThan(3_000);
+    // The first window closed at ~3 s (max_wait_s, + the schedule's lag), while the stream went on.
+    expect((firstWindow.at(-1)?.at ?? 0) - first).toBeLessThan(4_500);
     expect(new Set(answers.map((a) => a.id)).size).toBeGreaterThanOrEqual(2);
     for (const id of new Set(answers.map((a) => a.id))) {
       const e = await stack.waitForExecution(id);
@@ -126,7 +126,7 @@ describe('debounce', () => {
   });
 
   it('two ingress replicas share one window', async () => {
-    const wf = await deploy('debounce-replicas', { period_s: 1.5 });
+    const wf = await deploy('debounce-replicas', { period_s: 3 });
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, i) => post(i % 2 === 0 ? wf.async : onReplica2(wf.async), { customer: 'shared', n: i })),
     );
@@ -142,18 +142,18 @@ describe('debounce', () => {
   });
 
   it('an executor killed before the window is due, or just as it fires: exactly one execution, with the last body', async () => {
-    const wf = await deploy('debounce-crash', { period_s: 1 });
-    // Killed 0.8 s after the last event (before due: the schedule fires into the stream while none runs),
+    const wf = await deploy('debounce-crash', { period_s: 2 });
+    // Killed 1.6 s after the last event (before due: the schedule fires into the stream while none runs),
     // then at the due time (the kill lands somewhere around the fire: before, during or after it).
     for (const [customer, killAfterMs] of [
-      ['before', 800],
-      ['at-due', 1_050],
+      ['before', 1_600],
+      ['at-due', 2_050],
     ] as const) {
       let id = '';
       for (let n = 1; n <= 3; n++) id = (await post(wf.async, { customer, n })).body.execution_id;
       await sleep(killAfterMs);
       await stack.stopService('execution', 'SIGKILL');
-      await sleep(1_500);
+      await sleep(2_500);
       await stack.startService('execution');
       const done = await stack.waitForExecution(id);
       expect(done.status).toBe('succeeded');
@@ -163,7 +163,7 @@ describe('debounce', () => {
   });
 
   it('an idempotent repeat answers its first delivery’s window and does not become its last event', async () => {
-    const wf = await deploy('debounce-idem', { period_s: 1.5 });
+    const wf = await deploy('debounce-idem', { period_s: 3 });
     const first = await post(wf.async, { customer: 'i', n: 1 }, { 'idempotency-key': 'evt-1' });
     const other = await post(wf.async, { customer: 'i', n: 2 }, { 'idempotency-key': 'evt-2' });
     const repeat = await post(onReplica2(wf.async), { customer: 'i', n: 1 }, { 'idempotency-key': 'evt-1' });
@@ -184,7 +184,7 @@ describe('debounce', () => {
       body: JSON.stringify({
         name: 'debounce-quota',
         max_concurrent_executions: 0,
-        trigger: { webhook: { debounce: { key: 'trigger.body.customer', period_s: 3 } } },
+        trigger: { webhook: { debounce: { key: 'trigger.body.customer', period_s: 10 } } },
         steps: [{ id: 'last', type: 'transform', expression: 'trigger.body.n' }],
       }),
     });
@@ -205,7 +205,7 @@ describe('debounce', () => {
   });
 
   it('large inputs: the window runs with the last event’s body, and the superseded one is removed', async () => {
-    const wf = await deploy('debounce-large', { period_s: 1.5 });
+    const wf = await deploy('debounce-large', { period_s: 3 });
     const big = (n: number) => ({ customer: 'big', n, blob: 'x'.repeat(INLINE_TRIGGER_INPUT_MAX_BYTES + 1_000) });
     const first = await post(wf.async, big(1));
     const second = await post(wf.async, big(2));
