@@ -17,6 +17,12 @@ export type StoredDebounceWindow = DebounceWindow<StartCommand>;
  */
 export const DEBOUNCE_WINDOW_TTL_MS = (DEBOUNCE_MAX_WAIT_S + 86_400) * 1000;
 
+/** How long the purge marker of a fired window stays (one per key value ever debounced would pile up otherwise). */
+const FIRED_MARKER_TTL = '60s';
+
+/** The bucket's options (kit openKv), the same in every service that opens it. */
+export const DEBOUNCE_BUCKET_OPTIONS = { ttlMs: DEBOUNCE_WINDOW_TTL_MS, markerTtlMs: 60_000 };
+
 const windowSchema = z.object({
   execution_id: z.string().min(1),
   first_at: z.string(),
@@ -96,10 +102,13 @@ export class DebounceWindows {
     }
   }
 
-  /** Removes a fired window if it is still at `revision` (an event may have opened the next one meanwhile). */
+  /**
+   * Removes a fired window if it is still at `revision` (an event may have opened the next one
+   * meanwhile); its purge marker expires after a minute.
+   */
   async remove(workspaceId: string, workflowId: string, keyToken: string, revision: number): Promise<boolean> {
     try {
-      await this.kv.delete(DebounceWindows.key(workspaceId, workflowId, keyToken), { previousSeq: revision });
+      await this.kv.purge(DebounceWindows.key(workspaceId, workflowId, keyToken), { previousSeq: revision, ttl: FIRED_MARKER_TTL });
       return true;
     } catch (err) {
       if (isKvConflict(err)) return false;

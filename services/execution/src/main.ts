@@ -14,7 +14,7 @@ import {
 } from '@flowgate/kit';
 import {
   collections,
-  DEBOUNCE_WINDOW_TTL_MS,
+  DEBOUNCE_BUCKET_OPTIONS,
   DebounceWindows,
   ensureIndexes,
   LIVE_MARKER_TTL_MS,
@@ -79,7 +79,7 @@ runMain('execution', async () => {
   const runner = new Runner(runnerDeps);
   // Debounce windows (ADR 0022): their schedules arrive as `debounce` commands.
   const debounce = new DebounceFirer({
-    windows: new DebounceWindows(await openKv(rt.nc, subjects.debounceBucket, { ttlMs: DEBOUNCE_WINDOW_TTL_MS })),
+    windows: new DebounceWindows(await openKv(rt.nc, subjects.debounceBucket, DEBOUNCE_BUCKET_OPTIONS)),
     sendStart: (command, msgId) => runnerDeps.messaging.sendStart(command, msgId),
     schedule: async (command) => {
       await scheduleDebounce(js, subjects, command);

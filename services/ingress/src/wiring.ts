@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Lease, openKv, WorkspaceLabels, type JetStreamClient, type Logger, type NatsConnection, type SecretBox } from '@flowgate/kit';
 import {
-  DEBOUNCE_WINDOW_TTL_MS,
+  DEBOUNCE_BUCKET_OPTIONS,
   DebounceWindows,
   deletePayload,
   LIVE_MARKER_TTL_MS,
@@ -130,7 +130,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configChanges,
     idempotency,
     debounce: {
-      windows: new DebounceWindows(await openKv(rt.nc, rt.subjects.debounceBucket, { ttlMs: DEBOUNCE_WINDOW_TTL_MS })),
+      windows: new DebounceWindows(await openKv(rt.nc, rt.subjects.debounceBucket, DEBOUNCE_BUCKET_OPTIONS)),
       messages: jetStreamDebounceMessages(rt.js, rt.subjects, config.FLOWGATE_PUBLISH_TIMEOUT_MS),
       removePayload: (id) => deletePayload(store.payloads, id),
     },
