@@ -121,7 +121,27 @@ export const resumeCommandSchema = z.object({
 });
 export type ResumeCommand = z.infer<typeof resumeCommandSchema>;
 
-export const commandSchema = z.discriminatedUnion('type', [startCommandSchema, timerCommandSchema, resumeCommandSchema]);
+/**
+ * A debounce window's schedule, due (ADR 0022): published by the server from the schedule subject
+ * `debounceSchedule(workspace, workflow, key_token)` to `command('debounce', workspace)`. It names the
+ * window only; the window itself (NATS KV, store debounce-windows.ts) says whether and what to start.
+ */
+export const debounceCommandSchema = z.object({
+  type: z.literal('debounce'),
+  workspace_id: z.string().min(1),
+  workflow_id: z.string().min(1),
+  /** flowKeyToken of the window's key (with its environment). */
+  key_token: z.string().min(1),
+  due_at: iso,
+});
+export type DebounceCommand = z.infer<typeof debounceCommandSchema>;
+
+export const commandSchema = z.discriminatedUnion('type', [
+  startCommandSchema,
+  timerCommandSchema,
+  resumeCommandSchema,
+  debounceCommandSchema,
+]);
 export type Command = z.infer<typeof commandSchema>;
 
 const errorSchema = z.object({ code: z.string(), message: z.string(), step_id: z.string().optional() });

@@ -3,7 +3,7 @@
  * picks a prefix; the default `flowgate` gives `flowgate.cmd.start.<workspace>` and streams
  * `FLOWGATE_COMMANDS` / `FLOWGATE_EVENTS`.
  */
-export type CommandKind = 'start' | 'resume' | 'cancel' | 'timer';
+export type CommandKind = 'start' | 'resume' | 'cancel' | 'timer' | 'debounce';
 
 export interface Subjects {
   prefix: string;
@@ -22,6 +22,8 @@ export interface Subjects {
   rateLimitsBucket: string;
   /** NATS KV bucket of leases (the scheduler's single active firer). */
   leasesBucket: string;
+  /** NATS KV bucket of debounce windows (ADR 0022: one key per workspace, workflow and key token). */
+  debounceBucket: string;
   eventsStream: string;
   /** Every command subject (the commands stream's filter; the executor's consumer receives exactly these). */
   commandsAll: string;
@@ -41,6 +43,12 @@ export interface Subjects {
   executionTimerSchedules(workspaceId: string, executionId: string): string;
   /** Every timer schedule of one workspace. */
   workspaceTimerSchedules(workspaceId: string): string;
+  /**
+   * The schedule subject of one debounce window (ADR 0022):
+   * `<prefix>.sched.debounce.<workspace>.<workflow>.<key token>`; each event of the window sets it
+   * again (replacing it), its target is `command('debounce', workspace)`.
+   */
+  debounceSchedule(workspaceId: string, workflowId: string, keyToken: string): string;
   /** Every event subject (the events stream's filter). */
   eventsAll: string;
   executionEvent(workspaceId: string, status: string): string;
@@ -75,6 +83,7 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
     quotasBucket: `${upper}_QUOTAS`,
     rateLimitsBucket: `${upper}_RATELIMITS`,
     leasesBucket: `${upper}_LEASES`,
+    debounceBucket: `${upper}_DEBOUNCE`,
     eventsStream: `${upper}_EVENTS`,
     commandsAll: `${prefix}.cmd.>`,
     command: (kind, workspaceId) => `${prefix}.cmd.${kind}.${token(workspaceId, 'workspace')}`,
@@ -87,6 +96,8 @@ export function createSubjects(prefix = 'flowgate'): Subjects {
     executionTimerSchedules: (workspaceId, executionId) =>
       `${prefix}.sched.timer.${token(workspaceId, 'workspace')}.${token(executionId, 'execution')}.>`,
     workspaceTimerSchedules: (workspaceId) => `${prefix}.sched.timer.${token(workspaceId, 'workspace')}.>`,
+    debounceSchedule: (workspaceId, workflowId, keyToken) =>
+      `${prefix}.sched.debounce.${token(workspaceId, 'workspace')}.${token(workflowId, 'workflow')}.${token(keyToken, 'debounce key')}`,
     eventsAll: `${prefix}.evt.>`,
     executionEvent: (workspaceId, status) => `${prefix}.evt.execution.${token(workspaceId, 'workspace')}.${token(status, 'status')}`,
     executionEventsFilter: (status) => `${prefix}.evt.execution.*.${status === undefined ? '*' : token(status, 'status')}`,

@@ -36,6 +36,16 @@ describe('subjects', () => {
     expect(() => s.timerSchedule('ws1', 'ex-1::duration')).toThrow('invalid NATS subject token');
   });
 
+  it('keeps debounce windows in their own bucket and schedule subjects, targeting the debounce command subject', () => {
+    const s = createSubjects();
+    expect(s.debounceBucket).toBe('FLOWGATE_DEBOUNCE');
+    expect(s.debounceSchedule('ws1', 'wf_1', 'AbC-_9')).toBe('flowgate.sched.debounce.ws1.wf_1.AbC-_9');
+    expect(s.debounceSchedule('ws1', 'wf_1', 'AbC').startsWith(s.schedulesAll.slice(0, -1))).toBe(true);
+    expect(s.command('debounce', 'ws1')).toBe('flowgate.cmd.debounce.ws1');
+    expect(workspaceOfSubject(s.command('debounce', 'ws1'))).toBe('ws1');
+    expect(() => s.debounceSchedule('ws1', 'wf.1', 'tok')).toThrow('invalid NATS subject token');
+  });
+
   it('refuses tokens that would change the subject structure', () => {
     expect(() => createSubjects('a.b')).toThrow('invalid NATS subject token');
     expect(() => createSubjects().command('start', 'ws.*')).toThrow('invalid NATS subject token');
@@ -59,6 +69,13 @@ describe('message schemas', () => {
     expect(commandSchema.safeParse({ ...start, workflow_version: 'one' }).success).toBe(false);
     expect(commandSchema.safeParse({ ...start, type: 'explode' }).success).toBe(false);
     expect(commandSchema.safeParse({ ...start, accepted_at: 'yesterday' }).success).toBe(false);
+  });
+
+  it('accepts a debounce command naming its window only', () => {
+    const debounce = { type: 'debounce', workspace_id: 'ws', workflow_id: 'wf_1', key_token: 'tok', due_at: '2026-12-01T10:00:00.000Z' };
+    expect(commandSchema.safeParse(debounce).success).toBe(true);
+    expect(commandSchema.safeParse({ ...debounce, key_token: '' }).success).toBe(false);
+    expect(commandSchema.safeParse({ ...debounce, due_at: 'soon' }).success).toBe(false);
   });
 
   it('rejects an execution event with an unknown status', () => {

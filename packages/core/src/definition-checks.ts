@@ -153,6 +153,7 @@ export function definitionIssues(input: unknown): ValidationIssue[] {
     if (Array.isArray(limits)) limits.forEach((limit, i) => expression(at(limit, ['key']), [...path, i, 'key']));
     else expression(at(limits, ['key']), [...path, 'key']);
   }
+  expression(at(input, ['trigger', 'webhook', 'debounce', 'key']), ['trigger', 'webhook', 'debounce', 'key']);
   const response = at(input, ['trigger', 'webhook', 'response']);
   if (isPlainObject(response) && response.mode === 'step') {
     const responsePath = ['trigger', 'webhook', 'response', 'step'];

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { corsSchema } from './cors';
+import { debounceSchema } from './debounce';
 import { definitionIssues, STEP_ID } from './definition-checks';
 import { concurrencySchema, webhookRateLimitsSchema } from './flow-control';
 import { httpMethodSchema } from './http-methods';
@@ -173,6 +174,8 @@ const webhookTriggerSchema = z
       .default({ mode: 'last_step' }),
     /** Browser callers: answers CORS preflights and marks responses readable by these origins. */
     cors: corsSchema.optional(),
+    /** Debounce per key: the last event within the period runs; earlier ones answer 202 `debounced` (debounce.ts). */
+    debounce: debounceSchema.optional(),
   })
   .strict();
 

@@ -12,6 +12,7 @@ export * from './execution';
 export * from './expression';
 export * from './flow-keys';
 export * from './flow-control';
+export * from './debounce';
 export * from './json';
 export * from './machine';
 export * from './response';

@@ -17,7 +17,8 @@ export interface ExecutionOutcomeView {
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export function acceptedResponse(executionId: string, statusUrl: string, status: ExecutionStatus = 'queued'): SyncResponse {
+/** `debounced`: held in a debounce window (trigger.webhook.debounce); the execution starts when the window fires. */
+export function acceptedResponse(executionId: string, statusUrl: string, status: ExecutionStatus | 'debounced' = 'queued'): SyncResponse {
   return { status: 202, headers: JSON_HEADERS, body: { execution_id: executionId, status, status_url: statusUrl } };
 }
 

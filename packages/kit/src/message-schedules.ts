@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
-import { messageIds, type Subjects, type TimerCommand } from '@flowgate/contracts';
+import { messageIds, type DebounceCommand, type Subjects, type TimerCommand } from '@flowgate/contracts';
 import { injectTraceHeaders } from './trace-context';
 
 /**
@@ -120,4 +120,25 @@ export function cancelExecutionTimers(
   executionId: string,
 ): Promise<number> {
   return cancelScheduled(jsm, subjects.commandsStream, subjects.executionTimerSchedules(workspaceId, executionId));
+}
+
+/**
+ * A debounce window's schedule (ADR 0022): at `command.due_at` the server publishes `command` to
+ * `subjects.command('debounce', workspace)`. One schedule subject per window, so every event of the
+ * window sets it again (replacing it) and the executor's fire moves it to the window's due time.
+ */
+export function scheduleDebounce(
+  js: JetStreamClient,
+  subjects: Subjects,
+  command: DebounceCommand,
+  timeoutMs?: number,
+): Promise<ScheduledMessage> {
+  const scheduleSubject = subjects.debounceSchedule(command.workspace_id, command.workflow_id, command.key_token);
+  return scheduleMessage(js, {
+    scheduleSubject,
+    targetSubject: subjects.command('debounce', command.workspace_id),
+    at: new Date(command.due_at),
+    payload: JSON.stringify(command),
+    timeoutMs,
+  });
 }

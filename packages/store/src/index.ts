@@ -12,6 +12,7 @@ export * from './environment-triggers';
 export * from './execution-projection';
 export * from './live-executions';
 export * from './workflow-slots';
+export * from './debounce-windows';
 export * from './owned';
 export * from './deliveries';
 export * from './schedules';

@@ -27,6 +27,17 @@ export async function savePayload(
   }
 }
 
+/**
+ * Removes a payload no execution will read (a debounced event's input superseded by a later event of
+ * its window), chunk by chunk by `_id` only (a filter on `payload_id` would scan on FerretDB).
+ */
+export async function deletePayload(payloads: Collection<PayloadChunkDoc>, id: string): Promise<void> {
+  for (let seq = 0; ; seq++) {
+    const { deletedCount } = await payloads.deleteOne({ _id: `${id}:${seq}` });
+    if (deletedCount === 0) return;
+  }
+}
+
 /** The payload's text; throws if a chunk is missing (never a half payload). */
 export async function loadPayload(payloads: Collection<PayloadChunkDoc>, id: string): Promise<string> {
   const docs = await payloads.find({ payload_id: id }).sort({ seq: 1 }).toArray();

@@ -5,14 +5,25 @@ import {
   ensureDurableConsumer,
   openKv,
   runMain,
+  scheduleDebounce,
   startGrpcServer,
   startRuntime,
   WorkspaceLabels,
   type JsMsg,
   type MessageDisposition,
 } from '@flowgate/kit';
-import { collections, ensureIndexes, LIVE_MARKER_TTL_MS, liveExecutions, recordDeadLetter, WorkflowSlots } from '@flowgate/store';
+import {
+  collections,
+  DEBOUNCE_BUCKET_OPTIONS,
+  DebounceWindows,
+  ensureIndexes,
+  LIVE_MARKER_TTL_MS,
+  liveExecutions,
+  recordDeadLetter,
+  WorkflowSlots,
+} from '@flowgate/store';
 import { loadExecutionConfig } from './config';
+import { DebounceFirer } from './debounce-fire';
 import { DefinitionCache } from './definitions';
 import { EgressPolicy } from './egress-policy';
 import { executionHandlers } from './grpc-service';
@@ -66,6 +77,16 @@ runMain('execution', async () => {
     workspaces,
   };
   const runner = new Runner(runnerDeps);
+  // Debounce windows (ADR 0022): their schedules arrive as `debounce` commands.
+  const debounce = new DebounceFirer({
+    windows: new DebounceWindows(await openKv(rt.nc, subjects.debounceBucket, DEBOUNCE_BUCKET_OPTIONS)),
+    sendStart: (command, msgId) => runnerDeps.messaging.sendStart(command, msgId),
+    schedule: async (command) => {
+      await scheduleDebounce(js, subjects, command);
+    },
+    logger,
+    counted: (outcome) => metrics.debounceFires.inc({ outcome }),
+  });
   const hub = new WatchHub(rt.nc, subjects, logger);
   hub.start();
   const grpcServer = await startGrpcServer({
@@ -98,6 +119,8 @@ runMain('execution', async () => {
           return await runner.handleTimer(cmd, keepAlive);
         case 'resume':
           return await runner.handleResume(cmd, keepAlive);
+        case 'debounce':
+          return await debounce.handle(cmd);
       }
     } finally {
       clearInterval(ticker);

@@ -2,6 +2,10 @@ import { consumerMetrics, counter, grpcServerMetrics, histogram, WorkspaceLabels
 import { TIMER_KINDS } from '@flowgate/contracts';
 import type { Registry } from 'prom-client';
 
+/** What a debounce schedule did when it arrived: started the window's execution, moved on to a later due time, found no window. */
+export const DEBOUNCE_FIRE_OUTCOMES = ['started', 'moved', 'stale'] as const;
+export type DebounceFireOutcome = (typeof DEBOUNCE_FIRE_OUTCOMES)[number];
+
 /**
  * Executions are counted per workspace, not per workflow: `workspace_id` is bounded
  * (WorkspaceLabels, FLOWGATE_METRICS_MAX_WORKSPACES = N: at most N + 2 values per process), so
@@ -17,8 +21,12 @@ export function executionMetrics(registry: Registry, workspaces: WorkspaceLabels
     timersFired.inc({ kind }, 0);
     timerLag.zero({ kind });
   }
+  // Debounce windows' schedules as they arrive (ADR 0022): a start published, moved by a later event, or none left.
+  const debounceFires = counter(registry, 'flowgate_debounce_fires_total', "Debounce windows' schedules handled, by outcome", ['outcome']);
+  for (const outcome of DEBOUNCE_FIRE_OUTCOMES) debounceFires.inc({ outcome }, 0);
   return {
     workspaces,
+    debounceFires,
     consumer: consumerMetrics(registry),
     grpc: grpcServerMetrics(registry),
     started: counter(registry, 'flowgate_executions_started_total', 'Executions that started running, by workspace', ['workspace_id']),

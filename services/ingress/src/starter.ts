@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, INLINE_TRIGGER_INPUT_MAX_BYTES, messageIds, startCommand, triggerInputStub } from '@flowgate/contracts';
+import {
+  ApiError,
+  INLINE_TRIGGER_INPUT_MAX_BYTES,
+  messageIds,
+  startCommand,
+  triggerInputStub,
+  type StartCommand,
+} from '@flowgate/contracts';
 import { concurrencyKeysOf, slotGatesOf, type Environment, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
 import { publishJson } from '@flowgate/kit';
 import {
@@ -24,6 +31,8 @@ export interface Started {
   executionId: string;
   statusUrl: string;
   definition: WorkflowDefinition;
+  /** Held in a debounce window (webhook/debounce.ts): answered 202 `debounced`, also on the sync URL. */
+  debounced?: true;
 }
 
 export class ExecutionStarter {
@@ -73,30 +82,9 @@ export class ExecutionStarter {
     /** The environment's version or draft snapshot (run-targets.ts); default: the latest published version. */
     target?: RunTarget,
   ): Promise<Started> {
-    // A shared workflow runs in the receiver's workspace (ADR 0017): its state, quotas, subjects, executions.
-    const workspaceId = target?.share?.workspaceId ?? workflow.workspace_id;
-    await this.checkWorkspace(workspaceId);
-    const { version, definition } = target ?? (await this.published(workflow));
-    const acceptedAt = new Date();
-    const offload = await this.offloadLargeInput(workspaceId, executionId, triggerInput, acceptedAt);
-    // Keyed concurrency: the key values are taken once, here, on the whole input (the executor uses them as recorded).
-    const concurrencyKeys = definition.concurrency ? await concurrencyKeysOf(definition.concurrency, triggerInput) : [];
-    const command = startCommand({
-      execution_id: executionId,
-      workspace_id: workspaceId,
-      workflow_id: workflow._id,
-      workflow_version: version,
-      trigger_input: offload.inline,
-      trigger_input_ref: offload.ref,
-      accepted_at: acceptedAt,
-      replay_of: replayOf,
-      environment: target?.environment,
-      draft_id: target?.draftId,
-      test_run: target?.testRun,
-      share_id: target?.share?.id,
-      replay_from_step: target?.fromStep,
-      concurrency_keys: concurrencyKeys,
-    });
+    const prepared = await this.prepare(workflow, triggerInput, executionId, target, replayOf);
+    const { workspaceId, definition, acceptedAt } = prepared;
+    const command = prepared.command(executionId);
     const reservation = await this.deps.quotas?.reserve(workspaceId, acceptedAt);
     let duplicate = false;
     try {
@@ -127,7 +115,7 @@ export class ExecutionStarter {
     // never overtakes it, whichever executor handles which start first (it would queue at the executor
     // otherwise); the executor takes the others in order (core slotGatesOf).
     // (Not for a de-duplicated repeat: its execution has its place already, or has ended.)
-    const [first] = slotGatesOf(definition, concurrencyKeys);
+    const [first] = slotGatesOf(definition, command.concurrency_keys ?? []);
     if (first && !duplicate) {
       await this.deps.slots
         .arrive(workspaceId, workflow._id, first, executionId)
@@ -137,23 +125,68 @@ export class ExecutionStarter {
   }
 
   /**
+   * What a start needs before its publish: the workspace may start (403 / 404), the version it runs,
+   * the input offloaded if large (under `payloadId`), and the start command for an execution id —
+   * a debounce window (webhook/debounce.ts) holds that command until it fires, under the window's id.
+   */
+  async prepare(
+    workflow: WorkflowDoc,
+    triggerInput: TriggerInput,
+    payloadId: string,
+    target?: RunTarget,
+    replayOf: string | null = null,
+  ): Promise<{ workspaceId: string; definition: WorkflowDefinition; acceptedAt: Date; command: (executionId: string) => StartCommand }> {
+    // A shared workflow runs in the receiver's workspace (ADR 0017): its state, quotas, subjects, executions.
+    const workspaceId = target?.share?.workspaceId ?? workflow.workspace_id;
+    await this.checkWorkspace(workspaceId);
+    const { version, definition } = target ?? (await this.published(workflow));
+    const acceptedAt = new Date();
+    const offload = await this.offloadLargeInput(workspaceId, payloadId, triggerInput, acceptedAt);
+    // Keyed concurrency: the key values are taken once, here, on the whole input (the executor uses them as recorded).
+    const concurrencyKeys = definition.concurrency ? await concurrencyKeysOf(definition.concurrency, triggerInput) : [];
+    const command = (executionId: string) =>
+      startCommand({
+        execution_id: executionId,
+        workspace_id: workspaceId,
+        workflow_id: workflow._id,
+        workflow_version: version,
+        trigger_input: offload.inline,
+        trigger_input_ref: offload.ref,
+        accepted_at: acceptedAt,
+        replay_of: replayOf,
+        environment: target?.environment,
+        draft_id: target?.draftId,
+        test_run: target?.testRun,
+        share_id: target?.share?.id,
+        replay_from_step: target?.fromStep,
+        concurrency_keys: concurrencyKeys,
+      });
+    return { workspaceId, definition, acceptedAt, command };
+  }
+
+  /** One execution of the workspace's quotas (429 quota_exceeded); given back by `release` if nothing starts. */
+  async reserveQuota(workspaceId: string, at: Date): Promise<{ release(): Promise<void> }> {
+    return (await this.deps.quotas?.reserve(workspaceId, at)) ?? { release: () => Promise.resolve() };
+  }
+
+  /**
    * A trigger input too large for a NATS message (bodies up to FLOWGATE_MAX_BODY_BYTES) is stored in
    * MongoDB first, under the execution id; the command then carries its stub and the reference.
    */
   private async offloadLargeInput(
     workspaceId: string,
-    executionId: string,
+    payloadId: string,
     input: TriggerInput,
     now: Date,
   ): Promise<{ inline: TriggerInput; ref: string | null }> {
     const text = toJsonText(input);
     if (Buffer.byteLength(text, 'utf8') <= INLINE_TRIGGER_INPUT_MAX_BYTES) return { inline: input, ref: null };
     try {
-      await savePayload(this.deps.store.payloads, executionId, workspaceId, text, now);
+      await savePayload(this.deps.store.payloads, payloadId, workspaceId, text, now);
     } catch (err) {
-      this.deps.logger.warn({ err, execution_id: executionId }, 'could not store a large trigger input');
+      this.deps.logger.warn({ err, payload_id: payloadId }, 'could not store a large trigger input');
       throw new ApiError('dependency_unavailable', 'Could not store the request body; nothing was accepted, retry later');
     }
-    return { inline: triggerInputStub(input), ref: executionId };
+    return { inline: triggerInputStub(input), ref: payloadId };
   }
 }

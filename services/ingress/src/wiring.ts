@@ -11,7 +11,15 @@ import {
   type NatsPlacement,
   type SecretBox,
 } from '@flowgate/kit';
-import { LIVE_MARKER_TTL_MS, liveExecutions, WorkflowSlots, type Collections } from '@flowgate/store';
+import {
+  DEBOUNCE_BUCKET_OPTIONS,
+  DebounceWindows,
+  deletePayload,
+  LIVE_MARKER_TTL_MS,
+  liveExecutions,
+  WorkflowSlots,
+  type Collections,
+} from '@flowgate/store';
 import type { Registry } from 'prom-client';
 import type { IngressConfig } from './config';
 import { ConfigCache, ConfigChanges, followConfigChanges, storeConfigSource, type ConfigHooks } from './config-cache';
@@ -27,6 +35,7 @@ import { RunTargets } from './run-targets';
 import type { SchedulerClient } from './scheduler-client';
 import { ExecutionStarter } from './starter';
 import type { WebhookEdgeDeps } from './webhook-edge';
+import { jetStreamDebounceMessages } from './webhook/debounce';
 import { WorkspaceDeletions } from './workspace-deletion';
 import { BulkJobs } from './bulk-jobs';
 
@@ -137,6 +146,11 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configCache,
     configChanges,
     idempotency,
+    debounce: {
+      windows: new DebounceWindows(await openKv(rt.nc, rt.subjects.debounceBucket, DEBOUNCE_BUCKET_OPTIONS)),
+      messages: jetStreamDebounceMessages(rt.js, rt.subjects, config.FLOWGATE_PUBLISH_TIMEOUT_MS),
+      removePayload: (id) => deletePayload(store.payloads, id),
+    },
     antiEnumeration: config.FLOWGATE_WEBHOOK_ANTI_ENUMERATION === 'on',
     limiter: new RateLimiter(
       await openKv(rt.nc, rt.subjects.rateLimitsBucket, { ttlMs: 3_600_000, placement: rt.placement }),

@@ -80,7 +80,11 @@ const asyncSpec = route({
   rawBody: anyBody,
   responses: {
     '200': { description: RECEIVED, schema: received },
-    '202': { description: 'Accepted', schema: accepted },
+    '202': {
+      description:
+        'Accepted (`queued`), or `debounced` when the workflow sets trigger.webhook.debounce: the id of the execution its window will start',
+      schema: accepted,
+    },
     '401': authRefused,
     '403': failure('trigger_disabled'),
     '404': failure('webhook_not_found / workflow_not_published'),
@@ -113,7 +117,10 @@ const syncSpec = route({
       description:
         'A failed execution when trigger.webhook.response.failure_status is set: `{"execution_id", "status", "message"}` (503: dependency unavailable, nothing accepted)',
     },
-    '202': { description: 'Still running', schema: accepted },
+    '202': {
+      description: 'Still running, or `debounced` (trigger.webhook.debounce: answered at once, the window starts its execution later)',
+      schema: accepted,
+    },
     '401': authRefused,
     '403': failure('trigger_disabled'),
     '404': failure('webhook_not_found / workflow_not_published'),

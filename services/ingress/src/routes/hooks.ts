@@ -14,6 +14,7 @@ import { answer } from '../webhook/answer';
 import { authenticate, needsProductionSecrets } from '../webhook/authenticate';
 import { idempotencyKeyFor } from '../webhook/claim';
 import { corsAnswer } from '../webhook/cors';
+import { debounceWebhook, type DebounceStage } from '../webhook/debounce';
 import { captureUnpublished, mayCaptureUnpublished, readInput } from '../webhook/input';
 import { countRejection, isMaskable, rejection, type WebhookStage } from '../webhook/rejections';
 import {
@@ -51,6 +52,8 @@ export interface HookDeps {
   configChanges: ConfigChanges;
   /** Idempotency keys claimed in NATS KV (idempotency.ts). */
   idempotency: IdempotencyKeys;
+  /** Debounce windows in NATS KV and their schedules (trigger.webhook.debounce, webhook/debounce.ts). */
+  debounce: DebounceStage;
   /**
    * Unknown webhook tokens answer `200 {"received": true}` instead of 404
    * (FLOWGATE_WEBHOOK_ANTI_ENUMERATION); also the default of a workspace's `anti_enumeration`.
@@ -122,7 +125,9 @@ export function hookRoutes(table: RouteTable, deps: HookDeps): void {
       if (claim?.replayed) res.set('Idempotent-Replayed', 'true');
 
       stage = 'start';
-      const started = await startExecution(deps, hook.workflow, input, claim, target);
+      const started = webhook.debounce
+        ? await debounceWebhook(deps, webhook.debounce, hook.workflow, input, claim, target)
+        : await startExecution(deps, hook.workflow, input, claim, target);
       // Without a cors config, an allowed OPTIONS runs the workflow and waits for its answer (its respond step).
       const sync = urls.sync || req.method === 'OPTIONS';
       deps.metrics.accepted.inc({ mode: sync ? 'sync' : 'async', workspace_id: deps.metrics.workspaces.of(workspaceId) });

@@ -57,7 +57,19 @@ const executionFields = {
 export const execution = z.object({ ...executionFields, step_executions: z.array(stepExecution) }).meta({ id: 'Execution' });
 export const executionSummary = z.object(executionFields).meta({ id: 'ExecutionSummary' });
 
-export const accepted = z.object({ execution_id: executionId, status: z.string(), status_url: z.string() }).meta({ id: 'Accepted' });
+export const accepted = z
+  .object({
+    execution_id: executionId,
+    status: z
+      .string()
+      .describe(
+        '`queued`; on the sync URL the status of an execution still running; `debounced`: the event joined its key’s debounce window ' +
+          '(trigger.webhook.debounce) — execution_id is the window’s execution, which starts with the window’s last event when it ' +
+          'fires (GET on status_url answers 404 until then), on either URL',
+      ),
+    status_url: z.string(),
+  })
+  .meta({ id: 'Accepted' });
 export const replayAccepted = z.object({
   execution_id: executionId,
   status: z.literal('queued'),

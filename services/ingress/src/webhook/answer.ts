@@ -22,10 +22,12 @@ export interface AnswerDeps {
  * is one — the first `respond` step's (the run may go on after it, at its `next`), else the shaped
  * result once the execution ends — within the trigger's sync timeout, else the same 202. Accepted
  * already: if following it fails, the caller still gets the execution id, never an error that would
- * invite a duplicate retry.
+ * invite a duplicate retry. A debounced event (its execution starts when its window fires) answers
+ * 202 `debounced` on either URL.
  */
 export async function answer(deps: AnswerDeps, res: Response, workspaceId: string, started: Started, sync: boolean): Promise<void> {
   const { executionId, statusUrl, definition } = started;
+  if (started.debounced) return send(res, acceptedResponse(executionId, statusUrl, 'debounced'));
   if (!sync) return send(res, acceptedResponse(executionId, statusUrl));
   const timeoutMs = definition.trigger.webhook.sync_timeout_s * 1000;
   const responded = new AbortController();
