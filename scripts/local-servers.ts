@@ -111,6 +111,8 @@ export async function startNats(
   dataDir: string,
   opts: { port?: number; monitorPort?: number; syncInterval?: string } = {},
 ): Promise<LocalServer> {
+  if (opts.syncInterval !== undefined && !/^(always|\d+(ms|s|m|h))$/.test(opts.syncInterval))
+    throw new Error(`sync_interval "${opts.syncInterval}": \`always\` or a duration such as 10s, 2m`);
   mkdirSync(dataDir, { recursive: true });
   const port = opts.port ?? (await freePort());
   const monitorPort = opts.monitorPort ?? (await freePort());
