@@ -19,7 +19,7 @@ function run(replicas: number, executionsPerS: number, rejected = 0): ScaleOutRu
     latency_ms: { p50: 90, p90: 150, p99: 300, max: 400, mean: 100 },
   };
   const cpu = Array.from({ length: replicas }, (_, i) => ({ process: `execution-${i + 1}`, cpu_s: 1, ms_per_execution: 2 }));
-  return { replicas, figures, cpu, cpu_ms_per_execution: 2 * replicas };
+  return { replicas, figures, cpu, cpu_ms_per_execution: 2 * replicas, load_generator_ms_per_execution: 1 };
 }
 
 describe('statCpuSeconds', () => {

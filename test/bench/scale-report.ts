@@ -24,7 +24,8 @@ function scaleRow(run: ScaleOutRun): string {
   const f = run.figures;
   return (
     `│ ${`${run.replicas} + ${run.replicas}`.padEnd(9)}│ ${pad(f.executions_per_s.toFixed(2), 7)} │ ${pad(f.latency_ms.p50, 7)} │ ${pad(f.latency_ms.p99, 7)} │ ` +
-    `${pad(run.cpu_ms_per_execution.toFixed(2), 10)} │ ${run.cpu.map((p) => `${p.process} ${p.ms_per_execution.toFixed(2)}`).join(', ')}`
+    `${pad(run.cpu_ms_per_execution.toFixed(2), 10)} │ ${run.cpu.map((p) => `${p.process} ${p.ms_per_execution.toFixed(2)}`).join(', ')}` +
+    ` (bench process: load + downstream ${run.load_generator_ms_per_execution.toFixed(2)}, not in the sum)`
   );
 }
 
