@@ -9,7 +9,8 @@ import { DIST, ROOT, startFerretDb, startNats, waitForPort, type LocalServer } f
  * `pnpm dev`: the whole platform on this machine with nothing configured. Starts nats-server and
  * FerretDB (data in .data/, unless NATS_URL / MONGO_URL point elsewhere), a small echo endpoint for
  * the sample workflow, and the four services; prints the ingress URL, an API key and a curl line.
- * Ctrl-C stops everything.
+ * Ctrl-C stops everything. FLOWGATE_DEV_NATS_SYNC_INTERVAL (e.g. `always`) sets the embedded
+ * nats-server's JetStream `sync_interval` (default: nats-server's own, an fsync every 2 minutes).
  */
 const DATA = join(ROOT, '.data');
 const SERVICES = ['execution', 'scheduler', 'callback', 'ingress'] as const;
@@ -96,7 +97,8 @@ async function main(): Promise<void> {
     let natsUrl = process.env.NATS_URL;
     let mongoUrl = process.env.MONGO_URL;
     if (!natsUrl) {
-      const nats = await startNats(join(DATA, 'nats'));
+      const syncInterval = process.env.FLOWGATE_DEV_NATS_SYNC_INTERVAL || undefined;
+      const nats = await startNats(join(DATA, 'nats'), { syncInterval });
       servers.push(nats);
       natsUrl = nats.url;
     }

@@ -102,8 +102,17 @@ function launch(name: string, command: string, args: string[], logFile: string):
   return child;
 }
 
-/** nats-server with JetStream on a free loopback port; data in `dataDir`. */
-export async function startNats(dataDir: string, opts: { port?: number; monitorPort?: number } = {}): Promise<LocalServer> {
+/**
+ * nats-server with JetStream on a free loopback port; data in `dataDir`. `syncInterval`: JetStream's
+ * `sync_interval` (`always`: fsync every write before it is acknowledged; absent: the server's
+ * default, a background fsync every 2 minutes).
+ */
+export async function startNats(
+  dataDir: string,
+  opts: { port?: number; monitorPort?: number; syncInterval?: string } = {},
+): Promise<LocalServer> {
+  if (opts.syncInterval !== undefined && !/^(always|\d+(ms|s|m|h))$/.test(opts.syncInterval))
+    throw new Error(`sync_interval "${opts.syncInterval}": \`always\` or a duration such as 10s, 2m`);
   mkdirSync(dataDir, { recursive: true });
   const port = opts.port ?? (await freePort());
   const monitorPort = opts.monitorPort ?? (await freePort());
@@ -114,7 +123,8 @@ export async function startNats(dataDir: string, opts: { port?: number; monitorP
       `listen: "127.0.0.1:${port}"`,
       `http: "127.0.0.1:${monitorPort}"`,
       'max_payload: 8MB',
-      `jetstream { store_dir: "${join(dataDir, 'jetstream')}", max_memory_store: 256MB, max_file_store: 8GB }`,
+      `jetstream { store_dir: "${join(dataDir, 'jetstream')}", max_memory_store: 256MB, max_file_store: 8GB` +
+        `${opts.syncInterval ? `, sync_interval: ${opts.syncInterval}` : ''} }`,
       '',
     ].join('\n'),
   );

@@ -144,10 +144,13 @@ export async function processCpuSeconds(opsUrl: string): Promise<number> {
   return Number(match[1]);
 }
 
-/** Fires webhooks from `concurrency` workers, each waiting for its execution to end before the next. */
+/**
+ * Fires webhooks from `concurrency` workers, each waiting for its execution to end before the next.
+ * Several URLs (the same webhook on several ingress replicas) take the webhooks in turn.
+ */
 export async function closedLoop(opts: {
   events: TerminalEvents;
-  url: string;
+  url: string | string[];
   concurrency: number;
   /** Stop firing after this long … */
   durationS?: number;
@@ -160,13 +163,15 @@ export async function closedLoop(opts: {
   let rejected = 0;
   let lost = 0;
   const statuses: Record<string, number> = {};
+  const urls = typeof opts.url === 'string' ? [opts.url] : opts.url;
   const worker = async () => {
     while (Date.now() < stopAt && (opts.amount === undefined || fired < opts.amount)) {
+      const url = urls[fired % urls.length] ?? '';
       fired++;
       const body = JSON.stringify({ event: 'order.created', order_id: `B-${fired}`, amount: 42.5 });
       let res;
       try {
-        res = await request(opts.url, {
+        res = await request(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body,

@@ -6,6 +6,7 @@ import { Stack, type ServiceName } from '../support/stack';
 import { httpStepsWorkflow, runScenario, startDownstream } from './e2e';
 import { runLoad, warmUp } from './load';
 import { intEnv } from './env';
+import { statCpuSeconds } from './process-cpu';
 import { stackPeakRss } from './resources';
 
 /**
@@ -19,8 +20,6 @@ import { stackPeakRss } from './resources';
  * Chrome DevTools or speedscope. A tool for finding where the hot path spends CPU, not a figure:
  * `pnpm bench` measures.
  */
-const TICK_S = 0.01;
-
 /** utime + stime (s) and command of every process now. */
 function processCpu(): Map<number, { name: string; cpuS: number }> {
   const out = new Map<number, { name: string; cpuS: number }>();
@@ -28,10 +27,9 @@ function processCpu(): Map<number, { name: string; cpuS: number }> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const name = cmd.find((a) => /dist\/\w+\.js$|nats-server|ferretdb|profile\.ts/.test(a)) ?? cmd[0] ?? '?';
-      out.set(Number(entry), { name: name.split('/').pop() ?? name, cpuS: (Number(fields[11]) + Number(fields[12])) * TICK_S });
+      out.set(Number(entry), { name: name.split('/').pop() ?? name, cpuS: statCpuSeconds(stat) });
     } catch {
       // gone meanwhile
     }

@@ -7,6 +7,8 @@ import { perUnit, type PerUnit, type StoreBudget } from './budget';
 import type { E2eFigures, PipelineFigures } from './e2e';
 import type { HistoryFill } from './history';
 import type { LoadFigures } from './load';
+import type { ScaleOutFigures } from './scale-out';
+import type { SyncAlwaysFigures } from './sync-always';
 import type { TenantFigures } from './tenants';
 import { mb, type StoreFiles } from './resources';
 
@@ -58,6 +60,10 @@ export interface BenchResults {
   store_files_after_run: StoreFiles | null;
   /** tenants.ts: one workspace's latency beside another over its quota, null when skipped. */
   tenants: TenantFigures | null;
+  /** scale-out.ts: 1 + 1 vs 2 + 2 ingress + execution replicas, null when skipped. */
+  scale_out: ScaleOutFigures | null;
+  /** sync-always.ts: accept and 1-step e2e on nats-server's default sync vs `sync_interval: always`, null when skipped. */
+  sync_always: SyncAlwaysFigures | null;
   /** scheduler.ts's figures (its own servers), null when skipped. */
   scheduler: {
     ok: boolean;
@@ -449,7 +455,7 @@ export function tenantsBlock(r: BenchResults): string {
   ].join('\n');
 }
 
-export function writeResults(path: string, r: BenchResults): void {
+export function writeResults(path: string, r: object): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(r, null, 2)}\n`);
 }

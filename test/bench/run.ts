@@ -23,6 +23,9 @@ import {
   type BenchResults,
   type ScenarioResources,
 } from './report';
+import { runScaleOut } from './scale-out';
+import { scaleBlock, scaleProblems, type ScaleOnlyResults } from './scale-report';
+import { runSyncAlways } from './sync-always';
 import { runTenantScenario } from './tenants';
 import { stackPeakRss, storeFiles } from './resources';
 import { preserveLogs, Teardown } from './teardown';
@@ -40,7 +43,10 @@ import { preserveLogs, Teardown } from './teardown';
  * scenario (the 1-step run again after 100,000 finished executions and their step records were stored),
  * sync round trips (16 in flight, then 1 in flight for the added latency over the downstream's own
  * round trip) and the scheduler bench (scheduler.ts, its own servers). Real nats-server and FerretDB
- * from .tools/bin, the four bundled services from dist/.
+ * from .tools/bin, the four bundled services from dist/. Then the "Beyond one machine" scenarios:
+ * scale-out (scale-out.ts: the 1-step http e2e on 1 + 1 and on 2 + 2 ingress + execution replicas, CPU
+ * per process per execution) and sync_interval (sync-always.ts: accept and 1-step e2e on a fresh
+ * nats-server of the default sync interval and on one with `sync_interval: always`).
  *
  * Every scenario also reports its store budget (budget.ts): MongoDB commands, store writes and
  * scanning statements (the services' driver command monitoring, scraped from their /metrics) and NATS
@@ -58,7 +64,9 @@ import { preserveLogs, Teardown } from './teardown';
  * history scenario waits for one execution), BENCH_HISTORY_FILL_S (60: filling the history stops then,
  * the report says how many were stored), BENCH_SYNC_SERIAL_S (10 s of sync round trips at 1 in
  * flight, 0 = skip), BENCH_SCHEDULER (1; 0 = skip scheduler.ts), BENCH_TENANT_RATE (200 webhooks/s offered
- * to each of two workspaces in the noisy-neighbour scenario, tenants.ts; 0 = skip it).
+ * to each of two workspaces in the noisy-neighbour scenario, tenants.ts; 0 = skip it), BENCH_SCALE (1; 0 =
+ * skip scale-out and sync_interval), BENCH_ONLY (`scale`: only scale-out and sync_interval, which then
+ * take BENCH_DURATION_S / BENCH_E2E_DURATION_S and the other knobs as in a whole run).
  * Results: stdout and .test-results/bench.json; on failure the logs go to .test-results/bench-logs/.
  */
 const RESULTS_FILE = join(ROOT, '.test-results', 'bench.json');
@@ -71,7 +79,7 @@ const WORKFLOW = {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function bench(teardown: Teardown): Promise<BenchResults> {
+async function bench(teardown: Teardown): Promise<BenchResults | ScaleOnlyResults> {
   const durationS = intEnv('BENCH_DURATION_S', 10, 1);
   const connections = intEnv('BENCH_CONNECTIONS', 32, 1);
   const warmupRequests = intEnv('BENCH_WARMUP_REQUESTS', 100, 0);
@@ -86,6 +94,9 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   const syncSerialS = intEnv('BENCH_SYNC_SERIAL_S', 10, 0);
   const schedulerOn = intEnv('BENCH_SCHEDULER', 1, 0) > 0;
   const tenantRate = intEnv('BENCH_TENANT_RATE', 200, 0);
+  const only = process.env.BENCH_ONLY || '';
+  if (only !== '' && only !== 'scale') throw new Error(`BENCH_ONLY=${only}: only \`scale\` is known`);
+  const scaleOn = only === 'scale' || intEnv('BENCH_SCALE', 1, 0) > 0;
 
   rmSync(RESULTS_FILE, { force: true });
   const loadAtStart = round(loadavg()[0] ?? 0, 2);
@@ -165,6 +176,67 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     opened.db = await stack.db();
     return { stack, db: opened.db, stop };
   };
+  /** Scale-out and sync_interval (issue "Beyond one machine"); the e2e parts need the downstream. */
+  const runBeyondOneMachine = async (downstreamUrl: string | null) => {
+    const scaleOut =
+      downstreamUrl && e2eDurationS > 0
+        ? await runScaleOut({
+            startFlowgate,
+            downstreamUrl,
+            nats,
+            mongo,
+            concurrency: e2eConcurrency,
+            durationS: e2eDurationS,
+            warmupExecutions: e2eWarmup,
+            executionTimeoutMs: drainTimeoutS * 1000,
+            log,
+          })
+        : null;
+    const syncAlways = await runSyncAlways({
+      dataDir,
+      env,
+      downstreamUrl,
+      body: BODY,
+      connections,
+      durationS,
+      warmupRequests,
+      e2eDurationS,
+      e2eConcurrency,
+      e2eWarmup,
+      drainTimeoutMs: drainTimeoutS * 1000,
+      teardown,
+      log,
+    });
+    return { scale_out: scaleOut, sync_always: syncAlways };
+  };
+  if (only === 'scale') {
+    let downstreamUrl: string | null = null;
+    if (e2eDurationS > 0) {
+      const downstream = await startDownstream();
+      teardown.add('stop downstream', () => downstream.stop());
+      downstreamUrl = downstream.url;
+    }
+    const figures = await runBeyondOneMachine(downstreamUrl);
+    const problems = scaleProblems(figures);
+    return {
+      only: 'scale',
+      ok: problems.length === 0,
+      problems,
+      generated_at: new Date().toISOString(),
+      settings: {
+        duration_s: durationS,
+        connections,
+        warmup_requests: warmupRequests,
+        e2e_duration_s: e2eDurationS,
+        e2e_concurrency: e2eConcurrency,
+        e2e_warmup_executions: e2eWarmup,
+        service_log_level: logLevel,
+      },
+      machine: machineFigures(loadAtStart),
+      ...figures,
+    };
+  }
+
   const { stack, db, stop: stopFlowgate } = await startFlowgate('bench');
   const measured = await stack.deploy({ name: 'bench-transform', ...WORKFLOW });
   const warmupWorkflow = await stack.deploy({ name: 'bench-warmup', ...WORKFLOW });
@@ -250,10 +322,12 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   let history: BenchResults['history'] = null;
   let sync: BenchResults['sync'] = null;
   let syncSerial: BenchResults['sync_serial'] = null;
+  let downstreamUrl: string | null = null;
   const e2eServices: ServiceName[] = ['ingress', 'execution'];
   if (e2eDurationS > 0) {
     const downstream = await startDownstream();
     teardown.add('stop downstream', () => downstream.stop());
+    downstreamUrl = downstream.url;
 
     log(`bare durable pipeline: warm-up ${e2eWarmup} executions, then ${e2eDurationS} s × ${e2eConcurrency} webhooks in flight …`);
     durable = await runDurableBaseline({
@@ -370,6 +444,8 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     await recordResources('sync', syncFlowgate.stack, syncFlowgate.db, e2eServices);
     await syncFlowgate.stop();
   }
+  // 5b. Beyond one machine: scale-out and sync_interval: always.
+  const beyond = scaleOn ? await runBeyondOneMachine(downstreamUrl) : { scale_out: null, sync_always: null };
   const storeFilesAfterRun = storeFiles(sqliteDir);
 
   // 6. The scheduler bench (its own servers), its output kept for the report.
@@ -401,6 +477,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
   if (history && history.figures.succeeded < history.figures.completed)
     problems.push(`${history.figures.scenario}: ${history.figures.completed - history.figures.succeeded} executions failed`);
   if (scheduler && !scheduler.ok) problems.push('scheduler bench failed or missed timers');
+  problems.push(...scaleProblems(beyond));
   return {
     ok: problems.length === 0,
     problems,
@@ -420,13 +497,7 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
       sync_serial_s: syncSerialS,
       nats_messages_counted_by: natsMonitorUrl ? `nats-server ${natsMonitorUrl}/connz: in_msgs of each service's connection` : null,
     },
-    machine: {
-      cpus: availableParallelism(),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      load_avg_1m_at_start: loadAtStart,
-      load_avg_1m_at_end: round(loadavg()[0] ?? 0, 2),
-    },
+    machine: machineFigures(loadAtStart),
     baseline: baselineFigures,
     flowgate: { ...flowgateFigures, end_to_end: endToEnd, budget: fullBudget },
     auth,
@@ -446,9 +517,20 @@ async function bench(teardown: Teardown): Promise<BenchResults> {
     executor_cpu_ms_per_extra_step:
       oneStep && fiveStep ? round((fiveStep.executor_cpu_ms_per_execution - oneStep.executor_cpu_ms_per_execution) / 4, 2) : null,
     tenants,
+    ...beyond,
     resources,
     store_files_after_run: storeFilesAfterRun,
     scheduler,
+  };
+}
+
+function machineFigures(loadAtStart: number): BenchResults['machine'] {
+  return {
+    cpus: availableParallelism(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    load_avg_1m_at_start: loadAtStart,
+    load_avg_1m_at_end: round(loadavg()[0] ?? 0, 2),
   };
 }
 
@@ -512,8 +594,14 @@ async function main(): Promise<void> {
   try {
     const results = await bench(teardown);
     writeResults(RESULTS_FILE, results);
-    process.stdout.write(detailedReport(results));
-    process.stdout.write(`\n${summaryBlock(results)}\n${targetsBlock(results)}\n${tenantsBlock(results)}\n`);
+    const scale = scaleBlock({ ...results, cpus: results.machine.cpus });
+    if ('only' in results) {
+      const verdict = results.ok ? 'OK' : `PROBLEMS: ${results.problems.join('; ')}`;
+      process.stdout.write(`\n${scale}\nBENCH_ONLY=scale, load ${results.machine.load_avg_1m_at_start} at start: ${verdict}\n`);
+    } else {
+      process.stdout.write(detailedReport(results));
+      process.stdout.write(`\n${summaryBlock(results)}\n${targetsBlock(results)}\n${tenantsBlock(results)}\n${scale}\n`);
+    }
     log(`results written to ${RESULTS_FILE}`);
     process.exitCode = results.ok ? 0 : 1;
   } catch (err) {
