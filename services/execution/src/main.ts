@@ -79,7 +79,7 @@ runMain('execution', async () => {
   const runner = new Runner(runnerDeps);
   // Debounce windows (ADR 0022): their schedules arrive as `debounce` commands.
   const debounce = new DebounceFirer({
-    windows: new DebounceWindows(await openKv(rt.nc, subjects.debounceBucket, DEBOUNCE_BUCKET_OPTIONS)),
+    windows: new DebounceWindows(await openKv(rt.nc, subjects.debounceBucket, { ...DEBOUNCE_BUCKET_OPTIONS, placement: rt.placement })),
     sendStart: (command, msgId) => runnerDeps.messaging.sendStart(command, msgId),
     schedule: async (command) => {
       await scheduleDebounce(js, subjects, command);

@@ -147,7 +147,9 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     configChanges,
     idempotency,
     debounce: {
-      windows: new DebounceWindows(await openKv(rt.nc, rt.subjects.debounceBucket, DEBOUNCE_BUCKET_OPTIONS)),
+      windows: new DebounceWindows(
+        await openKv(rt.nc, rt.subjects.debounceBucket, { ...DEBOUNCE_BUCKET_OPTIONS, placement: rt.placement }),
+      ),
       messages: jetStreamDebounceMessages(rt.js, rt.subjects, config.FLOWGATE_PUBLISH_TIMEOUT_MS),
       removePayload: (id) => deletePayload(store.payloads, id),
     },
