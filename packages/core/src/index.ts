@@ -28,3 +28,4 @@ export * from './api-key-scopes';
 export * from './quota';
 export * from './slots';
 export * from './reservation';
+export * from './retention';
