@@ -54,6 +54,7 @@ export function workflowView(doc: WorkflowDoc, triggers: Partial<Record<Environm
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
     archived_at: doc.archived_at ? doc.archived_at.toISOString() : null,
+    retention_days: doc.retention_days ?? null,
     triggers: views,
   };
 }
