@@ -132,7 +132,7 @@ describe('retention', () => {
       .collection<{ _id: string }>('executions')
       .updateOne({ _id: waiting }, { $set: { created_at: new Date(Date.now() - 400 * DAY) } });
     // A delivery still waiting for a retry keeps its execution (and everything of it) back.
-    await db.collection<{ _id: string }>('deliveries').updateOne({ execution_id: run.pending } as never, { $set: { status: 'pending' } });
+    await db.collection<{ _id: string }>('deliveries').updateOne({ execution_id: run.pending }, { $set: { status: 'pending' } });
 
     const gone = [run.old, run.large, run.shortOld, run.bOld];
     await until('the sweeper to remove the expired executions', async () => {
@@ -159,7 +159,7 @@ describe('retention', () => {
     expect(await removedMetric()).toEqual({ executions: 4, steps: 4, deliveries: 4, payloads: 1 });
 
     // The delivery settles: the next passes take the execution with it.
-    await db.collection<{ _id: string }>('deliveries').updateOne({ execution_id: run.pending } as never, { $set: { status: 'failed' } });
+    await db.collection<{ _id: string }>('deliveries').updateOne({ execution_id: run.pending }, { $set: { status: 'failed' } });
     await until('the kept-back execution to go', async () => (await counts(db, run.pending)).execution === 0);
     expect(await counts(db, run.pending)).toEqual({ execution: 0, steps: 0, deliveries: 0, payloads: 0 });
     expect(await removedMetric()).toEqual({ executions: 5, steps: 5, deliveries: 5, payloads: 1 });
