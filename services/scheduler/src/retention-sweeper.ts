@@ -108,6 +108,7 @@ export class RetentionSweeper {
     const total = { ...NOTHING_REMOVED };
     const keptBack: string[] = [];
     while (this.mayGoOn()) {
+      const batchStarted = Date.now();
       const found = await expiredExecutions(this.deps.store, target, this.deps.batch, keptBack);
       if (found.length === 0) break;
       const pending = await withPendingDeliveries(
@@ -126,6 +127,17 @@ export class RetentionSweeper {
         if (removed[kind] > 0) this.deps.removed.inc({ kind }, removed[kind]);
       }
       total.leftovers += removed.leftovers;
+      this.deps.logger.debug(
+        {
+          workspace_id: target.workspaceId,
+          workflow_id: target.workflowId,
+          found: found.length,
+          kept_back: pending.size,
+          removed,
+          ms: Date.now() - batchStarted,
+        },
+        'retention batch',
+      );
       if (found.length < this.deps.batch || keptBack.length > MAX_KEPT_BACK) break;
       await this.pause();
     }

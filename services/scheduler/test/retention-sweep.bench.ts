@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counter, createLogger, createRegistry, histogram } from '@flowgate/kit';
@@ -100,6 +100,13 @@ const percentile = (xs: number[], p: number) => {
 
 let hotInserted = 0;
 
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Group-commit-like inserts (10 executions every 25 ms) while `during` runs; their latencies in ms. */
 async function insertLatencies(c: Collections, during: () => Promise<unknown>): Promise<number[]> {
   const latencies: number[] = [];
@@ -137,13 +144,15 @@ async function main(): Promise<void> {
       ...Array.from({ length: EXPIRED }, (_, i) => execution(`old_${i}`, 'ws_bench', new Date(old.getTime() + i))),
       ...Array.from({ length: KEPT }, (_, i) => execution(`new_${i}`, 'ws_bench', new Date(Date.now() - DAY + i))),
     ]);
-    log(`stored ${EXPIRED} expired + ${KEPT} recent executions with a step and a delivery each in ${Math.round(performance.now() - t0)} ms`);
+    log(
+      `stored ${EXPIRED} expired + ${KEPT} recent executions with a step and a delivery each in ${Math.round(performance.now() - t0)} ms`,
+    );
 
     const idle = await insertLatencies(c, () => new Promise((r) => setTimeout(r, 3_000)));
     const registry = createRegistry('retention-bench');
     const sweeper = new RetentionSweeper({
       store: c,
-      logger: createLogger('retention-bench', 'warn'),
+      logger: createLogger('retention-bench', process.env.BENCH_RETENTION_LOG ?? 'warn'),
       leading: () => true,
       defaultDays: 30,
       batch: BATCH,
@@ -155,11 +164,13 @@ async function main(): Promise<void> {
     });
     let removed = {};
     let sweepMs = 0;
+    const cpuBefore = server ? cpuSeconds(server.process.pid) : 0;
     const during = await insertLatencies(c, async () => {
       const t = performance.now();
       removed = await sweeper.sweep();
       sweepMs = performance.now() - t;
     });
+    const serverCpuS = server ? cpuSeconds(server.process.pid) - cpuBefore : null;
     const left = {
       executions: await c.executions.countDocuments({ workspace_id: 'ws_bench' }),
       steps: await c.stepExecutions.countDocuments({}),
@@ -172,6 +183,7 @@ async function main(): Promise<void> {
       batch: BATCH,
       pause_ms: PAUSE_MS,
       sweep_s: Math.round(sweepMs) / 1000,
+      server_cpu_s: serverCpuS,
       batches: Math.ceil(EXPIRED / BATCH),
       removed,
       left,
@@ -182,7 +194,10 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result, (_, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v), 2)}\n`);
   } finally {
-    await client.db().dropDatabase().catch(() => undefined);
+    await client
+      .db()
+      .dropDatabase()
+      .catch(() => undefined);
     await client.close();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
