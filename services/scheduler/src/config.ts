@@ -1,5 +1,6 @@
 import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from '@flowgate/core';
 import { baseConfigShape, env, loadConfig } from '@flowgate/kit';
+import { z } from 'zod';
 
 export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
@@ -17,8 +18,8 @@ export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
       FLOWGATE_RETENTION_DAYS: env.int(DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),
       /** How often the leader sweeps expired history (the first pass: after min(this, 60 s)). */
       FLOWGATE_RETENTION_SWEEP_MS: env.int(600_000, 100, 86_400_000),
-      /** Executions removed per batch (each batch: a few deleteMany commands). */
-      FLOWGATE_RETENTION_BATCH: env.int(500, 1, 5_000),
+      /** Executions removed per batch (each batch: a few deleteMany commands); unset: 500 on MongoDB, 2 000 on FerretDB (store defaultRetentionBatch). */
+      FLOWGATE_RETENTION_BATCH: z.coerce.number().int().min(1).max(5_000).optional(),
       /** Pause between two batches, leaving the store to the hot path. */
       FLOWGATE_RETENTION_PAUSE_MS: env.int(200, 0, 60_000),
     },

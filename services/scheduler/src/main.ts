@@ -14,7 +14,7 @@ import {
   startRuntime,
   unary,
 } from '@flowgate/kit';
-import { collections, countStoredTimers, ensureIndexes } from '@flowgate/store';
+import { collections, countStoredTimers, defaultRetentionBatch, ensureIndexes } from '@flowgate/store';
 import { loadSchedulerConfig } from './config';
 import { TimerFirer } from './firer';
 import { ScheduleFirer } from './schedule-firer';
@@ -102,7 +102,7 @@ runMain('scheduler', async () => {
     logger: rt.logger,
     leading: () => lease.isHeld(),
     defaultDays: config.FLOWGATE_RETENTION_DAYS,
-    batch: config.FLOWGATE_RETENTION_BATCH,
+    batch: config.FLOWGATE_RETENTION_BATCH ?? defaultRetentionBatch(store),
     pauseMs: config.FLOWGATE_RETENTION_PAUSE_MS,
     intervalMs: config.FLOWGATE_RETENTION_SWEEP_MS,
     firstPassMs: Math.min(60_000, config.FLOWGATE_RETENTION_SWEEP_MS),

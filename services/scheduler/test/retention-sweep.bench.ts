@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { counter, createLogger, createRegistry, histogram } from '@flowgate/kit';
-import { collections, ensureIndexes, type Collections, type DeliveryDoc, type ExecutionDoc, type StepExecutionDoc } from '@flowgate/store';
+import {
+  collections,
+  defaultRetentionBatch,
+  ensureIndexes,
+  type Collections,
+  type DeliveryDoc,
+  type ExecutionDoc,
+  type StepExecutionDoc,
+} from '@flowgate/store';
 import { MongoClient } from 'mongodb';
 import { startFerretDb, type LocalServer } from '../../../scripts/local-servers';
 import { RetentionSweeper } from '../src/retention-sweeper';
@@ -13,13 +21,13 @@ import { intEnv } from '../../../test/bench/env';
  * `node --import tsx services/scheduler/test/retention-sweep.bench.ts`. Stores BENCH_RETENTION_EXPIRED (20 000) ended
  * executions 40 days old, each with one step record and one callback delivery, beside
  * BENCH_RETENTION_KEPT (5 000) recent ones, on a fresh FerretDB (SQLite) — or MONGO_URL —, then runs
- * the sweeper with its defaults (batches of 500, 200 ms pauses) and reports its duration, the
+ * the sweeper with its defaults (the store's batch size for the server, 200 ms pauses) and reports its duration, the
  * documents removed, and the latency of a group-commit-like insert of 10 executions every 25 ms
  * before and during the sweep (what the hot path feels).
  */
 const EXPIRED = intEnv('BENCH_RETENTION_EXPIRED', 20_000, 1);
 const KEPT = intEnv('BENCH_RETENTION_KEPT', 5_000, 0);
-const BATCH = intEnv('BENCH_RETENTION_BATCH', 500, 1);
+const BATCH = intEnv('BENCH_RETENTION_BATCH', 0, 0); // 0: the store's default for the server
 const PAUSE_MS = intEnv('BENCH_RETENTION_PAUSE_MS', 200, 0);
 const DAY = 24 * 60 * 60 * 1000;
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -155,7 +163,7 @@ async function main(): Promise<void> {
       logger: createLogger('retention-bench', process.env.BENCH_RETENTION_LOG ?? 'warn'),
       leading: () => true,
       defaultDays: 30,
-      batch: BATCH,
+      batch: BATCH || defaultRetentionBatch(c),
       pauseMs: PAUSE_MS,
       intervalMs: 600_000,
       firstPassMs: 0,
@@ -180,11 +188,11 @@ async function main(): Promise<void> {
       server: server ? 'ferretdb (sqlite)' : 'MONGO_URL',
       expired: EXPIRED,
       kept: KEPT,
-      batch: BATCH,
+      batch: BATCH || defaultRetentionBatch(c),
       pause_ms: PAUSE_MS,
       sweep_s: Math.round(sweepMs) / 1000,
       server_cpu_s: serverCpuS,
-      batches: Math.ceil(EXPIRED / BATCH),
+      batches: Math.ceil(EXPIRED / (BATCH || defaultRetentionBatch(c))),
       removed,
       left,
       hot_insert_ms: {
