@@ -22,13 +22,15 @@ import { intEnv } from '../../../test/bench/env';
  * executions 40 days old, each with one step record and one callback delivery, beside
  * BENCH_RETENTION_KEPT (5 000) recent ones, on a fresh FerretDB (SQLite) — or MONGO_URL —, then runs
  * the sweeper with its defaults (the store's batch size for the server, 200 ms pauses) and reports its duration, the
- * documents removed, and the latency of a group-commit-like insert of 10 executions every 25 ms
+ * documents removed, and the latency of a group-commit-like insert of 10 executions every BENCH_RETENTION_HOT_MS (250 ms)
  * before and during the sweep (what the hot path feels).
  */
 const EXPIRED = intEnv('BENCH_RETENTION_EXPIRED', 20_000, 1);
 const KEPT = intEnv('BENCH_RETENTION_KEPT', 5_000, 0);
 const BATCH = intEnv('BENCH_RETENTION_BATCH', 0, 0); // 0: the store's default for the server
 const PAUSE_MS = intEnv('BENCH_RETENTION_PAUSE_MS', 200, 0);
+/** Interval of the hot-path writer's inserts of 10 executions (250 ms: 40 executions/s, a busy embedded store). */
+const HOT_MS = intEnv('BENCH_RETENTION_HOT_MS', 250, 1);
 const DAY = 24 * 60 * 60 * 1000;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -115,7 +117,7 @@ function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Group-commit-like inserts (10 executions every 25 ms) while `during` runs; their latencies in ms. */
+/** Group-commit-like inserts (10 executions every HOT_MS) while `during` runs; their latencies in ms. */
 async function insertLatencies(c: Collections, during: () => Promise<unknown>): Promise<number[]> {
   const latencies: number[] = [];
   let done = false;
@@ -125,7 +127,7 @@ async function insertLatencies(c: Collections, during: () => Promise<unknown>): 
       const t = performance.now();
       await c.executions.insertMany(docs);
       latencies.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, HOT_MS));
     }
   })();
   await during();
@@ -190,6 +192,8 @@ async function main(): Promise<void> {
       kept: KEPT,
       batch: BATCH || defaultRetentionBatch(c),
       pause_ms: PAUSE_MS,
+      hot_executions_per_s: Math.round((10 * 1000) / HOT_MS),
+      hot_inserted: hotInserted,
       sweep_s: Math.round(sweepMs) / 1000,
       server_cpu_s: serverCpuS,
       batches: Math.ceil(EXPIRED / (BATCH || defaultRetentionBatch(c))),
