@@ -482,6 +482,7 @@ describe('workspace isolation', () => {
     const bodies: Record<string, { slots?: Record<string, Kind>; make: (v: Record<string, string>) => unknown }> = {
       'POST /v1/workflows': { slots: { source_id: 'source' }, make: (v) => subscriberOf(b.marker, v.source_id ?? '') },
       'PUT /v1/workflows/{id}': { slots: { source_id: 'source' }, make: (v) => subscriberOf(b.marker, v.source_id ?? '') },
+      'PATCH /v1/workflows/{id}': { make: () => ({ retention_days: 7 }) },
       'PATCH /v1/workflows/{id}/trigger': { make: () => ({ enabled: false }) },
       'PATCH /v1/workflows/{id}/context': { make: () => ({ region: `${b.marker}-probe` }) },
       'PUT /v1/workflows/{id}/environments/staging': { make: () => ({ version: 1 }) },

@@ -31,3 +31,4 @@ export * from './quota';
 export * from './slots';
 export * from './reservation';
 export * from './version-urls';
+export * from './retention';

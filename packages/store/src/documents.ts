@@ -34,6 +34,8 @@ export interface WorkspaceDoc {
   egress_updated_at?: Date;
   /** Quota overrides; an absent or null entry means the deployment default (FLOWGATE_QUOTA_*). 0 = unlimited. */
   quotas?: { executions_per_day?: number | null; executions_per_month?: number | null; parallel_executions?: number | null };
+  /** Days the history of ended executions is kept (ADR 0020); null / absent: FLOWGATE_RETENTION_DAYS. */
+  retention_days?: number | null;
 }
 
 export interface ApiKeyDoc {
@@ -73,6 +75,8 @@ export interface WorkflowDoc {
    * replica has it with the workflow it already serves from memory.
    */
   retired_versions?: Record<string, Date>;
+  /** Days the history of this workflow's ended executions (in its own workspace) is kept (ADR 0020); null / absent: the workspace's. */
+  retention_days?: number | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -26,3 +26,4 @@ export * from './api-keys';
 export * from './shares';
 export * from './page';
 export * from './bulk-jobs';
+export * from './retention';

@@ -108,5 +108,7 @@ export async function ensureIndexes(c: Collections): Promise<void> {
     c.payloads.createIndex({ payload_id: 1, seq: 1 }, { name: 'payload_seq' }),
     c.shares.createIndex({ workflow_id: 1 }, { name: 'workflow' }),
     c.shares.createIndex({ receiver_workspace_id: 1 }, { name: 'receiver' }),
+    // Retention (ADR 0020): the sweeper reads the workflows that override their workspace's days.
+    c.workflows.createIndex({ retention_days: 1 }, { name: 'retention_days' }),
   ]);
 }

@@ -88,8 +88,8 @@ export async function archiveWorkflow(
   return archived ?? findOwned(workflows, workflow.workspace_id, workflow._id);
 }
 
-/** What a draft change or a staging pin sets on a workflow. */
-export type WorkflowChanges = Partial<Pick<WorkflowDoc, 'name' | 'draft_json' | 'staging_version'>>;
+/** What a draft change, a staging pin or a settings change (retention) sets on a workflow. */
+export type WorkflowChanges = Partial<Pick<WorkflowDoc, 'name' | 'draft_json' | 'staging_version' | 'retention_days'>>;
 
 /** Changes a workflow (one found through findOwnedWorkflow) and stamps `updated_at`; the changed workflow, or null if it is gone. */
 export function updateWorkflow(

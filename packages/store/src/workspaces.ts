@@ -100,7 +100,9 @@ export function workspacesBeingDeleted(workspaces: Collection<WorkspaceDoc>): Pr
   return workspaces.find({ status: 'deleting' }).limit(100).toArray();
 }
 
-type WorkspaceChange = Partial<Pick<WorkspaceDoc, 'name' | 'anti_enumeration' | 'quotas' | 'egress_allow_cidrs' | 'rate_limit'>>;
+type WorkspaceChange = Partial<
+  Pick<WorkspaceDoc, 'name' | 'anti_enumeration' | 'quotas' | 'egress_allow_cidrs' | 'rate_limit' | 'retention_days'>
+>;
 
 /** Changes a workspace that is not being deleted; the document after, or null (unknown or deleted). */
 export function updateWorkspace(

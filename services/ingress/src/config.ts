@@ -1,3 +1,4 @@
+import { DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from '@flowgate/core';
 import { baseConfigShape, ConfigError, env, loadConfig, workspaceLabelConfigShape } from '@flowgate/kit';
 import { z } from 'zod';
 
@@ -52,6 +53,8 @@ const loadIngressVariables = (source: NodeJS.ProcessEnv) =>
       FLOWGATE_RATE_LIMIT_WORKSPACE_PER_S: env.int(25, 0, 1_000_000),
       /** Bucket size: how many may arrive at once after a quiet spell (default: one second's worth). */
       FLOWGATE_RATE_LIMIT_WORKSPACE_BURST: env.int(0, 0, 10_000_000),
+      /** Days the history of ended executions is kept in workspaces without their own retention_days (shown as their effective retention; ADR 0020). */
+      FLOWGATE_RETENTION_DAYS: env.int(DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS, MAX_RETENTION_DAYS),
     },
     source,
   );

@@ -49,6 +49,8 @@ export interface ManagementDeps extends DeliveryDeps {
   deletions: { kick(): void };
   /** Background bulk replay / cancel jobs (bulk-jobs.ts). */
   bulkJobs: { kick(): void };
+  /** FLOWGATE_RETENTION_DAYS: the retention of workspaces without their own (ADR 0020); absent: 30. */
+  defaultRetentionDays?: number;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];

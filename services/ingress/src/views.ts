@@ -86,6 +86,7 @@ export function workflowView(
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
     archived_at: doc.archived_at ? doc.archived_at.toISOString() : null,
+    retention_days: doc.retention_days ?? null,
     triggers: views,
     ...(opts.versions && triggers.production
       ? {

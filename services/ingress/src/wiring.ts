@@ -217,6 +217,7 @@ export async function wireIngress(rt: IngressRuntime, config: IngressConfig): Pr
     // A pass now if this replica holds the lease; the holder, if another, hears of it through the config event.
     deletions,
     bulkJobs,
+    defaultRetentionDays: config.FLOWGATE_RETENTION_DAYS,
   };
   return {
     edge,

@@ -14,11 +14,12 @@ import {
   startRuntime,
   unary,
 } from '@flowgate/kit';
-import { collections, countStoredTimers, ensureIndexes } from '@flowgate/store';
+import { collections, countStoredTimers, defaultRetentionBatch, ensureIndexes } from '@flowgate/store';
 import { loadSchedulerConfig } from './config';
 import { TimerFirer } from './firer';
 import { ScheduleFirer } from './schedule-firer';
 import { deleteSchedule, upsertSchedule } from './schedules';
+import { RetentionSweeper } from './retention-sweeper';
 import { listTimers } from './timers';
 
 runMain('scheduler', async () => {
@@ -95,11 +96,33 @@ runMain('scheduler', async () => {
     config.FLOWGATE_SCHEDULER_TICK_MS * 4,
     (err) => rt.logger.error({ err }, 'schedule tick failed'),
   );
+
+  // Retention (ADR 0020): the leader removes the history of executions ended longer ago than their retention.
+  const retention = new RetentionSweeper({
+    store,
+    logger: rt.logger,
+    leading: () => lease.isHeld(),
+    defaultDays: config.FLOWGATE_RETENTION_DAYS,
+    batch: config.FLOWGATE_RETENTION_BATCH ?? defaultRetentionBatch(store),
+    pauseMs: config.FLOWGATE_RETENTION_PAUSE_MS,
+    intervalMs: config.FLOWGATE_RETENTION_SWEEP_MS,
+    firstPassMs: Math.min(60_000, config.FLOWGATE_RETENTION_SWEEP_MS),
+    removed: counter(rt.registry, 'flowgate_retention_removed_total', 'Documents the retention sweeper removed, by kind', ['kind']),
+    duration: histogram(
+      rt.registry,
+      'flowgate_retention_sweep_duration_seconds',
+      'Time of one retention sweep (every workspace)',
+      [],
+      [0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    ),
+  });
+  retention.start();
   rt.ready();
 
   rt.onShutdown([
     { name: 'stop firing', run: () => firer.stop() },
     { name: 'stop schedules', run: () => schedules.stop() },
+    { name: 'stop the retention sweep', run: () => retention.stop() },
     { name: 'give up the lease', run: () => lease.stop() },
     { name: 'grpc', run: () => grpcServer.close(2_000) },
   ]);

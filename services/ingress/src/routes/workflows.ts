@@ -33,7 +33,16 @@ import { route, RouteTable } from '../http/route';
 import { environment, failure, noBody, page, pagination } from '../http/schemas';
 import { pageOf, pageStart } from '../http/paging';
 import { summaryOf } from '../http/validation-issues';
-import { context, contextPatch, contextPatchHint, published, triggerLookup, workflow, workflowDefinition } from '../schemas/workflows';
+import {
+  context,
+  contextPatch,
+  contextPatchHint,
+  published,
+  triggerLookup,
+  workflow,
+  workflowDefinition,
+  workflowSettings,
+} from '../schemas/workflows';
 import { ensureEnvironmentTriggers, environmentOf, triggersByEnvironment } from '../environment-triggers';
 import { webhookUrls, workflowView, type EnvironmentTriggerView } from '../views';
 import type { SchedulerClient } from '../scheduler-client';
@@ -103,6 +112,20 @@ export const workflowSpecs = {
       '409': archivedConflict,
       '422': invalidDefinition,
     },
+  }),
+  settings: route({
+    method: 'patch',
+    path: '/v1/workflows/{id}',
+    summary:
+      "Change the workflow's settings that are not part of its versioned definition (fields left out keep their value): " +
+      "retention_days, how long the history of its ended executions is kept (null = the workspace's). " +
+      'Allowed on an archived workflow too: its history is still there',
+    security: write,
+    ...workflowPath,
+    body: workflowSettings,
+    bodyRequired: true,
+    hint: 'Body must be {"retention_days"?: 1–3650 | null}',
+    responses: { '200': { description: 'Workflow', schema: workflow }, '404': failure('workflow_not_found') },
   }),
   archive: route({
     method: 'delete',
@@ -339,6 +362,16 @@ export function workflowRoutes(
     );
     if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
     await configChanges.changed(updated); // the development webhook runs the draft
+    res.json(await view(updated));
+  });
+
+  /** Settings outside the definition (retention); not refused when archived: they are about the history archiving keeps. */
+  table.mount(workflowSpecs.settings, async (req, res) => {
+    const doc = await findWorkflow(req);
+    const { retention_days } = req.body;
+    const updated = retention_days === undefined ? doc : await updateWorkflow(store.workflows, doc, { retention_days }, new Date());
+    if (!updated) throw new ApiError('workflow_not_found', `Workflow ${doc._id} not found`);
+    if (updated !== doc) await configChanges.changed(updated);
     res.json(await view(updated));
   });
 

@@ -12,7 +12,8 @@ import {
 import { workspaceOf } from '../auth';
 import { route, type RouteTable } from '../http/route';
 import { egressAllowList } from '../schemas/secrets';
-import { antiEnumeration, ownWorkspace, workspaceName } from '../schemas/workspaces';
+import { antiEnumeration, ownWorkspace, workspaceName, workspaceRetentionDays } from '../schemas/workspaces';
+import { DEFAULT_RETENTION_DAYS, workspaceRetentionDays as effectiveDays } from '@flowgate/core';
 import type { ConfigChanges } from '../config-cache';
 import { z } from 'zod';
 
@@ -46,24 +47,32 @@ export function normalCidrs(entries: readonly string[]): string[] {
   ];
 }
 
-const ownChange = z.object({ name: workspaceName.optional(), anti_enumeration: antiEnumeration.optional() }).strict();
+const ownChange = z
+  .object({
+    name: workspaceName.optional(),
+    anti_enumeration: antiEnumeration.optional(),
+    retention_days: workspaceRetentionDays.optional(),
+  })
+  .strict();
 
 export const workspaceSpecs = {
   get: route({
     method: 'get',
     path: '/v1/workspace',
-    summary: "The key's own workspace: its id, name, status and webhook anti-enumeration; admin scope",
+    summary: "The key's own workspace: its id, name, status, webhook anti-enumeration and retention; admin scope",
     security: { apiKey: 'admin' },
     responses: { '200': { description: 'Workspace', schema: ownWorkspace } },
   }),
   change: route({
     method: 'patch',
     path: '/v1/workspace',
-    summary: "Rename the key's own workspace or switch its webhooks' anti-enumeration; admin scope",
+    summary:
+      "Rename the key's own workspace, switch its webhooks' anti-enumeration or set how long the history of ended executions is kept " +
+      '(retention_days, null = the deployment default); fields left out keep their value; admin scope',
     security: { apiKey: 'admin' },
     body: ownChange,
     bodyRequired: true,
-    hint: 'Body must be {"name"?: "…" (1–100 characters, no control characters), "anti_enumeration"?: true|false|null}',
+    hint: 'Body must be {"name"?: "…" (1–100 characters, no control characters), "anti_enumeration"?: true|false|null, "retention_days"?: 1–3650|null}',
     responses: { '200': { description: 'Workspace now', schema: ownWorkspace } },
   }),
   getEgress: route({
@@ -90,37 +99,47 @@ export const workspaceSpecs = {
 };
 
 /** A workspace without a document (made before workspaces had one) is shown as it behaves: active, named by its id. */
-const ownView = (id: string, doc: WorkspaceDoc | null) => ({
+const ownView = (id: string, doc: WorkspaceDoc | null, defaultRetentionDays: number) => ({
   id,
   name: doc?.name ?? id,
   status: doc?.status ?? 'active',
   anti_enumeration: doc?.anti_enumeration ?? null,
+  retention_days: doc?.retention_days ?? null,
+  effective_retention_days: effectiveDays(doc?.retention_days, defaultRetentionDays),
   created_at: (doc?.created_at ?? new Date(0)).toISOString(),
 });
 
-export function workspaceRoutes(table: RouteTable, deps: { store: Collections; configChanges: ConfigChanges }): void {
+export function workspaceRoutes(
+  table: RouteTable,
+  deps: { store: Collections; configChanges: ConfigChanges; defaultRetentionDays?: number },
+): void {
   const { store } = deps;
+  const defaultDays = deps.defaultRetentionDays ?? DEFAULT_RETENTION_DAYS;
 
   table.mount(workspaceSpecs.get, async (req, res) => {
     const id = workspaceOf(req);
-    res.json(ownView(id, await findWorkspace(store.workspaces, id)));
+    res.json(ownView(id, await findWorkspace(store.workspaces, id), defaultDays));
   });
 
   table.mount(workspaceSpecs.change, async (req, res) => {
     const id = workspaceOf(req);
     const now = new Date();
     await ensureWorkspace(store.workspaces, { _id: id, name: id, created_at: now });
-    const { name, anti_enumeration } = req.body;
+    const { name, anti_enumeration, retention_days } = req.body;
     const doc = await updateWorkspace(
       store.workspaces,
       id,
-      { ...(name !== undefined ? { name } : {}), ...(anti_enumeration !== undefined ? { anti_enumeration } : {}) },
+      {
+        ...(name !== undefined ? { name } : {}),
+        ...(anti_enumeration !== undefined ? { anti_enumeration } : {}),
+        ...(retention_days !== undefined ? { retention_days } : {}),
+      },
       now,
     );
     // A key is refused once its workspace is being deleted; a change racing the deletion finds nothing.
     if (!doc) throw new ApiError('workspace_not_found', `Workspace ${id} not found`);
     await deps.configChanges.workspaceChanged(id);
-    res.json(ownView(id, doc));
+    res.json(ownView(id, doc, defaultDays));
   });
 
   table.mount(workspaceSpecs.getEgress, async (req, res) => {

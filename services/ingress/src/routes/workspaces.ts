@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '@flowgate/contracts';
-import { decodeCursor, encodeCursor } from '@flowgate/core';
+import { decodeCursor, DEFAULT_RETENTION_DAYS, encodeCursor, workspaceRetentionDays as effectiveDays } from '@flowgate/core';
 import {
   findWorkspace,
   insertWorkspace,
@@ -20,7 +20,15 @@ import { commaList, failure, noBody, page, pagination } from '../http/schemas';
 import type { QuotaGate } from '../quotas';
 import { apiKeyCreated } from '../schemas/access';
 import { egressAllowList } from '../schemas/secrets';
-import { antiEnumeration, workspace, WORKSPACE_STATUSES, workspaceId, workspaceName, workspaceRateLimit } from '../schemas/workspaces';
+import {
+  antiEnumeration,
+  workspace,
+  WORKSPACE_STATUSES,
+  workspaceId,
+  workspaceName,
+  workspaceRateLimit,
+  workspaceRetentionDays,
+} from '../schemas/workspaces';
 import { mintApiKey, newApiKeyBody, newApiKeyHint } from './api-keys';
 import { quotaOverrides, quotaOverridesStored } from './quotas';
 import { checkCidrs, normalCidrs } from './workspace';
@@ -40,6 +48,7 @@ const settings = {
   quotas: quotaOverrides.optional(),
   egress_allow_cidrs: egressAllowList.shape.allow_cidrs.optional(),
   rate_limit: workspaceRateLimit.optional(),
+  retention_days: workspaceRetentionDays.optional(),
 };
 const withCidrs = <T extends { egress_allow_cidrs?: string[] | undefined }>(body: T, ctx: z.RefinementCtx) =>
   checkCidrs(body.egress_allow_cidrs ?? [], ['egress_allow_cidrs'], ctx);
@@ -54,7 +63,7 @@ const changeBody = z
 const bodyHint =
   'Body must be {"name": "…" (1–100 characters, no control characters), "anti_enumeration"?: true|false|null, ' +
   '"quotas"?: {"executions_per_day", "executions_per_month", "parallel_executions"}, "egress_allow_cidrs"?: ["10.0.0.0/8", …], ' +
-  '"rate_limit"?: {"per_second", "burst"?} | null}';
+  '"rate_limit"?: {"per_second", "burst"?} | null, "retention_days"?: 1–3650 | null}';
 
 /** What suspend and activate answer. */
 const stateChanged = {
@@ -94,7 +103,7 @@ export const workspacesSpecs = {
   change: route({
     method: 'patch',
     path: '/v1/workspaces/{id}',
-    summary: 'Rename a workspace or change its limits (fields left out keep their value); operator scope',
+    summary: 'Rename a workspace or change its limits and retention (fields left out keep their value); operator scope',
     security: operator,
     ...workspacePath,
     body: changeBody,
@@ -161,7 +170,7 @@ const rateLimitOf = (r: z.infer<typeof workspaceRateLimit> | undefined): Workspa
   r ? { per_second: r.per_second, burst: r.burst ?? null } : null;
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
-export function workspaceView(doc: WorkspaceDoc): z.infer<typeof workspace> {
+export function workspaceView(doc: WorkspaceDoc, defaultRetentionDays: number = DEFAULT_RETENTION_DAYS): z.infer<typeof workspace> {
   return {
     id: doc._id,
     name: doc.name,
@@ -174,6 +183,8 @@ export function workspaceView(doc: WorkspaceDoc): z.infer<typeof workspace> {
     },
     egress_allow_cidrs: doc.egress_allow_cidrs ?? [],
     rate_limit: doc.rate_limit ? { per_second: doc.rate_limit.per_second, burst: doc.rate_limit.burst } : null,
+    retention_days: doc.retention_days ?? null,
+    effective_retention_days: effectiveDays(doc.retention_days, defaultRetentionDays),
     created_at: doc.created_at.toISOString(),
     updated_at: (doc.updated_at ?? doc.created_at).toISOString(),
     suspended_at: iso(doc.suspended_at),
@@ -197,10 +208,13 @@ export interface WorkspacesDeps {
   quotas: QuotaGate;
   /** Starts a deletion pass now (workspace-deletion.ts). */
   deletions: { kick(): void };
+  /** FLOWGATE_RETENTION_DAYS (absent: 30). */
+  defaultRetentionDays?: number;
 }
 
 export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void {
   const { store } = deps;
+  const view = (doc: WorkspaceDoc) => workspaceView(doc, deps.defaultRetentionDays ?? DEFAULT_RETENTION_DAYS);
 
   const find = async (id: string): Promise<WorkspaceDoc> => {
     const doc = await findWorkspace(store.workspaces, id);
@@ -215,7 +229,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
 
   table.mount(workspacesSpecs.create, async (req, res) => {
     const now = new Date();
-    const { name, anti_enumeration, quotas, egress_allow_cidrs, rate_limit } = req.body;
+    const { name, anti_enumeration, quotas, egress_allow_cidrs, rate_limit, retention_days } = req.body;
     const doc: WorkspaceDoc = {
       _id: `ws_${randomBytes(12).toString('hex')}`,
       name,
@@ -226,11 +240,12 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
       suspended_at: null,
       deletion: null,
       rate_limit: rateLimitOf(rate_limit),
+      retention_days: retention_days ?? null,
       ...(quotas ? { quotas: { executions_per_day: null, executions_per_month: null, parallel_executions: null, ...quotas } } : {}),
       ...(egress_allow_cidrs ? { egress_allow_cidrs: normalCidrs(egress_allow_cidrs), egress_updated_at: now } : {}),
     };
     await insertWorkspace(store.workspaces, doc);
-    res.status(201).json(workspaceView(doc));
+    res.status(201).json(view(doc));
   });
 
   table.mount(workspacesSpecs.list, async (req, res) => {
@@ -245,19 +260,19 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
     const shown = docs.slice(0, limit);
     const last = shown[shown.length - 1];
     res.json({
-      data: shown.map(workspaceView),
+      data: shown.map(view),
       next_cursor: docs.length > limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last._id }) : null,
     });
   });
 
   table.mount(workspacesSpecs.get, async (req, res) => {
-    res.json(workspaceView(await find(req.params.id)));
+    res.json(view(await find(req.params.id)));
   });
 
   table.mount(workspacesSpecs.change, async (req, res) => {
     const before = await find(req.params.id);
     if (isDeletedWorkspace(before)) throw deletedConflict(before);
-    const { name, anti_enumeration, quotas, egress_allow_cidrs, rate_limit } = req.body;
+    const { name, anti_enumeration, quotas, egress_allow_cidrs, rate_limit, retention_days } = req.body;
     const after = await updateWorkspace(
       store.workspaces,
       before._id,
@@ -267,13 +282,14 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
         ...(quotas ? { quotas: { executions_per_day: null, executions_per_month: null, parallel_executions: null, ...quotas } } : {}),
         ...(egress_allow_cidrs ? { egress_allow_cidrs: normalCidrs(egress_allow_cidrs) } : {}),
         ...(rate_limit !== undefined ? { rate_limit: rateLimitOf(rate_limit) } : {}),
+        ...(retention_days !== undefined ? { retention_days } : {}),
       },
       new Date(),
     );
     if (!after) throw deletedConflict(await find(before._id));
     if (quotas) await quotaOverridesStored(deps, after._id);
     await changed(after._id);
-    res.json(workspaceView(after));
+    res.json(view(after));
   });
 
   const suspension = (suspended: boolean) => async (req: { params: { id: string } }, res: { json(body: unknown): void }) => {
@@ -282,7 +298,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
     const after = await setWorkspaceSuspended(store.workspaces, before._id, suspended, new Date());
     if (!after) throw deletedConflict(await find(before._id));
     await changed(after._id);
-    res.json(workspaceView(after));
+    res.json(view(after));
   };
   table.mount(workspacesSpecs.suspend, suspension(true));
   table.mount(workspacesSpecs.activate, suspension(false));
@@ -294,7 +310,7 @@ export function workspacesRoutes(table: RouteTable, deps: WorkspacesDeps): void 
     const after = isDeletedWorkspace(before) ? before : await markWorkspaceDeleting(store.workspaces, before._id, new Date());
     if (!isDeletedWorkspace(before)) await changed(before._id);
     deps.deletions.kick();
-    res.status(202).json(workspaceView(after ?? before));
+    res.status(202).json(view(after ?? before));
   });
 
   table.mount(workspacesSpecs.mintKey, async (req, res) => {

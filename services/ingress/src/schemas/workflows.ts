@@ -1,8 +1,20 @@
 import { definitionSchema } from '@flowgate/core';
 import { z } from 'zod';
 import { dateTime, nullableDateTime, workflowId } from '../http/schemas';
+import { retentionDays } from './workspaces';
 
 /** Response bodies of `/v1/workflows…` and `/v1/triggers`. */
+
+/** A workflow's own retention (ADR 0020): a setting of the workflow resource, not of its versioned definition. */
+export const workflowRetentionDays = retentionDays
+  .nullable()
+  .describe(
+    "Days the history of this workflow's ended executions in its own workspace (with their step records, callback deliveries and " +
+      "stored payloads) is kept after they ended, 1–3650; null = the workspace's (GET /v1/workspace: effective_retention_days). " +
+      'Set with PATCH /v1/workflows/{id}; a workspace running this workflow through a share keeps its runs for its own retention',
+  );
+/** `PATCH /v1/workflows/{id}`: the workflow's settings outside its definition; fields left out keep their value. */
+export const workflowSettings = z.object({ retention_days: workflowRetentionDays.optional() }).strict();
 export const workflowDefinition = definitionSchema.meta({ id: 'WorkflowDefinition' });
 
 export const environmentTrigger = z
@@ -59,6 +71,7 @@ export const workflow = z
         'Single-workflow answers only (absent from list pages): the newest 10 published versions, newest first, each with its own ' +
           'immutable webhook URLs; all of them: GET /v1/workflows/{id}/versions',
       ),
+    retention_days: workflowRetentionDays,
   })
   .meta({ id: 'Workflow' });
 

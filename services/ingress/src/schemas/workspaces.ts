@@ -1,3 +1,4 @@
+import { MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from '@flowgate/core';
 import type { WorkspaceStatus } from '@flowgate/store';
 import { z } from 'zod';
 import { dateTime, nullableDateTime } from '../http/schemas';
@@ -25,6 +26,19 @@ export const antiEnumeration = z
 
 const overrideValue = z.number().int().min(0).nullable();
 
+/** Days the history of ended executions is kept (ADR 0020): a whole number 1–3650. */
+export const retentionDays = z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS);
+export const workspaceRetentionDays = retentionDays
+  .nullable()
+  .describe(
+    'Days the history of ended executions (succeeded, failed, cancelled, timed_out; with their step records, callback deliveries ' +
+      'and stored payloads) is kept after they ended, 1–3650; null = the deployment default (FLOWGATE_RETENTION_DAYS, 30 unless set). ' +
+      'A workflow may set its own (PATCH /v1/workflows/{id}). Live executions are never removed',
+  );
+const effectiveRetentionDays = retentionDays.describe(
+  'The retention applied to this workspace: retention_days, or the deployment default when that is null',
+);
+
 /** The workspace's own webhook rate-limit bucket (webhooks and fan-out URLs together). */
 export const workspaceRateLimit = z
   .object({
@@ -51,6 +65,8 @@ export const workspace = z
       .describe('Overrides of the deployment defaults (FLOWGATE_QUOTA_*): null = the default, 0 = unlimited'),
     egress_allow_cidrs: egressAllowList.shape.allow_cidrs,
     rate_limit: workspaceRateLimit,
+    retention_days: workspaceRetentionDays,
+    effective_retention_days: effectiveRetentionDays,
     created_at: dateTime,
     updated_at: dateTime,
     suspended_at: nullableDateTime,
@@ -66,6 +82,16 @@ export const workspace = z
   .meta({ id: 'Workspace' });
 
 /** What a workspace's own admin sees of it (no operator limits beside what it reads elsewhere). */
-export const ownWorkspace = workspace.pick({ id: true, name: true, status: true, anti_enumeration: true, created_at: true }).meta({
-  id: 'OwnWorkspace',
-});
+export const ownWorkspace = workspace
+  .pick({
+    id: true,
+    name: true,
+    status: true,
+    anti_enumeration: true,
+    retention_days: true,
+    effective_retention_days: true,
+    created_at: true,
+  })
+  .meta({
+    id: 'OwnWorkspace',
+  });
