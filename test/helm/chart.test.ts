@@ -191,7 +191,7 @@ describe('helm chart', () => {
     expect(config(defaults)).toMatchObject({ FLOWGATE_NATS_REPLICAS: '1', FLOWGATE_NATS_STORAGE: 'file' });
     const cluster = render(['-f', join(CHART, 'ci', 'nats-cluster-values.yaml')]);
     expect(config(cluster)).toMatchObject({ FLOWGATE_NATS_REPLICAS: '3', FLOWGATE_NATS_STORAGE: 'file' });
-    expect(config(cluster).NATS_URL.split(',')).toHaveLength(3);
+    expect(String(config(cluster).NATS_URL).split(',')).toHaveLength(3);
     // every service reads it from the ConfigMap, none overrides it
     for (const service of SERVICES) {
       const c = container(deployment(cluster, service));
