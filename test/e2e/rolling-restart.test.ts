@@ -20,10 +20,11 @@ import { sleep, Stack, type ServiceName } from '../support/stack';
 describe('rolling restart of every service under load, two replicas each', () => {
   const SERVICES: ServiceName[] = ['ingress', 'execution', 'scheduler', 'callback'];
   /** Webhooks started per second: async, async through a 1 s delay, sync. */
-  const RATE = { async: 3, delayed: 1, sync: 1 };
+  const RATE = { async: 2, delayed: 0.5, sync: 0.5 };
   /** A loaded CI machine starts a process slowly. */
   const READY_TIMEOUT_MS = 90_000;
-  const SETTLE_TIMEOUT_MS = 180_000;
+  /** FerretDB on SQLite (SQLITE_BUSY under load) can leave MongoDB's executions minutes behind the live state. */
+  const SETTLE_TIMEOUT_MS = 300_000;
   const log = (line: string) => process.stderr.write(`[rolling-restart] ${line}\n`);
 
   let stack: Stack;
@@ -236,6 +237,6 @@ describe('rolling restart of every service under load, two replicas each', () =>
         `${stored.length} executions succeeded, ${receiver.requests.length} callbacks (${repeated.length} executions called back more than once)`,
       );
     },
-    10 * 60_000,
+    15 * 60_000,
   );
 });
