@@ -130,7 +130,7 @@ const dashboards = {
         'Webhooks rejected by reason',
         'reqps',
         [{ expr: `sum by (reason) (${rate('flowgate_webhooks_rejected_total')})`, legend: '{{reason}}' }],
-        'unknown_token, disabled, not_published, unknown_workflow; publish_failed = 503 (JetStream did not acknowledge).',
+        'unknown_token, disabled, not_published, unknown_workflow, unknown_version, version_retired; publish_failed = 503 (JetStream did not acknowledge).',
       ),
       ts(
         'Rate-limited requests',
@@ -216,6 +216,15 @@ const dashboards = {
         { min: 0, max: 1 },
       ),
       ts('Leader changes', 'short', [{ expr: `sum(${increase('flowgate_scheduler_leader_changes_total')})`, legend: 'changes' }]),
+      ts('Retention: documents removed by kind', 'short', [
+        { expr: `sum by (kind) (${increase('flowgate_retention_removed_total')})`, legend: '{{kind}}' },
+      ]),
+      ts('Retention sweep duration (mean over 1 h)', 's', [
+        {
+          expr: `sum(increase(flowgate_retention_sweep_duration_seconds_sum${sel()}[1h])) / sum(increase(flowgate_retention_sweep_duration_seconds_count${sel()}[1h]))`,
+          legend: 'sweep',
+        },
+      ]),
     ],
   },
 

@@ -145,15 +145,71 @@ describe('helm chart', () => {
     }
   });
 
-  it('spreads each service over zones and nodes', () => {
+  it('spreads each service over zones (ScheduleAnyway) and keeps its replicas off each other\'s nodes (preferred anti-affinity)', () => {
     for (const service of SERVICES) {
       const spec = deployment(defaults, service).spec.template.spec;
-      expect(spec.topologySpreadConstraints.map((t: { topologyKey: string }) => t.topologyKey)).toEqual([
-        'topology.kubernetes.io/zone',
-        'kubernetes.io/hostname',
+      const podLabels = deployment(defaults, service).spec.template.metadata.labels as Record<string, string>;
+      expect(spec.topologySpreadConstraints.map((t: { topologyKey: string; whenUnsatisfiable: string }) => [t.topologyKey, t.whenUnsatisfiable])).toEqual([
+        ['topology.kubernetes.io/zone', 'ScheduleAnyway'],
       ]);
-      for (const t of spec.topologySpreadConstraints) expect(matches(t.labelSelector.matchLabels, deployment(defaults, service).spec.template.metadata.labels)).toBe(true);
+      for (const t of spec.topologySpreadConstraints) expect(matches(t.labelSelector.matchLabels, podLabels)).toBe(true);
+      expect(spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+      const [term, ...more] = spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+      expect(more).toEqual([]);
+      expect(term.weight).toBe(100);
+      expect(term.podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+      // its own replicas only, not the other services' pods
+      expect(matches(term.podAffinityTerm.labelSelector.matchLabels, podLabels)).toBe(true);
+      for (const other of SERVICES.filter((s) => s !== service))
+        expect(matches(term.podAffinityTerm.labelSelector.matchLabels, deployment(defaults, other).spec.template.metadata.labels)).toBe(false);
     }
+  });
+
+  it('makes the anti-affinity required, drops it, or replaces it with a service\'s own affinity', () => {
+    const hard = render(['--set', 'podAntiAffinity.type=hard', '--set', 'podAntiAffinity.topologyKey=topology.kubernetes.io/zone']);
+    for (const service of SERVICES) {
+      const anti = deployment(hard, service).spec.template.spec.affinity.podAntiAffinity;
+      expect(anti.preferredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+      expect(anti.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+        { topologyKey: 'topology.kubernetes.io/zone', labelSelector: { matchLabels: deployment(hard, service).spec.selector.matchLabels } },
+      ]);
+    }
+    const none = render(['--set', 'podAntiAffinity.type=none', '--set-json', 'topologySpread.topologyKeys=[]']);
+    for (const service of SERVICES) {
+      expect(deployment(none, service).spec.template.spec.affinity).toBeUndefined();
+      expect(deployment(none, service).spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    }
+    const own = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['workers'] }] }] } } };
+    const replaced = render(['--set-json', `execution.affinity=${JSON.stringify(own)}`]);
+    expect(deployment(replaced, 'execution').spec.template.spec.affinity).toEqual(own);
+    expect(deployment(replaced, 'ingress').spec.template.spec.affinity.podAntiAffinity).toBeDefined();
+    expect(renderError(['--set', 'podAntiAffinity.type=sometimes'])).toMatch(/podAntiAffinity\/type/);
+  });
+
+  it('gives every stream and KV bucket 3 replicas on a NATS cluster (ci/nats-cluster-values.yaml), 1 otherwise', () => {
+    const config = (objects: K8sObject[]) => named(objects, 'ConfigMap', 'fg-flowgate-config').data as Record<string, string>;
+    expect(config(defaults)).toMatchObject({ FLOWGATE_NATS_REPLICAS: '1', FLOWGATE_NATS_STORAGE: 'file' });
+    const cluster = render(['-f', join(CHART, 'ci', 'nats-cluster-values.yaml')]);
+    expect(config(cluster)).toMatchObject({ FLOWGATE_NATS_REPLICAS: '3', FLOWGATE_NATS_STORAGE: 'file' });
+    expect(String(config(cluster).NATS_URL).split(',')).toHaveLength(3);
+    // every service reads it from the ConfigMap, none overrides it
+    for (const service of SERVICES) {
+      const c = container(deployment(cluster, service));
+      expect(c.envFrom).toEqual([{ configMapRef: { name: 'fg-flowgate-config' } }]);
+      expect(envOf(c, 'FLOWGATE_NATS_REPLICAS')).toBeUndefined();
+    }
+    // the replica count only applies with cluster.enabled; storage follows nats.storage
+    expect(config(render(['--set', 'nats.cluster.replicas=5']))).toMatchObject({ FLOWGATE_NATS_REPLICAS: '1' });
+    expect(config(render(['--set', 'nats.cluster.enabled=true', '--set', 'nats.cluster.replicas=5', '--set', 'nats.storage=memory']))).toMatchObject({
+      FLOWGATE_NATS_REPLICAS: '5',
+      FLOWGATE_NATS_STORAGE: 'memory',
+    });
+    expect(renderError(['--set', 'nats.cluster.enabled=true', '--set', 'nats.cluster.replicas=7'])).toMatch(/\/nats\/cluster\/replicas/);
+    expect(renderError(['--set', 'nats.storage=disk'])).toMatch(/\/nats\/storage/);
+    // a configuration change: the pods roll
+    expect(deployment(cluster, 'execution').spec.template.metadata.annotations['checksum/config']).not.toBe(
+      deployment(defaults, 'execution').spec.template.metadata.annotations['checksum/config'],
+    );
   });
 
   it('rolls pods when the configuration or the chart-managed secrets change, not otherwise', () => {

@@ -43,6 +43,7 @@ export class Stack {
   private readonly running = new Map<string, Running>();
   private readonly replicaOpsPorts = new Map<string, number>();
   private readonly replicaHttpPorts = new Map<string, number>();
+  private readonly replicaGrpcPorts = new Map<string, number>();
   private mongo: MongoClient | undefined;
 
   private constructor(
@@ -98,6 +99,19 @@ export class Stack {
     return `http://127.0.0.1:${port}`;
   }
 
+  /** host:port of a replica's HTTP listener (ingress) or gRPC server (execution, scheduler). */
+  listenAddress(service: 'ingress' | 'execution' | 'scheduler', replica = 1): string {
+    const key = replicaKey(service, replica);
+    const port =
+      replica === 1
+        ? { ingress: this.ports.http, execution: this.ports.executionGrpc, scheduler: this.ports.schedulerGrpc }[service]
+        : service === 'ingress'
+          ? this.replicaHttpPorts.get(key)
+          : this.replicaGrpcPorts.get(key);
+    if (port === undefined) throw new Error(`${key} was never started`);
+    return `127.0.0.1:${port}`;
+  }
+
   /** Ops base URL (metrics, probes) of a service replica. */
   opsUrl(service: ServiceName, replica = 1): string {
     const port = replica === 1 ? this.ports[service] : this.replicaOpsPorts.get(replicaKey(service, replica));
@@ -150,7 +164,7 @@ export class Stack {
    * Starts a service process and waits until its /readyz answers 200. `replica` > 1 starts another
    * process of the same service with its own ops (and gRPC) port.
    */
-  async startService(service: ServiceName, replica = 1): Promise<void> {
+  async startService(service: ServiceName, replica = 1, readyTimeoutMs = 30_000): Promise<void> {
     const key = replicaKey(service, replica);
     if (this.running.has(key)) throw new Error(`${key} already running`);
     const logDir = join(process.env.FLOWGATE_TEST_DATA_DIR ?? join(ROOT, '.test-results'), 'logs');
@@ -158,8 +172,10 @@ export class Stack {
     const log = createWriteStream(join(logDir, `${this.dbName}-${key}.log`), { flags: 'a' });
     const opsPort = replica === 1 ? this.ports[service] : await freePort();
     if (replica > 1) this.replicaOpsPorts.set(key, opsPort);
+    const grpcPort = replica === 1 ? undefined : await freePort();
+    if (grpcPort !== undefined) this.replicaGrpcPorts.set(key, grpcPort);
     const extra: Record<string, string> =
-      replica === 1 ? {} : { FLOWGATE_OPS_PORT: String(opsPort), FLOWGATE_GRPC_PORT: String(await freePort()) };
+      grpcPort === undefined ? {} : { FLOWGATE_OPS_PORT: String(opsPort), FLOWGATE_GRPC_PORT: String(grpcPort) };
     if (replica > 1 && service === 'ingress') {
       const httpPort = await freePort();
       this.replicaHttpPorts.set(key, httpPort);
@@ -181,7 +197,7 @@ export class Stack {
     child.stderr?.on('data', collect);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     this.running.set(key, { child, exit, output });
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${key} exited with ${child.exitCode}:\n${output.join('').slice(-3000)}`);
       try {
@@ -192,7 +208,7 @@ export class Stack {
       }
       await sleep(100);
     }
-    throw new Error(`${key} not ready after 30 s:\n${output.join('').slice(-3000)}`);
+    throw new Error(`${key} not ready after ${readyTimeoutMs / 1000} s:\n${output.join('').slice(-3000)}`);
   }
 
   /** Sends a signal; resolves with the exit code once the process is gone. */

@@ -177,3 +177,43 @@ A cluster lists both "group/version" and "group/version/Kind"; `helm template --
 true
 {{- end -}}
 {{- end -}}
+
+{{/*
+Affinity of one service's pods: its own affinity when set, else the default podAntiAffinity against
+the other replicas of the same service (soft: preferred, hard: required, none: no rule).
+include "flowgate.affinity" (list $ "ingress")
+*/}}
+{{- define "flowgate.affinity" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $own := (index $root.Values $component).affinity -}}
+{{- $anti := $root.Values.podAntiAffinity -}}
+{{- if $own -}}
+{{ toYaml $own }}
+{{- else if eq $anti.type "soft" -}}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: {{ $anti.weight }}
+      podAffinityTerm:
+        topologyKey: {{ $anti.topologyKey }}
+        labelSelector:
+          matchLabels:
+            {{- include "flowgate.selectorLabels" (list $root $component) | nindent 12 }}
+{{- else if eq $anti.type "hard" -}}
+podAntiAffinity:
+  requiredDuringSchedulingIgnoredDuringExecution:
+    - topologyKey: {{ $anti.topologyKey }}
+      labelSelector:
+        matchLabels:
+          {{- include "flowgate.selectorLabels" (list $root $component) | nindent 10 }}
+{{- end -}}
+{{- end -}}
+
+{{/* FLOWGATE_NATS_REPLICAS: nats.cluster.replicas on a NATS cluster, else 1. */}}
+{{- define "flowgate.natsReplicas" -}}
+{{- if .Values.nats.cluster.enabled -}}
+{{- .Values.nats.cluster.replicas -}}
+{{- else -}}
+1
+{{- end -}}
+{{- end -}}

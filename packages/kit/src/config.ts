@@ -53,6 +53,11 @@ export const baseConfigShape = {
     .default('flowgate'),
   LOG_LEVEL: env.logLevel(),
   FLOWGATE_SHUTDOWN_TIMEOUT_MS: env.int(25_000, 1_000, 600_000),
+  /**
+   * After SIGTERM, how long a service keeps serving while reporting not ready, so load balancers and
+   * endpoints stop sending before its listeners close (0 where a preStop hook already waits).
+   */
+  FLOWGATE_SHUTDOWN_DRAIN_MS: env.int(0, 0, 60_000),
   /** Replicas of every stream and KV bucket Flowgate creates (consumers inherit their stream's): 1, or 3 / 5 on a NATS cluster. */
   FLOWGATE_NATS_REPLICAS: env.int(1, 1, 5),
   /** Storage of every stream and KV bucket: file (durable) or memory. */

@@ -21,6 +21,7 @@ export interface RuntimeConfig {
   FLOWGATE_NATS_PREFIX: string;
   LOG_LEVEL: string;
   FLOWGATE_SHUTDOWN_TIMEOUT_MS: number;
+  FLOWGATE_SHUTDOWN_DRAIN_MS: number;
   FLOWGATE_OPS_PORT: number;
   FLOWGATE_NATS_REPLICAS: number;
   FLOWGATE_NATS_STORAGE: 'file' | 'memory';
@@ -83,6 +84,8 @@ export async function startRuntime(service: string, config: RuntimeConfig): Prom
     onShutdown: (steps) =>
       onShutdown(logger, config.FLOWGATE_SHUTDOWN_TIMEOUT_MS, [
         { name: 'not ready', run: () => ops.setShuttingDown() },
+        // Still serving, reported not ready: balancers and endpoints take the replica out first.
+        { name: 'drain delay', run: () => delay(config.FLOWGATE_SHUTDOWN_DRAIN_MS) },
         ...steps,
         { name: 'nats drain', run: () => nc.drain() },
         { name: 'mongodb', run: () => mongo.close() },
@@ -90,6 +93,8 @@ export async function startRuntime(service: string, config: RuntimeConfig): Prom
       ]),
   };
 }
+
+const delay = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms)) : undefined);
 
 /** Runs a service's main; a start-up failure is one JSON line on stderr and exit code 1. */
 export function runMain(service: string, main: () => Promise<void>): void {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from './logger';
 
 /**
@@ -6,7 +7,8 @@ import type { Logger } from './logger';
  */
 export interface ShutdownStep {
   name: string;
-  run: () => Promise<void> | void;
+  /** `deadlineAt`: when the shutdown as a whole must end (epoch ms), for steps that answer early before it. */
+  run: (ctx: { deadlineAt: number }) => Promise<void> | void;
 }
 
 export function onShutdown(logger: Logger, timeoutMs: number, steps: ShutdownStep[]): void {
@@ -21,7 +23,7 @@ export function onShutdown(logger: Logger, timeoutMs: number, steps: ShutdownSte
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          Promise.resolve().then(step.run),
+          Promise.resolve().then(() => step.run({ deadlineAt })),
           new Promise<void>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`timed out after ${remaining} ms`)), remaining);
           }),
@@ -37,4 +39,23 @@ export function onShutdown(logger: Logger, timeoutMs: number, steps: ShutdownSte
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Closes an HTTP server gracefully: stops accepting connections, answers whatever still arrives on
+ * open keep-alive connections with `Connection: close`, closes every connection as soon as it is idle
+ * (its in-flight request answered), and resolves once none is left. Bounded by the shutdown deadline.
+ */
+export function closeHttpServer(server: Server, idleCheckMs = 100): Promise<void> {
+  return new Promise((resolve) => {
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      if (!res.headersSent) res.setHeader('connection', 'close');
+    });
+    const idle = setInterval(() => server.closeIdleConnections(), idleCheckMs);
+    server.close(() => {
+      clearInterval(idle);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -79,7 +79,8 @@ export class GrpcExecutionClient implements ExecutionClient {
     return new Promise((resolve, reject) => {
       let last: Execution__Output | null = null;
       const stream = this.client.WatchExecution({ workspaceId, executionId }, { deadline: deadline(timeoutMs) });
-      signal?.addEventListener('abort', () => stream.cancel(), { once: true });
+      if (signal?.aborted) stream.cancel();
+      else signal?.addEventListener('abort', () => stream.cancel(), { once: true });
       stream.on('data', (e: Execution__Output) => {
         last = e;
         onState(e);
@@ -96,6 +97,19 @@ export class GrpcExecutionClient implements ExecutionClient {
   close(): void {
     this.client.close();
   }
+}
+
+/**
+ * The client with every follow also ended by `stop` (the ingress's shutdown): a follow so ended
+ * resolves with the last state seen, as at its timeout.
+ */
+export function followingUntil<C extends ExecutionClient>(client: C, stop: AbortSignal): C {
+  const follow: ExecutionClient['follow'] = (workspaceId, executionId, timeoutMs, onState, signal) =>
+    client.follow(workspaceId, executionId, timeoutMs, onState, signal ? AbortSignal.any([signal, stop]) : stop);
+  return Object.assign(Object.create(client) as C, {
+    follow,
+    watchUntil: (workspaceId: string, executionId: string, timeoutMs: number) => follow(workspaceId, executionId, timeoutMs),
+  });
 }
 
 export function toApiError(err: grpc.ServiceError | null): ApiError {

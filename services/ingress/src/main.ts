@@ -1,14 +1,17 @@
 import './instrument';
 import { createServer, type Server } from 'node:http';
-import { runMain, SecretBox, startRuntime } from '@flowgate/kit';
+import { closeHttpServer, runMain, SecretBox, startRuntime } from '@flowgate/kit';
 import { collections, ensureIndexes } from '@flowgate/store';
 import { createApp } from './app';
 import { bootstrap } from './bootstrap';
 import { loadIngressConfig } from './config';
-import { GrpcExecutionClient } from './execution-client';
+import { followingUntil, GrpcExecutionClient } from './execution-client';
 import { GrpcSchedulerClient } from './scheduler-client';
 import { guardServer, serverOptions, type RequestLimits } from './request-limits';
 import { wireIngress } from './wiring';
+
+/** How long before the shutdown deadline waiting sync callers are answered (202) and SSE streams end. */
+const FOLLOW_STOP_MARGIN_MS = 2_000;
 
 runMain('ingress', async () => {
   const config = loadIngressConfig();
@@ -17,7 +20,13 @@ runMain('ingress', async () => {
   const store = collections(rt.db);
   await ensureIndexes(store);
   await bootstrap(store, config.FLOWGATE_BOOTSTRAP_API_KEY, rt.logger);
-  const executions = new GrpcExecutionClient(config.FLOWGATE_EXECUTION_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
+  // Shutdown ends every follow (sync webhook waits, SSE streams) shortly before its deadline: a sync
+  // caller still waiting then gets the 202 with the execution id instead of a cut connection.
+  const stopFollowing = new AbortController();
+  const executions = followingUntil(
+    new GrpcExecutionClient(config.FLOWGATE_EXECUTION_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS),
+    stopFollowing.signal,
+  );
   const scheduler = new GrpcSchedulerClient(config.FLOWGATE_SCHEDULER_GRPC_URL, config.FLOWGATE_GRPC_DEADLINE_MS);
 
   const { edge, management, metrics, stops } = await wireIngress(
@@ -74,17 +83,14 @@ runMain('ingress', async () => {
 
   rt.onShutdown([
     {
+      // After the drain delay (FLOWGATE_SHUTDOWN_DRAIN_MS): in-flight requests and sync waits are answered,
+      // keep-alive connections are closed once idle (what still arrives on them gets Connection: close).
       name: 'stop accepting and finish in-flight requests',
-      run: () =>
-        Promise.all(
-          servers.map(
-            (server) =>
-              new Promise<void>((resolve) => {
-                server.close(() => resolve());
-                server.closeIdleConnections();
-              }),
-          ),
-        ).then(() => undefined),
+      run: async ({ deadlineAt }) => {
+        const answerWaiting = setTimeout(() => stopFollowing.abort(), Math.max(0, deadlineAt - Date.now() - FOLLOW_STOP_MARGIN_MS));
+        await Promise.all(servers.map((server) => closeHttpServer(server)));
+        clearTimeout(answerWaiting);
+      },
     },
     ...stops,
     { name: 'grpc clients', run: () => (executions.close(), scheduler.close()) },
