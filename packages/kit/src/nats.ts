@@ -22,6 +22,7 @@ import { DEFAULT_PLACEMENT, placementError, type NatsPlacement } from './nats-pl
 export type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 export { checkPlacement, DEFAULT_PLACEMENT, type NatsPlacement } from './nats-placement';
 export type { NatsConnection } from '@nats-io/transport-node';
+export { natsReady } from './nats-readiness';
 
 export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
   // noAsyncTraces: the client would otherwise build an Error (a stack trace) for every request in
@@ -34,15 +35,6 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
     }
   })();
   return nc;
-}
-
-/** Readiness: a round trip to the server. */
-export function natsReady(nc: NatsConnection): () => Promise<boolean> {
-  return async () => {
-    if (nc.isClosed()) return false;
-    await nc.flush();
-    return true;
-  };
 }
 
 const DEDUP_WINDOW_MS = 2 * 60_000;
@@ -165,6 +157,39 @@ export async function publishJson(
     },
   );
 }
+
+/**
+ * `publishJson` retried under the same message id until `budgetMs` has passed: for an intake that
+ * answers "accepted" or "nothing accepted" (ADR 0024). A publish whose ack was lost — the stream's
+ * leader died after storing it, or an election was under way — is sent again; JetStream's
+ * de-duplication answers `duplicate` if the first one was stored, so an acknowledgement is never
+ * mistaken for a failure while a new leader comes up within the budget. Throws the last error.
+ */
+export async function publishJsonWithin(
+  js: JetStreamClient,
+  subject: string,
+  data: unknown,
+  msgID: string,
+  budgetMs: number,
+  opts: { attemptMs?: number; pauseMs?: number } = {},
+): Promise<{ duplicate: boolean; seq: number; attempts: number }> {
+  const deadline = Date.now() + budgetMs;
+  const attemptMs = opts.attemptMs ?? PUBLISH_ATTEMPT_MS;
+  const pauseMs = opts.pauseMs ?? 250;
+  for (let attempts = 1; ; attempts++) {
+    const left = deadline - Date.now();
+    try {
+      const ack = await publishJson(js, subject, data, msgID, Math.max(100, Math.min(attemptMs, left)));
+      return { ...ack, attempts };
+    } catch (err) {
+      if (deadline - Date.now() <= pauseMs) throw err;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}
+
+/** One attempt of publishJsonWithin: about an election's length (a stream leader lost is replaced in a few seconds). */
+const PUBLISH_ATTEMPT_MS = 2_000;
 
 /**
  * Redelivery delay after a handler error (typically a dependency being down): 1 s doubling to a
