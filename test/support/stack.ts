@@ -87,6 +87,11 @@ export class Stack {
     return stack;
   }
 
+  /** Changes a service's variables for its next start (a redeploy with another setting). */
+  setEnv(service: ServiceName, vars: Record<string, string>): void {
+    this.extraEnv[service] = { ...(this.extraEnv[service] ?? {}), ...vars };
+  }
+
   get ingressUrl(): string {
     return `http://127.0.0.1:${this.ports.http}`;
   }
@@ -307,7 +312,7 @@ export class Stack {
     const db = await this.db();
     await db.dropDatabase().catch(() => undefined);
     await this.mongo?.close();
-    const nc = await connect({ servers: this.natsUrl });
+    const nc = await connect({ servers: this.natsUrl.split(',') });
     const jsm = await jetstreamManager(nc);
     for (const stream of [this.subjects.commandsStream, this.subjects.eventsStream, `KV_${this.subjects.leasesBucket}`])
       await jsm.streams.delete(stream).catch(() => undefined);
