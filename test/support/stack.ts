@@ -83,7 +83,13 @@ export class Stack {
       schedulerGrpc: await freePort(),
     };
     const stack = new Stack(name, ports, opts.env ?? {}, { natsUrl: opts.natsUrl, mongoUrl: opts.mongoUrl });
-    await Promise.all((opts.services ?? ALL_SERVICES).map((s) => stack.startService(s)));
+    const started = await Promise.allSettled((opts.services ?? ALL_SERVICES).map((s) => stack.startService(s)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // None left running behind a failed start (the caller never gets the stack to stop).
+      for (const running of stack.running.values()) running.child.kill('SIGKILL');
+      throw failed.reason;
+    }
     return stack;
   }
 

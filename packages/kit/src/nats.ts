@@ -18,7 +18,7 @@ import type { Logger } from './logger';
 import { extractTraceContext, inSpan, injectTraceHeaders, SpanKind } from './trace-context';
 import type { ConsumerMetrics } from './metrics';
 
-import { DEFAULT_PLACEMENT, placementError, type NatsPlacement } from './nats-placement';
+import { DEFAULT_PLACEMENT, placementError, retryOnTimeout, type NatsPlacement } from './nats-placement';
 export type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 export { checkPlacement, DEFAULT_PLACEMENT, type NatsPlacement } from './nats-placement';
 export type { NatsConnection } from '@nats-io/transport-node';
@@ -76,7 +76,7 @@ export async function ensureStreams(
     let info: StreamInfo;
     let existing: StreamInfo | null = null;
     try {
-      existing = await jsm.streams.info(config.name);
+      existing = await retryOnTimeout(() => jsm.streams.info(config.name));
     } catch (err) {
       if (!String((err as Error).message).includes('not found')) throw err;
     }
@@ -87,7 +87,7 @@ export async function ensureStreams(
       );
     try {
       // An existing stream is updated in place: its replicas follow the setting (JetStream moves the data).
-      info = existing ? await jsm.streams.update(config.name, config) : await jsm.streams.add(config);
+      info = await retryOnTimeout(() => (existing ? jsm.streams.update(config.name, config) : jsm.streams.add(config)));
     } catch (err) {
       throw placementError(`stream ${config.name}`, placement, err);
     }
@@ -121,14 +121,17 @@ export async function ensureDurableConsumer(jsm: JetStreamManager, spec: Durable
     ...(spec.backoffMs ? { backoff: spec.backoffMs.map(nanos) } : {}),
     ...(spec.maxAckPending !== undefined ? { max_ack_pending: spec.maxAckPending } : {}),
   };
-  try {
-    await jsm.consumers.info(spec.stream, spec.durable);
-    const { deliver_policy: _ignored, durable_name: _name, ...updatable } = config;
-    await jsm.consumers.update(spec.stream, spec.durable, updatable);
-  } catch (err) {
-    if (!String((err as Error).message).includes('not found')) throw err;
-    await jsm.consumers.add(spec.stream, config);
-  }
+  // Retried on a timeout: a replicated consumer's placement can outlast a request on a loaded cluster.
+  await retryOnTimeout(async () => {
+    try {
+      await jsm.consumers.info(spec.stream, spec.durable);
+      const { deliver_policy: _ignored, durable_name: _name, ...updatable } = config;
+      await jsm.consumers.update(spec.stream, spec.durable, updatable);
+    } catch (err) {
+      if (!String((err as Error).message).includes('not found')) throw err;
+      await jsm.consumers.add(spec.stream, config);
+    }
+  });
 }
 
 export async function jetStreamClients(nc: NatsConnection): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
