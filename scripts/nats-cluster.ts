@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { binary, freePort, launch, waitForPort } from './local-servers';
 
@@ -122,7 +122,16 @@ export async function startNatsCluster(dir: string, opts: { nodes?: number } = {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           try {
-            await jsm.getAccountInfo();
+            // A meta leader alone is not enough (a node answers before its routes are up): a stream
+            // on every running node is placed, then removed.
+            const probe = `CLUSTER_PROBE_${Date.now()}`;
+            await jsm.streams.add({
+              name: probe,
+              subjects: [`cluster-probe.${probe}`],
+              num_replicas: running().length,
+              storage: StorageType.Memory,
+            });
+            await jsm.streams.delete(probe);
             return;
           } catch (err) {
             if (Date.now() > deadline) throw new Error(`JetStream not available after ${timeoutMs} ms: ${(err as Error).message}`);

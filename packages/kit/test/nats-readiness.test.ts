@@ -48,7 +48,9 @@ describe('NATS readiness and the publish that answers accepted or not', () => {
     expect(await publishJsonWithin(js, subject, { n: 1 }, 'ready-msg-1', 2_000)).toMatchObject({ duplicate: true, seq: first.seq });
     // No stream takes the subject: every attempt fails until the budget is gone, then the error is thrown.
     const started = Date.now();
-    await expect(publishJsonWithin(js, `nostream${process.pid}.none`, {}, 'ready-msg-2', 1_200, { attemptMs: 200, pauseMs: 100 })).rejects.toThrow();
+    await expect(
+      publishJsonWithin(js, `nostream${process.pid}.none`, {}, 'ready-msg-2', 1_200, { attemptMs: 200, pauseMs: 100 }),
+    ).rejects.toThrow();
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
   });
 });
