@@ -74,13 +74,13 @@ export async function waitForPort(port: number, timeoutMs: number, child?: Child
   throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
-function binary(name: string): string {
+export function binary(name: string): string {
   const path = join(BIN, name);
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`bash scripts/tools.sh\` first`);
   return path;
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
+export function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
     new Promise<void>((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -93,7 +93,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-function launch(name: string, command: string, args: string[], logFile: string): ChildProcess {
+export function launch(name: string, command: string, args: string[], logFile: string): ChildProcess {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(log);

@@ -84,8 +84,19 @@ export class Stack {
       schedulerGrpc: await freePort(),
     };
     const stack = new Stack(name, ports, opts.env ?? {}, { natsUrl: opts.natsUrl, mongoUrl: opts.mongoUrl });
-    await Promise.all((opts.services ?? ALL_SERVICES).map((s) => stack.startService(s)));
+    const started = await Promise.allSettled((opts.services ?? ALL_SERVICES).map((s) => stack.startService(s)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // None left running behind a failed start (the caller never gets the stack to stop).
+      for (const running of stack.running.values()) running.child.kill('SIGKILL');
+      throw failed.reason;
+    }
     return stack;
+  }
+
+  /** Changes a service's variables for its next start (a redeploy with another setting). */
+  setEnv(service: ServiceName, vars: Record<string, string>): void {
+    this.extraEnv[service] = { ...(this.extraEnv[service] ?? {}), ...vars };
   }
 
   get ingressUrl(): string {
@@ -323,7 +334,7 @@ export class Stack {
     const db = await this.db();
     await db.dropDatabase().catch(() => undefined);
     await this.mongo?.close();
-    const nc = await connect({ servers: this.natsUrl });
+    const nc = await connect({ servers: this.natsUrl.split(',') });
     const jsm = await jetstreamManager(nc);
     for (const stream of [this.subjects.commandsStream, this.subjects.eventsStream, `KV_${this.subjects.leasesBucket}`])
       await jsm.streams.delete(stream).catch(() => undefined);

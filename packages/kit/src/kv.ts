@@ -1,7 +1,7 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEFAULT_PLACEMENT, placementError, type NatsPlacement } from './nats-placement';
+import { DEFAULT_PLACEMENT, placementError, retryOnTimeout, type NatsPlacement } from './nats-placement';
 
 export type { KV, KvEntry } from '@nats-io/kv';
 
@@ -18,28 +18,28 @@ export async function openKv(
 ): Promise<KV> {
   const placement = opts.placement ?? DEFAULT_PLACEMENT;
   const storage = placement.storage === 'memory' ? StorageType.Memory : StorageType.File;
-  const kv = await new Kvm(nc)
-    .create(bucket, {
+  const kv = await retryOnTimeout(() =>
+    new Kvm(nc).create(bucket, {
       history: opts.history ?? 1,
       replicas: placement.replicas,
       storage,
       ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}),
       ...(opts.markerTtlMs ? { markerTTL: opts.markerTtlMs } : {}),
-    })
-    .catch((err: unknown) => {
-      throw placementError(`KV bucket ${bucket}`, placement, err);
-    });
+    }),
+  ).catch((err: unknown) => {
+    throw placementError(`KV bucket ${bucket}`, placement, err);
+  });
   // An existing bucket is opened as it is: bring its replicas to the setting, refuse another storage.
   const stream = `KV_${bucket}`;
   const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(stream);
+  const info = await retryOnTimeout(() => jsm.streams.info(stream));
   if (info.config.storage !== storage)
     throw new Error(
       `KV bucket ${bucket} is stored as ${info.config.storage} but FLOWGATE_NATS_STORAGE=${placement.storage}: ` +
         'a stream cannot change its storage in place (remove the bucket or keep the setting)',
     );
   if (info.config.num_replicas !== placement.replicas) {
-    await jsm.streams.update(stream, { ...info.config, num_replicas: placement.replicas }).catch((err: unknown) => {
+    await retryOnTimeout(() => jsm.streams.update(stream, { ...info.config, num_replicas: placement.replicas })).catch((err: unknown) => {
       throw placementError(`KV bucket ${bucket}`, placement, err);
     });
   }

@@ -36,3 +36,24 @@ export function placementError(what: string, placement: NatsPlacement, err: unkn
     );
   return err instanceof Error ? err : new Error(reason);
 }
+
+/**
+ * Placing a replicated stream or bucket waits for its group to elect a leader; on a loaded cluster
+ * that can outlast a request's timeout even though the placement goes on. Start-up asks again (a
+ * creation is idempotent: the same configuration again is a success) until `deadlineMs` has passed.
+ */
+export const PLACEMENT_DEADLINE_MS = 30_000;
+
+export async function retryOnTimeout<T>(what: () => Promise<T>, deadlineMs = PLACEMENT_DEADLINE_MS): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await what();
+    } catch (err) {
+      const timedOut =
+        err instanceof Error && /timeout|timed out|no responders|temporarily unavailable/i.test(`${err.name} ${err.message}`);
+      if (!timedOut || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

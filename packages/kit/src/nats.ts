@@ -18,10 +18,11 @@ import type { Logger } from './logger';
 import { extractTraceContext, inSpan, injectTraceHeaders, SpanKind } from './trace-context';
 import type { ConsumerMetrics } from './metrics';
 
-import { DEFAULT_PLACEMENT, placementError, type NatsPlacement } from './nats-placement';
+import { DEFAULT_PLACEMENT, placementError, retryOnTimeout, type NatsPlacement } from './nats-placement';
 export type { JsMsg, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 export { checkPlacement, DEFAULT_PLACEMENT, type NatsPlacement } from './nats-placement';
 export type { NatsConnection } from '@nats-io/transport-node';
+export { natsReady } from './nats-readiness';
 
 export async function connectNats(url: string, name: string, logger: Logger): Promise<NatsConnection> {
   // noAsyncTraces: the client would otherwise build an Error (a stack trace) for every request in
@@ -34,15 +35,6 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
     }
   })();
   return nc;
-}
-
-/** Readiness: a round trip to the server. */
-export function natsReady(nc: NatsConnection): () => Promise<boolean> {
-  return async () => {
-    if (nc.isClosed()) return false;
-    await nc.flush();
-    return true;
-  };
 }
 
 const DEDUP_WINDOW_MS = 2 * 60_000;
@@ -84,7 +76,7 @@ export async function ensureStreams(
     let info: StreamInfo;
     let existing: StreamInfo | null = null;
     try {
-      existing = await jsm.streams.info(config.name);
+      existing = await retryOnTimeout(() => jsm.streams.info(config.name));
     } catch (err) {
       if (!String((err as Error).message).includes('not found')) throw err;
     }
@@ -95,7 +87,7 @@ export async function ensureStreams(
       );
     try {
       // An existing stream is updated in place: its replicas follow the setting (JetStream moves the data).
-      info = existing ? await jsm.streams.update(config.name, config) : await jsm.streams.add(config);
+      info = await retryOnTimeout(() => (existing ? jsm.streams.update(config.name, config) : jsm.streams.add(config)));
     } catch (err) {
       throw placementError(`stream ${config.name}`, placement, err);
     }
@@ -129,14 +121,17 @@ export async function ensureDurableConsumer(jsm: JetStreamManager, spec: Durable
     ...(spec.backoffMs ? { backoff: spec.backoffMs.map(nanos) } : {}),
     ...(spec.maxAckPending !== undefined ? { max_ack_pending: spec.maxAckPending } : {}),
   };
-  try {
-    await jsm.consumers.info(spec.stream, spec.durable);
-    const { deliver_policy: _ignored, durable_name: _name, ...updatable } = config;
-    await jsm.consumers.update(spec.stream, spec.durable, updatable);
-  } catch (err) {
-    if (!String((err as Error).message).includes('not found')) throw err;
-    await jsm.consumers.add(spec.stream, config);
-  }
+  // Retried on a timeout: a replicated consumer's placement can outlast a request on a loaded cluster.
+  await retryOnTimeout(async () => {
+    try {
+      await jsm.consumers.info(spec.stream, spec.durable);
+      const { deliver_policy: _ignored, durable_name: _name, ...updatable } = config;
+      await jsm.consumers.update(spec.stream, spec.durable, updatable);
+    } catch (err) {
+      if (!String((err as Error).message).includes('not found')) throw err;
+      await jsm.consumers.add(spec.stream, config);
+    }
+  });
 }
 
 export async function jetStreamClients(nc: NatsConnection): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
@@ -165,6 +160,39 @@ export async function publishJson(
     },
   );
 }
+
+/**
+ * `publishJson` retried under the same message id until `budgetMs` has passed: for an intake that
+ * answers "accepted" or "nothing accepted" (ADR 0024). A publish whose ack was lost — the stream's
+ * leader died after storing it, or an election was under way — is sent again; JetStream's
+ * de-duplication answers `duplicate` if the first one was stored, so an acknowledgement is never
+ * mistaken for a failure while a new leader comes up within the budget. Throws the last error.
+ */
+export async function publishJsonWithin(
+  js: JetStreamClient,
+  subject: string,
+  data: unknown,
+  msgID: string,
+  budgetMs: number,
+  opts: { attemptMs?: number; pauseMs?: number } = {},
+): Promise<{ duplicate: boolean; seq: number; attempts: number }> {
+  const deadline = Date.now() + budgetMs;
+  const attemptMs = opts.attemptMs ?? PUBLISH_ATTEMPT_MS;
+  const pauseMs = opts.pauseMs ?? 250;
+  for (let attempts = 1; ; attempts++) {
+    const left = deadline - Date.now();
+    try {
+      const ack = await publishJson(js, subject, data, msgID, Math.max(100, Math.min(attemptMs, left)));
+      return { ...ack, attempts };
+    } catch (err) {
+      if (deadline - Date.now() <= pauseMs) throw err;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}
+
+/** One attempt of publishJsonWithin: about an election's length (a stream leader lost is replaced in a few seconds). */
+const PUBLISH_ATTEMPT_MS = 2_000;
 
 /**
  * Redelivery delay after a handler error (typically a dependency being down): 1 s doubling to a

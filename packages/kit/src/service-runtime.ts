@@ -63,7 +63,7 @@ export async function startRuntime(service: string, config: RuntimeConfig): Prom
     port: config.FLOWGATE_OPS_PORT,
     registry,
     logger,
-    checks: { started: () => Promise.resolve(started), nats: natsReady(nc), mongodb: mongoReady(db) },
+    checks: { started: () => Promise.resolve(started), nats: natsReady(nc, subjects.commandsStream), mongodb: mongoReady(db) },
   });
   return {
     service,

@@ -116,9 +116,9 @@ runMain('execution', async () => {
         case 'start':
           return await runner.handleStart(cmd, keepAlive);
         case 'timer':
-          return await runner.handleTimer(cmd, keepAlive);
+          return await runner.handleTimer(cmd, keepAlive, msg.info.deliveryCount > 1);
         case 'resume':
-          return await runner.handleResume(cmd, keepAlive);
+          return await runner.handleResume(cmd, keepAlive, msg.info.deliveryCount > 1);
         case 'debounce':
           return await debounce.handle(cmd);
       }

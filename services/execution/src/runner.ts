@@ -185,7 +185,7 @@ export class Runner {
     return x;
   }
 
-  async handleTimer(cmd: TimerCommand, keepAlive: () => void): Promise<MessageDisposition> {
+  async handleTimer(cmd: TimerCommand, keepAlive: () => void, redelivered = false): Promise<MessageDisposition> {
     this.deps.metrics.timersFired.inc({ kind: cmd.kind });
     this.deps.metrics.timerLag.observe({ kind: cmd.kind }, Math.max(0, this.now().getTime() - Date.parse(cmd.due_at)) / 1000);
     const x = await this.live.get(cmd.workspace_id, cmd.execution_id);
@@ -199,6 +199,8 @@ export class Runner {
       });
       return 'ack';
     }
+    if (def && redelivered && cmd.timer_id === WAIT_TIMER(doc._id, doc.step_seq) && (await this.continueResumed(x, def, keepAlive)))
+      return 'ack';
     // A delay or wait expiry applies only to the wait that set it (a later wait has another timer id).
     if (!def || doc.status !== 'waiting' || cmd.timer_id !== WAIT_TIMER(doc._id, doc.step_seq + 1)) return 'ack';
     const at = this.now();
@@ -207,11 +209,12 @@ export class Runner {
   }
 
   /** A public resume / approval URL was used: resumes the wait if the token is still the current one. */
-  async handleResume(cmd: ResumeCommand, keepAlive: () => void): Promise<MessageDisposition> {
+  async handleResume(cmd: ResumeCommand, keepAlive: () => void, redelivered = false): Promise<MessageDisposition> {
     const x = await this.live.get(cmd.workspace_id, cmd.execution_id);
     if (!x) return { term: 'unknown_execution' };
     const doc = x.doc;
     const def = await this.deps.definitions.get(doc.workflow_id, doc.workflow_version, doc.draft_id);
+    if (def && redelivered && (await this.continueResumed(x, def, keepAlive))) return 'ack';
     if (!def || doc.status !== 'waiting' || doc.wait_token_hash !== cmd.token_hash) {
       this.deps.logger.info(
         { execution_id: doc._id, workspace_id: doc.workspace_id, status: doc.status },
@@ -226,6 +229,29 @@ export class Runner {
         : { kind: 'approval', decision: cmd.event.decision, comment: cmd.event.comment, at };
     await this.resume(x, def, event, keepAlive);
     return 'ack';
+  }
+
+  /**
+   * A resume (or wait timer) delivered again after its first delivery completed the parked step and
+   * then failed — NATS away between the write and what follows it (a cluster failing over): the
+   * execution is running, its current step is that parking step, finished, and nothing after it
+   * ran. Nothing else would drive it on, so this delivery does what the first one could not: the
+   * duration timer, the event, the next steps (a concurrent runner is refused by the live state's
+   * revision). False when the execution is anywhere else.
+   */
+  private async continueResumed(x: LiveExecution, def: WorkflowDefinition, keepAlive: () => void): Promise<boolean> {
+    const current = x.steps.find((s) => s.seq === x.doc.step_seq);
+    const after = x.steps.some((s) => s.seq > x.doc.step_seq);
+    if (x.doc.status !== 'running' || !current || !PARKING_TYPES.has(current.type) || current.status === 'running' || after) return false;
+    this.deps.logger.info(
+      { execution_id: x.doc._id, workspace_id: x.doc.workspace_id },
+      'resume delivered again: driving on after the parked step',
+    );
+    const limitMs = def.max_workflow_duration_seconds * 1000;
+    await this.setDurationTimerNow(x.doc, x.doc.duration_due_at ?? new Date(this.now().getTime() + limitMs));
+    await this.deps.messaging.publishEvent(x.doc);
+    await this.drive(x, def, keepAlive);
+    return true;
   }
 
   /**

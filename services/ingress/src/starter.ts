@@ -8,7 +8,7 @@ import {
   type StartCommand,
 } from '@flowgate/contracts';
 import { concurrencyKeysOf, slotGatesOf, type Environment, type TriggerInput, type WorkflowDefinition } from '@flowgate/core';
-import { publishJson } from '@flowgate/kit';
+import { publishJsonWithin } from '@flowgate/kit';
 import {
   newExecutionOf,
   queuedExecution,
@@ -89,7 +89,8 @@ export class ExecutionStarter {
     let duplicate = false;
     try {
       const subject = this.deps.subjects.command('start', workspaceId);
-      const ack = await publishJson(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
+      // Retried under the same message id within the timeout: a lost ack (a leader failing over) is not a 503.
+      const ack = await publishJsonWithin(this.deps.js, subject, command, messageIds.start(executionId), this.deps.publishTimeoutMs);
       duplicate = ack.duplicate;
       // A repeat of an idempotent start (same execution id) that JetStream de-duplicated: counted once.
       if (ack.duplicate)
