@@ -9,7 +9,9 @@ export const CONSOLE_BUDGET_BYTES = 300 * 1024;
 
 export async function buildConsole(outDir) {
   process.env.FLOWGATE_DIST_DIR = outDir;
-  await build({ configFile: 'apps/console/vite.config.ts', logLevel: 'warn' });
+  // Always React's production build, also when started from jest (NODE_ENV=test).
+  process.env.NODE_ENV = 'production';
+  await build({ configFile: 'apps/console/vite.config.ts', mode: 'production', logLevel: 'warn' });
   const dir = join(outDir, 'console');
   const gzipped = filesUnder(dir).reduce((sum, f) => sum + gzipSync(readFileSync(f), { level: 9 }).length, 0);
   return { dir, gzipped };

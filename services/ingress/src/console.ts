@@ -64,7 +64,10 @@ export function consoleRouter(dir: string): Router {
   );
   // A missing asset is a 404 (the API's not_found), never index.html served as a script.
   router.use('/console/assets', (req, _res, next) => next(new ApiError('not_found', `No console asset ${req.path}`)));
-  router.get('/console', (_req, res) => res.redirect(301, '/console/'));
-  router.get(['/console/', '/console/{*path}'], (_req, res) => sendIndex(res));
+  router.get(['/console', '/console/{*path}'], (req, res) => {
+    // Relative asset URLs need the trailing slash; express's loose routing matches /console for both.
+    if (req.path === '/console') res.redirect(301, '/console/');
+    else sendIndex(res);
+  });
   return router;
 }
