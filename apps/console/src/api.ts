@@ -1,6 +1,6 @@
 import { session } from './session';
 
-/** One issue of a 400 / 422 answer's `details.issues` (a path such as `steps.0.type`). */
+/** One issue of a 400 / 422 answer's `details.issues` (a path such as `steps[0].type`). */
 export interface Issue {
   path: string;
   message: string;

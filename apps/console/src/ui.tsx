@@ -42,7 +42,7 @@ export function ErrorNote({ error }: { error: unknown }) {
 
 export function Json({ value, label }: { value: unknown; label: string }) {
   return (
-    <pre className="json" aria-label={label} tabIndex={0}>
+    <pre className="json" role="region" aria-label={`${label} (JSON)`} tabIndex={0}>
       {value === undefined ? '—' : JSON.stringify(value, null, 2)}
     </pre>
   );

@@ -4,7 +4,7 @@ import { ErrorNote } from '../ui';
 
 /**
  * A workflow definition as JSON or YAML text (the API takes both). A 422's issues are listed by
- * their path (`steps.1.type`), each marking the line of the text where that path's key is.
+ * their path (`steps[1].type`), each marking the line of the text where that path's key is.
  */
 export function DefinitionEditor({
   initial,
@@ -65,9 +65,9 @@ export function DefinitionEditor({
   );
 }
 
-/** The line (1-based) where the last named key of `path` first appears after its parents' keys; null if not found. */
+/** The line (1-based) where the last named key of a path such as `steps[0].type` first appears after its parents' keys; null if not found. */
 export function lineOf(text: string, path: string): number | null {
-  const keys = path.split('.').filter((k) => k !== '' && !/^\d+$/.test(k));
+  const keys = path.split(/[.[\]]+/).filter((k) => k !== '' && !/^\d+$/.test(k));
   if (keys.length === 0) return null;
   let from = 0;
   for (const key of keys) {

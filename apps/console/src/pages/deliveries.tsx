@@ -25,9 +25,12 @@ export function DeliveriesPage({ query }: { query: URLSearchParams }) {
     [status, executionId, cursor],
   );
   const action = useAction();
+  const [queued, setQueued] = useState<string | null>(null);
   const redeliver = (id: string) =>
     action.run(async () => {
-      await api('POST', `/v1/deliveries/${id}/redeliver`);
+      const r = await api<{ id: string; cycle: number }>('POST', `/v1/deliveries/${id}/redeliver`);
+      // The callback service picks the request up asynchronously: show it queued, then the log again.
+      setQueued(`Redelivery of ${r.id} queued: cycle ${r.cycle}`);
       reload();
     });
   return (
@@ -52,6 +55,7 @@ export function DeliveriesPage({ query }: { query: URLSearchParams }) {
         </div>
       </div>
       <ErrorNote error={error ?? action.error} />
+      {queued && <p role="status">{queued}</p>}
       {data && (
         <div className="card">
           {data.data.length === 0 ? (
