@@ -66,9 +66,9 @@ describe('console (browser)', () => {
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     await page.setViewportSize({ width: 1280, height: 900 });
     expect({ name, overflow }).toEqual({ name, overflow: 0 });
-    const violations = (await page.evaluate(
+    const violations = await page.evaluate<AxeViolation[]>(
       `${AXE}; axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })))`,
-    )) as AxeViolation[];
+    );
     axeResults[name] = violations;
     expect({ name, serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ name, serious: [] });
   };
