@@ -6,7 +6,7 @@ import { ApiError } from '@flowgate/contracts';
 /**
  * The web console (apps/console, built by `pnpm build` into dist/console) at `/console`, on the
  * management side: its hashed assets with a year's immutable cache, index.html (never cached) for
- * `/console` and every client-side route under it, and `/` redirecting there. A strict CSP: only
+ * `/console` and every client-side route under it, and `/`, `/ui`, `/dashboard` redirecting there. A strict CSP: only
  * this origin's scripts, styles, images and connections, no framing. Without a build, `/console`
  * answers 503 console_not_built with how to build it, and the API is unaffected.
  */
@@ -33,7 +33,8 @@ const HARDENING = {
 
 export function consoleRouter(dir: string): Router {
   const router = Router();
-  router.get('/', (_req, res) => res.redirect(302, '/console/'));
+  // Where people look for a UI first: all lead to the console.
+  router.get(['/', '/ui', '/dashboard'], (_req, res) => res.redirect(302, '/console/'));
   const indexFile = join(dir, 'index.html');
   if (!existsSync(indexFile)) {
     router.use('/console', (_req, res) => {

@@ -13,10 +13,11 @@ describe('console router', () => {
   writeFileSync(join(built, 'assets', 'index-abc123.js'), 'console.log(1)');
   const app = express().use(consoleRouter(built));
 
-  it('redirects / to /console/', async () => {
-    const res = await request(app).get('/');
-    expect(res.status).toBe(302);
-    expect(res.headers.location).toBe('/console/');
+  it('redirects /, /ui and /dashboard to /console/', async () => {
+    for (const path of ['/', '/ui', '/dashboard']) {
+      const res = await request(app).get(path);
+      expect([path, res.status, res.headers.location]).toEqual([path, 302, '/console/']);
+    }
   });
 
   it('answers index.html, never cached, with the CSP for /console/ and any page under it', async () => {
