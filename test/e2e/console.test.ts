@@ -38,10 +38,13 @@ describe('console (browser)', () => {
       throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run installs it), or set FLOWGATE_CHROMIUM`);
     mkdirSync(OUT, { recursive: true });
     callbacks = await new Receiver(() => ({ status: 204 })).start();
-    [stack, browser] = await Promise.all([
-      Stack.start('console'),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-    ]);
+    // One after the other: a failed stack start must not leave a browser nobody closes.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+    stack = await Stack.start('console');
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -201,5 +204,7 @@ describe('console (browser)', () => {
     // The key stayed in sessionStorage: not in a cookie, not in localStorage.
     expect(await context.cookies()).toEqual([]);
     expect(await page.evaluate('localStorage.length')).toBe(0);
+    for (const service of ['ingress', 'execution', 'scheduler', 'callback'] as const)
+      expect(stack.logs(service)).not.toContain(stack.apiKey);
   });
 });
