@@ -1,6 +1,7 @@
 // Bundles each service into dist/<service>.js with esbuild: our workspace packages are compiled in,
 // third-party packages stay external (loaded from node_modules, so OpenTelemetry can instrument them).
 import { build } from 'esbuild';
+import { buildConsole, CONSOLE_BUDGET_BYTES } from './console-build.mjs';
 
 const services = ['ingress', 'execution', 'scheduler', 'callback'];
 // FLOWGATE_DIST_DIR: another output folder, so two test runs in one checkout do not swap each other's bundles.
@@ -35,3 +36,15 @@ await Promise.all(
   ),
 );
 console.error(`build: ${services.length} services bundled into ${outDir}/ in ${Date.now() - started} ms`);
+
+// The web console the ingress serves at /console (ADR 0029).
+const consoleStarted = Date.now();
+const { dir, gzipped } = await buildConsole(outDir);
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+console.error(
+  `build: console built into ${dir}/ in ${Date.now() - consoleStarted} ms, ${kb(gzipped)} gzipped (budget ${kb(CONSOLE_BUDGET_BYTES)})`,
+);
+if (gzipped > CONSOLE_BUDGET_BYTES) {
+  console.error('build: the console is over its size budget');
+  process.exitCode = 1;
+}

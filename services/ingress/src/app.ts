@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { consoleRouter } from './console';
 import { errorHandler, notFound } from './errors';
 import { openApiDocumentOf } from './http/openapi';
 import type { RouteTable } from './http/route';
@@ -19,6 +20,8 @@ export interface AppDeps {
   maxHeaderCount: number;
   edge?: WebhookEdgeDeps;
   management?: ManagementDeps;
+  /** The built console's folder (dist/console): served at `/console` next to the management API. */
+  consoleDir?: string;
 }
 
 export const openApiDocument = openApiDocumentOf([...webhookEdgeSpecs, ...managementSpecs]);
@@ -54,6 +57,7 @@ export function createApp(deps: AppDeps): IngressApp {
   const management = deps.management && managementApi(deps.management);
   if (edge) app.use(edge.router);
   if (management) app.use(management.router);
+  if (management && deps.consoleDir !== undefined) app.use(consoleRouter(deps.consoleDir));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

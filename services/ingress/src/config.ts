@@ -14,6 +14,8 @@ const loadIngressVariables = (source: NodeJS.ProcessEnv) =>
       FLOWGATE_HTTP_HOST: env.string('0.0.0.0'),
       /** Set: the management API (`/v1`) is served only on this port (same host), the webhook edge only on FLOWGATE_HTTP_PORT. */
       FLOWGATE_MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+      /** The built console's folder (default: dist/console, next to the ingress bundle). */
+      FLOWGATE_CONSOLE_DIR: z.string().min(1).optional(),
       /** Base URL external systems use to reach ingress; webhook URLs are built from it. */
       FLOWGATE_PUBLIC_URL: env.url('http://localhost:8080').transform((u) => u.replace(/\/+$/, '')),
       FLOWGATE_EXECUTION_GRPC_URL: env.string('127.0.0.1:50051'),

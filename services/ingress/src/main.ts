@@ -1,5 +1,6 @@
 import './instrument';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { closeHttpServer, runMain, SecretBox, startRuntime } from '@flowgate/kit';
 import { collections, ensureIndexes } from '@flowgate/store';
 import { createApp } from './app';
@@ -52,14 +53,16 @@ runMain('ingress', async () => {
     requestTimeoutMs: config.FLOWGATE_REQUEST_TIMEOUT_MS,
   };
   const common = { metrics, logger: rt.logger, maxHeaderCount: config.FLOWGATE_MAX_HEADER_COUNT };
+  // The bundle is dist/ingress.js; `pnpm build` puts the console next to it (dist/console).
+  const consoleDir = config.FLOWGATE_CONSOLE_DIR ?? join(__dirname, 'console');
   const managementPort = config.FLOWGATE_MANAGEMENT_PORT;
   // One listener for both sub-apps, or (FLOWGATE_MANAGEMENT_PORT) the management API on a port of its own.
   const listeners =
     managementPort === undefined
-      ? [{ port: config.FLOWGATE_HTTP_PORT, app: createApp({ ...common, edge, management }).app }]
+      ? [{ port: config.FLOWGATE_HTTP_PORT, app: createApp({ ...common, edge, management, consoleDir }).app }]
       : [
           { port: config.FLOWGATE_HTTP_PORT, app: createApp({ ...common, edge }).app },
-          { port: managementPort, app: createApp({ ...common, management }).app },
+          { port: managementPort, app: createApp({ ...common, management, consoleDir }).app },
         ];
   const servers: Server[] = [];
   for (const { port, app } of listeners)

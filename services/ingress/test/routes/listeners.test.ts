@@ -37,6 +37,18 @@ describe('listeners', () => {
     for (const app of [edge, management]) expect((await request(app).get('/openapi.json')).body.openapi).toBe('3.1.0');
   });
 
+  it('serves the console (and the / redirect) on the management side only', async () => {
+    const consoleDir = '/nonexistent/flowgate-console';
+    const edge = createApp({ ...common(), edge: routes.wiring.edge, consoleDir }).app;
+    const management = createApp({ ...common(), management: routes.wiring.management, consoleDir }).app;
+    const onEdge = await request(edge).get('/console/');
+    expect([onEdge.status, onEdge.body.error.code]).toEqual([404, 'not_found']);
+    expect((await request(edge).get('/')).status).toBe(404);
+    const onManagement = await request(management).get('/console/');
+    expect([onManagement.status, onManagement.body.error.code]).toEqual([503, 'console_not_built']);
+    expect((await request(management).get('/')).headers.location).toBe('/console/');
+  });
+
   it('takes FLOWGATE_MANAGEMENT_PORT only as a port of its own', () => {
     const key = Buffer.alloc(32, 1).toString('base64');
     expect(loadIngressConfig({ FLOWGATE_ENCRYPTION_KEY: key }).FLOWGATE_MANAGEMENT_PORT).toBeUndefined();
