@@ -44,6 +44,7 @@ export default tseslint.config(
       '.data/**',
       '.test-results/**',
       'packages/contracts/src/generated/**',
+      'packages/client/src/generated/**',
       'helm/**',
     ],
   },
