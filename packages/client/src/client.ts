@@ -38,7 +38,7 @@ export function createFlowgateClient(options: FlowgateClientOptions): FlowgateCl
 type Answer<D> = { data: D; error?: never; response: Response } | { data?: never; error: unknown; response: Response };
 
 /** The data of a successful answer; an error answer (or no answer) throws a `FlowgateApiError`. */
-export async function unwrap<D>(call: Promise<Answer<D>>): Promise<D> {
+export async function unwrap<D>(call: Promise<Answer<D>>): Promise<Exclude<D, undefined>> {
   let answer: Answer<D>;
   try {
     answer = await call;
@@ -46,5 +46,6 @@ export async function unwrap<D>(call: Promise<Answer<D>>): Promise<D> {
     throw new FlowgateApiError(0, 'network_error', `No answer from the Flowgate API: ${(err as Error).message}`);
   }
   if (answer.error !== undefined || !answer.response.ok) throw apiErrorOf(answer.response.status, answer.error);
-  return answer.data as D;
+  // openapi-fetch types data as possibly undefined; an ok answer with a documented body has it.
+  return answer.data as Exclude<D, undefined>;
 }

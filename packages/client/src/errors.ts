@@ -28,7 +28,7 @@ export class FlowgateApiError extends Error {
 
 export function isErrorBody(body: unknown): body is ErrorBody {
   if (typeof body !== 'object' || body === null || !('error' in body)) return false;
-  const error = (body).error;
+  const error = body.error;
   return (
     typeof error === 'object' &&
     error !== null &&
