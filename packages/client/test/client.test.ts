@@ -2,7 +2,7 @@ import { createFlowgateClient, FlowgateApiError, unwrap } from '../src';
 
 /** The client sends the key as a Bearer token and turns Flowgate's error shape into FlowgateApiError. */
 function fakeFetch(answer: () => Response, seen: Request[]): typeof fetch {
-  return (input: RequestInfo | URL, init?: RequestInit) => {
+  return (input: string | URL | Request, init?: RequestInit) => {
     seen.push(new Request(input, init));
     return Promise.resolve(answer());
   };
