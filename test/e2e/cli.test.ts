@@ -98,6 +98,15 @@ describe('flowgate CLI', () => {
     expect(listed.code).toBe(0);
     const byName = Object.fromEntries(json(listed).map((w: any) => [w.name, w.published_version]));
     expect(byName).toEqual({ 'cli-echo': 2, 'cli-pause': 1 });
+
+    // export → files → apply: the round trip through git changes nothing.
+    const exported = join(workDir, 'exported');
+    const wrote = await cli(['export', 'cli-echo', 'cli-pause', '--dir', exported]);
+    expect(wrote.code).toBe(0);
+    expect(readFileSync(join(exported, 'cli-echo.yaml'), 'utf8')).toContain('trigger.body.n * 3');
+    const reapplied = await cli(['apply', '-f', exported]);
+    expect(reapplied.code).toBe(0);
+    expect(reapplied.stderr).toContain('Plan: 0 to create, 0 to update, 2 unchanged, 0 to publish');
   });
 
   it('fires --sync with --data @file, and describes the execution as a timeline', async () => {
