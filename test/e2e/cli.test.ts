@@ -128,6 +128,19 @@ describe('flowgate CLI', () => {
     expect(listed.stdout).toContain(execution.id);
   });
 
+  it('exits 3 when the execution fire --sync followed failed, and the timeline shows the error', async () => {
+    const failing = join(workDir, 'failing.yaml');
+    writeFileSync(failing, `name: cli-failing\nsteps:\n  - id: boom\n    type: transform\n    expression: '$error("boom")'\n`);
+    expect((await cli(['apply', '-f', failing])).code).toBe(0);
+    const fired = await cli(['fire', 'cli-failing', '--sync']);
+    expect(fired.code).toBe(3);
+    const id = /Execution (\S+) failed/.exec(fired.stdout)?.[1];
+    expect(id).toBeDefined();
+    const described = await cli(['describe', 'execution', id ?? '']);
+    expect(described.stdout).toMatch(/failed +boom \(transform\)/);
+    expect(described.stdout).toContain('boom');
+  });
+
   it('follows a delayed execution with logs -f until it ends, then replays it', async () => {
     const fired = await cli(['fire', 'cli-pause', '-o', 'json']);
     expect(fired.code).toBe(0);
