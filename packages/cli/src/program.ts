@@ -109,13 +109,16 @@ export function buildProgram(done: (code: number) => void): Command {
 export async function run(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram((c) => (code = c));
-  const json = argv.includes('json') && (argv.includes('-o') || argv.includes('--output') || argv.includes('--output=json'));
+  // Errors before (or in) parsing still honour -o json.
+  const json = argv.some(
+    (arg, i) => arg === '--output=json' || arg === '-ojson' || ((arg === '-o' || arg === '--output') && argv[i + 1] === 'json'),
+  );
   try {
     if (argv.length === 0) throw usageError('a command is needed; see flowgate --help');
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (err) {
-    const out = new Output(json || argv.includes('-ojson') || argv.includes('--output=json'));
+    const out = new Output(json);
     if (err instanceof CommanderError) {
       // Help and --version end with exit 0; commander printed the usage problem already.
       if (err.exitCode === 0) return EXIT.ok;

@@ -1,5 +1,5 @@
 import { createFlowgateClient, unwrap } from '@flowgate/client';
-import { configFile, readConfig, writeConfig } from '../config';
+import { readConfig, writeConfig } from '../config';
 import type { Context } from '../context';
 import { usageError } from '../exit-codes';
 
@@ -29,5 +29,3 @@ export async function login(ctx: Context, options: LoginOptions): Promise<void> 
   const file = writeConfig({ url, apiKey });
   ctx.out.result(`Logged in to ${url} (saved in ${file}, mode 0600)`, { url, config_file: file });
 }
-
-export { configFile };
