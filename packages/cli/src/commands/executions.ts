@@ -129,7 +129,7 @@ export async function fire(ctx: Context, ref: string, options: FireOptions): Pro
     onStep: (step) => ctx.out.progress(`  step ${++steps}: ${step.step_id} ${step.status}`),
   });
   const done = await execution(ctx, accepted.execution_id);
-  const output = done.final_output === undefined ? '' : JSON.stringify(done.final_output, null, 2);
+  const output = done.final_output === undefined || done.final_output === null ? '' : JSON.stringify(done.final_output, null, 2);
   const error = done.error ? `\nerror ${done.error.code}: ${done.error.message}` : '';
   ctx.out.result(`Execution ${done.id} ${status}${output ? `\n${output}` : ''}${error}`, done);
   return endCode(status);
