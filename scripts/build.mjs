@@ -35,7 +35,18 @@ await Promise.all(
     }),
   ),
 );
-console.error(`build: ${services.length} services bundled into ${outDir}/ in ${Date.now() - started} ms`);
+// The flowgate CLI (packages/cli): one self-contained file, every dependency bundled, so plain node runs it.
+await build({
+  entryPoints: ['packages/cli/src/main.ts'],
+  outfile: `${outDir}/flowgate.js`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+  logLevel: 'warning',
+});
+console.error(`build: ${services.length} services and the CLI bundled into ${outDir}/ in ${Date.now() - started} ms`);
 
 // The web console the ingress serves at /console (ADR 0029).
 const consoleStarted = Date.now();
