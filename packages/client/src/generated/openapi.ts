@@ -1759,7 +1759,63 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the workflow's settings that are not part of its versioned definition (fields left out keep their value): retention_days, how long the history of its ended executions is kept (null = the workspace's). Allowed on an archived workflow too: its history is still there */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Days the history of this workflow's ended executions in its own workspace (with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the workspace's (GET /v1/workspace: effective_retention_days). Set with PATCH /v1/workflows/{id}; a workspace running this workflow through a share keeps its runs for its own retention */
+                        retention_days?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Workflow */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Workflow"];
+                    };
+                };
+                /** @description Malformed request: HTTP syntax, JSON (or nested deeper than the limit), UTF-8 */
+                400: components["responses"]["Error"];
+                /** @description Missing, unknown or revoked API key */
+                401: components["responses"]["Error"];
+                /** @description The API key lacks the scope this route needs (forbidden) */
+                403: components["responses"]["Error"];
+                /** @description workflow_not_found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The request was not received within the server request timeout (connection closed) */
+                408: components["responses"]["Error"];
+                /** @description Request body larger than the limit */
+                413: components["responses"]["Error"];
+                /** @description Unsupported content type */
+                415: components["responses"]["Error"];
+                /** @description Too many request headers, or a header block larger than the limit */
+                431: components["responses"]["Error"];
+                /** @description A bug (never a stack trace) */
+                500: components["responses"]["Error"];
+                /** @description A dependency (MongoDB, NATS, execution service) is unavailable; nothing was changed */
+                503: components["responses"]["Error"];
+            };
+        };
         trace?: never;
     };
     "/v1/workflows/{id}/trigger": {
@@ -4604,7 +4660,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The key's own workspace: its id, name, status and webhook anti-enumeration; admin scope */
+        /** The key's own workspace: its id, name, status, webhook anti-enumeration and retention; admin scope */
         get: {
             parameters: {
                 query?: never;
@@ -4644,7 +4700,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename the key's own workspace or switch its webhooks' anti-enumeration; admin scope */
+        /** Rename the key's own workspace, switch its webhooks' anti-enumeration or set how long the history of ended executions is kept (retention_days, null = the deployment default); fields left out keep their value; admin scope */
         patch: {
             parameters: {
                 query?: never;
@@ -4658,6 +4714,8 @@ export interface paths {
                         name?: string;
                         /** @description true: every refusal of this workspace's webhooks (disabled, suspended, not published, bad signature) answers exactly like an unknown token (a 404, or 200 {"received": true} under FLOWGATE_WEBHOOK_ANTI_ENUMERATION=on); false or null: they answer with their own error */
                         anti_enumeration?: boolean | null;
+                        /** @description Days the history of ended executions (succeeded, failed, cancelled, timed_out; with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the deployment default (FLOWGATE_RETENTION_DAYS, 30 unless set). A workflow may set its own (PATCH /v1/workflows/{id}). Live executions are never removed */
+                        retention_days?: number | null;
                     };
                 };
             };
@@ -4869,6 +4927,8 @@ export interface paths {
                             /** @description Bucket size (default: per_second rounded up) */
                             burst?: number | null;
                         } | null;
+                        /** @description Days the history of ended executions (succeeded, failed, cancelled, timed_out; with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the deployment default (FLOWGATE_RETENTION_DAYS, 30 unless set). A workflow may set its own (PATCH /v1/workflows/{id}). Live executions are never removed */
+                        retention_days?: number | null;
                     };
                 };
             };
@@ -5020,7 +5080,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Rename a workspace or change its limits (fields left out keep their value); operator scope */
+        /** Rename a workspace or change its limits and retention (fields left out keep their value); operator scope */
         patch: {
             parameters: {
                 query?: never;
@@ -5053,6 +5113,8 @@ export interface paths {
                             /** @description Bucket size (default: per_second rounded up) */
                             burst?: number | null;
                         } | null;
+                        /** @description Days the history of ended executions (succeeded, failed, cancelled, timed_out; with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the deployment default (FLOWGATE_RETENTION_DAYS, 30 unless set). A workflow may set its own (PATCH /v1/workflows/{id}). Live executions are never removed */
+                        retention_days?: number | null;
                     };
                 };
             };
@@ -6408,6 +6470,8 @@ export interface components {
             archived_at: string | null;
             /** @description Single-workflow answers only (absent from list pages): the newest 10 published versions, newest first, each with its own immutable webhook URLs; all of them: GET /v1/workflows/{id}/versions */
             versions?: components["schemas"]["WorkflowVersion"][];
+            /** @description Days the history of this workflow's ended executions in its own workspace (with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the workspace's (GET /v1/workspace: effective_retention_days). Set with PATCH /v1/workflows/{id}; a workspace running this workflow through a share keeps its runs for its own retention */
+            retention_days: number | null;
         };
         WorkflowDefinition: {
             name: string;
@@ -7409,6 +7473,10 @@ export interface components {
             status: components["schemas"]["WorkspaceStatus"];
             /** @description true: every refusal of this workspace's webhooks (disabled, suspended, not published, bad signature) answers exactly like an unknown token (a 404, or 200 {"received": true} under FLOWGATE_WEBHOOK_ANTI_ENUMERATION=on); false or null: they answer with their own error */
             anti_enumeration: boolean | null;
+            /** @description Days the history of ended executions (succeeded, failed, cancelled, timed_out; with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the deployment default (FLOWGATE_RETENTION_DAYS, 30 unless set). A workflow may set its own (PATCH /v1/workflows/{id}). Live executions are never removed */
+            retention_days: number | null;
+            /** @description The retention applied to this workspace: retention_days, or the deployment default when that is null */
+            effective_retention_days: number;
             /** Format: date-time */
             created_at: string;
         };
@@ -7440,6 +7508,10 @@ export interface components {
                 /** @description Bucket size (default: per_second rounded up) */
                 burst?: number | null;
             } | null;
+            /** @description Days the history of ended executions (succeeded, failed, cancelled, timed_out; with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the deployment default (FLOWGATE_RETENTION_DAYS, 30 unless set). A workflow may set its own (PATCH /v1/workflows/{id}). Live executions are never removed */
+            retention_days: number | null;
+            /** @description The retention applied to this workspace: retention_days, or the deployment default when that is null */
+            effective_retention_days: number;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
