@@ -164,7 +164,12 @@ describe('observability: dashboards and alerts against the running services', ()
     // a short ack wait so the crashed executor's command comes back quickly.
     const loopback = { FLOWGATE_EGRESS_ALLOW_CIDRS: '127.0.0.0/8' };
     stack = await Stack.start('observability', {
-      env: { execution: { ...loopback, FLOWGATE_ACK_WAIT_MS: '5000' }, callback: loopback },
+      // Retention sweeps every second, so its panels have data too.
+      env: {
+        execution: { ...loopback, FLOWGATE_ACK_WAIT_MS: '5000' },
+        callback: loopback,
+        scheduler: { FLOWGATE_RETENTION_SWEEP_MS: '1000' },
+      },
     });
     prometheus = await Prometheus.start(ALL_SERVICES.map((s) => new URL(stack.opsUrl(s)).host));
     await until('prometheus to scrape all four services', async () => {
