@@ -6,7 +6,8 @@
 #   2. the pinned pnpm through corepack (when corepack is there),
 # each running `pnpm install --frozen-lockfile` twice (the second must print no warning), `pnpm
 # --version` and `pnpm typecheck`, and leaving package.json, pnpm-lock.yaml and
-# pnpm-workspace.yaml untouched. Exit code 0 only if everything held.
+# pnpm-workspace.yaml untouched; with the global pnpm, `pnpm dev` starts, prints its banner and
+# exits 0 without a warning on Ctrl-C. Exit code 0 only if everything held.
 # FLOWGATE_FIRST_RUN_PNPM: the global pnpm to install (default: latest).
 set -euo pipefail
 
@@ -54,6 +55,8 @@ check_with() {
   echo "check-first-run: [$label] install, repeat install (no warning), typecheck: ok"
 }
 
+# The native tools (nats-server, FerretDB) are built once per machine; the copies reuse that cache.
+TOOLS_CACHE="${FLOWGATE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flowgate-tools}"
 export HOME="$WORK/home" XDG_CACHE_HOME="$WORK/home/.cache" XDG_DATA_HOME="$WORK/home/.local/share" \
   XDG_CONFIG_HOME="$WORK/home/.config" XDG_STATE_HOME="$WORK/home/.local/state"
 export npm_config_cache="$WORK/npm-cache" npm_config_prefix="$WORK/prefix" npm_config_update_notifier=false
@@ -65,7 +68,34 @@ copy_tree "$WORK/global"
 npm install -g --silent "pnpm@$WANTED" >/dev/null 2>&1 || fail "npm install -g pnpm@$WANTED failed"
 GLOBAL_PNPM="$WORK/prefix/bin/pnpm"
 [ -x "$GLOBAL_PNPM" ] || fail "no pnpm in $WORK/prefix/bin"
+# First on PATH, as a global install is: `pnpm dev`'s own `pnpm install` runs this one too.
+export PATH="$WORK/prefix/bin:$PATH"
 check_with "global pnpm@$WANTED" "$WORK/global" "$GLOBAL_PNPM"
+
+# dev_start LABEL DIR COMMAND...: `pnpm dev` as a user runs it (its own process group, like a terminal's
+# foreground job), on ports of its own; after the banner, Ctrl-C (SIGINT to the group) must end it
+# with exit code 0 and nothing printed with "warn" or "ELIFECYCLE".
+dev_start() {
+  local label="$1" dir="$2"; shift 2
+  local base=$((41000 + RANDOM % 2000 * 10)) log="$WORK/$label-dev.log" pid rc=0
+  (cd "$dir" && FLOWGATE_HTTP_PORT=$base FLOWGATE_DEV_ECHO_PORT=$((base + 1)) \
+    FLOWGATE_DEV_OPS_PORTS="$((base + 2)),$((base + 3)),$((base + 4)),$((base + 5))" \
+    FLOWGATE_DEV_GRPC_PORTS="$((base + 6)),$((base + 7))" FLOWGATE_TOOLS_CACHE="$TOOLS_CACHE" \
+    exec setsid "$@" dev) >"$log" 2>&1 </dev/null &
+  pid=$!
+  for _ in $(seq 1 240); do
+    grep -q 'Press Ctrl-C' "$log" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  grep -q "Press Ctrl-C" "$log" || { kill -KILL -- "-$pid" 2>/dev/null || true; cat "$log" >&2; fail "[$label] pnpm dev printed no banner"; }
+  kill -INT -- "-$pid"
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$log" >&2; fail "[$label] pnpm dev exited with $rc after Ctrl-C"; }
+  if grep -Eiq 'warn|ELIFECYCLE' "$log"; then cat "$log" >&2; fail "[$label] pnpm dev printed a warning"; fi
+  echo "check-first-run: [$label] pnpm dev: banner, Ctrl-C → exit 0, no warning: ok"
+}
+dev_start "global pnpm@$WANTED" "$WORK/global" "$GLOBAL_PNPM"
 
 # 2. corepack, which runs the version package.json pins.
 if command -v corepack >/dev/null 2>&1; then
