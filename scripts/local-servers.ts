@@ -93,8 +93,9 @@ export function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-export function launch(name: string, command: string, args: string[], logFile: string): ChildProcess {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `detached`: a process group of its own, so a Ctrl-C in the terminal reaches only the parent, which stops it in order. */
+export function launch(name: string, command: string, args: string[], logFile: string, detached = false): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached });
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -109,7 +110,7 @@ export function launch(name: string, command: string, args: string[], logFile: s
  */
 export async function startNats(
   dataDir: string,
-  opts: { port?: number; monitorPort?: number; syncInterval?: string } = {},
+  opts: { port?: number; monitorPort?: number; syncInterval?: string; ownProcessGroup?: boolean } = {},
 ): Promise<LocalServer> {
   if (opts.syncInterval !== undefined && !/^(always|\d+(ms|s|m|h))$/.test(opts.syncInterval))
     throw new Error(`sync_interval "${opts.syncInterval}": \`always\` or a duration such as 10s, 2m`);
@@ -128,7 +129,7 @@ export async function startNats(
       '',
     ].join('\n'),
   );
-  const child = launch('nats-server', binary('nats-server'), ['-c', configFile], join(dataDir, 'nats-server.log'));
+  const child = launch('nats-server', binary('nats-server'), ['-c', configFile], join(dataDir, 'nats-server.log'), opts.ownProcessGroup);
   await waitForPort(port, 15_000, child);
   return {
     name: 'nats-server',
@@ -141,7 +142,7 @@ export async function startNats(
 }
 
 /** FerretDB 1.x with its SQLite backend on a free loopback port; data in `dataDir`. */
-export async function startFerretDb(dataDir: string, opts: { port?: number } = {}): Promise<LocalServer> {
+export async function startFerretDb(dataDir: string, opts: { port?: number; ownProcessGroup?: boolean } = {}): Promise<LocalServer> {
   const sqliteDir = join(dataDir, 'sqlite');
   mkdirSync(sqliteDir, { recursive: true });
   const port = opts.port ?? (await freePort());
@@ -161,6 +162,7 @@ export async function startFerretDb(dataDir: string, opts: { port?: number } = {
       '--log-level=warn',
     ],
     join(dataDir, 'ferretdb.log'),
+    opts.ownProcessGroup,
   );
   await waitForPort(port, 15_000, child);
   return { name: 'ferretdb', url: `mongodb://127.0.0.1:${port}`, port, process: child, stop: stopper(child) };

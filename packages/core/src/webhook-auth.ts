@@ -109,7 +109,9 @@ export interface AuthSecrets {
   keys(methodKey: string): string[];
 }
 
-export type AuthOutcome = { ok: true } | { ok: false; code: 'unauthorized' | 'invalid_signature'; method: string };
+/** A refusal names the method's key and its type (what the caller got wrong: a token, an HMAC, a Standard Webhooks signature). */
+export type AuthOutcome =
+  { ok: true } | { ok: false; code: 'unauthorized' | 'invalid_signature'; method: string; type: SecretMethod['type'] };
 
 export function verifyWebhookAuth(methods: SecretMethod[], req: AuthRequest, secrets: AuthSecrets, nowMs: number): AuthOutcome {
   for (const method of methods) {
@@ -132,7 +134,12 @@ export function verifyWebhookAuth(methods: SecretMethod[], req: AuthRequest, sec
         break;
     }
     if (!ok)
-      return { ok: false, code: method.type === 'bearer' || method.type === 'header' ? 'unauthorized' : 'invalid_signature', method: key };
+      return {
+        ok: false,
+        code: method.type === 'bearer' || method.type === 'header' ? 'unauthorized' : 'invalid_signature',
+        method: key,
+        type: method.type,
+      };
   }
   return { ok: true };
 }

@@ -76,10 +76,10 @@ describe('verifyWebhookAuth', () => {
       verifyWebhookAuth(m, { headers: { authorization, 'x-api-token': token }, rawBody: body }, s, NOW);
     expect(ok('Bearer new-token', 'h-token')).toEqual({ ok: true });
     expect(ok('bearer old-token', 'h-token')).toEqual({ ok: true });
-    expect(ok('Bearer other', 'h-token')).toEqual({ ok: false, code: 'unauthorized', method: 'bearer' });
+    expect(ok('Bearer other', 'h-token')).toEqual({ ok: false, code: 'unauthorized', method: 'bearer', type: 'bearer' });
     expect(ok('new-token', 'h-token')).toMatchObject({ ok: false });
     expect(ok(undefined, 'h-token')).toMatchObject({ ok: false });
-    expect(ok('Bearer new-token', 'wrong')).toEqual({ ok: false, code: 'unauthorized', method: 'header' });
+    expect(ok('Bearer new-token', 'wrong')).toEqual({ ok: false, code: 'unauthorized', method: 'header', type: 'header' });
     expect(ok('Bearer new-token', undefined)).toMatchObject({ ok: false });
   });
 
@@ -114,7 +114,12 @@ describe('verifyWebhookAuth', () => {
     const check = (h: Record<string, string>, b = body) => verifyWebhookAuth(m, { headers: h, rawBody: b }, s, NOW);
     expect(check(at(NOW))).toEqual({ ok: true });
     expect(check(at(NOW - 290_000)).ok).toBe(true);
-    expect(check(at(NOW), Buffer.from('{"order":2}'))).toEqual({ ok: false, code: 'invalid_signature', method: 'standard_webhooks' });
+    expect(check(at(NOW), Buffer.from('{"order":2}'))).toEqual({
+      ok: false,
+      code: 'invalid_signature',
+      method: 'standard_webhooks',
+      type: 'standard_webhooks',
+    });
     expect(check(at(NOW - 600_000)).ok).toBe(false);
     expect(check(at(NOW + 600_000)).ok).toBe(false);
     expect(check({ ...at(NOW), 'webhook-id': 'msg_2' }).ok).toBe(false);

@@ -41,6 +41,9 @@ export const env = {
       .regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a URL')
       .default(fallback),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** An IPv4 or IPv6 address to listen on (`0.0.0.0` / `::`: every interface; `127.0.0.1` / `::1`: this machine only). */
+  bindAddress: (fallback: string) =>
+    z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1' }).default(fallback),
 };
 
 /** Variables every service reads. */
@@ -52,6 +55,8 @@ export const baseConfigShape = {
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
     .default('flowgate'),
   LOG_LEVEL: env.logLevel(),
+  /** The address every listener of the service binds (ops port, gRPC, ingress HTTP unless FLOWGATE_HTTP_HOST). */
+  FLOWGATE_BIND_ADDRESS: env.bindAddress('0.0.0.0'),
   FLOWGATE_SHUTDOWN_TIMEOUT_MS: env.int(25_000, 1_000, 600_000),
   /**
    * After SIGTERM, how long a service keeps serving while reporting not ready, so load balancers and

@@ -22,7 +22,7 @@ export async function startGrpcServer(opts: {
   health.addToServer(server);
   opts.register(server);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host ?? '0.0.0.0'}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${hostPort(opts.host ?? '0.0.0.0', opts.port)}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );
@@ -48,6 +48,11 @@ export async function startGrpcServer(opts: {
         });
       }),
   };
+}
+
+/** `host:port`, an IPv6 address in brackets (`[::1]:50051`). */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export class GrpcStatusError extends Error {

@@ -23,6 +23,8 @@ export interface RuntimeConfig {
   FLOWGATE_SHUTDOWN_TIMEOUT_MS: number;
   FLOWGATE_SHUTDOWN_DRAIN_MS: number;
   FLOWGATE_OPS_PORT: number;
+  /** Where the ops port (and the service's other listeners) bind. */
+  FLOWGATE_BIND_ADDRESS: string;
   FLOWGATE_NATS_REPLICAS: number;
   FLOWGATE_NATS_STORAGE: 'file' | 'memory';
 }
@@ -61,6 +63,7 @@ export async function startRuntime(service: string, config: RuntimeConfig): Prom
   let started = false;
   const ops = await startOpsServer({
     port: config.FLOWGATE_OPS_PORT,
+    host: config.FLOWGATE_BIND_ADDRESS,
     registry,
     logger,
     checks: { started: () => Promise.resolve(started), nats: natsReady(nc, subjects.commandsStream), mongodb: mongoReady(db) },

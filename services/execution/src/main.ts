@@ -91,6 +91,7 @@ runMain('execution', async () => {
   hub.start();
   const grpcServer = await startGrpcServer({
     port: config.FLOWGATE_GRPC_PORT,
+    host: config.FLOWGATE_BIND_ADDRESS,
     serviceName: 'flowgate.v1.ExecutionService',
     register: (server) =>
       server.addService(

@@ -11,7 +11,8 @@ const loadIngressVariables = (source: NodeJS.ProcessEnv) =>
       ...workspaceLabelConfigShape,
       FLOWGATE_OPS_PORT: env.port(9464),
       FLOWGATE_HTTP_PORT: env.port(8080),
-      FLOWGATE_HTTP_HOST: env.string('0.0.0.0'),
+      /** The ingress HTTP (and management) listeners only; default FLOWGATE_BIND_ADDRESS. */
+      FLOWGATE_HTTP_HOST: z.string().min(1).optional(),
       /** Set: the management API (`/v1`) is served only on this port (same host), the webhook edge only on FLOWGATE_HTTP_PORT. */
       FLOWGATE_MANAGEMENT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
       /** The built console's folder (default: dist/console, next to the ingress bundle). */

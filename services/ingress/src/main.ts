@@ -71,7 +71,7 @@ runMain('ingress', async () => {
         const s = createServer(serverOptions(requestLimits), app);
         guardServer(s, requestLimits, rt.logger);
         s.once('error', reject);
-        s.listen(port, config.FLOWGATE_HTTP_HOST, () => resolve(s));
+        s.listen(port, config.FLOWGATE_HTTP_HOST ?? config.FLOWGATE_BIND_ADDRESS, () => resolve(s));
       }),
     );
   rt.logger.info(

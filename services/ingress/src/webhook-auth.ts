@@ -37,9 +37,11 @@ export function webhookAuthFailure(
   const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const outcome = verifyWebhookAuth(methods, { headers: req.headers, rawBody }, secrets, now.getTime());
   if (outcome.ok) return null;
-  return outcome.code === 'unauthorized'
-    ? new ApiError('unauthorized', 'Missing or invalid webhook credentials')
-    : new ApiError('invalid_signature', 'Invalid webhook signature, or its timestamp is outside the tolerance');
+  if (outcome.code === 'unauthorized') return new ApiError('unauthorized', 'Missing or invalid webhook credentials');
+  // Only Standard Webhooks signs a timestamp; an HMAC refusal does not talk about one.
+  return outcome.type === 'standard_webhooks'
+    ? new ApiError('invalid_signature', 'Missing or invalid webhook signature, or its webhook-timestamp is outside the tolerance')
+    : new ApiError('invalid_signature', 'Missing or invalid webhook signature: it must be the HMAC of the raw body with the secret');
 }
 
 /** Removes the headers that carried a credential from what the workflow (and the execution record) sees. */

@@ -46,6 +46,7 @@ runMain('scheduler', async () => {
   };
   const grpcServer = await startGrpcServer({
     port: config.FLOWGATE_GRPC_PORT,
+    host: config.FLOWGATE_BIND_ADDRESS,
     serviceName: 'flowgate.v1.SchedulerService',
     register: (server) => server.addService(loadSchedulerProto().flowgate.v1.SchedulerService.service, handlers),
   });

@@ -461,6 +461,7 @@ export function workflowRoutes(
 
   table.mount(workflowSpecs.publish, async (req, res) => {
     const { version, publishedAt, workflow } = await publish(writable(await findWorkflow(req)));
-    res.status(201).json({ workflow_id: workflow._id, version, published_at: publishedAt.toISOString(), workflow: await view(workflow) });
+    const shown = await view(workflow);
+    res.status(201).json({ ...shown, workflow_id: workflow._id, version, published_at: publishedAt.toISOString(), workflow: shown });
   });
 }

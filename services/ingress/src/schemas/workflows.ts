@@ -75,7 +75,19 @@ export const workflow = z
   })
   .meta({ id: 'Workflow' });
 
-export const published = z.object({ workflow_id: workflowId, version: z.number().int(), published_at: dateTime, workflow });
+/**
+ * The publish answer: the Workflow itself (as create answers it: `triggers` at the top level), plus
+ * the version just published; `workflow` repeats the Workflow for clients written against the
+ * earlier shape.
+ */
+export const published = workflow
+  .extend({
+    workflow_id: workflowId,
+    version: z.number().int(),
+    published_at: dateTime,
+    workflow: workflow.describe('The same Workflow again (the earlier answer shape; prefer the top-level fields)'),
+  })
+  .meta({ id: 'PublishedWorkflow' });
 
 export const triggerLookup = z.object({
   workflow_id: workflowId,

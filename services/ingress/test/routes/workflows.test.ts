@@ -23,6 +23,10 @@ describe('workflow routes', () => {
     const published = await app().call('POST', `/v1/workflows/${id}/publish`);
     expect(published.status).toBe(201);
     expect(published.body).toMatchObject({ workflow_id: id, version: 1 });
+    // The same shape as create (triggers at the top level), and the earlier `workflow` too.
+    expect(published.body).toMatchObject({ id, published_version: 1, triggers: { production: { version: 1 } } });
+    expect(published.body.triggers).toEqual(published.body.workflow.triggers);
+    expect(Object.keys(created.body).every((key) => key in published.body)).toBe(true);
     expect(app().scheduler.calls).toEqual([]); // no schedule: the scheduler is not asked
   });
 
