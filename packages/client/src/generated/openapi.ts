@@ -2209,13 +2209,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            workflow_id: string;
-                            version: number;
-                            /** Format: date-time */
-                            published_at: string;
-                            workflow: components["schemas"]["Workflow"];
-                        };
+                        "application/json": components["schemas"]["PublishedWorkflow"];
                     };
                 };
                 /** @description Malformed request: HTTP syntax, JSON (or nested deeper than the limit), UTF-8 */
@@ -7110,6 +7104,36 @@ export interface components {
                 message?: string;
                 on_reject?: string;
             })[];
+        };
+        PublishedWorkflow: {
+            id: string;
+            name: string;
+            published_version: number | null;
+            /** @description The published version the staging webhook runs (null: none pinned) */
+            staging_version: number | null;
+            definition: components["schemas"]["WorkflowDefinition"];
+            /** @description One webhook per environment: production runs the latest published version, staging the pinned one, development the draft */
+            triggers: {
+                development?: components["schemas"]["EnvironmentTrigger"];
+                staging?: components["schemas"]["EnvironmentTrigger"];
+                production?: components["schemas"]["EnvironmentTrigger"];
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description When DELETE /v1/workflows/{id} archived it (its webhooks answer 410 workflow_archived, writes 409); null: not archived */
+            archived_at: string | null;
+            /** @description Single-workflow answers only (absent from list pages): the newest 10 published versions, newest first, each with its own immutable webhook URLs; all of them: GET /v1/workflows/{id}/versions */
+            versions?: components["schemas"]["WorkflowVersion"][];
+            /** @description Days the history of this workflow's ended executions in its own workspace (with their step records, callback deliveries and stored payloads) is kept after they ended, 1–3650; null = the workspace's (GET /v1/workspace: effective_retention_days). Set with PATCH /v1/workflows/{id}; a workspace running this workflow through a share keeps its runs for its own retention */
+            retention_days: number | null;
+            workflow_id: string;
+            version: number;
+            /** Format: date-time */
+            published_at: string;
+            /** @description The same Workflow again (the earlier answer shape; prefer the top-level fields) */
+            workflow: components["schemas"]["Workflow"];
         };
         Share: {
             id: string;
