@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, ROOT } from '../../scripts/local-servers';
+import { connects, otherAddress } from '../support/network';
 
 /**
  * `pnpm dev`'s own part (scripts/dev.ts) as a user starts it: a process group of its own like a
@@ -11,20 +11,6 @@ import { freePort, ROOT } from '../../scripts/local-servers';
  * its sample works, the listeners are on loopback only, and Ctrl-C (SIGINT to the group) ends it with
  * exit code 0 and no warning on the way.
  */
-const otherAddress = Object.values(networkInterfaces())
-  .flat()
-  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-
-function connects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(2_000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-    socket.connect(port, host);
-  });
-}
 
 describe('pnpm dev (scripts/dev.ts)', () => {
   const data = mkdtempSync(join(tmpdir(), 'flowgate-dev-'));

@@ -1,5 +1,5 @@
-import { networkInterfaces } from 'node:os';
-import { Socket, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { connects, otherAddress } from '../../../test/support/network';
 import { baseConfigShape, ConfigError, loadConfig } from '../src/config';
 import { startGrpcServer, hostPort } from '../src/grpc';
 import { createLogger } from '../src/logger';
@@ -7,22 +7,6 @@ import { createRegistry } from '../src/metrics';
 import { startOpsServer } from '../src/ops-server';
 
 /** FLOWGATE_BIND_ADDRESS: validated at start-up; a listener given 127.0.0.1 is reachable on loopback only. */
-
-/** An IPv4 address of this machine other than loopback, if it has one. */
-const otherAddress = Object.values(networkInterfaces())
-  .flat()
-  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-
-function connects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(2_000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-    socket.connect(port, host);
-  });
-}
 
 describe('FLOWGATE_BIND_ADDRESS', () => {
   it('defaults to every interface and takes IPv4 and IPv6 addresses', () => {
