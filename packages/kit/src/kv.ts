@@ -18,13 +18,20 @@ export async function openKv(
 ): Promise<KV> {
   const placement = opts.placement ?? DEFAULT_PLACEMENT;
   const storage = placement.storage === 'memory' ? StorageType.Memory : StorageType.File;
-  const kv = await retryOnTimeout(() =>
+  const create = () =>
     new Kvm(nc).create(bucket, {
       history: opts.history ?? 1,
       replicas: placement.replicas,
       storage,
       ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}),
       ...(opts.markerTtlMs ? { markerTTL: opts.markerTtlMs } : {}),
+    });
+  // Two services creating one bucket at once (e.g. the leases, with different TTLs): the one that lost
+  // the race opens the bucket the other created.
+  const kv = await retryOnTimeout(() =>
+    create().catch((err: unknown) => {
+      if (err instanceof Error && err.message.includes('already in use')) return create();
+      throw err;
     }),
   ).catch((err: unknown) => {
     throw placementError(`KV bucket ${bucket}`, placement, err);

@@ -40,6 +40,17 @@ describe('NATS placement settings', () => {
       await nc?.close();
     });
 
+    it('opens one bucket created by two services at once with different TTLs (the loser opens the one created)', async () => {
+      const bucket = `race${Date.now()}`;
+      const jsm = await jetstreamManager(nc);
+      try {
+        const opened = await Promise.all([openKv(nc, bucket, { ttlMs: 15_000 }), openKv(nc, bucket, { ttlMs: 3_000 })]);
+        expect(opened).toHaveLength(2);
+      } finally {
+        await jsm.streams.delete(`KV_${bucket}`).catch(() => undefined);
+      }
+    });
+
     it('creates streams and buckets with the storage asked for, and refuses to switch an existing one', async () => {
       const prefix = `placement${Date.now()}`;
       const subjects = createSubjects(prefix);
