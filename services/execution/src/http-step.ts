@@ -71,13 +71,23 @@ export async function runHttpStep(stepId: string, plan: HttpRequestPlan, opts: H
     },
     async (): Promise<StepOutcome> => {
       propagation.inject(context.active(), headers);
-      const signals = [AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
+      // One controller per attempt, its timer cleared when the attempt ends: AbortSignal.timeout +
+      // AbortSignal.any would keep a timer and two signals alive for the whole timeout after the
+      // step answered (Node 20), thousands of them under load.
+      const abort = new AbortController();
+      const timer = setTimeout(
+        () => abort.abort(new DOMException(`no answer within ${opts.timeoutMs} ms`, 'TimeoutError')),
+        opts.timeoutMs,
+      );
+      const cancelled = () => abort.abort(opts.signal?.reason);
+      if (opts.signal?.aborted) cancelled();
+      else opts.signal?.addEventListener('abort', cancelled, { once: true });
       try {
         const res = await request(url, {
           method: plan.method,
           headers,
           body,
-          signal: AbortSignal.any(signals),
+          signal: abort.signal,
           ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
         });
         const chunks: Buffer[] = [];
@@ -142,6 +152,9 @@ export async function runHttpStep(stepId: string, plan: HttpRequestPlan, opts: H
           },
           retryable: true,
         };
+      } finally {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', cancelled);
       }
     },
   );
