@@ -24,6 +24,9 @@ export interface LiveKvEntry {
 export interface LiveKv {
   get(key: string): Promise<LiveKvEntry | null>;
   keys(filter?: string): Promise<AsyncIterable<string>>;
+  /** `previousSeq: 0`: only if the key has no entry at all, not even a delete or purge marker. */
+  put(key: string, data: string, opts: { previousSeq: number }): Promise<number>;
+  /** Also over a delete or purge marker (it brings a retired key back). */
   create(key: string, data: string): Promise<number>;
   update(key: string, data: string, version: number): Promise<number>;
   purge(key: string, opts?: { previousSeq?: number; ttl?: string }): Promise<void>;
@@ -92,10 +95,17 @@ export class LiveExecutions {
     private readonly stepExecutions: Collection<StepExecutionDoc>,
   ) {}
 
-  /** Makes an accepted execution live (ingress, at accept); false if it already was. */
+  /**
+   * Makes an accepted execution live (ingress, at accept); false if it already was, or was and
+   * ended. The ingress writes it after the start command's ack, which an executor may have run to
+   * its end and retired by then: KV `create` would write over the purge marker, bringing the ended
+   * execution back as queued for good (its sync webhook never answered, its status URL stuck at
+   * queued, a live execution counted against the workspace's quota). An expected last sequence of
+   * 0 refuses any key with a marker too, in the same single round trip.
+   */
   async create(doc: ExecutionDoc): Promise<boolean> {
     try {
-      await this.kv.create(liveKey(doc.workspace_id, doc._id), encodeLive(doc, []));
+      await this.kv.put(liveKey(doc.workspace_id, doc._id), encodeLive(doc, []), { previousSeq: 0 });
       return true;
     } catch (err) {
       if (lostRace(err)) return false;

@@ -105,6 +105,23 @@ describe('live executions and their group commit', () => {
     expect(await live.get('other', doc._id)).toBeNull();
   });
 
+  it('never brings back an execution an executor ran to its end before the ingress made it live', async () => {
+    // The ingress makes a start live after JetStream's ack; an executor may have started it from the
+    // command (nothing live yet), ended it and retired the key by then.
+    const { live } = open();
+    const doc = execution(`retired${Date.now()}`);
+    const fromCommand: LiveExecution = { doc, steps: [], from: 'store' };
+    const running = (await live.write(fromCommand, { ...doc, status: 'running' }, [step(doc, 1, 'running')])) as LiveExecution;
+    await live.write(running, { ...running.doc, status: 'succeeded', step_seq: 1 }, [step(doc, 1, 'succeeded')], { durable: true });
+    expect((await live.peek(doc.workspace_id, doc._id)).kind).toBe('retired');
+
+    expect(await live.create(doc)).toBe(false);
+    expect((await live.peek(doc.workspace_id, doc._id)).kind).toBe('retired');
+    const now = await live.get(doc.workspace_id, doc._id);
+    expect(now).toMatchObject({ from: 'store', doc: { status: 'succeeded' } });
+    expect(await live.countLive(doc.workspace_id, 1_000)).toBe(0);
+  });
+
   it('writes a durable end at once, as one insert of the execution and one per final step', async () => {
     const { live } = open(5_000);
     const doc = execution();
