@@ -26,8 +26,6 @@ export interface LiveKv {
   keys(filter?: string): Promise<AsyncIterable<string>>;
   /** `previousSeq: 0`: only if the key has no entry at all, not even a delete or purge marker. */
   put(key: string, data: string, opts: { previousSeq: number }): Promise<number>;
-  /** Also over a delete or purge marker (it brings a retired key back). */
-  create(key: string, data: string): Promise<number>;
   update(key: string, data: string, version: number): Promise<number>;
   purge(key: string, opts?: { previousSeq?: number; ttl?: string }): Promise<void>;
 }
@@ -152,7 +150,12 @@ export class LiveExecutions {
     const key = liveKey(doc.workspace_id, doc._id);
     let revision: number;
     try {
-      revision = current.from === 'live' ? await this.kv.update(key, value, current.doc.revision) : await this.kv.create(key, value);
+      // A first write (from a start command or MongoDB) refuses a purge marker too, as `create` above:
+      // two deliveries of one start at once must not let the second bring the first's ended run back.
+      revision =
+        current.from === 'live'
+          ? await this.kv.update(key, value, current.doc.revision)
+          : await this.kv.put(key, value, { previousSeq: 0 });
     } catch (err) {
       if (lostRace(err)) return null;
       throw err;

@@ -120,6 +120,9 @@ describe('live executions and their group commit', () => {
     const now = await live.get(doc.workspace_id, doc._id);
     expect(now).toMatchObject({ from: 'store', doc: { status: 'succeeded' } });
     expect(await live.countLive(doc.workspace_id, 1_000)).toBe(0);
+    // Nor does a second delivery of the same start that began from the command meanwhile.
+    expect(await live.write(fromCommand, { ...doc, status: 'running' }, [step(doc, 1, 'running')])).toBeNull();
+    expect((await live.peek(doc.workspace_id, doc._id)).kind).toBe('retired');
   });
 
   it('writes a durable end at once, as one insert of the execution and one per final step', async () => {
@@ -216,8 +219,8 @@ describe('live executions and their group commit', () => {
     const { live } = open();
     const doc = { ...execution(), status: 'succeeded' as const, step_seq: 1, updated_at: new Date(Date.now() - 60_000) };
     const fresh = { ...execution(), status: 'succeeded' as const, updated_at: new Date() };
-    await kv.create(liveKey(doc.workspace_id, doc._id), encodeLive(doc, [step(doc, 1, 'succeeded')]));
-    await kv.create(liveKey(fresh.workspace_id, fresh._id), encodeLive(fresh, []));
+    await kv.put(liveKey(doc.workspace_id, doc._id), encodeLive(doc, [step(doc, 1, 'succeeded')]), { previousSeq: 0 });
+    await kv.put(liveKey(fresh.workspace_id, fresh._id), encodeLive(fresh, []), { previousSeq: 0 });
     expect(await live.recover(new Date(), 10_000)).toBe(1);
     expect((await db.collection<ExecutionDoc>('executions').findOne({ _id: doc._id }))?.status).toBe('succeeded');
     expect(await db.collection('step_executions').countDocuments({ execution_id: doc._id })).toBe(1);
