@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { startFerretDb, type LocalServer } from '../../scripts/local-servers';
+
+/**
+ * The embedded store (FerretDB on SQLite, as `pnpm dev` runs it): a burst of writes beside readers
+ * holds SQLite's checkpoints back and grows the write-ahead log; once the burst is over the log is
+ * cut back (journal_size_limit), so the files follow what is retained, not the biggest burst seen.
+ */
+describe('embedded store files', () => {
+  let dir: string;
+  let ferret: LocalServer;
+  let client: MongoClient;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flowgate-store-files-'));
+    ferret = await startFerretDb(dir);
+    client = await new MongoClient(ferret.url).connect();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await ferret?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('cuts the write-ahead log back to its limit once a burst is over', async () => {
+    const col = client.db('files').collection<{ _id: string; body: string }>('x');
+    const wal = () => statSync(join(dir, 'sqlite', 'files.sqlite-wal')).size / 1e6;
+    const body = 'x'.repeat(2_000);
+    let done = false;
+    const readers = Array.from({ length: 4 }, async () => {
+      while (!done) await col.find({ _id: `r${Math.random()}` }).toArray();
+    });
+    let i = 0;
+    let peak = 0;
+    const until = Date.now() + 30_000;
+    // Until the log is well past the 16 MB limit (a few seconds here), or 30 s.
+    while (peak < 30 && Date.now() < until) {
+      await col.insertMany(Array.from({ length: 50 }, () => ({ _id: `d${i++}`, body })));
+      if (i % 2_000 === 0) peak = Math.max(peak, wal());
+    }
+    done = true;
+    await Promise.all(readers);
+    expect(peak).toBeGreaterThan(20);
+
+    // Quiet now: the next writes after a checkpoint reset the log, and the limit truncates it.
+    for (let k = 0; k < 10 && wal() > 17; k++) {
+      await col.insertOne({ _id: `z${k}`, body });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(wal()).toBeLessThanOrEqual(17);
+    expect(await col.estimatedDocumentCount()).toBeGreaterThanOrEqual(i);
+  });
+});
