@@ -4,6 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { createServer } from 'node:http';
 import { join, relative, resolve } from 'node:path';
 import { DIST, ROOT, startFerretDb, startNats, waitForPort, type LocalServer } from './local-servers';
+import { SERVICE_NODE_FLAGS } from './service-node-flags';
 
 /**
  * `pnpm dev`: the whole platform on this machine with nothing configured. Starts nats-server and
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
       const log = createWriteStream(join(DATA, 'logs', `${service}.log`), { flags: 'a' });
       // A process group of its own: Ctrl-C reaches this script only, which stops the services
       // first (SIGTERM, each finishes its work), then NATS and FerretDB.
-      const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, `${service}.js`)], {
+      const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, join(DIST, `${service}.js`)], {
         env: env(service),
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,

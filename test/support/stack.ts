@@ -7,6 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { MongoClient, type Db } from 'mongodb';
 import { createSubjects, type Subjects } from '@flowgate/contracts';
 import { DIST, freePort, ROOT } from '../../scripts/local-servers';
+import { SERVICE_NODE_FLAGS } from '../../scripts/service-node-flags';
 
 /**
  * One isolated Flowgate per test file: the four services as separate processes (the bundled
@@ -192,9 +193,10 @@ export class Stack {
       this.replicaHttpPorts.set(key, httpPort);
       extra.FLOWGATE_HTTP_PORT = String(httpPort);
     }
-    // FLOWGATE_TEST_NODE_ARGS: extra node flags for the services (bench:profile passes --cpu-prof, which NODE_OPTIONS refuses).
+    // FLOWGATE_TEST_NODE_ARGS: extra node flags for the services (bench:profile passes --cpu-prof, which NODE_OPTIONS refuses),
+    // after the usual ones, so a V8 flag given there wins.
     const nodeArgs = (process.env.FLOWGATE_TEST_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', join(DIST, `${service}.js`)], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArgs, join(DIST, `${service}.js`)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.envFor(service), ...extra },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,14 +79,22 @@ export class GrpcExecutionClient implements ExecutionClient {
     return new Promise((resolve, reject) => {
       let last: Execution__Output | null = null;
       const stream = this.client.WatchExecution({ workspaceId, executionId }, { deadline: deadline(timeoutMs) });
+      const cancel = () => stream.cancel();
+      // The listener goes with the stream: left on a signal that outlives the follow (the ingress's
+      // shutdown signal, or a sync caller's that is never aborted) it would keep the ended call alive.
+      const release = () => signal?.removeEventListener('abort', cancel);
       if (signal?.aborted) stream.cancel();
-      else signal?.addEventListener('abort', () => stream.cancel(), { once: true });
+      else signal?.addEventListener('abort', cancel, { once: true });
       stream.on('data', (e: Execution__Output) => {
         last = e;
         onState(e);
       });
-      stream.on('end', () => resolve(last));
+      stream.on('end', () => {
+        release();
+        resolve(last);
+      });
       stream.on('error', (err: grpc.ServiceError) => {
+        release();
         if (err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED) resolve(last);
         else if (err.code === grpc.status.NOT_FOUND) resolve(last);
         else reject(toApiError(err));
@@ -105,11 +113,34 @@ export class GrpcExecutionClient implements ExecutionClient {
  */
 export function followingUntil<C extends ExecutionClient>(client: C, stop: AbortSignal): C {
   const follow: ExecutionClient['follow'] = (workspaceId, executionId, timeoutMs, onState, signal) =>
-    client.follow(workspaceId, executionId, timeoutMs, onState, signal ? AbortSignal.any([signal, stop]) : stop);
+    signal
+      ? eitherSignal(signal, stop, (both) => client.follow(workspaceId, executionId, timeoutMs, onState, both))
+      : client.follow(workspaceId, executionId, timeoutMs, onState, stop);
   return Object.assign(Object.create(client) as C, {
     follow,
     watchUntil: (workspaceId: string, executionId: string, timeoutMs: number) => follow(workspaceId, executionId, timeoutMs),
   });
+}
+
+/**
+ * Runs `task` with a signal aborted when `a` or `b` is, then lets go of both. Not AbortSignal.any: on
+ * Node 20 each signal it makes stays registered (a WeakRef) on its long-lived source until that one
+ * aborts, one more per sync webhook for the ingress's life.
+ */
+export async function eitherSignal<T>(a: AbortSignal, b: AbortSignal, task: (both: AbortSignal) => Promise<T>): Promise<T> {
+  const both = new AbortController();
+  const abort = () => both.abort();
+  if (a.aborted || b.aborted) both.abort();
+  else {
+    a.addEventListener('abort', abort, { once: true });
+    b.addEventListener('abort', abort, { once: true });
+  }
+  try {
+    return await task(both.signal);
+  } finally {
+    a.removeEventListener('abort', abort);
+    b.removeEventListener('abort', abort);
+  }
 }
 
 export function toApiError(err: grpc.ServiceError | null): ApiError {
