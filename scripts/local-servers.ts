@@ -169,5 +169,23 @@ export async function startFerretDb(dataDir: string, opts: { port?: number; ownP
     opts.ownProcessGroup,
   );
   await waitForPort(port, 15_000, child);
-  return { name: 'ferretdb', url: `mongodb://127.0.0.1:${port}`, port, process: child, stop: stopper(child) };
+  // Beside it, the checkpointer that keeps the write-ahead logs bounded under a steady load, where
+  // SQLite never finds the moment to start a log over (scripts/sqlite-checkpoint/main.go).
+  const checkpointer = launch(
+    'sqlite-checkpoint',
+    binary('sqlite-checkpoint'),
+    [`-dir=${sqliteDir}`, '-every=5s', `-above=${64 * 1024 * 1024}`],
+    join(dataDir, 'sqlite-checkpoint.log'),
+    opts.ownProcessGroup,
+  );
+  const [stopFerret, stopCheckpointer] = [stopper(child), stopper(checkpointer)];
+  return {
+    name: 'ferretdb',
+    url: `mongodb://127.0.0.1:${port}`,
+    port,
+    process: child,
+    stop: async () => {
+      await Promise.all([stopCheckpointer(), stopFerret()]);
+    },
+  };
 }

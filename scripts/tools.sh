@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provisions the pinned native tools Flowgate's dev stack, tests and CI need:
-#   nats-server (JetStream), FerretDB 1.x (MongoDB wire protocol over SQLite), helm, kubeconform.
+#   nats-server (JetStream), FerretDB 1.x (MongoDB wire protocol over SQLite) with its write-ahead-log
+#   checkpointer (scripts/sqlite-checkpoint), helm, kubeconform.
 # Each is built once with `go install` into a per-version cache folder, then linked into .tools/bin
 # (git-ignored). Nothing is downloaded except Go modules through the module proxy.
 # `prometheus` (prometheus + promtool, for the alert tests and the observability test) is Debian's
@@ -55,11 +56,25 @@ install_ferretdb() {
   ln -sf "$dir/ferretdb" "$BIN/ferretdb"
 }
 
+# sqlite-checkpoint (scripts/sqlite-checkpoint): run beside FerretDB by scripts/local-servers.ts to
+# keep its SQLite write-ahead logs bounded; rebuilt when its sources change.
+install_sqlite_checkpoint() {
+  local src="$ROOT/scripts/sqlite-checkpoint" hash
+  hash="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-12)"
+  local dir="$CACHE/sqlite-checkpoint-$hash"
+  if [ ! -x "$dir/sqlite-checkpoint" ]; then
+    echo "tools.sh: building sqlite-checkpoint (first time only) ..." >&2
+    mkdir -p "$dir"
+    (cd "$src" && CGO_ENABLED=0 go build -o "$dir/sqlite-checkpoint" .)
+  fi
+  ln -sf "$dir/sqlite-checkpoint" "$BIN/sqlite-checkpoint"
+}
+
 want="${*:-nats-server ferretdb helm kubeconform prometheus}"
 for tool in $want; do
   case "$tool" in
     nats-server) install_tool nats-server github.com/nats-io/nats-server/v2 "$NATS_VERSION" ;;
-    ferretdb)    install_ferretdb ;;
+    ferretdb)    install_ferretdb; install_sqlite_checkpoint ;;
     helm)        install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" ;;
     kubeconform) install_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" ;;
     prometheus)  bash "$ROOT/scripts/prometheus.sh" ;;
