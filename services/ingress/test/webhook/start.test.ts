@@ -52,26 +52,26 @@ describe('stage "start"', () => {
     expect(calls).toEqual(['start:new']);
   });
 
-  it("starts a first claim under the claim's execution id, then marks it accepted", async () => {
+  it("starts a first claim under the claim's execution id and leaves the marking to a repeat (no round trip)", async () => {
     const { d, calls } = deps();
     await startExecution(d, workflow(), input, claim({}), target);
-    expect(calls).toEqual(['start:ex-1', 'accepted:ex-1']);
+    expect(calls).toEqual(['start:ex-1']);
   });
 
   it('answers a replay whose start was acknowledged with the earlier execution, starting nothing', async () => {
     const { d, calls } = deps();
     const started = await startExecution(d, workflow(), input, claim({ replayed: true, accepted: true }), target);
     expect(started).toEqual({ executionId: 'ex-1', statusUrl: 'https://fg/v1/executions/ex-1', definition });
-    expect(calls).toEqual(['accepted:ex-1']);
+    expect(calls).toEqual([]);
   });
 
-  it('publishes an unacknowledged replay again within the de-duplication window', async () => {
+  it('publishes an unmarked replay again within the de-duplication window, then marks it', async () => {
     const { d, calls } = deps();
     await startExecution(d, workflow(), input, claim({ replayed: true }), target);
     expect(calls).toEqual(['start:ex-1', 'accepted:ex-1']);
   });
 
-  it('past the window, starts an unacknowledged replay again only if no execution was recorded', async () => {
+  it('past the window, starts an unmarked replay again only if no execution was recorded; marks it either way', async () => {
     const old = new Date(Date.now() - DEDUP_SAFE_MS - 1_000);
     const recorded = deps(['ex-1']);
     await startExecution(recorded.d, workflow(), input, claim({ replayed: true, claimedAt: old }), target);
