@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Stack } from '../support/stack';
+import { afterStartUp } from './start-up';
 import { BUDGET_SETTLE_MS } from './e2e';
 import type { BudgetMeter, StoreBudget } from './budget';
 import { round, runLoad, warmUp, type LoadFigures } from './load';
@@ -76,6 +77,7 @@ export async function runAuthScenarios(opts: {
     const target = `flowgate auth=${scenario.method}${executor === 'stopped' ? ', executor stopped' : ''}`;
     opts.log(`${target}: warm-up ${opts.warmupRequests} requests, then ${opts.durationS} s × ${opts.connections} connections …`);
     await warmUp(wf.async, body, opts.warmupRequests, opts.connections, headers);
+    await afterStartUp(stack);
     // The meter scrapes every service of the stack: not with the executor stopped.
     const metered = executor === 'running' ? await opts.meter?.start(target) : undefined;
     const figures = await runLoad({

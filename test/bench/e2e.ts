@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Db } from 'mongodb';
 import { request, sleep, TERMINAL, type Stack } from '../support/stack';
 import type { BudgetMeter, StoreBudget } from './budget';
+import { afterStartUp } from './start-up';
 import { round } from './load';
 
 /**
@@ -277,6 +278,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<E2eFigures> {
       if (warm.lost > 0 || warm.rejected > 0) throw new Error(`${opts.scenario} warm-up: ${JSON.stringify(warm)}`);
     }
     await opts.beforeMeasure?.();
+    await afterStartUp(opts.stack);
     const executionOps = opts.stack.opsUrl('execution');
     const metered = await opts.meter?.start(opts.scenario);
     const cpuBefore = await processCpuSeconds(executionOps);

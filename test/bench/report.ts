@@ -369,7 +369,7 @@ export function targets(r: BenchResults): Target[] {
   const measuredHot = hot.some((b) => b) || r.auth.some((a) => a.budget);
   const oneBudget = one?.budget?.per_execution ?? null;
   add(
-    'scanning hot-path statements',
+    'scanning hot-path statements (once the start-up looks are done)',
     measuredHot ? `${hotScans} in all (${fixed(oneBudget?.scans, 2)} per 1-step execution)` : 'n/a',
     '0',
     measuredHot ? hotScans === 0 : null,

@@ -28,6 +28,7 @@ import { scaleBlock, scaleProblems, type ScaleOnlyResults } from './scale-report
 import { runSyncAlways } from './sync-always';
 import { runTenantScenario } from './tenants';
 import { stackPeakRss, storeFiles } from './resources';
+import { afterStartUp } from './start-up';
 import { preserveLogs, Teardown } from './teardown';
 
 /**
@@ -48,7 +49,8 @@ import { preserveLogs, Teardown } from './teardown';
  * per process per execution) and sync_interval (sync-always.ts: accept and 1-step e2e on a fresh
  * nats-server of the default sync interval and on one with `sync_interval: always`).
  *
- * Every scenario also reports its store budget (budget.ts): MongoDB commands, store writes and
+ * Every scenario measures once its services have done their start-up work (start-up.ts: the
+ * ingress's first looks for background work left by a crash). Every scenario also reports its store budget (budget.ts): MongoDB commands, store writes and
  * scanning statements (the services' driver command monitoring, scraped from their /metrics) and NATS
  * messages (nats-server's /connz, per service connection) per accepted webhook and per finished
  * execution; the peak RSS of the services (VmHWM) and the size of FerretDB's files (resources.ts).
@@ -404,6 +406,7 @@ async function bench(teardown: Teardown): Promise<BenchResults | ScaleOnlyResult
     const syncWorkflow = await syncFlowgate.stack.deploy(httpStepsWorkflow('sync1', 1, downstream.url));
     log(`bench-sync: warm-up ${e2eWarmup} requests, then ${e2eDurationS} s × ${e2eConcurrency} connections on the sync URL …`);
     await warmUp(syncWorkflow.sync, BODY, e2eWarmup, e2eConcurrency);
+    await afterStartUp(syncFlowgate.stack);
     const syncMeter = await meterFor(syncFlowgate.stack, e2eServices).start('sync');
     const figures = await runLoad({
       target: 'flowgate sync',

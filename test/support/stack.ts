@@ -28,6 +28,8 @@ interface Running {
   child: ChildProcess;
   exit: Promise<number | null>;
   output: string[];
+  /** When it answered /readyz 200 (one entry, once ready). */
+  readyAt: number[];
 }
 
 export class Stack {
@@ -209,19 +211,28 @@ export class Stack {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    this.running.set(key, { child, exit, output });
+    this.running.set(key, { child, exit, output, readyAt: [] });
     const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${key} exited with ${child.exitCode}:\n${output.join('').slice(-3000)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${opsPort}/readyz`);
-        if (res.status === 200) return;
+        if (res.status === 200) {
+          this.running.get(key)?.readyAt.push(Date.now());
+          return;
+        }
       } catch {
         // not listening yet
       }
       await sleep(100);
     }
     throw new Error(`${key} not ready after ${readyTimeoutMs / 1000} s:\n${output.join('').slice(-3000)}`);
+  }
+
+  /** When the latest of the running service processes reported ready (ms since the epoch), or null if none runs. */
+  lastReadyAt(): number | null {
+    const times = [...this.running.values()].flatMap((r) => r.readyAt);
+    return times.length > 0 ? Math.max(...times) : null;
   }
 
   /** Sends a signal; resolves with the exit code once the process is gone. */
