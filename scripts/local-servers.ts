@@ -174,7 +174,7 @@ export async function startFerretDb(dataDir: string, opts: { port?: number; ownP
   const checkpointer = launch(
     'sqlite-checkpoint',
     binary('sqlite-checkpoint'),
-    [`-dir=${sqliteDir}`, '-every=5s', `-above=${64 * 1024 * 1024}`],
+    [`-dir=${sqliteDir}`, '-every=1s', `-above=${64 * 1024 * 1024}`],
     join(dataDir, 'sqlite-checkpoint.log'),
     opts.ownProcessGroup,
   );
