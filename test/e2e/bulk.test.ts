@@ -91,13 +91,17 @@ describe('bulk replay and cancel', () => {
       .toArray();
     expect(replays.map((r) => r.replay_of).sort()).toEqual([...targets].sort());
 
-    // A replica that took the job over from scratch (its progress lost in a crash) replays nothing twice.
+    // A replica that took the job over from scratch (its progress lost in a crash) replays nothing twice:
+    // the job set back as a crash would leave it, then a fresh ingress, whose start-up look finds it
+    // (a running replica finds such a job only at its once-a-minute look).
+    await stack.stopService('ingress');
     await db
       .collection<{ _id: string }>('bulk_jobs')
       .updateOne(
         { _id: String(replay.body.id) },
         { $set: { status: 'running', cursor: null, processed: 0, succeeded: 0, skipped: 0, failed: 0, finished_at: null } },
       );
+    await stack.startService('ingress');
     const retaken = await jobDone(String(replay.body.status_url));
     expect(retaken).toMatchObject({ status: 'succeeded', processed: 3, succeeded: 0, skipped: 3, failed: 0 });
     const settled = await stack.settledDb();
