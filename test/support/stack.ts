@@ -28,8 +28,8 @@ interface Running {
   child: ChildProcess;
   exit: Promise<number | null>;
   output: string[];
-  /** When it answered /readyz 200 (one entry, once ready). */
-  readyAt: number[];
+  /** When it first answered /readyz 200 (ms since the epoch); unset until then. */
+  readyAt?: number;
 }
 
 export class Stack {
@@ -211,14 +211,15 @@ export class Stack {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    this.running.set(key, { child, exit, output, readyAt: [] });
+    this.running.set(key, { child, exit, output });
     const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${key} exited with ${child.exitCode}:\n${output.join('').slice(-3000)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${opsPort}/readyz`);
         if (res.status === 200) {
-          this.running.get(key)?.readyAt.push(Date.now());
+          const ready = this.running.get(key);
+          if (ready) ready.readyAt = Date.now();
           return;
         }
       } catch {
@@ -231,7 +232,7 @@ export class Stack {
 
   /** When the latest of the running service processes reported ready (ms since the epoch), or null if none runs. */
   lastReadyAt(): number | null {
-    const times = [...this.running.values()].flatMap((r) => r.readyAt);
+    const times = [...this.running.values()].flatMap((r) => (r.readyAt === undefined ? [] : [r.readyAt]));
     return times.length > 0 ? Math.max(...times) : null;
   }
 
