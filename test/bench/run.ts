@@ -51,9 +51,9 @@ import { preserveLogs, Teardown } from './teardown';
  *
  * Every scenario measures once its services have done their start-up work (start-up.ts: the
  * ingress's first looks for background work left by a crash), and reports its store budget
- * (budget.ts): MongoDB commands, store writes and scanning statements (the services' driver command monitoring, scraped from their /metrics) and NATS
- * messages (nats-server's /connz, per service connection) per accepted webhook and per finished
- * execution; the peak RSS of the services (VmHWM) and the size of FerretDB's files (resources.ts).
+ * (budget.ts): MongoDB commands, store writes and scanning statements (the services' driver
+ * command monitoring, scraped from their /metrics) and NATS messages (nats-server's /connz, per
+ * service connection) per accepted webhook and per finished execution; the peak RSS of the services (VmHWM) and the size of FerretDB's files (resources.ts).
  * The summary prints every figure beside its target from the "Fast durable path" issue.
  *
  * Env: NATS_URL / MONGO_URL (use existing servers instead of local ones; BENCH_NATS_MONITOR_URL then
