@@ -25,15 +25,13 @@ describe('runHttpStep', () => {
     await new Promise((r) => server.close(r));
   });
   const plan = (path: string): HttpRequestPlan => ({ method: 'POST', url: `${base}${path}`, headers: {}, query: {}, body: { a: 1 } });
+  /** A 60 s timeout: these attempts end by answering or being cancelled, never by it. */
+  const patient = { timeoutMs: 60_000, maxResponseBytes: 1_000, idempotencyKey: 'x:s' };
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
   it('answers with the output and leaves no timer behind once the step answered', async () => {
     const before = timers();
-    const outcomes = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        runHttpStep('s', plan('/fast'), { timeoutMs: 60_000, maxResponseBytes: 1_000, idempotencyKey: 'x:s' }),
-      ),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => runHttpStep('s', plan('/fast'), patient)));
     for (const o of outcomes) expect(o).toEqual({ ok: true, output: expect.objectContaining({ status: 200, body: { ok: true } }) });
     // The attempt's own timeout timer is cleared when it answers (else 20 would show here for 60 s).
     expect(timers()).toBeLessThanOrEqual(before + 1);
@@ -54,23 +52,13 @@ describe('runHttpStep', () => {
     const meanwhile = new AbortController();
     setTimeout(() => meanwhile.abort(new Error('cancelled')), 50);
     const started = Date.now();
-    const outcome = await runHttpStep('s', plan('/slow'), {
-      timeoutMs: 60_000,
-      maxResponseBytes: 1_000,
-      idempotencyKey: 'x:s',
-      signal: meanwhile.signal,
-    });
+    const outcome = await runHttpStep('s', plan('/slow'), { ...patient, signal: meanwhile.signal });
     expect(outcome).toMatchObject({ ok: false, error: { code: 'http_network_error' } });
     expect(Date.now() - started).toBeLessThan(2_000);
 
     const already = new AbortController();
     already.abort(new Error('cancelled'));
-    const ended = await runHttpStep('s', plan('/slow'), {
-      timeoutMs: 60_000,
-      maxResponseBytes: 1_000,
-      idempotencyKey: 'x:s',
-      signal: already.signal,
-    });
+    const ended = await runHttpStep('s', plan('/slow'), { ...patient, signal: already.signal });
     expect(ended).toMatchObject({ ok: false, error: { code: 'http_network_error' } });
   });
 });
